@@ -1,0 +1,136 @@
+/*
+ * agent: the target's side between fork and exec.
+ *
+ * The listener fd is born in the thread that loads the filter, and from that
+ * moment every syscall of that thread may be notified, including the ones a
+ * handover would use (sendmsg, write, read, close, futex): if the policy
+ * notifies them, they block until the supervisor answers, and the supervisor
+ * cannot answer before it has the listener. So the filtered thread makes no
+ * syscall until the listener is in the supervisor's hands. A helper thread,
+ * created before the filter and therefore not under it (filters are per
+ * thread without TSYNC), shares the fd table, sends the listener with
+ * SCM_RIGHTS and flags completion in memory; the filtered thread waits on that
+ * flag with a pure spin. Then it execs, which also ends the helper thread and
+ * closes the close-on-exec listener: the supervisor holds its own copy.
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "sg-seccomp.h"
+#include "sg-util.h"
+
+/* Shared between the filtered thread and the helper. */
+static _Atomic int listener_state = -1;	/* listener fd, or -errno, or -1 while pending */
+static atomic_bool listener_ready;
+static _Atomic int send_state;		/* 0 pending, 1 sent, -errno failed */
+static int handover_sock = -1;
+
+static int send_handover(int sock, int status, int fd)
+{
+	struct agent_handover msg = { .status = status };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	for (;;) {
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+
+		if (n == (ssize_t)sizeof(msg))
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 ? -errno : -EIO;
+	}
+}
+
+/* Not under the filter: free to make any syscall. */
+static void *helper_main(void *arg)
+{
+	struct timespec nap = { .tv_nsec = 20 * 1000 };
+	int r;
+
+	(void)arg;
+	while (!atomic_load_explicit(&listener_ready, memory_order_acquire))
+		nanosleep(&nap, NULL);
+	r = send_handover(handover_sock, atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
+			  atomic_load(&listener_state));
+	atomic_store_explicit(&send_state, r < 0 ? r : 1, memory_order_release);
+	return NULL;
+}
+
+static _Noreturn void die(const struct agent_config *cfg, int err)
+{
+	/* Best effort: the supervisor prints the message. */
+	if (cfg->status_fd >= 0) {
+		ssize_t k = write(cfg->status_fd, &err, sizeof(err));
+		(void)k;
+	}
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+_Noreturn void agent_exec(const struct agent_config *cfg)
+{
+	struct sock_fprog prog = { .len = cfg->len, .filter = (struct sock_filter *)cfg->insns };
+	pthread_t helper;
+	sigset_t all;
+	int fd, s;
+
+	/* The supervisor blocks signals it reads from a signalfd and ignores
+	 * SIGPIPE; the command must start with a clean slate. */
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	/* Fail closed: if the supervisor goes, so does the command. Checked after
+	 * arming, since the parent may have died before. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != cfg->parent)
+		_exit(125);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(cfg, errno);
+	if (cfg->len == 0 || cfg->len > BPF_MAXINSNS || !cfg->insns)
+		die(cfg, EINVAL);
+
+	handover_sock = cfg->sock;
+	s = pthread_create(&helper, NULL, helper_main, NULL);
+	if (s != 0)
+		die(cfg, s);
+
+	fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			  &prog);
+	atomic_store(&listener_state, fd < 0 ? -errno : fd);
+	atomic_store_explicit(&listener_ready, true, memory_order_release);
+
+	/* From here on: no syscall until the supervisor has the listener. */
+	while ((s = atomic_load_explicit(&send_state, memory_order_acquire)) == 0)
+		__builtin_ia32_pause();
+	if (fd < 0 || s < 0)
+		_exit(125);
+
+	execve(cfg->path, cfg->argv, cfg->envp);
+	die(cfg, errno);
+}

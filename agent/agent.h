@@ -1,0 +1,34 @@
+#pragma once
+/*
+ * agent: what runs on the target's side, in the forked child, before exec.
+ *
+ * It sets no_new_privs, dies with its parent, loads the filter, hands the
+ * listener fd to the supervisor and execs the command. It runs with the
+ * supervisor's privileges but on the untrusted side of the boundary: once the
+ * filter is loaded, any syscall it makes may be notified, so the handover must
+ * never need a syscall of the filtered thread (see agent.c).
+ */
+#include <sys/types.h>
+
+struct agent_config {
+	const void *insns;   /* struct sock_filter[len], from policy_compile() */
+	unsigned short len;
+	int sock;            /* unix socket to the supervisor (SOCK_SEQPACKET) */
+	int status_fd;       /* close-on-exec pipe: on exec failure the errno is written here */
+	pid_t parent;        /* the supervisor; the agent dies if it is gone */
+	const char *path;    /* the executable, already resolved */
+	char *const *argv;
+	char *const *envp;
+};
+
+/*
+ * The wire format of the handover, one SOCK_SEQPACKET message: status 0 with
+ * the listener in SCM_RIGHTS, or status = -errno (and no fd) when the filter
+ * could not be loaded.
+ */
+struct agent_handover {
+	int status;
+};
+
+/* Never returns: execs cfg->path, or _exit()s with 127 (ENOENT) or 126. */
+_Noreturn void agent_exec(const struct agent_config *cfg);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# dev.sh: install what is missing (Debian 12, as root), build, and run.
+#
+#   ./dev.sh demo    run the untrusted demo under the built-in default policy
+#   ./dev.sh test    build with warnings as errors and run every test, then the
+#                    same again under AddressSanitizer + UBSan (ctest both times)
+#   ./dev.sh bench   the benchmark (prints ratios; never fails a build)
+#   ./dev.sh build   just build (build/sysgate)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PKGS=(gcc make cmake pkg-config libseccomp-dev libmnl-dev libinih-dev libcmocka-dev
+      libjson-c-dev strace)
+
+install_missing() {
+	local need=() p
+	for p in "${PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			need+=("$p")
+	done
+	((${#need[@]} == 0)) && return 0
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "dev.sh: missing packages: ${need[*]} (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "dev.sh: installing ${need[*]}" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+
+build() {
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" -DWERROR=ON "$@" >/dev/null
+	cmake --build "$dir" -j"$(nproc)"
+}
+
+install_missing
+case "${1:-}" in
+demo)
+	build build
+	exec build/sysgate run -- build/tests/sg-demo
+	;;
+test)
+	build build
+	(cd build && ctest --output-on-failure)
+	build build-asan -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	(cd build-asan && ctest --output-on-failure)
+	;;
+bench)
+	build build-bench -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-bench --target bench
+	;;
+build)
+	build build
+	;;
+*)
+	echo "usage: $0 demo|test|bench|build" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,224 @@
+#pragma once
+/*
+ * policy: the sysgate policy language. Pure: no /proc, no seccomp calls, no
+ * printing. Everything here can be unit-tested without a kernel.
+ *
+ * A policy is an INI file (parsed with inih). [sysgate] holds the settings; every
+ * other section names a syscall or a family of syscalls and lists rules
+ * "DECISION = [ERRNO] CONDITION [and CONDITION]...", tried top to bottom, first
+ * match wins. The reference is docs/sysgate-policy.5.md.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum policy_mode {
+	POLICY_ENFORCE,
+	POLICY_COMPLAIN,
+};
+
+enum decision_kind {
+	DECISION_ALLOW, /* "continue": the kernel carries the call out */
+	DECISION_DENY,  /* fail with an errno */
+	DECISION_KILL,  /* kill the whole process */
+	DECISION_LOG,   /* allow, and log it */
+};
+
+enum cond_kind {
+	COND_ANY,          /* "*" */
+	COND_PATH_MATCH,   /* path ~ GLOB */
+	COND_PATH_NOMATCH, /* path !~ GLOB */
+	COND_MODE_ANY,     /* mode & OCTAL: any of those bits set */
+	COND_ARG,          /* argN OP VALUE */
+	COND_EXE_MATCH,    /* exe ~ GLOB */
+	COND_EXE_NOMATCH,  /* exe !~ GLOB */
+};
+
+enum arg_op {
+	ARG_EQ, /* == */
+	ARG_NE, /* != */
+	ARG_LT, /* <  (unsigned 64-bit, as seccomp compares) */
+	ARG_LE, /* <= */
+	ARG_GT, /* >  */
+	ARG_GE, /* >= */
+	ARG_AND, /* &: any of VALUE's bits set */
+};
+
+struct cond {
+	enum cond_kind kind;
+	unsigned arg;   /* COND_ARG: 0..5 */
+	enum arg_op op; /* COND_ARG */
+	uint64_t value; /* COND_ARG: VALUE; COND_MODE_ANY: the mask */
+	char *glob;     /* COND_PATH_*, COND_EXE_*: as written */
+};
+
+struct rule {
+	enum decision_kind kind;
+	int err;        /* DECISION_DENY: the errno (default EPERM) */
+	unsigned line;  /* line in the policy file; 0 for implicit rules */
+	size_t n_conds; /* >= 1; conditions are ANDed */
+	struct cond *conds;
+};
+
+/*
+ * How a syscall's arguments are laid out, for decoding, path resolution and
+ * strace-style printing. One character per argument:
+ *   'D' dirfd (AT_FDCWD or an fd)      's' path pointer
+ *   'F' fd the call acts on (fchmod)   'o' mode (octal)
+ *   'a' AT_* flags                     'f' O_* open flags
+ *   'd' signed int                     'x' hex / pointer
+ *   'u' unsigned
+ */
+enum path_follow {
+	FOLLOW_ALWAYS,       /* chmod: a final symlink is followed */
+	FOLLOW_NEVER,        /* mkdir, unlink, rmdir: never follows a final symlink */
+	FOLLOW_UNLESS_AT_NOFOLLOW, /* fchmodat, fchownat: unless AT_SYMLINK_NOFOLLOW in 'a' */
+	FOLLOW_OPEN,         /* open*: unless O_NOFOLLOW, or O_CREAT|O_EXCL, in 'f' */
+};
+
+struct syscall_shape {
+	const char *name;
+	const char *args; /* one letter per argument, see above; "" if none */
+	enum path_follow follow;
+};
+
+/* The shape of a syscall by libseccomp name, or NULL if sysgate knows none. */
+const struct syscall_shape *policy_syscall_shape(const char *name);
+/* Index of the first argument of that letter in shape->args, or -1. */
+int policy_shape_arg(const struct syscall_shape *shape, char letter);
+
+struct family {
+	const char *name;            /* the family head, e.g. "mkdir" */
+	const char *const *syscalls; /* NULL-terminated, libseccomp names */
+	bool file_family;            /* supervising it means io_uring must stay out */
+};
+/* The family whose head is this name, or NULL. */
+const struct family *policy_family(const char *name);
+/* All families, NULL-terminated (for documentation and --help). */
+extern const struct family *const policy_families[];
+/* The family a syscall belongs to (by libseccomp name), or NULL. */
+const struct family *policy_family_of(const char *syscall);
+/* Whether libseccomp knows the name on at least one of x86_64, i386 and x32. */
+bool policy_syscall_known(const char *name);
+
+struct section {
+	char *name;    /* as written in the policy */
+	unsigned line; /* of the [header] */
+	bool implicit; /* added by sysgate (io_uring kept out), not written */
+	const struct family *family; /* NULL for a single syscall */
+	size_t n_syscalls;
+	char **syscalls; /* libseccomp names this section covers */
+	bool needs_path; /* some rule has a path condition */
+	bool needs_exe;  /* some rule has an exe condition */
+	size_t n_rules;
+	struct rule *rules;
+};
+
+struct policy {
+	char *file; /* the name errors and log records use, e.g. "policy.ini" */
+	enum policy_mode mode;
+	struct rule dflt;   /* the [sysgate] default (n_conds == 0, line of the key or 0) */
+	char **log_sinks;   /* from [sysgate] log = a, b; NULL-terminated; may be empty */
+	char *log_format;   /* "text", "json", or NULL when unset */
+	size_t n_sections;
+	struct section *sections;
+};
+
+enum diag_severity {
+	DIAG_ERROR,
+	DIAG_WARNING,
+};
+
+struct policy_diag {
+	enum diag_severity severity;
+	unsigned line; /* 0 when the message is about the whole file */
+	char *msg;     /* without "FILE:LINE: " */
+};
+
+struct policy_diags {
+	size_t n;
+	struct policy_diag *v;
+	size_t n_errors;
+	size_t n_warnings;
+};
+void policy_diags_free(struct policy_diags *d); /* frees the contents; d itself is the caller's */
+
+/*
+ * Parse and validate a policy. 0 on success (warnings may still be added to
+ * *diags); -EINVAL on a bad policy with at least one DIAG_ERROR in *diags and
+ * *ret untouched; -ENOMEM, or -errno from reading the file. diags may be NULL.
+ */
+int policy_load_file(const char *path, struct policy **ret, struct policy_diags *diags);
+int policy_load_string(const char *name, const char *text, struct policy **ret,
+		       struct policy_diags *diags);
+/* The built-in default policy (policy/default.ini, compiled in). */
+extern const char policy_default_text[];
+#define POLICY_DEFAULT_NAME "sysgate-default.ini"
+int policy_load_default(struct policy **ret, struct policy_diags *diags);
+void policy_free(struct policy *p); /* NULL-safe */
+
+/* The section that covers a syscall (by libseccomp name), or NULL. */
+const struct section *policy_section_for(const struct policy *p, const char *syscall);
+
+/* What the matcher is told about one call. Filled in by the supervisor. */
+struct call {
+	const char *syscall;                 /* libseccomp name */
+	const struct syscall_shape *shape;   /* may be NULL */
+	uint64_t args[6];
+	/* The call came through a 32-bit ABI (i386, x32). seccomp and libseccomp
+	 * compare such arguments as 32-bit values, so argN and mode conditions
+	 * compare the low 32 bits of both sides: "arg0 == -100" matches i386's
+	 * AT_FDCWD (0xffffff9c), and the matcher agrees with the BPF filter. */
+	bool abi32;
+	const char *path; /* the absolute, normalized path it acts on; NULL if none */
+	int path_err;     /* if path is NULL: why (EFAULT, ENAMETOOLONG, ENOENT, ...) */
+	const char *exe;  /* the target's executable; NULL if unknown */
+};
+
+struct decision {
+	enum decision_kind kind;
+	int err;                 /* DECISION_DENY */
+	const struct rule *rule; /* NULL: the policy's default */
+	bool used_path; /* pointer data (the path) was consulted on the way here */
+	bool unresolved; /* denied because a value a condition needs was unavailable */
+};
+
+/*
+ * First-match evaluation of s's rules on c; the policy default when none
+ * matches (or s is NULL). A condition whose input is unavailable (path or exe
+ * NULL) fails closed: the call is denied with path_err (or EPERM) and
+ * .unresolved set.
+ */
+struct decision policy_decide(const struct policy *p, const struct section *s,
+			      const struct call *c);
+
+/* Glob matching: '*' within one path component, '**' across any depth, '?' one
+ * character, '[...]' a class; a trailing slash-double-star also matches the directory itself. */
+bool policy_glob_match(const char *glob, const char *path);
+/* 0 if the glob is well formed, else -EINVAL with *ret_why set to a static string. */
+int policy_glob_check(const char *glob, const char **ret_why);
+
+/* Decision and errno names for records and messages. */
+const char *policy_decision_name(enum decision_kind k);
+const char *policy_errno_name(int err); /* "EACCES", or NULL if unknown */
+int policy_errno_parse(const char *s);  /* errno by name or number, or -EINVAL */
+/* 1..4095 except the kernel-internal 512..530: the errnos a policy may return. */
+bool policy_errno_in_range(long err);
+
+/* "FILE:LINE", "default" or "implicit:io_uring", into buf. */
+const char *policy_rule_location(const struct policy *p, const struct section *s,
+				 const struct rule *r, char *buf, size_t size);
+
+/*
+ * The compiler: a classic BPF program that the agent loads. Calls that the
+ * policy decides in the kernel (unconditional allow, default allow, and
+ * register-only conditions that provably end in allow) return
+ * SECCOMP_RET_ALLOW; everything else is SECCOMP_RET_USER_NOTIF. Covers
+ * x86_64, i386 and x32; any other architecture kills the process.
+ */
+struct policy_filter {
+	size_t len;
+	void *insns; /* struct sock_filter[len] */
+};
+int policy_compile(const struct policy *p, struct policy_filter *ret);
+void policy_filter_done(struct policy_filter *f);

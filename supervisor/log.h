@@ -1,0 +1,73 @@
+#pragma once
+/*
+ * log: one record per decision, formatted at the sink. The supervisor fills a
+ * struct log_record for every call that ends in deny, kill or log (and, in
+ * complain mode, for what would have been denied or killed); every sink and the
+ * --summary table consume that same record.
+ *
+ * Strings the target controls (exe, paths, raw string arguments) are escaped
+ * before they reach any sink: no raw newline, control character or terminal
+ * escape is ever written.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "policy/policy.h"
+
+enum log_format {
+	LOG_TEXT,
+	LOG_JSON,
+};
+
+struct log_record {
+	struct timespec time;   /* CLOCK_REALTIME when the call was decided */
+	pid_t pid;              /* the calling thread, as the notification names it */
+	const char *exe;        /* the target's executable; NULL if unknown */
+	uint32_t arch;          /* AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, ... */
+	bool x32;               /* an x32 call (nr had __X32_SYSCALL_BIT) */
+	int nr;                 /* syscall number in that ABI (without the x32 bit) */
+	const char *syscall;    /* libseccomp name; NULL if unknown (printed syscall_NR) */
+	const struct syscall_shape *shape; /* argument layout; NULL: print 6 hex args */
+	uint64_t args[6];
+	/* Raw strings read from the target for 's' arguments, by argument index;
+	 * NULL where not read (then the pointer is printed in hex). */
+	const char *strs[6];
+	const char *path;       /* the resolved absolute path the policy saw; NULL if none */
+	enum decision_kind decision;
+	int err;                /* errno returned to the target (DENY), else 0 */
+	const char *rule;       /* "FILE:LINE", "default" or "implicit:io_uring" */
+	bool enforced;          /* false in complain mode: the call was let through */
+};
+
+struct logger;
+
+/*
+ * Open the sinks: each is "stderr", "syslog", or a file path (opened O_APPEND,
+ * created 0600 if missing). 0, or -errno with *ret_bad naming the sink that
+ * failed. summary: count records for log_summary_print().
+ */
+int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks,
+	     enum log_format fmt, bool summary, const char **ret_bad);
+void log_emit(struct logger *l, const struct log_record *r);
+/* The --summary table (like strace -c): one row per syscall and decision. */
+void log_summary_print(const struct logger *l, FILE *out);
+void log_close(struct logger *l); /* NULL-safe */
+/* Records the sinks failed to take (EPIPE, ENOSPC, ...), summed over sinks. The
+ * first failure of each sink is reported once on stderr; the rest only counted. */
+unsigned long log_write_errors(const struct logger *l);
+
+/*
+ * Formatting, exposed for tests and for the prompt client. Each writes a
+ * NUL-terminated line without the trailing newline into buf and returns its
+ * length, or -ENOBUFS (with buf still terminated) when it did not fit.
+ */
+int log_format_text(const struct log_record *r, char *buf, size_t size);
+int log_format_json(const struct log_record *r, char *buf, size_t size);
+/* The call as strace prints it: mkdirat(AT_FDCWD, "/etc/x", 0755) */
+int log_format_call(const struct log_record *r, char *buf, size_t size);
+/* Escape a target-controlled string as a C string body (no quotes added):
+ * \n \t \" \\ and \xNN for every other byte outside printable ASCII. */
+int log_escape(const char *s, char *buf, size_t size);

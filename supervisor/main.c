@@ -1,0 +1,64 @@
+/* sysgate: the command line. One file per verb; this one dispatches. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "sg-util.h"
+#include "supervisor/cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"sysgate %s: a seccomp user-notification supervisor\n"
+		"\n"
+		"usage:\n"
+		"  sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
+		"              [--log-format text|json] [--summary] -- CMD [ARGS...]\n"
+		"      Run CMD under a seccomp filter built from POLICY (the built-in\n"
+		"      default policy without -p) and supervise its whole process tree.\n"
+		"      Exits with CMD's status; 128+N if CMD died of signal N; 125 if\n"
+		"      sysgate failed (bad usage, bad policy, no filter); 126 if CMD is\n"
+		"      not executable; 127 if CMD was not found.\n"
+		"      --mode       enforce (default) or complain: log what enforce would\n"
+		"                   deny or kill, and let it run. Overrides the policy.\n"
+		"      --log SINK   stderr (default), syslog, or a file (appended); may be\n"
+		"                   repeated. Overrides the policy's log = ...\n"
+		"      --log-format text (strace-like lines) or json (one object per line)\n"
+		"      --summary    print a table of decisions per syscall at exit\n"
+		"  sysgate check POLICY...\n"
+		"      Validate policies; print errors and warnings as FILE:LINE: message.\n"
+		"      Exit 0 when clean, 1 otherwise.\n"
+		"  sysgate default-policy\n"
+		"      Print the built-in policy used when run is given no -p.\n"
+		"  sysgate --help | --version\n"
+		"\n"
+		"The policy language: docs/sysgate-policy.5.md (man-style reference).\n",
+		SYSGATE_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_SYSGATE_FAILED;
+	}
+	if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (streq(argv[1], "--version") || streq(argv[1], "-V")) {
+		printf("sysgate %s\n", SYSGATE_VERSION);
+		return 0;
+	}
+	if (streq(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (streq(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (streq(argv[1], "default-policy")) {
+		fputs(policy_default_text, stdout);
+		return 0;
+	}
+	fprintf(stderr, "sysgate: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_SYSGATE_FAILED;
+}

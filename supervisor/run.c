@@ -1,0 +1,475 @@
+/*
+ * sysgate run: launch a command under a filter built from a policy and
+ * supervise its whole process tree.
+ *
+ *   parse options → load + compile the policy (nothing runs if it is bad)
+ *   → resolve CMD → fork: the child runs the agent (no_new_privs, filter,
+ *   handover, exec) → the parent receives the listener and serves it in one
+ *   event loop with a signalfd → when CMD exits, kill what is left of the tree
+ *   and exit with CMD's status.
+ *
+ * sysgate is a child subreaper, so every descendant whose parent dies is
+ * reparented to it, not to init: the tree stays within reach, and when CMD
+ * ends nothing of it is left running unsupervised.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "sg-util.h"
+#include "supervisor/cli.h"
+#include "supervisor/log.h"
+#include "supervisor/loop.h"
+#include "supervisor/session.h"
+
+extern char **environ;
+
+#define MAX_SINKS 8
+
+struct run {
+	struct loop *loop;
+	struct session *session;
+	int sigfd;
+	pid_t child;
+	bool child_done;
+	int child_status;
+};
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
+		"                   [--log-format text|json] [--summary] -- CMD [ARGS...]\n");
+}
+
+/* execvp's search, done before anything runs so that "not found" (127) and
+ * "not executable" (126) are told apart and nothing of CMD starts. */
+static int find_command(const char *cmd, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	int err = ENOENT;
+
+	if (!*cmd)
+		return -ENOENT;
+	if (strchr(cmd, '/')) {
+		struct stat st;
+
+		if (stat(cmd, &st) < 0)
+			return -errno;
+		if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0)
+			return -EACCES;
+		snprintf(out, size, "%s", cmd);
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *e = strchrnul(p, ':');
+		struct stat st;
+
+		if (e == p)
+			snprintf(out, size, "./%s", cmd);
+		else if ((size_t)snprintf(out, size, "%.*s/%s", (int)(e - p), p, cmd) >= size)
+			goto next;
+		if (stat(out, &st) == 0) {
+			if (!S_ISDIR(st.st_mode) && access(out, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+next:
+		if (!*e)
+			break;
+		p = e;
+	}
+	return -err;
+}
+
+static int receive_listener(int sock, pid_t child)
+{
+	struct agent_handover msg = {};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int fd = -1, n_fds = 0, fds[4];
+	char link[64], p[64];
+	ssize_t n;
+
+	for (;;) {
+		int k = poll(&pfd, 1, 30 * 1000);
+
+		if (k > 0)
+			break;
+		if (k == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			n_fds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			n_fds = MIN(n_fds, 4);
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n_fds);
+		}
+	if (n_fds > 0)
+		fd = fds[0];
+	for (int i = 1; i < n_fds; i++)
+		close(fds[i]);
+	(void)child;
+	if (n == 0)
+		return -EPIPE; /* the agent died before handing over */
+	if (n != (ssize_t)sizeof(msg) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		safe_close(fd);
+		return -EPROTO;
+	}
+	if (msg.status < 0) {
+		safe_close(fd);
+		return msg.status;
+	}
+	if (fd < 0)
+		return -EPROTO;
+	/* Trust the fd only if it is what it claims to be. */
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n < 0 || (link[n] = '\0', !strstr(link, "seccomp"))) {
+		safe_close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
+static int exit_status_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_SYSGATE_FAILED;
+}
+
+static int on_listener(void *data, uint32_t events)
+{
+	struct run *run = data;
+	int r;
+
+	if (events & EPOLLIN) {
+		r = session_handle(run->session);
+		if (r < 0) {
+			fprintf(stderr, "sysgate: listener: %s\n", strerror(-r));
+			return r;
+		}
+		return 0;
+	}
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* The last filtered task is gone. */
+		loop_del(run->loop, session_fd(run->session));
+	}
+	return 0;
+}
+
+static void reap(struct run *run)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid <= 0)
+			break;
+		if (pid == run->child) {
+			run->child_done = true;
+			run->child_status = status;
+		}
+	}
+	if (run->child_done)
+		loop_quit(run->loop, 0);
+}
+
+static int on_signal(void *data, uint32_t events)
+{
+	struct run *run = data;
+	struct signalfd_siginfo si;
+
+	while (read(run->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap(run);
+			continue;
+		}
+		/* A signal from the terminal went to the whole foreground process
+		 * group, CMD included; pass on only what was sent to us alone. */
+		if (si.ssi_code == SI_KERNEL)
+			continue;
+		if (!run->child_done)
+			kill(run->child, (int)si.ssi_signo);
+	}
+	return 0;
+}
+
+/* Kill whatever of the tree is left: our children (descendants reparent to
+ * us as their parents die, so repeat until none is left). */
+static void kill_descendants(pid_t child)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/task/%d/children", (int)getpid());
+	for (int round = 0; round < 10000; round++) {
+		pid_t pids[256];
+		int n = 0;
+		FILE *f = fopen(p, "re");
+
+		if (f) {
+			while (n < (int)ARRAY_SIZE(pids) && fscanf(f, "%d", &pids[n]) == 1)
+				n++;
+			fclose(f);
+		}
+		if (n == 0)
+			break;
+		for (int i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		for (int i = 0; i < n; i++)
+			if (pids[i] != child)
+				waitpid(pids[i], NULL, 0);
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, 'f' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *policy_file = NULL, *mode = NULL, *format = NULL, *bad = NULL;
+	const char *sinks[MAX_SINKS];
+	size_t n_sinks = 0;
+	bool summary = false;
+	struct policy *policy = NULL;
+	struct policy_filter filter = {};
+	struct logger *log = NULL;
+	struct run run = { .sigfd = -1, .child = -1 };
+	char exe[PATH_MAX];
+	int sv[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
+	int ret = EXIT_SYSGATE_FAILED, listener = -1, c, r;
+	enum policy_mode pmode;
+	sigset_t mask;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:m:l:f:sh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy_file = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'l':
+			if (n_sinks == MAX_SINKS) {
+				fprintf(stderr, "sysgate: at most %d --log sinks\n", MAX_SINKS);
+				return EXIT_SYSGATE_FAILED;
+			}
+			sinks[n_sinks++] = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 's':
+			summary = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return EXIT_SYSGATE_FAILED;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "sysgate run: no command given\n");
+		run_usage(stderr);
+		return EXIT_SYSGATE_FAILED;
+	}
+	if (mode && !streq(mode, "enforce") && !streq(mode, "complain")) {
+		fprintf(stderr, "sysgate run: --mode must be enforce or complain, not '%s'\n", mode);
+		return EXIT_SYSGATE_FAILED;
+	}
+	if (format && !streq(format, "text") && !streq(format, "json")) {
+		fprintf(stderr, "sysgate run: --log-format must be text or json, not '%s'\n", format);
+		return EXIT_SYSGATE_FAILED;
+	}
+
+	/* Nothing of CMD runs unless the policy is good. */
+	policy = cli_load_policy(policy_file);
+	if (!policy)
+		return EXIT_SYSGATE_FAILED;
+	pmode = mode ? (streq(mode, "complain") ? POLICY_COMPLAIN : POLICY_ENFORCE) : policy->mode;
+	if (!format)
+		format = policy->log_format ? policy->log_format : "text";
+	if (n_sinks == 0)
+		for (size_t i = 0; policy->log_sinks && policy->log_sinks[i] && n_sinks < MAX_SINKS; i++)
+			sinks[n_sinks++] = policy->log_sinks[i];
+	if (n_sinks == 0)
+		sinks[n_sinks++] = "stderr";
+
+	r = policy_compile(policy, &filter);
+	if (r < 0) {
+		fprintf(stderr, "sysgate: %s: cannot compile the filter: %s\n",
+			policy_file ? policy_file : POLICY_DEFAULT_NAME, strerror(-r));
+		goto out;
+	}
+	if (filter.len > 0xffff) {
+		fprintf(stderr, "sysgate: the filter is too large\n");
+		goto out;
+	}
+
+	r = find_command(argv[optind], exe, sizeof(exe));
+	if (r < 0) {
+		fprintf(stderr, "sysgate: %s: %s\n", argv[optind], strerror(-r));
+		ret = r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		goto out;
+	}
+
+	r = log_open(&log, sinks, n_sinks, streq(format, "json") ? LOG_JSON : LOG_TEXT, summary,
+		     &bad);
+	if (r < 0) {
+		fprintf(stderr, "sysgate: log %s: %s\n", bad ? bad : "?", strerror(-r));
+		goto out;
+	}
+
+	/* A log sink that went away must not kill the supervisor. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		goto out_errno;
+	run.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (run.sigfd < 0)
+		goto out_errno;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		goto out_errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		goto out_errno;
+	if (pipe2(status_pipe, O_CLOEXEC) < 0)
+		goto out_errno;
+
+	fflush(NULL);
+	run.child = fork();
+	if (run.child < 0)
+		goto out_errno;
+	if (run.child == 0) {
+		struct agent_config cfg = {
+			.insns = filter.insns,
+			.len = (unsigned short)filter.len,
+			.sock = sv[1],
+			.status_fd = status_pipe[1],
+			.parent = getppid(),
+			.path = exe,
+			.argv = argv + optind,
+			.envp = environ,
+		};
+
+		agent_exec(&cfg);
+	}
+	sv[1] = safe_close(sv[1]);
+	status_pipe[1] = safe_close(status_pipe[1]);
+
+	listener = receive_listener(sv[0], run.child);
+	if (listener < 0) {
+		fprintf(stderr, "sysgate: could not install the filter in the target: %s\n",
+			strerror(-listener));
+		kill(run.child, SIGKILL);
+		waitpid(run.child, NULL, 0);
+		goto out;
+	}
+
+	r = session_new(listener, &(struct session_config){ .policy = policy, .mode = pmode,
+							    .log = log },
+			&run.session);
+	if (r < 0) {
+		safe_close(listener);
+		goto out_err;
+	}
+	r = loop_new(&run.loop);
+	if (r < 0)
+		goto out_err;
+	r = loop_add(run.loop, listener, EPOLLIN, on_listener, &run);
+	if (r < 0)
+		goto out_err;
+	r = loop_add(run.loop, run.sigfd, EPOLLIN, on_signal, &run);
+	if (r < 0)
+		goto out_err;
+	reap(&run); /* a SIGCHLD may have come before the loop */
+
+	r = loop_run(run.loop);
+	if (r < 0) {
+		/* Fail closed: a supervisor that cannot serve ends the tree. */
+		fprintf(stderr, "sysgate: %s; killing the supervised processes\n", strerror(-r));
+		kill(run.child, SIGKILL);
+	}
+	if (!run.child_done) {
+		waitpid(run.child, &run.child_status, 0);
+		run.child_done = true;
+	}
+	kill_descendants(run.child);
+
+	ret = exit_status_of(run.child_status);
+	{
+		int err = 0;
+
+		if (read(status_pipe[0], &err, sizeof(err)) == (ssize_t)sizeof(err) && err > 0)
+			fprintf(stderr, "sysgate: %s: %s\n", argv[optind], strerror(err));
+	}
+	if (summary)
+		log_summary_print(log, stderr);
+	goto out;
+
+out_errno:
+	r = -errno;
+out_err:
+	fprintf(stderr, "sysgate: %s\n", strerror(-r));
+	if (run.child > 0) {
+		kill(run.child, SIGKILL);
+		waitpid(run.child, NULL, 0);
+	}
+out:
+	loop_free(run.loop);
+	session_free(run.session);
+	safe_close(run.sigfd);
+	safe_close(sv[0]);
+	safe_close(sv[1]);
+	safe_close(status_pipe[0]);
+	safe_close(status_pipe[1]);
+	log_close(log);
+	policy_filter_done(&filter);
+	policy_free(policy);
+	return ret;
+}

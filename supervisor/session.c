@@ -1,0 +1,379 @@
+/*
+ * session: one notification, from the kernel's listener to an answer.
+ *
+ *   recv → decode (ABI, number → name, shape, section) → read what the rules
+ *   need from the target, once → policy_decide (pure) → check the call is
+ *   still waiting → act (errno | continue | kill) → one log record.
+ *
+ * Fail closed: whatever cannot be decided is denied. The matcher already
+ * denies a call whose path cannot be read; a call from an ABI we do not know
+ * (the filter kills those, so this is belt and braces) gets EPERM, a real
+ * errno, so that libc does not fall back to something else as on ENOSYS.
+ *
+ * The record is prepared before the answer: once the call continues or the
+ * target is killed, its memory and /proc entries may change or vanish.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sg-seccomp.h"
+#include "sg-util.h"
+#include "supervisor/notify.h"
+#include "supervisor/session.h"
+#include "supervisor/target.h"
+
+enum abi {
+	ABI_X86_64,
+	ABI_I386,
+	ABI_X32,
+	N_ABI,
+};
+
+#define MAX_NR 1024
+
+struct sysent {
+	bool resolved;
+	char *name; /* NULL: unknown to libseccomp */
+	const struct syscall_shape *shape;
+	const struct section *section;
+};
+
+/* Everything read from the target for one call, in supervisor memory. */
+struct call_data {
+	char raw[TARGET_PATH_MAX];  /* the first path argument, as passed */
+	bool raw_ok;
+	char path[TARGET_PATH_MAX]; /* resolved */
+	char exe[TARGET_PATH_MAX];
+	bool exe_ok;
+	char raw2[TARGET_PATH_MAX]; /* a second path argument, for the log only */
+	bool raw2_ok;
+};
+
+struct session {
+	int listener;
+	const struct policy *policy;
+	enum policy_mode mode;
+	struct logger *log;
+	struct notify_buf *buf;
+	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
+	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
+	struct session_stats stats;
+};
+
+static const uint32_t abi_token[N_ABI] = {
+	[ABI_X86_64] = SCMP_ARCH_X86_64,
+	[ABI_I386] = SCMP_ARCH_X86,
+	[ABI_X32] = SCMP_ARCH_X32,
+};
+
+int session_new(int listener, const struct session_config *cfg, struct session **ret)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->listener = listener;
+	s->policy = cfg->policy;
+	s->mode = cfg->mode;
+	s->log = cfg->log;
+	r = notify_buf_new(&s->buf);
+	if (r < 0)
+		goto fail;
+	s->scratch = malloc(sizeof(*s->scratch));
+	if (!s->scratch) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < N_ABI; i++) {
+		s->table[i] = calloc(MAX_NR, sizeof(struct sysent));
+		if (!s->table[i]) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	/* Best effort: older kernels lack it and are merely slower. */
+	(void)notify_set_sync_wakeup(listener);
+	*ret = s;
+	return 0;
+fail:
+	s->listener = -1; /* the caller keeps ownership on failure */
+	session_free(s);
+	return r;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	safe_close(s->listener);
+	notify_buf_free(s->buf);
+	free(s->scratch);
+	for (int i = 0; i < N_ABI; i++) {
+		if (!s->table[i])
+			continue;
+		for (int nr = 0; nr < MAX_NR; nr++)
+			free(s->table[i][nr].name);
+		free(s->table[i]);
+	}
+	free(s);
+}
+
+int session_fd(const struct session *s)
+{
+	return s->listener;
+}
+
+void session_stats(const struct session *s, struct session_stats *ret)
+{
+	*ret = s->stats;
+}
+
+static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
+{
+	static const struct sysent unknown = { .resolved = true };
+	struct sysent *e;
+
+	if (nr < 0 || nr >= MAX_NR)
+		return &unknown;
+	e = &s->table[abi][nr];
+	if (!e->resolved) {
+		int full = abi == ABI_X32 ? (nr | __X32_SYSCALL_BIT) : nr;
+
+		e->name = seccomp_syscall_resolve_num_arch(abi_token[abi], full);
+		if (e->name) {
+			e->shape = policy_syscall_shape(e->name);
+			e->section = policy_section_for(s->policy, e->name);
+		}
+		e->resolved = true;
+	}
+	return e;
+}
+
+
+static bool call_follows(const struct syscall_shape *shape, const uint64_t *args)
+{
+	int i;
+
+	switch (shape->follow) {
+	case FOLLOW_ALWAYS:
+		return true;
+	case FOLLOW_NEVER:
+		return false;
+	case FOLLOW_UNLESS_AT_NOFOLLOW:
+		i = policy_shape_arg(shape, 'a');
+		return i < 0 || !(args[i] & AT_SYMLINK_NOFOLLOW);
+	case FOLLOW_OPEN:
+		i = policy_shape_arg(shape, 'f');
+		if (i < 0)
+			return true;
+		if (args[i] & O_NOFOLLOW)
+			return false;
+		return (args[i] & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	}
+	return true;
+}
+
+/* Fill c->path (or c->path_err) for a call whose rules look at the path. */
+static void read_path(pid_t tid, const struct syscall_shape *shape, struct call *c,
+		      struct call_data *d)
+{
+	int is = policy_shape_arg(shape, 's');
+	int idir = policy_shape_arg(shape, 'D');
+	int ifd = policy_shape_arg(shape, 'F');
+	int ia = policy_shape_arg(shape, 'a');
+	int r;
+
+	if (is < 0 && ifd >= 0) {
+		r = target_fd_path(tid, (int)(uint32_t)c->args[ifd], d->path);
+		goto done;
+	}
+	if (is < 0) {
+		r = -EINVAL; /* the parser refuses path conditions here */
+		goto done;
+	}
+	r = target_read_string(tid, c->args[is], d->raw);
+	if (r < 0)
+		goto done;
+	d->raw_ok = true;
+	if (!d->raw[0] && idir >= 0 && ia >= 0 && (c->args[ia] & AT_EMPTY_PATH)) {
+		/* AT_EMPTY_PATH: the call acts on dirfd itself. */
+		r = target_fd_path(tid, (int)(uint32_t)c->args[idir], d->path);
+		goto done;
+	}
+	/* An fd is an int in every ABI: AT_FDCWD arrives as 0xffffff9c through
+	 * the 32-bit entry and as a sign-extended 64-bit value natively. */
+	r = target_resolve_path(tid, idir >= 0 ? (int)(uint32_t)c->args[idir] : AT_FDCWD, d->raw,
+				call_follows(shape, c->args), d->path);
+done:
+	if (r < 0) {
+		c->path = NULL;
+		c->path_err = -r;
+	} else {
+		c->path = d->path;
+	}
+}
+
+static void fill_strings(pid_t tid, const struct syscall_shape *shape, const uint64_t *args,
+			 struct call_data *d, struct log_record *rec)
+{
+	int first = -1;
+
+	if (!shape)
+		return;
+	for (int i = 0; shape->args[i] && i < 6; i++) {
+		if (shape->args[i] != 's')
+			continue;
+		if (first < 0) {
+			first = i;
+			if (!d->raw_ok && target_read_string(tid, args[i], d->raw) == 0)
+				d->raw_ok = true;
+			rec->strs[i] = d->raw_ok ? d->raw : NULL;
+		} else if (!d->raw2_ok) {
+			if (target_read_string(tid, args[i], d->raw2) == 0)
+				d->raw2_ok = true;
+			rec->strs[i] = d->raw2_ok ? d->raw2 : NULL;
+		}
+	}
+}
+
+static void kill_target(struct session *s, pid_t tid, uint64_t id)
+{
+	pid_t tgid = target_tgid(tid);
+
+	/* Still waiting for us means tid still names the caller: a task blocked
+	 * in a notification cannot have been reaped and its id reused. SIGKILL
+	 * to one thread takes the whole thread group. */
+	if (tgid > 0 && notify_id_valid(s->listener, id) == 0)
+		syscall(SYS_tgkill, tgid, tid, SIGKILL);
+}
+
+int session_handle(struct session *s)
+{
+	struct seccomp_notif *req;
+	struct call_data *d = NULL;
+	struct log_record rec = {};
+	struct call c = {};
+	struct decision dec;
+	const struct sysent *e;
+	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false, want_record = false;
+	char rulebuf[512];
+	enum abi abi;
+	uint64_t id;
+	pid_t tid;
+	int nr, r;
+
+	r = notify_recv(s->listener, s->buf);
+	if (r == -ENOENT || r == -EINTR || r == -EAGAIN) {
+		if (r == -ENOENT)
+			s->stats.vanished++;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	s->stats.notifications++;
+	req = s->buf->req;
+	id = req->id;
+	tid = (pid_t)req->pid;
+	nr = req->data.nr;
+
+	if (req->data.arch == AUDIT_ARCH_X86_64 && (nr & __X32_SYSCALL_BIT)) {
+		abi = ABI_X32;
+		nr &= ~__X32_SYSCALL_BIT;
+	} else if (req->data.arch == AUDIT_ARCH_X86_64) {
+		abi = ABI_X86_64;
+	} else if (req->data.arch == AUDIT_ARCH_I386) {
+		abi = ABI_I386;
+	} else {
+		/* The filter kills every other architecture; never let one through. */
+		(void)notify_send_errno(s->listener, s->buf, id, EPERM);
+		return 0;
+	}
+	e = lookup(s, abi, nr);
+
+	c.syscall = e->name;
+	c.shape = e->shape;
+	c.abi32 = abi != ABI_X86_64;
+	memcpy(c.args, req->data.args, sizeof(c.args));
+	if (abi == ABI_I386)
+		for (int i = 0; i < 6; i++)
+			c.args[i] &= 0xffffffffu;
+
+	d = s->scratch;
+	d->raw_ok = d->exe_ok = d->raw2_ok = false;
+	if (e->section && e->section->needs_path && e->shape) {
+		read_path(tid, e->shape, &c, d);
+		read_memory = true;
+	}
+	if (e->section && e->section->needs_exe) {
+		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
+		c.exe = d->exe_ok ? d->exe : NULL;
+		read_memory = true;
+	}
+
+	dec = policy_decide(s->policy, e->section, &c);
+
+	/* What we read may belong to another process if the caller went away
+	 * and its id was reused: only act on it if the call is still waiting. */
+	if (read_memory && notify_id_valid(s->listener, id) < 0) {
+		s->stats.vanished++;
+		return 0;
+	}
+
+	if (dec.kind != DECISION_ALLOW && s->log) {
+		want_record = true;
+		clock_gettime(CLOCK_REALTIME, &rec.time);
+		rec.pid = tid;
+		if (!d->exe_ok)
+			d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
+		rec.exe = d->exe_ok ? d->exe : NULL;
+		rec.arch = req->data.arch;
+		rec.x32 = abi == ABI_X32;
+		rec.nr = nr;
+		rec.syscall = e->name;
+		rec.shape = e->shape;
+		memcpy(rec.args, c.args, sizeof(rec.args));
+		fill_strings(tid, e->shape, c.args, d, &rec);
+		rec.path = c.path;
+		rec.decision = dec.kind;
+		rec.enforced = enforce || dec.kind == DECISION_LOG;
+		rec.err = dec.kind == DECISION_DENY && enforce ? dec.err : 0;
+		rec.rule = policy_rule_location(s->policy, e->section, dec.rule, rulebuf,
+						sizeof(rulebuf));
+	}
+
+	switch (dec.kind) {
+	case DECISION_ALLOW:
+	case DECISION_LOG:
+		r = notify_send_continue(s->listener, s->buf, id);
+		break;
+	case DECISION_DENY:
+		r = enforce ? notify_send_errno(s->listener, s->buf, id, dec.err)
+			    : notify_send_continue(s->listener, s->buf, id);
+		break;
+	case DECISION_KILL:
+		if (enforce) {
+			kill_target(s, tid, id);
+			r = notify_send_errno(s->listener, s->buf, id, EPERM);
+		} else {
+			r = notify_send_continue(s->listener, s->buf, id);
+		}
+		break;
+	default:
+		r = notify_send_errno(s->listener, s->buf, id, EPERM);
+		break;
+	}
+	if (r == -ENOENT)
+		s->stats.vanished++;
+
+	if (want_record)
+		log_emit(s->log, &rec);
+	return 0;
+}

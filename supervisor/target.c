@@ -1,0 +1,366 @@
+/*
+ * target: reading the untrusted side from the trusted side. See target.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sg-util.h"
+#include "supervisor/target.h"
+
+#define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
+
+int target_read_string(pid_t tid, uint64_t addr, char *buf)
+{
+	size_t got = 0;
+
+	if (addr == 0)
+		return -EFAULT;
+	/* Read page by page: a string may end just before an unmapped page,
+	 * and process_vm_readv stops at the first fault. */
+	while (got < TARGET_PATH_MAX) {
+		uint64_t at = addr + got;
+		size_t chunk = 4096 - (size_t)(at & 4095);
+		struct iovec local, remote;
+		ssize_t n;
+		char *nul;
+
+		if (at < addr)
+			return -EFAULT; /* wrapped around */
+		chunk = MIN(chunk, (size_t)TARGET_PATH_MAX - got);
+		local = (struct iovec){ .iov_base = buf + got, .iov_len = chunk };
+		remote = (struct iovec){ .iov_base = (void *)(uintptr_t)at, .iov_len = chunk };
+		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (n < 0)
+			return errno == ESRCH ? -ESRCH : -EFAULT;
+		if (n == 0)
+			return -EFAULT;
+		nul = memchr(buf + got, '\0', (size_t)n);
+		if (nul)
+			return 0;
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+static int proc_readlink(pid_t tid, const char *what, char *out, size_t size)
+{
+	char p[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, what);
+	n = readlink(p, out, size);
+	if (n < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return 0;
+}
+
+int target_exe(pid_t tid, char *buf, size_t size)
+{
+	return proc_readlink(tid, "exe", buf, size);
+}
+
+pid_t target_tgid(pid_t tid)
+{
+	char p[64], line[256];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/* A path as a stack of components, in the target's view, below its root. */
+struct pathbuf {
+	char s[TARGET_PATH_MAX]; /* "" for the root, else "/a/b" */
+	size_t len;
+};
+
+static int path_push(struct pathbuf *p, const char *comp, size_t n)
+{
+	if (p->len + 1 + n >= sizeof(p->s))
+		return -ENAMETOOLONG;
+	p->s[p->len++] = '/';
+	memcpy(p->s + p->len, comp, n);
+	p->len += n;
+	p->s[p->len] = '\0';
+	return 0;
+}
+
+static void path_pop(struct pathbuf *p)
+{
+	char *slash = memrchr(p->s, '/', p->len);
+
+	p->len = slash ? (size_t)(slash - p->s) : 0;
+	p->s[p->len] = '\0';
+}
+
+/* Set p to an absolute path (in the target's view). */
+static int path_set(struct pathbuf *p, const char *abs)
+{
+	p->len = 0;
+	p->s[0] = '\0';
+	for (const char *c = abs; *c;) {
+		const char *e;
+
+		while (*c == '/')
+			c++;
+		if (!*c)
+			break;
+		e = strchrnul(c, '/');
+		if ((e - c == 1 && c[0] == '.'))
+			;
+		else if (e - c == 2 && c[0] == '.' && c[1] == '.')
+			path_pop(p);
+		else if (path_push(p, c, (size_t)(e - c)) < 0)
+			return -ENAMETOOLONG;
+		c = e;
+	}
+	return 0;
+}
+
+/*
+ * The target's root as the supervisor sees it ("/" unless chrooted), so that
+ * links read through /proc (which name host paths) can be mapped back into
+ * the target's view.
+ */
+struct target_root {
+	char host[TARGET_PATH_MAX];
+	size_t len; /* 0 when the root is "/" */
+};
+
+static int root_load(pid_t tid, struct target_root *r)
+{
+	int k = proc_readlink(tid, "root", r->host, sizeof(r->host));
+
+	if (k < 0)
+		return k;
+	r->len = streq(r->host, "/") ? 0 : strlen(r->host);
+	return 0;
+}
+
+/* Map a host path from /proc into the target's view; -ENOENT if it lies
+ * outside the target's root (it cannot name it then). */
+static int root_strip(const struct target_root *r, const char *host, const char **ret)
+{
+	if (host[0] != '/')
+		return -EINVAL; /* "pipe:[123]", "anon_inode:...": not a path */
+	if (r->len == 0) {
+		*ret = host;
+		return 0;
+	}
+	if (strncmp(host, r->host, r->len) != 0 || (host[r->len] != '/' && host[r->len] != '\0'))
+		return -ENOENT;
+	*ret = host[r->len] ? host + r->len : "/";
+	return 0;
+}
+
+int target_fd_path(pid_t tid, int fd, char *out)
+{
+	struct target_root root;
+	char link[TARGET_PATH_MAX], what[32];
+	const char *view;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	r = root_load(tid, &root);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	r = proc_readlink(tid, what, link, sizeof(link));
+	if (r == -ESRCH)
+		return -EBADF; /* /proc/tid/fd/N missing: fd not open (the task is checked by ID_VALID) */
+	if (r < 0)
+		return r;
+	r = root_strip(&root, link, &view);
+	if (r == -EINVAL) {
+		/* Not a file system path (pipe, socket, anon inode): keep the
+		 * kernel's description; no absolute glob matches it. */
+		snprintf(out, TARGET_PATH_MAX, "%s", link);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	snprintf(out, TARGET_PATH_MAX, "%s", view);
+	return 0;
+}
+
+int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow, char *out)
+{
+	_cleanup_close_ int rootfd = -1;
+	struct target_root root;
+	struct pathbuf cur = {};
+	/* Components still to walk. Symlink targets are prepended here. */
+	_cleanup_free_ char *todo = NULL;
+	size_t todo_len;
+	int links = 0, r;
+	char p[64];
+
+	if (!raw[0])
+		return -ENOENT;
+	r = root_load(tid, &root);
+	if (r < 0)
+		return r;
+	snprintf(p, sizeof(p), "/proc/%d/root", (int)tid);
+	rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+
+	if (raw[0] != '/') {
+		char base[TARGET_PATH_MAX], what[32];
+		const char *view;
+
+		if (dirfd == AT_FDCWD) {
+			r = proc_readlink(tid, "cwd", base, sizeof(base));
+		} else {
+			struct stat st;
+
+			if (dirfd < 0)
+				return -EBADF;
+			snprintf(what, sizeof(what), "fd/%d", dirfd);
+			r = proc_readlink(tid, what, base, sizeof(base));
+			if (r == -ESRCH)
+				return -EBADF;
+			if (r == 0) {
+				char fdp[64];
+
+				snprintf(fdp, sizeof(fdp), "/proc/%d/fd/%d", (int)tid, dirfd);
+				if (stat(fdp, &st) < 0)
+					return -errno;
+				if (!S_ISDIR(st.st_mode))
+					return -ENOTDIR;
+			}
+		}
+		if (r < 0)
+			return r;
+		r = root_strip(&root, base, &view);
+		if (r < 0)
+			return r == -EINVAL ? -ENOTDIR : r;
+		r = path_set(&cur, view);
+		if (r < 0)
+			return r;
+	}
+
+	todo_len = strlen(raw);
+	todo = strdup(raw);
+	if (!todo)
+		return -ENOMEM;
+
+	for (size_t at = 0; at < todo_len;) {
+		char link[TARGET_PATH_MAX];
+		const char *c = todo + at;
+		size_t n;
+		bool last;
+		ssize_t k;
+
+		if (*c == '/') {
+			at++;
+			continue;
+		}
+		n = (size_t)(strchrnul(c, '/') - c);
+		at += n;
+		last = true;
+		for (size_t j = at; j < todo_len; j++)
+			if (todo[j] != '/') {
+				last = false;
+				break;
+			}
+		if (n == 1 && c[0] == '.')
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			path_pop(&cur);
+			continue;
+		}
+		r = path_push(&cur, c, n);
+		if (r < 0)
+			return r;
+		if (last && !follow)
+			break;
+
+		/* /proc/self and /proc/thread-self name the reader: substitute the
+		 * target, or we would resolve the supervisor's own files. */
+		if (streq(cur.s, "/proc/self") || streq(cur.s, "/proc/thread-self")) {
+			char who[64];
+			pid_t tgid = target_tgid(tid);
+
+			if (tgid < 0)
+				return -ESRCH;
+			if (streq(cur.s, "/proc/self"))
+				snprintf(who, sizeof(who), "%d", (int)tgid);
+			else
+				snprintf(who, sizeof(who), "%d/task/%d", (int)tgid, (int)tid);
+			snprintf(link, sizeof(link), "%s", who);
+			k = (ssize_t)strlen(link);
+		} else {
+			/* cur has no symlink in it (we expanded them), so the kernel
+			 * walks it below rootfd exactly as we did. */
+			k = readlinkat(rootfd, cur.s + 1, link, sizeof(link));
+			if (k < 0) {
+				if (errno == EINVAL || errno == ENOENT || errno == ENOTDIR ||
+				    errno == EACCES)
+					continue; /* not a symlink, or not there: lexical from here */
+				return -errno;
+			}
+			if ((size_t)k >= sizeof(link))
+				return -ENAMETOOLONG;
+			link[k] = '\0';
+		}
+
+		if (++links > MAX_SYMLINKS)
+			return -ELOOP;
+		path_pop(&cur);
+		if (link[0] == '/') {
+			/* Absolute: from the target's root. Magic links under /proc
+			 * (fd/N, cwd, root) read as host paths: map them. */
+			const char *view = link;
+
+			if (strncmp(cur.s, "/proc/", 6) == 0 && root_strip(&root, link, &view) < 0)
+				view = link;
+			cur.len = 0;
+			cur.s[0] = '\0';
+			if (view != link)
+				memmove(link, view, strlen(view) + 1);
+		} else if (strchr(link, ':') && strncmp(cur.s, "/proc/", 6) == 0) {
+			/* A magic link to a pipe or socket: no path beyond it. */
+			snprintf(out, TARGET_PATH_MAX, "%s", link);
+			return 0;
+		}
+		{
+			size_t ln = strlen(link), rest = todo_len - at;
+			char *nt = malloc(ln + 1 + rest + 1);
+
+			if (!nt)
+				return -ENOMEM;
+			memcpy(nt, link, ln);
+			nt[ln] = '/';
+			memcpy(nt + ln + 1, todo + at, rest);
+			nt[ln + 1 + rest] = '\0';
+			free(todo);
+			todo = nt;
+			todo_len = ln + 1 + rest;
+			at = 0;
+		}
+	}
+	if (cur.len == 0)
+		snprintf(out, TARGET_PATH_MAX, "/");
+	else
+		memcpy(out, cur.s, cur.len + 1);
+	return 0;
+}

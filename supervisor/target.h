@@ -1,0 +1,47 @@
+#pragma once
+/*
+ * target: what the supervisor learns about a target from outside it: its
+ * memory, its executable, and the path a call would act on.
+ *
+ * Everything read here is controlled by the target and may change under our
+ * feet (another thread, a shared mapping, a racing rename). Each value is read
+ * once into supervisor memory; the caller checks the notification is still
+ * valid after reading (then the tid still names the task that made the call,
+ * since a task blocked in our notification cannot have been reaped).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+
+#define TARGET_PATH_MAX 4096 /* PATH_MAX, including the NUL */
+
+/*
+ * Copy the NUL-terminated string at addr in tid's memory into buf
+ * (TARGET_PATH_MAX bytes). 0; -EFAULT if unmapped or unreadable before the
+ * NUL; -ENAMETOOLONG if no NUL within TARGET_PATH_MAX bytes (never a
+ * truncated prefix); -ESRCH if the task is gone.
+ */
+int target_read_string(pid_t tid, uint64_t addr, char *buf);
+
+/* The target's executable (readlink /proc/tid/exe). 0 or -errno. */
+int target_exe(pid_t tid, char *buf, size_t size);
+
+/* The thread group id of tid (from /proc/tid/status). */
+pid_t target_tgid(pid_t tid);
+
+/*
+ * The absolute, normalized path the call would act on, in the target's view
+ * of the file system: raw resolved against dirfd (AT_FDCWD: the thread's cwd;
+ * absolute: the target's root), symlinks followed in every component but the
+ * last, and in the last only if follow. A path of a nonexistent file is
+ * resolved as far as it exists and then lexically. out has TARGET_PATH_MAX
+ * bytes. 0 or -errno: EBADF (dirfd not open), ENOTDIR, ENOENT (empty raw),
+ * ELOOP, ENAMETOOLONG, ESRCH.
+ */
+int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow, char *out);
+
+/* The path of the file an fd of the target refers to (fchmod). 0 or -errno. */
+int target_fd_path(pid_t tid, int fd, char *out);
