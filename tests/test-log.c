@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Unit tests for supervisor/log: formats, escaping, sinks and the summary. */
 #include <errno.h>
 #include <fcntl.h>
