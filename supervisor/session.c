@@ -10,8 +10,9 @@
  * (the filter kills those, so this is belt and braces) gets EPERM, a real
  * errno, so that libc does not fall back to something else as on ENOSYS.
  *
- * The record is prepared before the answer: once the call continues or the
- * target is killed, its memory and /proc entries may change or vanish.
+ * The record is made and written before the answer: once the call continues
+ * or the target is killed, its memory and /proc entries may change or vanish,
+ * and a user reading a terminal expects the record before the outcome.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -263,7 +264,7 @@ int session_handle(struct session *s)
 	struct call c = {};
 	struct decision dec;
 	const struct sysent *e;
-	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false, want_record = false;
+	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false;
 	char rulebuf[512];
 	enum abi abi;
 	uint64_t id;
@@ -328,7 +329,6 @@ int session_handle(struct session *s)
 	}
 
 	if (dec.kind != DECISION_ALLOW && s->log) {
-		want_record = true;
 		clock_gettime(CLOCK_REALTIME, &rec.time);
 		rec.pid = tid;
 		if (!d->exe_ok)
@@ -347,6 +347,9 @@ int session_handle(struct session *s)
 		rec.err = dec.kind == DECISION_DENY && enforce ? dec.err : 0;
 		rec.rule = policy_rule_location(s->policy, e->section, dec.rule, rulebuf,
 						sizeof(rulebuf));
+		/* Before the answer, so the record precedes whatever the target
+		 * prints about the outcome. */
+		log_emit(s->log, &rec);
 	}
 
 	switch (dec.kind) {
@@ -372,8 +375,5 @@ int session_handle(struct session *s)
 	}
 	if (r == -ENOENT)
 		s->stats.vanished++;
-
-	if (want_record)
-		log_emit(s->log, &rec);
 	return 0;
 }
