@@ -14,6 +14,7 @@
  * being cut. The logger is not thread-safe; the event loop owns it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <stdarg.h>
@@ -851,6 +852,9 @@ struct sink {
 };
 
 struct logger {
+	/* Sessions run on their own threads; one record is written whole
+	 * before the next, and the summary is counted under the same lock. */
+	pthread_mutex_t lock;
 	enum log_format fmt;
 	size_t n_sinks;
 	struct sink *sinks;
@@ -874,6 +878,7 @@ void log_close(struct logger *l)
 	if (l->syslog_open)
 		closelog();
 	summary_free(&l->summary);
+	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
 
@@ -893,6 +898,7 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	pthread_mutex_init(&l->lock, NULL);
 	l->fmt = fmt;
 	l->summary_on = summary;
 	if (n_sinks > 0) {
@@ -1039,6 +1045,7 @@ void log_emit(struct logger *l, const struct log_record *r)
 
 	if (!l || !r)
 		return;
+	pthread_mutex_lock(&l->lock);
 	if (l->summary_on)
 		summary_count(&l->summary, r);
 
@@ -1066,6 +1073,7 @@ void log_emit(struct logger *l, const struct log_record *r)
 		}
 		sink_write(s, line, len);
 	}
+	pthread_mutex_unlock(&l->lock);
 	if (line != stack)
 		free(line);
 	if (sysline != stack_sys)

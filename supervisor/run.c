@@ -4,9 +4,9 @@
  *
  *   parse options → load + compile the policy (nothing runs if it is bad)
  *   → resolve CMD → fork: the child runs the agent (no_new_privs, filter,
- *   handover, exec) → the parent receives the listener and serves it in one
- *   event loop with a signalfd → when CMD exits, kill what is left of the tree
- *   and exit with CMD's status.
+ *   handover, exec) → the parent receives the listener and serves it on the
+ *   session's thread, while this thread's event loop reads signals → when CMD
+ *   exits, kill what is left of the tree and exit with CMD's status.
  *
  * sysgate is a child subreaper, so every descendant whose parent dies is
  * reparented to it, not to init: the tree stays within reach, and when CMD
@@ -46,6 +46,7 @@ struct run {
 	struct loop *loop;
 	struct session *session;
 	int sigfd;
+	int done_fd;
 	pid_t child;
 	bool child_done;
 	int child_status;
@@ -172,23 +173,17 @@ static int exit_status_of(int status)
 	return EXIT_SYSGATE_FAILED;
 }
 
-static int on_listener(void *data, uint32_t events)
+/* The session's thread ended on its own: the listener broke. Fail closed. */
+static int on_session_done(void *data, uint32_t events)
 {
 	struct run *run = data;
-	int r;
 
-	if (events & EPOLLIN) {
-		r = session_handle(run->session);
-		if (r < 0) {
-			fprintf(stderr, "sysgate: listener: %s\n", strerror(-r));
-			return r;
-		}
-		return 0;
-	}
-	if (events & (EPOLLHUP | EPOLLERR)) {
-		/* The last filtered task is gone. */
-		loop_del(run->loop, session_fd(run->session));
-	}
+	(void)events;
+	fprintf(stderr, "sysgate: cannot serve the listener: %s; killing the supervised processes\n",
+		strerror(-session_error(run->session)));
+	if (!run->child_done)
+		kill(run->child, SIGKILL);
+	loop_del(run->loop, run->done_fd);
 	return 0;
 }
 
@@ -274,7 +269,7 @@ int cmd_run(int argc, char **argv)
 	struct policy *policy = NULL;
 	struct policy_filter filter = {};
 	struct logger *log = NULL;
-	struct run run = { .sigfd = -1, .child = -1 };
+	struct run run = { .sigfd = -1, .done_fd = -1, .child = -1 };
 	char exe[PATH_MAX];
 	int sv[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
 	int ret = EXIT_SYSGATE_FAILED, listener = -1, c, r;
@@ -421,7 +416,10 @@ int cmd_run(int argc, char **argv)
 	r = loop_new(&run.loop);
 	if (r < 0)
 		goto out_err;
-	r = loop_add(run.loop, listener, EPOLLIN, on_listener, &run);
+	r = session_start(run.session, &run.done_fd);
+	if (r < 0)
+		goto out_err;
+	r = loop_add(run.loop, run.done_fd, EPOLLIN, on_session_done, &run);
 	if (r < 0)
 		goto out_err;
 	r = loop_add(run.loop, run.sigfd, EPOLLIN, on_signal, &run);
@@ -440,6 +438,7 @@ int cmd_run(int argc, char **argv)
 		run.child_done = true;
 	}
 	kill_descendants(run.child);
+	session_stop(run.session);
 
 	ret = exit_status_of(run.child_status);
 	{

@@ -15,6 +15,10 @@
  * and a user reading a terminal expects the record before the outcome.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -65,6 +69,11 @@ struct session {
 	struct notify_buf *buf;
 	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
 	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	int done_fd;                 /* eventfd: the thread ended on its own */
+	int error;
 	struct session_stats stats;
 };
 
@@ -82,6 +91,7 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 	if (!s)
 		return -ENOMEM;
 	s->listener = listener;
+	s->done_fd = -1;
 	s->policy = cfg->policy;
 	s->mode = cfg->mode;
 	s->log = cfg->log;
@@ -114,6 +124,8 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	session_stop(s);
+	safe_close(s->done_fd);
 	safe_close(s->listener);
 	notify_buf_free(s->buf);
 	free(s->scratch);
@@ -376,4 +388,100 @@ int session_handle(struct session *s)
 	if (r == -ENOENT)
 		s->stats.vanished++;
 	return 0;
+}
+
+/* Interrupts a session thread blocked in NOTIF_RECV, so that it sees stop. */
+#define SIG_WAKE (SIGRTMIN + 3)
+
+static void on_wake(int sig)
+{
+	(void)sig;
+}
+
+static void *session_thread(void *arg)
+{
+	struct session *s = arg;
+	uint64_t one = 1;
+	sigset_t m;
+
+	sigemptyset(&m);
+	sigaddset(&m, SIG_WAKE);
+	pthread_sigmask(SIG_UNBLOCK, &m, NULL);
+	/* Our own umask, cwd and root, for emulation in a target's context. */
+	if (unshare(CLONE_FS) < 0) {
+		s->error = -errno;
+		goto out;
+	}
+	while (!atomic_load(&s->stop)) {
+		int r = session_handle(s);
+
+		if (r < 0) {
+			s->error = r;
+			break;
+		}
+	}
+out:
+	if (!atomic_load(&s->stop)) {
+		ssize_t k = write(s->done_fd, &one, sizeof(one));
+		(void)k;
+	}
+	return NULL;
+}
+
+int session_start(struct session *s, int *ret_done_fd)
+{
+	struct sigaction sa = { .sa_handler = on_wake }; /* no SA_RESTART: RECV returns EINTR */
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int r;
+
+	if (s->started)
+		return -EBUSY;
+	if (sigaction(SIG_WAKE, &sa, NULL) < 0)
+		return -errno;
+	s->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->done_fd < 0)
+		return -errno;
+	/* The thread starts with every signal blocked and unblocks SIG_WAKE
+	 * itself: the process's signals belong to the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	r = -pthread_create(&s->thread, &attr, session_thread, s);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		return r;
+	s->started = true;
+	*ret_done_fd = s->done_fd;
+	return 0;
+}
+
+void session_stop(struct session *s)
+{
+	if (!s || !s->started)
+		return;
+	atomic_store(&s->stop, true);
+	/* The signal may land just before the thread blocks in RECV: repeat
+	 * until it has gone. */
+	for (;;) {
+		struct timespec t;
+
+		pthread_kill(s->thread, SIG_WAKE);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 10 * 1000 * 1000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(s->thread, NULL, &t) == 0)
+			break;
+	}
+	s->started = false;
+}
+
+int session_error(const struct session *s)
+{
+	return s->error;
 }
