@@ -120,8 +120,16 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	if (s != 0)
 		die(cfg, s);
 
-	fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	/* WAIT_KILLABLE_RECV (Linux 5.19): once the supervisor has received a
+	 * call, only a fatal signal interrupts the wait. Otherwise a signal
+	 * could restart a call the supervisor is emulating, and the restarted
+	 * mkdir would find its own directory (EEXIST). */
+	fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 			  &prog);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	atomic_store(&listener_state, fd < 0 ? -errno : fd);
 	atomic_store_explicit(&listener_ready, true, memory_order_release);
 

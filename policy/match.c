@@ -126,6 +126,8 @@ const char *policy_decision_name(enum decision_kind k)
 		return "kill";
 	case DECISION_LOG:
 		return "log";
+	case DECISION_EMULATE:
+		return "emulate";
 	}
 	return "?";
 }

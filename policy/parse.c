@@ -537,6 +537,7 @@ static const struct {
 } decisions[] = {
 	{"allow", DECISION_ALLOW}, {"continue", DECISION_ALLOW}, {"deny", DECISION_DENY},
 	{"errno", DECISION_DENY},  {"kill", DECISION_KILL},	 {"log", DECISION_LOG},
+	{"emulate", DECISION_EMULATE},
 };
 
 /* 0 and *ret set, -EINVAL after an error diag, -ENOMEM. */
@@ -548,17 +549,14 @@ static int lookup_decision(struct loader *ld, unsigned line, const char *key,
 			*ret = decisions[i].kind;
 			return 0;
 		}
-	if (streq(key, "emulate"))
-		return error(ld, line,
-			     "emulate is not supported yet (it comes with mkdir/chmod emulation)")
-			       ?: -EINVAL;
 	if (streq(key, "ask"))
 		return error(ld, line,
 			     "ask is not supported yet (interactive approval is not implemented)")
 			       ?: -EINVAL;
 	if (!*key)
 		return error(ld, line, "missing key before '='") ?: -EINVAL;
-	return error(ld, line, "unknown decision '%s' (allow, continue, deny, errno, kill or log)",
+	return error(ld, line,
+		     "unknown decision '%s' (allow, continue, deny, errno, kill, log or emulate)",
 		     key)
 		       ?: -EINVAL;
 }
@@ -744,6 +742,14 @@ static int parse_rule(struct loader *ld, const struct section *s, unsigned line,
 	int r;
 
 	*rule = (struct rule){.kind = kind, .err = kind == DECISION_DENY ? EPERM : 0, .line = line};
+	if (kind == DECISION_EMULATE)
+		for (size_t k = 0; k < s->n_syscalls; k++)
+			if (!policy_syscall_emulatable(s->syscalls[k]))
+				return error(ld, line,
+					     "[%s]: sysgate cannot emulate %s; emulate is supported "
+					     "for " POLICY_EMULATABLE_LIST,
+					     s->name, s->syscalls[k])
+					       ?: -EINVAL;
 	r = split_tokens(value, &buf, &toks, &n);
 	if (r < 0)
 		return r;
@@ -1008,6 +1014,7 @@ static int section_add_syscall(struct section *s, const char *name)
 	if (!s->syscalls[s->n_syscalls])
 		return -ENOMEM;
 	s->syscalls[++s->n_syscalls] = NULL;
+	s->emulatable = (s->n_syscalls == 1 || s->emulatable) && policy_syscall_emulatable(name);
 	return 0;
 }
 
@@ -1172,7 +1179,10 @@ static int check_warnings(struct loader *ld)
 				if (r < 0)
 					return r;
 			}
-			if (!shadowed && (b->kind == DECISION_ALLOW || b->kind == DECISION_LOG) &&
+			/* Where sysgate can emulate, such a call is carried out
+			 * from the checked copy: no race to warn about. */
+			if (!shadowed && !s->emulatable &&
+			    (b->kind == DECISION_ALLOW || b->kind == DECISION_LOG) &&
 			    (path_seen || rule_has_path(b))) {
 				r = warning(
 					ld, b->line,
@@ -1184,7 +1194,7 @@ static int check_warnings(struct loader *ld)
 			path_seen = path_seen || rule_has_path(b);
 			has_any = has_any || rule_is_any(b);
 		}
-		if (path_seen && !has_any &&
+		if (path_seen && !has_any && !s->emulatable &&
 		    (dflt->kind == DECISION_ALLOW || dflt->kind == DECISION_LOG)) {
 			r = warning(ld, s->line,
 				    "[%s]: the default (%s) after a path condition continues the "

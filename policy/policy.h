@@ -22,6 +22,8 @@ enum decision_kind {
 	DECISION_DENY,  /* fail with an errno */
 	DECISION_KILL,  /* kill the whole process */
 	DECISION_LOG,   /* allow, and log it */
+	DECISION_EMULATE, /* the supervisor carries the call out itself, from the
+			   * copy of the arguments it checked (mkdir, chmod families) */
 };
 
 enum cond_kind {
@@ -92,6 +94,15 @@ struct family {
 	const char *const *syscalls; /* NULL-terminated, libseccomp names */
 	bool file_family;            /* supervising it means io_uring must stay out */
 };
+/*
+ * Can sysgate carry this syscall out itself (emulate)? mkdir, mkdirat, chmod,
+ * fchmod, fchmodat, fchmodat2. In a section where every syscall can, an
+ * allow or log reached after a path condition is emulated as well, so the
+ * path the policy checked is the path acted on.
+ */
+bool policy_syscall_emulatable(const char *name);
+#define POLICY_EMULATABLE_LIST "mkdir, mkdirat, chmod, fchmod, fchmodat, fchmodat2"
+
 /* The family whose head is this name, or NULL. */
 const struct family *policy_family(const char *name);
 /* All families, NULL-terminated (for documentation and --help). */
@@ -110,6 +121,7 @@ struct section {
 	char **syscalls; /* libseccomp names this section covers */
 	bool needs_path; /* some rule has a path condition */
 	bool needs_exe;  /* some rule has an exe condition */
+	bool emulatable; /* every syscall of the section is policy_syscall_emulatable() */
 	size_t n_rules;
 	struct rule *rules;
 };

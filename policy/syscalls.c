@@ -469,3 +469,17 @@ int policy_errno_parse(const char *s)
 			return errnos[i].err;
 	return -EINVAL;
 }
+
+bool policy_syscall_emulatable(const char *name)
+{
+	static const char *const names[] = {
+		"mkdir", "mkdirat", "chmod", "fchmod", "fchmodat", "fchmodat2",
+	};
+
+	if (!name)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(names[i], name))
+			return true;
+	return false;
+}

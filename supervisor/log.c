@@ -390,7 +390,16 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 	}
 	sb_call(sb, r);
 
-	if (r->decision == DECISION_DENY && r->enforced) {
+	if (r->emulated && r->result < 0) {
+		const char *e = policy_errno_name((int)-r->result);
+
+		if (e)
+			sb_printf(sb, " = -1 %s", e);
+		else
+			sb_printf(sb, " = -1 errno %d", (int)-r->result);
+	} else if (r->emulated) {
+		sb_printf(sb, " = %lld", (long long)r->result);
+	} else if (r->decision == DECISION_DENY && r->enforced) {
 		const char *e = policy_errno_name(r->err);
 
 		if (e)
@@ -410,6 +419,8 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 		sb_puts(sb, "?");
 	if (complain)
 		sb_puts(sb, ", complain: allowed");
+	if (r->emulated && r->decision != DECISION_EMULATE)
+		sb_puts(sb, ", emulated");
 	sb_puts(sb, "]");
 
 	if (path_differs(r)) {
@@ -644,15 +655,25 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	k = jadd(o, "decision", json_object_new_string(decision_name(r->decision)));
 	if (k < 0)
 		goto fail;
-	if (r->decision == DECISION_DENY && r->enforced) {
-		const char *e = policy_errno_name(r->err);
+	if ((r->decision == DECISION_DENY && r->enforced && !r->emulated) ||
+	    (r->emulated && r->result < 0)) {
+		int err = r->emulated ? (int)-r->result : r->err;
+		const char *e = policy_errno_name(err);
 
 		/* A number without a name stays a string, so the key has one type. */
-		snprintf(name, sizeof(name), "%d", r->err);
+		snprintf(name, sizeof(name), "%d", err);
 		k = jadd(o, "errno", json_object_new_string(e ? e : name));
 		if (k < 0)
 			goto fail;
 	}
+	if (r->emulated) {
+		k = jadd(o, "result", json_object_new_int64(r->result));
+		if (k < 0)
+			goto fail;
+	}
+	k = jadd(o, "emulated", json_object_new_boolean(r->emulated));
+	if (k < 0)
+		goto fail;
 	if (r->rule)
 		k = jadd_target_string(o, "rule", r->rule);
 	else

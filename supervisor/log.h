@@ -40,6 +40,8 @@ struct log_record {
 	int err;                /* errno returned to the target (DENY), else 0 */
 	const char *rule;       /* "FILE:LINE", "default" or "implicit:io_uring" */
 	bool enforced;          /* false in complain mode: the call was let through */
+	bool emulated;          /* sysgate carried the call out itself ... */
+	int64_t result;         /* ... and this is what the target got: >= 0, or -errno */
 };
 
 struct logger;

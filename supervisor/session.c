@@ -30,6 +30,7 @@
 
 #include "sg-seccomp.h"
 #include "sg-util.h"
+#include "supervisor/emulate.h"
 #include "supervisor/notify.h"
 #include "supervisor/session.h"
 #include "supervisor/target.h"
@@ -48,6 +49,7 @@ struct sysent {
 	char *name; /* NULL: unknown to libseccomp */
 	const struct syscall_shape *shape;
 	const struct section *section;
+	bool emulates; /* calls go through emulation (see section_emulates) */
 };
 
 /* Everything read from the target for one call, in supervisor memory. */
@@ -149,6 +151,21 @@ void session_stats(const struct session *s, struct session_stats *ret)
 	*ret = s->stats;
 }
 
+/* Does a call of this section go through emulation? Only if its rules can
+ * ask for it: an emulate rule, or a path condition (an allow or log after
+ * one is emulated, so the checked path is the one acted on). */
+static bool section_emulates(const struct section *sec)
+{
+	if (!sec || !sec->emulatable)
+		return false;
+	if (sec->needs_path)
+		return true;
+	for (size_t i = 0; i < sec->n_rules; i++)
+		if (sec->rules[i].kind == DECISION_EMULATE)
+			return true;
+	return false;
+}
+
 static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 {
 	static const struct sysent unknown = { .resolved = true };
@@ -164,6 +181,7 @@ static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 		if (e->name) {
 			e->shape = policy_syscall_shape(e->name);
 			e->section = policy_section_for(s->policy, e->name);
+			e->emulates = e->shape && section_emulates(e->section);
 		}
 		e->resolved = true;
 	}
@@ -268,15 +286,84 @@ static void kill_target(struct session *s, pid_t tid, uint64_t id)
 		syscall(SYS_tgkill, tgid, tid, SIGKILL);
 }
 
+/*
+ * The emulation path: read the path once, open what the call acts on as the
+ * target, ask the policy about the place actually opened, and act on that
+ * open directory. c->path and c->path_err are filled in; *ret_result is what
+ * the target gets when the decision emulates.
+ */
+static bool run_emulated(struct session *s, uint64_t id, pid_t tid, const struct sysent *e,
+			 struct call *c, struct call_data *d, struct emulate *em,
+			 struct decision *ret_dec, bool *ret_emulated, int64_t *ret_result)
+{
+	int is = policy_shape_arg(e->shape, 's');
+	int r;
+
+	c->path = NULL;
+	c->path_err = 0;
+	if (is >= 0) {
+		r = target_read_string(tid, c->args[is], d->raw);
+		if (r == -ESRCH)
+			return false;
+		if (r < 0) {
+			c->path_err = -r;
+			goto decide;
+		}
+		d->raw_ok = true;
+	}
+	r = emulate_open(em, tid, c, d->raw_ok ? d->raw : NULL);
+	/* What we opened under /proc/tid may belong to another process if
+	 * the caller went away and its id was reused. */
+	if (notify_id_valid(s->listener, id) < 0)
+		return false;
+	if (r < 0) {
+		c->path_err = -r;
+		goto decide;
+	}
+	if (e->section->needs_exe) {
+		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
+		c->exe = d->exe_ok ? d->exe : NULL;
+	}
+	r = emulate_enter(em);
+	if (r == 0)
+		r = emulate_resolve(em);
+	if (r < 0) {
+		c->path_err = -r;
+	} else {
+		memcpy(d->path, em->path, sizeof(d->path));
+		c->path = d->path;
+	}
+decide:
+	*ret_dec = policy_decide(s->policy, e->section, c);
+	*ret_emulated = ret_dec->kind == DECISION_EMULATE ||
+			((ret_dec->kind == DECISION_ALLOW || ret_dec->kind == DECISION_LOG) &&
+			 ret_dec->used_path);
+	if (*ret_emulated) {
+		if (!c->path) {
+			/* Nothing was opened: the call fails as the kernel would
+			 * have failed it (ENOENT, EACCES, ELOOP, EFAULT, ...). */
+			*ret_result = -(c->path_err ? c->path_err : EPERM);
+		} else if (notify_id_valid(s->listener, id) < 0) {
+			return false;
+		} else {
+			*ret_result = emulate_run(em);
+		}
+	}
+	emulate_leave(em);
+	return true;
+}
+
 int session_handle(struct session *s)
 {
 	struct seccomp_notif *req;
 	struct call_data *d = NULL;
 	struct log_record rec = {};
+	struct emulate em;
 	struct call c = {};
 	struct decision dec;
 	const struct sysent *e;
-	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false;
+	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false, emulated = false;
+	int64_t result = 0;
 	char rulebuf[512];
 	enum abi abi;
 	uint64_t id;
@@ -321,26 +408,35 @@ int session_handle(struct session *s)
 
 	d = s->scratch;
 	d->raw_ok = d->exe_ok = d->raw2_ok = false;
-	if (e->section && e->section->needs_path && e->shape) {
-		read_path(tid, e->shape, &c, d);
-		read_memory = true;
-	}
-	if (e->section && e->section->needs_exe) {
-		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
-		c.exe = d->exe_ok ? d->exe : NULL;
-		read_memory = true;
+	emulate_init(&em);
+	if (e->emulates) {
+		if (!run_emulated(s, id, tid, e, &c, d, &em, &dec, &emulated, &result)) {
+			s->stats.vanished++;
+			emulate_done(&em);
+			return 0;
+		}
+	} else {
+		if (e->section && e->section->needs_path && e->shape) {
+			read_path(tid, e->shape, &c, d);
+			read_memory = true;
+		}
+		if (e->section && e->section->needs_exe) {
+			d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
+			c.exe = d->exe_ok ? d->exe : NULL;
+			read_memory = true;
+		}
+
+		dec = policy_decide(s->policy, e->section, &c);
+
+		/* What we read may belong to another process if the caller went
+		 * away and its id was reused: only act if the call still waits. */
+		if (read_memory && notify_id_valid(s->listener, id) < 0) {
+			s->stats.vanished++;
+			return 0;
+		}
 	}
 
-	dec = policy_decide(s->policy, e->section, &c);
-
-	/* What we read may belong to another process if the caller went away
-	 * and its id was reused: only act on it if the call is still waiting. */
-	if (read_memory && notify_id_valid(s->listener, id) < 0) {
-		s->stats.vanished++;
-		return 0;
-	}
-
-	if (dec.kind != DECISION_ALLOW && s->log) {
+	if (s->log && (dec.kind != DECISION_ALLOW)) {
 		clock_gettime(CLOCK_REALTIME, &rec.time);
 		rec.pid = tid;
 		if (!d->exe_ok)
@@ -355,8 +451,10 @@ int session_handle(struct session *s)
 		fill_strings(tid, e->shape, c.args, d, &rec);
 		rec.path = c.path;
 		rec.decision = dec.kind;
-		rec.enforced = enforce || dec.kind == DECISION_LOG;
+		rec.enforced = enforce || dec.kind == DECISION_LOG || dec.kind == DECISION_EMULATE;
 		rec.err = dec.kind == DECISION_DENY && enforce ? dec.err : 0;
+		rec.emulated = emulated;
+		rec.result = result;
 		rec.rule = policy_rule_location(s->policy, e->section, dec.rule, rulebuf,
 						sizeof(rulebuf));
 		/* Before the answer, so the record precedes whatever the target
@@ -364,27 +462,34 @@ int session_handle(struct session *s)
 		log_emit(s->log, &rec);
 	}
 
-	switch (dec.kind) {
-	case DECISION_ALLOW:
-	case DECISION_LOG:
-		r = notify_send_continue(s->listener, s->buf, id);
-		break;
-	case DECISION_DENY:
-		r = enforce ? notify_send_errno(s->listener, s->buf, id, dec.err)
-			    : notify_send_continue(s->listener, s->buf, id);
-		break;
-	case DECISION_KILL:
-		if (enforce) {
-			kill_target(s, tid, id);
-			r = notify_send_errno(s->listener, s->buf, id, EPERM);
-		} else {
+	if (emulated) {
+		r = result < 0 ? notify_send_errno(s->listener, s->buf, id, (int)-result)
+			       : notify_send_value(s->listener, s->buf, id, result);
+	} else {
+		switch (dec.kind) {
+		case DECISION_ALLOW:
+		case DECISION_LOG:
 			r = notify_send_continue(s->listener, s->buf, id);
+			break;
+		case DECISION_DENY:
+			r = enforce ? notify_send_errno(s->listener, s->buf, id, dec.err)
+				    : notify_send_continue(s->listener, s->buf, id);
+			break;
+		case DECISION_KILL:
+			if (enforce) {
+				kill_target(s, tid, id);
+				r = notify_send_errno(s->listener, s->buf, id, EPERM);
+			} else {
+				r = notify_send_continue(s->listener, s->buf, id);
+			}
+			break;
+		default:
+			/* An emulate decision that did not emulate: fail closed. */
+			r = notify_send_errno(s->listener, s->buf, id, EPERM);
+			break;
 		}
-		break;
-	default:
-		r = notify_send_errno(s->listener, s->buf, id, EPERM);
-		break;
 	}
+	emulate_done(&em);
 	if (r == -ENOENT)
 		s->stats.vanished++;
 	return 0;

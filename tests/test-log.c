@@ -445,7 +445,10 @@ static void test_format_json_every_key(void **state)
 	assert_json_string(o, "rule", "policy.ini:12");
 	assert_true(json_object_is_type(json_key(o, "enforced"), json_type_boolean));
 	assert_true(json_object_get_boolean(json_key(o, "enforced")));
-	assert_int_equal(json_object_object_length(o), 12);
+	assert_true(json_object_is_type(json_key(o, "emulated"), json_type_boolean));
+	assert_false(json_object_get_boolean(json_key(o, "emulated")));
+	assert_false(json_object_object_get_ex(o, "result", NULL)); /* only emulated calls carry it */
+	assert_int_equal(json_object_object_length(o), 13);
 	/* Numbers stay exact, as unsigned 64-bit, not doubles. */
 	assert_non_null(strstr(buf, "\"args\":[18446744073709551516,2147291136,493]"));
 	json_object_put(o);

@@ -153,14 +153,10 @@ static void test_load_refuses_unknown_keys(void **state)
 	assert_refused(f, "deny = *\n[reboot]\ndeny = *\n", 1, "outside any section");
 }
 
-static void test_load_refuses_emulate_and_ask(void **state)
+static void test_load_refuses_ask(void **state)
 {
 	struct fx *f = *state;
 
-	assert_refused(f, "[mkdir]\nemulate = *\n", 2,
-		       "emulate is not supported yet (it comes with mkdir/chmod emulation)");
-	assert_string_equal(f->d.v[0].msg,
-			    "emulate is not supported yet (it comes with mkdir/chmod emulation)");
 	assert_refused(f, "[mkdir]\nallow = arg1 == 1\nask = *\n", 3,
 		       "ask is not supported yet (interactive approval is not implemented)");
 }
@@ -610,7 +606,7 @@ static void test_warn_race_after_path_condition(void **state)
 	struct fx *f = *state;
 	const struct policy_diag *d;
 
-	assert_loads(f, "[mkdir]\ndeny = EACCES path ~ /etc/**\nlog = path ~ /tmp/**\nallow = *\n");
+	assert_loads(f, "[unlink]\ndeny = EACCES path ~ /etc/**\nlog = path ~ /tmp/**\nallow = *\n");
 	assert_null(find_diag(f, DIAG_WARNING, 2, ""));
 	d = find_diag(f, DIAG_WARNING, 3, "log after a path condition continues the call");
 	assert_non_null(d);
@@ -621,21 +617,54 @@ static void test_warn_race_after_path_condition(void **state)
 	assert_int_equal(f->d.n_warnings, 2);
 
 	/* the rule itself has the path */
-	assert_loads(f, "[sysgate]\ndefault = deny\n[mkdir]\nallow = path ~ /tmp/**\n");
+	assert_loads(f, "[sysgate]\ndefault = deny\n[open]\nallow = path ~ /tmp/**\n");
 	assert_diag(f, DIAG_WARNING, 4, "allow after a path condition");
 	assert_int_equal(f->d.n_warnings, 1);
 
 	/* the default allow after path rules: once, at the section */
-	assert_loads(f, "[mkdir]\ndeny = path ~ /etc/**\nkill = path ~ /root/**\n");
+	assert_loads(f, "[unlink]\ndeny = path ~ /etc/**\nkill = path ~ /root/**\n");
 	assert_diag(f, DIAG_WARNING, 1, "the default (allow) after a path condition");
 	assert_int_equal(f->d.n_warnings, 1);
-	assert_loads(f, "[sysgate]\ndefault = log\n[mkdir]\ndeny = path ~ /etc/**\n");
+	assert_loads(f, "[sysgate]\ndefault = log\n[unlink]\ndeny = path ~ /etc/**\n");
 	assert_diag(f, DIAG_WARNING, 3, "the default (log)");
 
 	/* deny/kill defaults, and register-only rules, do not race */
-	assert_clean(f, "[sysgate]\ndefault = deny\n[mkdir]\ndeny = path ~ /etc/**\n");
+	assert_clean(f, "[sysgate]\ndefault = deny\n[unlink]\ndeny = path ~ /etc/**\n");
 	assert_clean(f, "[mkdir]\nkill = mode & 06000\nallow = *\n");
-	assert_clean(f, "[mkdir]\nallow = exe ~ /usr/bin/**\ndeny = *\n");
+	assert_clean(f, "[unlink]\nallow = exe ~ /usr/bin/**\ndeny = *\n");
+}
+
+/* In the mkdir and chmod families an allow after a path condition is carried
+ * out by emulation, from the checked copy: nothing to warn about. */
+static void test_warn_race_not_for_emulated_families(void **state)
+{
+	struct fx *f = *state;
+
+	assert_clean(f, "[mkdir]\ndeny = EACCES path ~ /etc/**\nlog = path ~ /tmp/**\nallow = *\n");
+	assert_clean(f, "[chmod]\ndeny = path ~ /etc/**\n");
+	assert_clean(f, "[fchmodat]\nallow = path ~ /tmp/**\ndeny = *\n");
+	assert_true(section(f, "fchmodat")->emulatable);
+	/* a section mixing an emulatable syscall with another is not emulated */
+	assert_loads(f, "[mkdirat]\ndeny = path ~ /etc/**\n[unlinkat]\ndeny = path ~ /etc/**\n");
+	assert_true(section(f, "mkdirat")->emulatable);
+	assert_false(section(f, "unlinkat")->emulatable);
+	assert_int_equal(f->d.n_warnings, 1);
+	assert_diag(f, DIAG_WARNING, 3, "the default (allow) after a path condition");
+}
+
+static void test_load_emulate_only_where_supported(void **state)
+{
+	struct fx *f = *state;
+
+	assert_clean(f, "[mkdir]\nemulate = path ~ /srv/sandbox/**\ndeny = EACCES *\n");
+	assert_int_equal(section(f, "mkdirat")->rules[0].kind, DECISION_EMULATE);
+	assert_clean(f, "[chmod]\nkill = mode & 06000\nemulate = path ~ /srv/**\ndeny = *\n");
+	assert_int_equal(section(f, "fchmod")->rules[1].kind, DECISION_EMULATE);
+
+	assert_refused(f, "[unlink]\nemulate = *\n", 2, "cannot emulate unlink");
+	assert_diag(f, DIAG_ERROR, 2, POLICY_EMULATABLE_LIST);
+	assert_refused(f, "[reboot]\n\nemulate = *\n", 3, "cannot emulate reboot");
+	assert_refused(f, "[mkdir]\nemulate = EEXIST *\n", 2, "takes no errno");
 }
 
 /* ---- implicit io_uring ---- */
@@ -1379,13 +1408,14 @@ static char *read_text(const char *path)
 /*
  * Every ```ini block of sysgate-policy(5) after the SYNOPSIS loads, with the
  * warnings the text around it promises: the RACE WARNING example (1), the
- * implicit io_uring section (0), then EXAMPLES: the example from the top (2),
- * the second example (1), the built-in policy sketch (0).
+ * implicit io_uring section (0), then EXAMPLES: the example from the top (0:
+ * mkdir is emulated), the second example (1), the emulation sandbox (0), the
+ * built-in policy sketch (0).
  */
 static void test_docs_examples_load(void **state)
 {
 	struct fx *f = *state;
-	static const size_t want_warnings[] = {1, 0, 2, 1, 0};
+	static const size_t want_warnings[] = {1, 0, 0, 1, 0, 0};
 	char *doc = read_text(SYSGATE_DOCS_DIR "/sysgate-policy.5.md");
 	char *s, *end;
 	size_t n = 0;
@@ -1410,10 +1440,10 @@ static void test_docs_examples_load(void **state)
 		s = end + 3;
 	}
 	free(doc);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 }
 
-/* The example of the design brief, verbatim: it loads, with the race warnings. */
+/* The example of the design brief, verbatim: it loads cleanly. */
 static void test_load_example_policy(void **state)
 {
 	struct fx *f = *state;
@@ -1435,9 +1465,8 @@ static void test_load_example_policy(void **state)
 			"\n"
 			"[reboot]\n"
 			"deny = *\n");
-	assert_int_equal(f->d.n_warnings, 2);
-	assert_diag(f, DIAG_WARNING, 9, "log after a path condition");
-	assert_diag(f, DIAG_WARNING, 10, "allow after a path condition");
+	/* The mkdir family is emulated: its allow after a path races nothing. */
+	assert_int_equal(f->d.n_warnings, 0);
 	assert_int_equal(f->p->n_sections, 4); /* + implicit io_uring */
 	assert_string_equal(f->p->log_format, "text");
 	assert_int_equal(section(f, "mkdirat")->rules[0].err, EACCES);
@@ -1453,7 +1482,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_load_refuses_unknown_section),
 		T(test_load_refuses_unknown_keys),
-		T(test_load_refuses_emulate_and_ask),
+		T(test_load_refuses_ask),
 		T(test_load_refuses_errno_on_other_decisions),
 		T(test_load_refuses_bad_errno),
 		T(test_load_accepts_errno_range_edges),
@@ -1476,6 +1505,8 @@ int main(void)
 		T(test_load_refuses_overlapping_sections),
 		T(test_warn_rules_that_never_match),
 		T(test_warn_race_after_path_condition),
+		T(test_warn_race_not_for_emulated_families),
+		T(test_load_emulate_only_where_supported),
 		T(test_implicit_io_uring_added_for_file_families),
 		T(test_implicit_io_uring_not_added_otherwise),
 		T(test_rule_location_formats),

@@ -1,0 +1,98 @@
+#pragma once
+/*
+ * emulate: carry out a target's mkdir or chmod in the target's context.
+ *
+ * "continue" lets the kernel re-read the path after the policy checked it, so
+ * a racing thread can swap it. Emulation closes that gap: the path is read
+ * once, the directory the call acts on is opened (walking the path as the
+ * target would: from its cwd or dirfd, inside its root and mount namespace,
+ * with its credentials), the policy is asked about the place that was
+ * actually opened, and the operation is done on that open directory. No
+ * string is ever looked up twice.
+ *
+ * Credentials: while a call is emulated the session thread takes on the
+ * target's fsuid, fsgid, supplementary groups, effective capabilities and
+ * umask (all per thread: raw setfsuid/setfsgid/setgroups/capset, and a
+ * thread-private fs_struct for the umask), so ownership, permission checks,
+ * set-group-ID inheritance and default ACLs come out as the kernel would
+ * give them to the target, and the supervisor's own privileges never leak
+ * into the result. If the thread cannot take them on, the call is denied; if
+ * it cannot give them back, the supervisor aborts (its targets die with it).
+ *
+ * Usage, all on one thread:
+ *	emulate_open()    open the target's root, cwd or dirfd (from /proc);
+ *	                  the caller then checks the notification is still valid
+ *	emulate_enter()   take on the target's credentials
+ *	emulate_resolve() open what the call acts on; fills e->path
+ *	emulate_run()     do it; returns what the target gets
+ *	emulate_leave()   give the credentials back (always, after enter)
+ *	emulate_done()    close everything (always)
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+#include "supervisor/target.h"
+
+#define EMULATE_MAX_GROUPS 256
+
+struct emulate_creds {
+	uid_t fsuid;
+	gid_t fsgid;
+	int n_groups;
+	gid_t groups[EMULATE_MAX_GROUPS];
+	uint64_t cap_eff;
+	mode_t umask;
+};
+
+enum emulate_op {
+	EMULATE_MKDIR,
+	EMULATE_CHMOD,
+};
+
+struct emulate {
+	pid_t tid;
+	enum emulate_op op;
+	const char *raw;    /* the path as the target passed it (read once); NULL for fchmod */
+	mode_t mode;
+	bool follow;        /* chmod: follow a final symlink */
+	bool on_fd;         /* fchmod: the call names an fd, not a path */
+	bool same_root;     /* the target's root is ours: walk from its cwd/dirfd directly */
+
+	int rootfd;         /* the target's root (O_PATH) */
+	int basefd;         /* its cwd, its dirfd, or (fchmod) the file itself (O_PATH) */
+	int objfd;          /* what the call acts on, or its parent directory (O_PATH) */
+	bool via_parent;    /* objfd is the parent and last names the entry */
+	char last[256];
+
+	char path[TARGET_PATH_MAX]; /* where the call acts, in the target's view */
+
+	struct emulate_creds target;
+	struct emulate_creds saved;
+	uint64_t saved_cap_perm, saved_cap_inh;
+	bool entered;
+	bool switched;      /* credentials were changed (not merely equal) */
+};
+
+/* An emulate that owns nothing yet: emulate_done() is safe on it. */
+void emulate_init(struct emulate *e);
+
+/* Which syscalls emulation handles, and how; false if not one of them. */
+bool emulate_supported(const char *syscall);
+
+/*
+ * Read the target's credentials and open its root and the directory (or fd)
+ * the call starts from. raw may be NULL only for fchmod. 0 or -errno (EBADF,
+ * ENOTDIR, ESRCH, ...), which is what the call would have got.
+ */
+int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw);
+/* Take on the target's credentials. 0, or -EPERM when we cannot. */
+int emulate_enter(struct emulate *e);
+/* Open what the call acts on and fill e->path. 0 or -errno for the target. */
+int emulate_resolve(struct emulate *e);
+/* Carry the call out. >= 0, or -errno: exactly what the target gets. */
+int emulate_run(struct emulate *e);
+/* Back to our own credentials; aborts if that fails. Safe to call twice. */
+void emulate_leave(struct emulate *e);
+void emulate_done(struct emulate *e);
