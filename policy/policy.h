@@ -66,6 +66,7 @@ struct rule {
  * How a syscall's arguments are laid out, for decoding, path resolution and
  * strace-style printing. One character per argument:
  *   'D' dirfd (AT_FDCWD or an fd)      's' path pointer
+ *   'S' string pointer that is not a path (shown in logs, never resolved)
  *   'F' fd the call acts on (fchmod)   'o' mode (octal)
  *   'a' AT_* flags                     'f' O_* open flags
  *   'd' signed int                     'x' hex / pointer

@@ -58,8 +58,8 @@ static const struct syscall_shape shapes[] = {
 	 * is the strict side (a link to a symlink is judged by its target). */
 	{"link", "ss", FOLLOW_NEVER},
 	{"linkat", "DsDsa", FOLLOW_ALWAYS},
-	{"symlink", "xs", FOLLOW_NEVER},
-	{"symlinkat", "xDs", FOLLOW_NEVER},
+	{"symlink", "Ss", FOLLOW_NEVER},
+	{"symlinkat", "SDs", FOLLOW_NEVER},
 	/* exec family */
 	{"execve", "sxx", FOLLOW_ALWAYS},
 	{"execveat", "Dsxxa", FOLLOW_UNLESS_AT_NOFOLLOW},
@@ -68,7 +68,7 @@ static const struct syscall_shape shapes[] = {
 	{"io_uring_enter", "duuuxu", FOLLOW_NEVER},
 	{"io_uring_register", "duxu", FOLLOW_NEVER},
 	/* mount family and the new mount API */
-	{"mount", "xsxxx", FOLLOW_ALWAYS},
+	{"mount", "SsSxx", FOLLOW_ALWAYS},
 	{"umount", "s", FOLLOW_ALWAYS},
 	{"umount2", "sx", FOLLOW_ALWAYS},
 	{"pivot_root", "ss", FOLLOW_ALWAYS},
@@ -85,9 +85,9 @@ static const struct syscall_shape shapes[] = {
 	{"delete_module", "xx", FOLLOW_NEVER},
 	{"kexec_load", "xuxx", FOLLOW_NEVER},
 	{"kexec_file_load", "ddxxx", FOLLOW_NEVER},
-	{"add_key", "xxxud", FOLLOW_NEVER},
+	{"add_key", "SSxud", FOLLOW_NEVER},
 	{"keyctl", "dxxxx", FOLLOW_NEVER},
-	{"request_key", "xxxd", FOLLOW_NEVER},
+	{"request_key", "SSSd", FOLLOW_NEVER},
 	/* the rest of the default policy */
 	{"acct", "s", FOLLOW_ALWAYS},
 	{"bpf", "dxu", FOLLOW_NEVER},

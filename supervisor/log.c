@@ -285,6 +285,7 @@ static void sb_arg(struct sbuf *sb, const struct log_record *r, unsigned i, char
 			sb_printf(sb, "%d", (int32_t)lo);
 		break;
 	case 's':
+	case 'S':
 		if (r->strs[i])
 			sb_string_arg(sb, r->strs[i]);
 		else if (v == 0)

@@ -59,8 +59,7 @@ struct call_data {
 	char path[TARGET_PATH_MAX]; /* resolved */
 	char exe[TARGET_PATH_MAX];
 	bool exe_ok;
-	char raw2[TARGET_PATH_MAX]; /* a second path argument, for the log only */
-	bool raw2_ok;
+	char strs[3][TARGET_PATH_MAX]; /* other string arguments, for the log only */
 };
 
 struct session {
@@ -252,25 +251,26 @@ done:
 	}
 }
 
+/* Copy the string arguments for the record (display only; the path the
+ * policy judged was read once, before the decision, and is reused). */
 static void fill_strings(pid_t tid, const struct syscall_shape *shape, const uint64_t *args,
 			 struct call_data *d, struct log_record *rec)
 {
-	int first = -1;
+	int first = shape ? policy_shape_arg(shape, 's') : -1, extra = 0;
 
 	if (!shape)
 		return;
 	for (int i = 0; shape->args[i] && i < 6; i++) {
-		if (shape->args[i] != 's')
+		if (shape->args[i] != 's' && shape->args[i] != 'S')
 			continue;
-		if (first < 0) {
-			first = i;
+		if (i == first) {
 			if (!d->raw_ok && target_read_string(tid, args[i], d->raw) == 0)
 				d->raw_ok = true;
 			rec->strs[i] = d->raw_ok ? d->raw : NULL;
-		} else if (!d->raw2_ok) {
-			if (target_read_string(tid, args[i], d->raw2) == 0)
-				d->raw2_ok = true;
-			rec->strs[i] = d->raw2_ok ? d->raw2 : NULL;
+		} else if (extra < (int)ARRAY_SIZE(d->strs)) {
+			if (target_read_string(tid, args[i], d->strs[extra]) == 0)
+				rec->strs[i] = d->strs[extra];
+			extra++;
 		}
 	}
 }
@@ -407,7 +407,7 @@ int session_handle(struct session *s)
 			c.args[i] &= 0xffffffffu;
 
 	d = s->scratch;
-	d->raw_ok = d->exe_ok = d->raw2_ok = false;
+	d->raw_ok = d->exe_ok = false;
 	emulate_init(&em);
 	if (e->emulates) {
 		if (!run_emulated(s, id, tid, e, &c, d, &em, &dec, &emulated, &result)) {
