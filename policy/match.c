@@ -128,6 +128,8 @@ const char *policy_decision_name(enum decision_kind k)
 		return "log";
 	case DECISION_EMULATE:
 		return "emulate";
+	case DECISION_ASK:
+		return "ask";
 	}
 	return "?";
 }

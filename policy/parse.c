@@ -148,7 +148,7 @@ struct loader {
 	enum { CTX_NONE, CTX_SYSGATE, CTX_SECTION, CTX_BAD } ctx;
 	size_t cur;		/* CTX_SECTION: index in p->sections */
 	struct section scratch; /* CTX_BAD: rules are checked, then dropped */
-	unsigned key_line[4];	/* [sysgate] keys, by index in sysgate_keys */
+	unsigned key_line[6];	/* [sysgate] keys, by index in sysgate_keys */
 };
 
 static int error(struct loader *ld, unsigned line, const char *fmt, ...)
@@ -537,7 +537,7 @@ static const struct {
 } decisions[] = {
 	{"allow", DECISION_ALLOW}, {"continue", DECISION_ALLOW}, {"deny", DECISION_DENY},
 	{"errno", DECISION_DENY},  {"kill", DECISION_KILL},	 {"log", DECISION_LOG},
-	{"emulate", DECISION_EMULATE},
+	{"emulate", DECISION_EMULATE}, {"ask", DECISION_ASK},
 };
 
 /* 0 and *ret set, -EINVAL after an error diag, -ENOMEM. */
@@ -549,14 +549,10 @@ static int lookup_decision(struct loader *ld, unsigned line, const char *key,
 			*ret = decisions[i].kind;
 			return 0;
 		}
-	if (streq(key, "ask"))
-		return error(ld, line,
-			     "ask is not supported yet (interactive approval is not implemented)")
-			       ?: -EINVAL;
 	if (!*key)
 		return error(ld, line, "missing key before '='") ?: -EINVAL;
 	return error(ld, line,
-		     "unknown decision '%s' (allow, continue, deny, errno, kill, log or emulate)",
+		     "unknown decision '%s' (allow, continue, deny, errno, kill, log, emulate or ask)",
 		     key)
 		       ?: -EINVAL;
 }
@@ -863,9 +859,40 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 
 /* ---- [sysgate] ---- */
 
-static const char *const sysgate_keys[] = {"mode", "default", "log", "log_format"};
+static const char *const sysgate_keys[] = {"mode",	 "default",	"log",
+					   "log_format", "ask_timeout", "ask_default"};
 
-static int set_default(struct loader *ld, unsigned line, const char *value)
+/* "30s", "1500ms", "2m", "0": how long an ask waits. At most a day. */
+static int set_ask_timeout(struct loader *ld, unsigned line, const char *value)
+{
+	unsigned long long v, scale = 1000;
+	char *end;
+
+	errno = 0;
+	if (value[0] < '0' || value[0] > '9')
+		goto bad;
+	v = strtoull(value, &end, 10);
+	if (errno)
+		goto bad;
+	if (streq(end, "ms"))
+		scale = 1;
+	else if (streq(end, "s") || (streq(end, "") && v == 0))
+		scale = 1000;
+	else if (streq(end, "m"))
+		scale = 60 * 1000;
+	else
+		goto bad;
+	if (v > 24ull * 3600 * 1000 || v * scale > 24ull * 3600 * 1000)
+		return error(ld, line, "ask_timeout '%s' is longer than a day", value) ?: -EINVAL;
+	ld->p->ask_timeout_ms = (unsigned)(v * scale);
+	return 0;
+bad:
+	return error(ld, line, "bad ask_timeout '%s' (a number with ms, s or m, like 30s)",
+		     value)
+		       ?: -EINVAL;
+}
+
+static int set_default(struct loader *ld, unsigned line, const char *value, bool ask)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ char **toks = NULL;
@@ -880,8 +907,10 @@ static int set_default(struct loader *ld, unsigned line, const char *value)
 		if (streq(decisions[k].name, toks[0]))
 			break;
 	if (n == 0 || k == ARRAY_SIZE(decisions) || n > 2 ||
-	    (n == 2 && decisions[k].kind != DECISION_DENY))
-		return error(ld, line, "bad default '%s' (allow, deny [ERRNO], kill or log)", value)
+	    (n == 2 && decisions[k].kind != DECISION_DENY) ||
+	    decisions[k].kind == DECISION_EMULATE || decisions[k].kind == DECISION_ASK)
+		return error(ld, line, "bad %s '%s' (allow, deny [ERRNO], kill or log)",
+			     ask ? "ask_default" : "default", value)
 			       ?: -EINVAL;
 	kind = decisions[k].kind;
 	if (kind == DECISION_DENY) {
@@ -891,6 +920,13 @@ static int set_default(struct loader *ld, unsigned line, const char *value)
 			if (r < 0)
 				return r;
 		}
+	}
+	if (ask) {
+		/* An answer that nobody gave is logged either way. */
+		ld->p->ask_default = (struct rule){
+			.kind = kind == DECISION_LOG ? DECISION_ALLOW : kind, .err = err, .line = line
+		};
+		return 0;
 	}
 	ld->p->dflt.kind = kind;
 	ld->p->dflt.err = err;
@@ -948,7 +984,8 @@ static int sysgate_key(struct loader *ld, unsigned line, const char *key, const 
 			break;
 	if (k == ARRAY_SIZE(sysgate_keys))
 		return error(ld, line,
-			     "unknown key '%s' in [sysgate] (mode, default, log or log_format)",
+			     "unknown key '%s' in [sysgate] (mode, default, log, log_format, "
+			     "ask_timeout or ask_default)",
 			     key)
 			       ?: -EINVAL;
 	if (ld->key_line[k])
@@ -970,9 +1007,13 @@ static int sysgate_key(struct loader *ld, unsigned line, const char *key, const 
 				       ?: -EINVAL;
 		return 0;
 	case 1:
-		return set_default(ld, line, value);
+		return set_default(ld, line, value, false);
 	case 2:
 		return set_log(ld, line, value);
+	case 4:
+		return set_ask_timeout(ld, line, value);
+	case 5:
+		return set_default(ld, line, value, true);
 	default:
 		if (!streq(value, "text") && !streq(value, "json"))
 			return error(ld, line, "bad log_format '%s' (text or json)", value)
@@ -1182,12 +1223,14 @@ static int check_warnings(struct loader *ld)
 			/* Where sysgate can emulate, such a call is carried out
 			 * from the checked copy: no race to warn about. */
 			if (!shadowed && !s->emulatable &&
-			    (b->kind == DECISION_ALLOW || b->kind == DECISION_LOG) &&
+			    (b->kind == DECISION_ALLOW || b->kind == DECISION_LOG ||
+			     b->kind == DECISION_ASK) &&
 			    (path_seen || rule_has_path(b))) {
 				r = warning(
 					ld, b->line,
 					"%s after a path condition continues the call; " RACE_HINT,
-					policy_decision_name(b->kind));
+					b->kind == DECISION_ASK ? "ask (answered allow)"
+								: policy_decision_name(b->kind));
 				if (r < 0)
 					return r;
 			}
@@ -1327,6 +1370,8 @@ static int load_buffer(const char *name, const char *text, size_t len, struct po
 		return -ENOMEM;
 	ld.p->mode = POLICY_ENFORCE;
 	ld.p->dflt = (struct rule){.kind = DECISION_ALLOW};
+	ld.p->ask_timeout_ms = 30 * 1000;
+	ld.p->ask_default = (struct rule){.kind = DECISION_DENY, .err = EPERM};
 
 	r = scan(&ld, text, len, &split);
 	if (r < 0)

@@ -24,6 +24,7 @@ enum decision_kind {
 	DECISION_LOG,   /* allow, and log it */
 	DECISION_EMULATE, /* the supervisor carries the call out itself, from the
 			   * copy of the arguments it checked (mkdir, chmod families) */
+	DECISION_ASK,     /* a person decides, through `sysgate prompt` */
 };
 
 enum cond_kind {
@@ -133,6 +134,9 @@ struct policy {
 	struct rule dflt;   /* the [sysgate] default (n_conds == 0, line of the key or 0) */
 	char **log_sinks;   /* from [sysgate] log = a, b; NULL-terminated; may be empty */
 	char *log_format;   /* "text", "json", or NULL when unset */
+	unsigned ask_timeout_ms; /* how long an ask waits for an answer (default 30 s) */
+	struct rule ask_default; /* what it gets without one: allow, deny ERRNO or kill
+				  * (default deny EPERM; n_conds == 0) */
 	size_t n_sections;
 	struct section *sections;
 };

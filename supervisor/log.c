@@ -412,12 +412,19 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 	}
 
 	sb_puts(sb, " [");
-	sb_puts(sb, decision_name(r->decision));
+	sb_puts(sb, r->ask_by ? "ask" : decision_name(r->decision));
 	sb_puts(sb, " ");
 	if (r->rule)
 		sb_escape(sb, r->rule, strlen(r->rule));
 	else
 		sb_puts(sb, "?");
+	if (r->ask_by) {
+		sb_puts(sb, " -> ");
+		sb_puts(sb, decision_name(r->decision));
+		sb_puts(sb, " (");
+		sb_puts(sb, r->ask_by);
+		sb_puts(sb, ")");
+	}
 	if (complain)
 		sb_puts(sb, ", complain: allowed");
 	if (r->emulated && r->decision != DECISION_EMULATE)
@@ -508,7 +515,7 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
  * sequence (and DEL, and the bytes of a C1 control) becomes the text \xNN.
  * C0 controls stay; json-c escapes them as \u00NN. NULL on ENOMEM.
  */
-static char *utf8_sanitize(const char *s)
+char *log_utf8_sanitize(const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
@@ -555,7 +562,7 @@ static int jadd_target_string(struct json_object *o, const char *key, const char
 
 	if (!s)
 		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-	clean = utf8_sanitize(s);
+	clean = log_utf8_sanitize(s);
 	if (!clean)
 		return -ENOMEM;
 	return jadd(o, key, json_object_new_string(clean));
@@ -675,6 +682,11 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	k = jadd(o, "emulated", json_object_new_boolean(r->emulated));
 	if (k < 0)
 		goto fail;
+	if (r->ask_by) {
+		k = jadd(o, "ask", json_object_new_string(r->ask_by));
+		if (k < 0)
+			goto fail;
+	}
 	if (r->rule)
 		k = jadd_target_string(o, "rule", r->rule);
 	else

@@ -40,6 +40,9 @@ struct log_record {
 	int err;                /* errno returned to the target (DENY), else 0 */
 	const char *rule;       /* "FILE:LINE", "default" or "implicit:io_uring" */
 	bool enforced;          /* false in complain mode: the call was let through */
+	const char *ask_by;     /* an ask, decided by: "answer", "remembered", "timeout",
+				 * "no-prompt", "complain", "gone"; NULL if not an ask.
+				 * decision is then the final one (allow, deny, kill). */
 	bool emulated;          /* sysgate carried the call out itself ... */
 	int64_t result;         /* ... and this is what the target got: >= 0, or -errno */
 };
@@ -73,3 +76,7 @@ int log_format_call(const struct log_record *r, char *buf, size_t size);
 /* Escape a target-controlled string as a C string body (no quotes added):
  * \n \t \" \\ and \xNN for every other byte outside printable ASCII. */
 int log_escape(const char *s, char *buf, size_t size);
+/* A malloc'd copy of a target-controlled string that is valid UTF-8: bytes
+ * outside valid sequences (and DEL and C1 controls) become the text \xNN.
+ * For JSON, which escapes the C0 controls itself. NULL on ENOMEM. */
+char *log_utf8_sanitize(const char *s);

@@ -88,6 +88,18 @@ int loop_del(struct loop *l, int fd)
 	return -ENOENT;
 }
 
+int loop_mod(struct loop *l, int fd, uint32_t events)
+{
+	for (struct watch *w = l->watches; w; w = w->next) {
+		struct epoll_event ev = { .events = events, .data.ptr = w };
+
+		if (w->fd != fd || !w->h)
+			continue;
+		return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+	}
+	return -ENOENT;
+}
+
 static void reap_dead(struct loop *l)
 {
 	for (struct watch **p = &l->watches; *p;) {

@@ -14,6 +14,8 @@ int loop_new(struct loop **ret);
 void loop_free(struct loop *l); /* NULL-safe; does not close the fds */
 int loop_add(struct loop *l, int fd, uint32_t events, loop_handler_t h, void *data);
 int loop_del(struct loop *l, int fd);
+/* Change the events a watched fd waits for. */
+int loop_mod(struct loop *l, int fd, uint32_t events);
 /* Run until loop_quit() or a handler fails; returns the quit code or the error. */
 int loop_run(struct loop *l);
 void loop_quit(struct loop *l, int code);

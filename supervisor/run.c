@@ -33,7 +33,9 @@
 
 #include "agent/agent.h"
 #include "sg-util.h"
+#include "supervisor/ask.h"
 #include "supervisor/cli.h"
+#include "supervisor/control.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/session.h"
@@ -164,6 +166,31 @@ static int receive_listener(int sock, pid_t child)
 	return fd;
 }
 
+/* The policy as loaded, for the control socket's "policy" request. */
+static char *read_policy_text(const char *file)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+	int c;
+
+	if (!file)
+		return strdup(policy_default_text);
+	f = fopen(file, "re");
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	if (!m) {
+		fclose(f);
+		return NULL;
+	}
+	while ((c = fgetc(f)) != EOF && len < (1u << 20))
+		fputc(c, m);
+	fclose(m);
+	fclose(f);
+	return buf;
+}
+
 static int exit_status_of(int status)
 {
 	if (WIFEXITED(status))
@@ -269,6 +296,9 @@ int cmd_run(int argc, char **argv)
 	struct policy *policy = NULL;
 	struct policy_filter filter = {};
 	struct logger *log = NULL;
+	struct ask_queue *asks = NULL;
+	struct control *control = NULL;
+	_cleanup_free_ char *policy_text = NULL;
 	struct run run = { .sigfd = -1, .done_fd = -1, .child = -1 };
 	char exe[PATH_MAX];
 	int sv[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
@@ -406,8 +436,13 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	r = ask_queue_new(&asks, policy, policy_file, log);
+	if (r < 0) {
+		safe_close(listener);
+		goto out_err;
+	}
 	r = session_new(listener, &(struct session_config){ .policy = policy, .mode = pmode,
-							    .log = log },
+							    .log = log, .asks = asks },
 			&run.session);
 	if (r < 0) {
 		safe_close(listener);
@@ -416,6 +451,26 @@ int cmd_run(int argc, char **argv)
 	r = loop_new(&run.loop);
 	if (r < 0)
 		goto out_err;
+	{
+		const char *why = NULL;
+
+		policy_text = read_policy_text(policy_file);
+		r = control_open(&control,
+				 &(struct control_config){
+					 .loop = run.loop,
+					 .asks = asks,
+					 .policy = policy,
+					 .policy_name = policy_file ? policy_file : POLICY_DEFAULT_NAME,
+					 .policy_text = policy_text ? policy_text : "",
+					 .mode = pmode,
+				 },
+				 &why);
+		/* Without a control socket no prompt can attach: asks then get
+		 * ask_default at once, which is fail-closed. Say so and go on. */
+		if (r < 0)
+			fprintf(stderr, "sysgate: no control socket (%s: %s); asks get ask_default\n",
+				why ? why : "?", strerror(-r));
+	}
 	r = session_start(run.session, &run.done_fd);
 	if (r < 0)
 		goto out_err;
@@ -439,6 +494,10 @@ int cmd_run(int argc, char **argv)
 	}
 	kill_descendants(run.child);
 	session_stop(run.session);
+	control_close(control);
+	control = NULL;
+	ask_queue_free(asks);
+	asks = NULL;
 
 	ret = exit_status_of(run.child_status);
 	{
@@ -460,6 +519,9 @@ out_err:
 		waitpid(run.child, NULL, 0);
 	}
 out:
+	session_stop(run.session);
+	control_close(control);
+	ask_queue_free(asks);
 	loop_free(run.loop);
 	session_free(run.session);
 	safe_close(run.sigfd);

@@ -30,6 +30,7 @@
 
 #include "sg-seccomp.h"
 #include "sg-util.h"
+#include "supervisor/ask.h"
 #include "supervisor/emulate.h"
 #include "supervisor/notify.h"
 #include "supervisor/session.h"
@@ -67,6 +68,7 @@ struct session {
 	const struct policy *policy;
 	enum policy_mode mode;
 	struct logger *log;
+	struct ask_queue *asks;
 	struct notify_buf *buf;
 	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
 	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
@@ -96,6 +98,7 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 	s->policy = cfg->policy;
 	s->mode = cfg->mode;
 	s->log = cfg->log;
+	s->asks = cfg->asks;
 	r = notify_buf_new(&s->buf);
 	if (r < 0)
 		goto fail;
@@ -275,26 +278,25 @@ static void fill_strings(pid_t tid, const struct syscall_shape *shape, const uin
 	}
 }
 
-static void kill_target(struct session *s, pid_t tid, uint64_t id)
+void session_kill_caller(int listener, pid_t tid, uint64_t id)
 {
 	pid_t tgid = target_tgid(tid);
 
 	/* Still waiting for us means tid still names the caller: a task blocked
 	 * in a notification cannot have been reaped and its id reused. SIGKILL
 	 * to one thread takes the whole thread group. */
-	if (tgid > 0 && notify_id_valid(s->listener, id) == 0)
+	if (tgid > 0 && notify_id_valid(listener, id) == 0)
 		syscall(SYS_tgkill, tgid, tid, SIGKILL);
 }
 
 /*
- * The emulation path: read the path once, open what the call acts on as the
- * target, ask the policy about the place actually opened, and act on that
- * open directory. c->path and c->path_err are filled in; *ret_result is what
- * the target gets when the decision emulates.
+ * The emulation path, first half: read the path once, open what the call
+ * acts on as the target would, and take on the target's credentials. The
+ * policy then judges c->path, the place actually opened. false if the call
+ * went away. The caller leaves the credentials (emulate_leave) in any case.
  */
-static bool run_emulated(struct session *s, uint64_t id, pid_t tid, const struct sysent *e,
-			 struct call *c, struct call_data *d, struct emulate *em,
-			 struct decision *ret_dec, bool *ret_emulated, int64_t *ret_result)
+static bool prepare_emulated(struct session *s, uint64_t id, pid_t tid, const struct sysent *e,
+			     struct call *c, struct call_data *d, struct emulate *em)
 {
 	int is = policy_shape_arg(e->shape, 's');
 	int r;
@@ -307,7 +309,7 @@ static bool run_emulated(struct session *s, uint64_t id, pid_t tid, const struct
 			return false;
 		if (r < 0) {
 			c->path_err = -r;
-			goto decide;
+			return true;
 		}
 		d->raw_ok = true;
 	}
@@ -318,7 +320,7 @@ static bool run_emulated(struct session *s, uint64_t id, pid_t tid, const struct
 		return false;
 	if (r < 0) {
 		c->path_err = -r;
-		goto decide;
+		return true;
 	}
 	if (e->section->needs_exe) {
 		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
@@ -333,23 +335,91 @@ static bool run_emulated(struct session *s, uint64_t id, pid_t tid, const struct
 		memcpy(d->path, em->path, sizeof(d->path));
 		c->path = d->path;
 	}
-decide:
-	*ret_dec = policy_decide(s->policy, e->section, c);
-	*ret_emulated = ret_dec->kind == DECISION_EMULATE ||
-			((ret_dec->kind == DECISION_ALLOW || ret_dec->kind == DECISION_LOG) &&
-			 ret_dec->used_path);
-	if (*ret_emulated) {
-		if (!c->path) {
-			/* Nothing was opened: the call fails as the kernel would
-			 * have failed it (ENOENT, EACCES, ELOOP, EFAULT, ...). */
-			*ret_result = -(c->path_err ? c->path_err : EPERM);
-		} else if (notify_id_valid(s->listener, id) < 0) {
-			return false;
-		} else {
-			*ret_result = emulate_run(em);
+	return true;
+}
+
+/* Fill the record of a call (before the answer; see the top of the file). */
+static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif *req,
+			enum abi abi, int nr, const struct sysent *e, const struct call *c,
+			struct call_data *d, const struct decision *dec, char *rulebuf,
+			size_t rulesize, struct log_record *rec)
+{
+	clock_gettime(CLOCK_REALTIME, &rec->time);
+	rec->pid = tid;
+	if (!d->exe_ok)
+		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
+	rec->exe = d->exe_ok ? d->exe : NULL;
+	rec->arch = req->data.arch;
+	rec->x32 = abi == ABI_X32;
+	rec->nr = nr;
+	rec->syscall = e->name;
+	rec->shape = e->shape;
+	memcpy(rec->args, c->args, sizeof(rec->args));
+	fill_strings(tid, e->shape, c->args, d, rec);
+	rec->path = c->path;
+	rec->decision = dec->kind;
+	rec->rule = policy_rule_location(s->policy, e->section, dec->rule, rulebuf, rulesize);
+}
+
+/*
+ * Hand an ask over to the main thread. The item takes copies of everything
+ * (this thread's buffers are reused for the next call) and the emulation
+ * state with its open directory. false if it could not be queued.
+ */
+static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
+		      unsigned long long start_time, const struct seccomp_notif *req, enum abi abi,
+		      int nr, const struct sysent *e, const struct call *c, struct call_data *d,
+		      const struct decision *dec, struct emulate *em)
+{
+	struct ask_item *it = calloc(1, sizeof(*it));
+	char rulebuf[512], callbuf[8192], exe[TARGET_PATH_MAX];
+	pid_t ppid = 0, dummy;
+
+	if (!it)
+		return false;
+	emulate_init(&it->em);
+	it->id = id;
+	it->listener = s->listener;
+	it->tid = tid;
+	it->tgid = tgid;
+	(void)target_ids(tid, &dummy, &ppid);
+	it->ppid = ppid;
+	it->start_time = start_time;
+	it->section = e->section;
+	it->rule = dec->rule;
+	fill_record(s, tid, req, abi, nr, e, c, d, dec, rulebuf, sizeof(rulebuf), &it->rec);
+	it->exe = it->rec.exe ? strdup(it->rec.exe) : NULL;
+	it->rec.exe = it->exe;
+	it->rule_loc = strdup(rulebuf);
+	it->rec.rule = it->rule_loc;
+	for (int i = 0; i < 6; i++)
+		if (it->rec.strs[i]) {
+			it->strs[i] = strdup(it->rec.strs[i]);
+			it->rec.strs[i] = it->strs[i];
 		}
+	it->path = c->path ? strdup(c->path) : NULL;
+	it->path_err = c->path_err;
+	it->rec.path = it->path;
+	if (log_format_call(&it->rec, callbuf, sizeof(callbuf)) >= 0)
+		it->call = strdup(callbuf);
+	it->argv = target_cmdline(tgid);
+	if (ppid > 0 && target_exe(ppid, exe, sizeof(exe)) == 0)
+		it->parent_exe = strdup(exe);
+	if (!it->rule_loc || (c->path && !it->path)) {
+		ask_item_free(it);
+		return false;
 	}
-	emulate_leave(em);
+	if (e->emulates) {
+		it->emulate = true;
+		it->em = *em;   /* the open directory moves into the item */
+		emulate_init(em);
+	}
+	if (ask_queue_add(s->asks, it) < 0) {
+		*em = it->em;   /* give it back: the caller decides now */
+		emulate_init(&it->em);
+		ask_item_free(it);
+		return false;
+	}
 	return true;
 }
 
@@ -363,6 +433,7 @@ int session_handle(struct session *s)
 	struct decision dec;
 	const struct sysent *e;
 	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false, emulated = false;
+	const char *ask_by = NULL;
 	int64_t result = 0;
 	char rulebuf[512];
 	enum abi abi;
@@ -410,11 +481,12 @@ int session_handle(struct session *s)
 	d->raw_ok = d->exe_ok = false;
 	emulate_init(&em);
 	if (e->emulates) {
-		if (!run_emulated(s, id, tid, e, &c, d, &em, &dec, &emulated, &result)) {
+		if (!prepare_emulated(s, id, tid, e, &c, d, &em)) {
 			s->stats.vanished++;
 			emulate_done(&em);
 			return 0;
 		}
+		dec = policy_decide(s->policy, e->section, &c);
 	} else {
 		if (e->section && e->section->needs_path && e->shape) {
 			read_path(tid, e->shape, &c, d);
@@ -436,27 +508,59 @@ int session_handle(struct session *s)
 		}
 	}
 
-	if (s->log && (dec.kind != DECISION_ALLOW)) {
-		clock_gettime(CLOCK_REALTIME, &rec.time);
-		rec.pid = tid;
-		if (!d->exe_ok)
-			d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
-		rec.exe = d->exe_ok ? d->exe : NULL;
-		rec.arch = req->data.arch;
-		rec.x32 = abi == ABI_X32;
-		rec.nr = nr;
-		rec.syscall = e->name;
-		rec.shape = e->shape;
-		memcpy(rec.args, c.args, sizeof(rec.args));
-		fill_strings(tid, e->shape, c.args, d, &rec);
-		rec.path = c.path;
-		rec.decision = dec.kind;
-		rec.enforced = enforce || dec.kind == DECISION_LOG || dec.kind == DECISION_EMULATE;
+	if (dec.kind == DECISION_ASK) {
+		const struct policy *p = s->policy;
+		pid_t tgid = target_tgid(tid);
+		unsigned long long start = tgid > 0 ? ask_start_time(tgid) : 0;
+		struct decision rd;
+
+		/* Our own credentials again while we look the caller up and,
+		 * perhaps, wait: they are taken on anew to carry out an allow. */
+		emulate_leave(&em);
+		if (!enforce) {
+			dec.kind = DECISION_ALLOW; /* complain: logged, let through */
+			ask_by = "complain";
+		} else if (s->asks && ask_remembered(s->asks, dec.rule, tgid, start, c.path, &rd)) {
+			dec.kind = rd.kind;
+			dec.err = rd.err;
+			ask_by = "remembered";
+		} else if (s->asks && ask_attached(s->asks) && p->ask_timeout_ms > 0 &&
+			   queue_ask(s, id, tid, tgid, start, req, abi, nr, e, &c, d, &dec, &em)) {
+			emulate_done(&em);
+			return 0; /* the main thread answers it */
+		} else {
+			dec.kind = p->ask_default.kind;
+			dec.err = p->ask_default.err;
+			ask_by = "no-prompt";
+		}
+	}
+
+	/* In the emulated families an allow or log reached after a path
+	 * condition is carried out from the checked copy, never continued. */
+	emulated = e->emulates &&
+		   (dec.kind == DECISION_EMULATE ||
+		    ((dec.kind == DECISION_ALLOW || dec.kind == DECISION_LOG) &&
+		     (dec.used_path || ask_by)));
+	if (emulated) {
+		if (!c.path)
+			result = -(c.path_err ? c.path_err : EPERM);
+		else if (notify_id_valid(s->listener, id) < 0)
+			result = -EINTR; /* gone: nobody will see it */
+		else if (emulate_enter(&em) < 0)
+			result = -EPERM;
+		else
+			result = emulate_run(&em);
+	}
+	emulate_leave(&em);
+
+	if (s->log && (dec.kind != DECISION_ALLOW || ask_by || emulated)) {
+		fill_record(s, tid, req, abi, nr, e, &c, d, &dec, rulebuf, sizeof(rulebuf), &rec);
+		rec.enforced = enforce || dec.kind == DECISION_LOG || dec.kind == DECISION_EMULATE ||
+			       dec.kind == DECISION_ALLOW;
 		rec.err = dec.kind == DECISION_DENY && enforce ? dec.err : 0;
 		rec.emulated = emulated;
 		rec.result = result;
-		rec.rule = policy_rule_location(s->policy, e->section, dec.rule, rulebuf,
-						sizeof(rulebuf));
+		rec.ask_by = ask_by;
 		/* Before the answer, so the record precedes whatever the target
 		 * prints about the outcome. */
 		log_emit(s->log, &rec);
@@ -477,7 +581,7 @@ int session_handle(struct session *s)
 			break;
 		case DECISION_KILL:
 			if (enforce) {
-				kill_target(s, tid, id);
+				session_kill_caller(s->listener, tid, id);
 				r = notify_send_errno(s->listener, s->buf, id, EPERM);
 			} else {
 				r = notify_send_continue(s->listener, s->buf, id);

@@ -24,6 +24,7 @@ struct session_config {
 	const struct policy *policy; /* borrowed; outlives the session */
 	enum policy_mode mode;       /* may differ from policy->mode (--mode) */
 	struct logger *log;          /* borrowed */
+	struct ask_queue *asks;      /* borrowed; NULL: asks get ask_default at once */
 };
 
 /* Takes ownership of listener. */

@@ -69,21 +69,62 @@ int target_exe(pid_t tid, char *buf, size_t size)
 	return proc_readlink(tid, "exe", buf, size);
 }
 
-pid_t target_tgid(pid_t tid)
+int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid)
 {
 	char p[64], line[256];
-	pid_t tgid = -1;
+	int tgid = -1, ppid = -1;
 	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
 	f = fopen(p, "re");
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f) && (tgid < 0 || ppid < 0)) {
 		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
+			continue;
+		sscanf(line, "PPid: %d", &ppid);
+	}
 	fclose(f);
-	return tgid;
+	if (tgid < 0 || ppid < 0)
+		return -EIO;
+	*ret_tgid = tgid;
+	*ret_ppid = ppid;
+	return 0;
+}
+
+pid_t target_tgid(pid_t tid)
+{
+	pid_t tgid, ppid;
+
+	return target_ids(tid, &tgid, &ppid) < 0 ? -1 : tgid;
+}
+
+char **target_cmdline(pid_t pid)
+{
+	char p[64], buf[4096];
+	char **argv;
+	size_t n = 0;
+	ssize_t len;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len < 0)
+		return NULL;
+	buf[len] = '\0';
+	argv = calloc(65, sizeof(*argv));
+	if (!argv)
+		return NULL;
+	for (ssize_t i = 0; i < len && n < 64; i += (ssize_t)strlen(buf + i) + 1) {
+		argv[n] = strdup(buf + i);
+		if (!argv[n++])
+			break;
+	}
+	return argv;
 }
 
 /* A path as a stack of components, in the target's view, below its root. */

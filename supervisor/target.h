@@ -31,6 +31,11 @@ int target_exe(pid_t tid, char *buf, size_t size);
 
 /* The thread group id of tid (from /proc/tid/status). */
 pid_t target_tgid(pid_t tid);
+/* Its thread group id and parent pid. 0 or -errno. */
+int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid);
+/* Its command line (/proc/PID/cmdline), as a malloc'd NULL-terminated vector
+ * of at most 64 arguments. NULL on error. */
+char **target_cmdline(pid_t pid);
 
 /*
  * The absolute, normalized path the call would act on, in the target's view

@@ -153,12 +153,42 @@ static void test_load_refuses_unknown_keys(void **state)
 	assert_refused(f, "deny = *\n[reboot]\ndeny = *\n", 1, "outside any section");
 }
 
-static void test_load_refuses_ask(void **state)
+static void test_load_ask_and_its_settings(void **state)
 {
 	struct fx *f = *state;
 
-	assert_refused(f, "[mkdir]\nallow = arg1 == 1\nask = *\n", 3,
-		       "ask is not supported yet (interactive approval is not implemented)");
+	assert_clean(f, "[mkdir]\nask = path ~ /home/**\n");
+	assert_int_equal(section(f, "mkdirat")->rules[0].kind, DECISION_ASK);
+	assert_int_equal(f->p->ask_timeout_ms, 30000);
+	assert_int_equal(f->p->ask_default.kind, DECISION_DENY);
+	assert_int_equal(f->p->ask_default.err, EPERM);
+
+	assert_clean(f, "[sysgate]\nask_timeout = 1500ms\nask_default = deny EACCES\n"
+			"[reboot]\nask = *\n");
+	assert_int_equal(f->p->ask_timeout_ms, 1500);
+	assert_int_equal(f->p->ask_default.err, EACCES);
+	assert_int_equal(f->p->ask_default.line, 3);
+	assert_clean(f, "[sysgate]\nask_timeout = 2m\nask_default = allow\n");
+	assert_int_equal(f->p->ask_timeout_ms, 120000);
+	assert_int_equal(f->p->ask_default.kind, DECISION_ALLOW);
+	assert_clean(f, "[sysgate]\nask_timeout = 0\n");
+	assert_int_equal(f->p->ask_timeout_ms, 0);
+
+	assert_refused(f, "[sysgate]\nask_timeout = 30\n", 2, "bad ask_timeout '30'");
+	assert_refused(f, "[sysgate]\nask_timeout = -1s\n", 2, "bad ask_timeout");
+	assert_refused(f, "[sysgate]\nask_timeout = 25h\n", 2, "bad ask_timeout");
+	assert_refused(f, "[sysgate]\nask_timeout = 1441m\n", 2, "longer than a day");
+	assert_refused(f, "[sysgate]\nask_default = ask\n", 2, "bad ask_default 'ask'");
+	assert_refused(f, "[sysgate]\nask_default = emulate\n", 2, "bad ask_default");
+	assert_refused(f, "[sysgate]\ndefault = ask\n", 2, "bad default 'ask'");
+	assert_refused(f, "[sysgate]\ndefault = emulate\n", 2, "bad default 'emulate'");
+	assert_refused(f, "[sysgate]\nask_default = deny\nask_default = allow\n", 3,
+		       "duplicate key 'ask_default'");
+	/* an allow answer continues the call: the race warning applies outside
+	 * the emulated families */
+	assert_loads(f, "[unlink]\nask = path ~ /home/**\ndeny = *\n");
+	assert_diag(f, DIAG_WARNING, 2, "ask (answered allow) after a path condition");
+	assert_clean(f, "[mkdir]\nask = path ~ /home/**\ndeny = *\n");
 }
 
 static void test_load_refuses_errno_on_other_decisions(void **state)
@@ -1482,7 +1512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_load_refuses_unknown_section),
 		T(test_load_refuses_unknown_keys),
-		T(test_load_refuses_ask),
+		T(test_load_ask_and_its_settings),
 		T(test_load_refuses_errno_on_other_decisions),
 		T(test_load_refuses_bad_errno),
 		T(test_load_accepts_errno_range_edges),

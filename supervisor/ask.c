@@ -1,0 +1,831 @@
+/*
+ * ask: the queue of calls waiting for a person, and the answers remembered.
+ * See ask.h. The lock protects the pending list and the remembered answers;
+ * responding to the kernel, emulating and logging happen outside it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sg-util.h"
+#include "supervisor/ask.h"
+#include "supervisor/notify.h"
+#include "supervisor/target.h"
+
+#define MAX_PENDING 1024
+#define MAX_REMEMBERED 1024
+#define GONE_CHECK_MS 500 /* how often waiting callers are checked for life */
+
+struct remembered {
+	const struct rule *rule; /* the ask rule it answers */
+	enum decision_kind kind;
+	int err;
+	enum ask_scope scope;
+	pid_t tgid;              /* ASK_PROCESS */
+	unsigned long long start_time;
+	enum ask_cover cover;
+	char *pattern;           /* exact path, or a glob; NULL: the call had no path */
+	char *text;              /* as policy text */
+};
+
+struct ask_queue {
+	pthread_mutex_t lock;
+	const struct policy *p;
+	char *file;
+	struct logger *log;
+	int efd;
+	atomic_uint attached;
+	uint64_t next_seq;
+	struct ask_item *pending; /* oldest first */
+	size_t n_pending;
+	struct remembered rem[MAX_REMEMBERED];
+	size_t n_rem;
+	struct notify_buf *buf;   /* the main thread's, for answers */
+	unsigned inserted[256];   /* original lines above which "always" wrote two lines */
+	size_t n_inserted;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+int ask_queue_new(struct ask_queue **ret, const struct policy *p, const char *file,
+		  struct logger *log)
+{
+	struct ask_queue *q = calloc(1, sizeof(*q));
+	int r;
+
+	if (!q)
+		return -ENOMEM;
+	pthread_mutex_init(&q->lock, NULL);
+	q->p = p;
+	q->log = log;
+	q->next_seq = 1;
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->efd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (file) {
+		q->file = strdup(file);
+		if (!q->file) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	r = notify_buf_new(&q->buf);
+	if (r < 0)
+		goto fail;
+	/* Answers are carried out on this (the main) thread, emulation
+	 * included: give it a umask of its own to lend to targets. */
+	if (unshare(CLONE_FS) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*ret = q;
+	return 0;
+fail:
+	ask_queue_free(q);
+	return r;
+}
+
+void ask_item_free(struct ask_item *it)
+{
+	if (!it)
+		return;
+	emulate_done(&it->em);
+	free(it->exe);
+	free(it->parent_exe);
+	for (char **a = it->argv; a && *a; a++)
+		free(*a);
+	free(it->argv);
+	free(it->rule_loc);
+	free(it->call);
+	free(it->path);
+	for (int i = 0; i < 6; i++)
+		free(it->strs[i]);
+	free(it);
+}
+
+void ask_queue_free(struct ask_queue *q)
+{
+	if (!q)
+		return;
+	ask_shutdown(q, NULL, NULL);
+	for (size_t i = 0; i < q->n_rem; i++) {
+		free(q->rem[i].pattern);
+		free(q->rem[i].text);
+	}
+	notify_buf_free(q->buf);
+	safe_close(q->efd);
+	free(q->file);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+bool ask_attached(const struct ask_queue *q)
+{
+	return q && atomic_load(&q->attached) > 0;
+}
+
+void ask_set_attached(struct ask_queue *q, unsigned n_clients)
+{
+	atomic_store(&q->attached, n_clients);
+}
+
+int ask_queue_fd(const struct ask_queue *q)
+{
+	return q->efd;
+}
+
+unsigned long long ask_start_time(pid_t pid)
+{
+	char p[64], buf[1024], *close_paren;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may contain anything, ')' included: skip to the
+	 * last ')'. Field 22 (starttime) is then the 20th after it. */
+	close_paren = strrchr(buf, ')');
+	if (!close_paren)
+		return 0;
+	if (sscanf(close_paren + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &v) != 1)
+		return 0;
+	return v;
+}
+
+/* ---- remembered answers ---- */
+
+static bool rem_matches(const struct remembered *m, const struct rule *r, pid_t tgid,
+			unsigned long long start_time, const char *path)
+{
+	if (m->rule != r)
+		return false;
+	if (m->scope == ASK_PROCESS && (m->tgid != tgid || m->start_time != start_time))
+		return false;
+	if (!m->pattern)
+		return true;
+	if (!path)
+		return false;
+	if (m->cover == ASK_COVER_EXACT)
+		return streq(m->pattern, path);
+	return policy_glob_match(m->pattern, path);
+}
+
+bool ask_remembered(struct ask_queue *q, const struct rule *r, pid_t tgid,
+		    unsigned long long start_time, const char *path, struct decision *ret)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&q->lock);
+	/* The newest answer wins: a person may change their mind. */
+	for (size_t i = q->n_rem; i-- > 0;) {
+		const struct remembered *m = &q->rem[i];
+
+		if (!rem_matches(m, r, tgid, start_time, path))
+			continue;
+		*ret = (struct decision){ .kind = m->kind, .err = m->err, .rule = r };
+		found = true;
+		break;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return found;
+}
+
+/* ---- the queue ---- */
+
+int ask_queue_add(struct ask_queue *q, struct ask_item *it)
+{
+	uint64_t one = 1;
+	ssize_t k;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->n_pending >= MAX_PENDING) {
+		pthread_mutex_unlock(&q->lock);
+		return -ENOSPC;
+	}
+	it->seq = q->next_seq++;
+	it->queued_ms = now_ms();
+	it->deadline_ms = it->queued_ms + q->p->ask_timeout_ms;
+	it->next = NULL;
+	{
+		struct ask_item **tail = &q->pending;
+
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = it;
+	}
+	q->n_pending++;
+	pthread_mutex_unlock(&q->lock);
+	k = write(q->efd, &one, sizeof(one));
+	(void)k;
+	return 0;
+}
+
+static int jset(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v && key)
+		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+	return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+static struct json_object *jstr_target(const char *s)
+{
+	_cleanup_free_ char *clean = NULL;
+
+	if (!s)
+		return NULL;
+	clean = log_utf8_sanitize(s);
+	return clean ? json_object_new_string(clean) : NULL;
+}
+
+static const char *arch_name(const struct log_record *r)
+{
+	if (r->x32)
+		return "x32";
+	return r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64";
+}
+
+static struct json_object *item_json(const struct ask_item *it, uint64_t now)
+{
+	struct json_object *o = json_object_new_object(), *argv;
+
+	if (!o)
+		return NULL;
+	argv = json_object_new_array();
+	for (char **a = it->argv; argv && a && *a; a++)
+		json_object_array_add(argv, jstr_target(*a));
+	jset(o, "ask", json_object_new_uint64(it->seq));
+	jset(o, "pid", json_object_new_int(it->tid));
+	jset(o, "tgid", json_object_new_int(it->tgid));
+	jset(o, "ppid", json_object_new_int(it->ppid));
+	jset(o, "exe", jstr_target(it->exe));
+	jset(o, "cmdline", argv);
+	jset(o, "parent_exe", jstr_target(it->parent_exe));
+	jset(o, "syscall", json_object_new_string(it->rec.syscall ? it->rec.syscall : "?"));
+	jset(o, "arch", json_object_new_string(arch_name(&it->rec)));
+	jset(o, "call", jstr_target(it->call));
+	jset(o, "path", jstr_target(it->path));
+	jset(o, "section", json_object_new_string(it->section ? it->section->name : "?"));
+	jset(o, "rule", json_object_new_string(it->rule_loc ? it->rule_loc : "?"));
+	jset(o, "waited_ms", json_object_new_uint64(now - it->queued_ms));
+	jset(o, "left_ms",
+	     json_object_new_uint64(it->deadline_ms > now ? it->deadline_ms - now : 0));
+	return o;
+}
+
+int ask_take_new(struct ask_queue *q, struct json_object **ret_array)
+{
+	struct json_object *a = json_object_new_array();
+	uint64_t v, now = now_ms();
+	ssize_t k = read(q->efd, &v, sizeof(v));
+
+	(void)k;
+	if (!a)
+		return -ENOMEM;
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item *it = q->pending; it; it = it->next) {
+		if (it->announced)
+			continue;
+		json_object_array_add(a, item_json(it, now));
+		it->announced = true;
+	}
+	pthread_mutex_unlock(&q->lock);
+	*ret_array = a;
+	return 0;
+}
+
+struct json_object *ask_list(struct ask_queue *q)
+{
+	struct json_object *a = json_object_new_array();
+	uint64_t now = now_ms();
+
+	if (!a)
+		return NULL;
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item *it = q->pending; it; it = it->next)
+		json_object_array_add(a, item_json(it, now));
+	pthread_mutex_unlock(&q->lock);
+	return a;
+}
+
+/* Take item seq out of the queue; NULL if it is not (or no longer) there. */
+static struct ask_item *unlink_item(struct ask_queue *q, uint64_t seq)
+{
+	struct ask_item *found = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item **p = &q->pending; *p; p = &(*p)->next)
+		if ((*p)->seq == seq) {
+			found = *p;
+			*p = found->next;
+			q->n_pending--;
+			break;
+		}
+	pthread_mutex_unlock(&q->lock);
+	return found;
+}
+
+void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kind, int err,
+		const char *by)
+{
+	bool emulated = false;
+	int64_t result = 0;
+	int r;
+
+	if (kind == DECISION_LOG)
+		kind = DECISION_ALLOW;
+	if (kind == DECISION_ALLOW && it->emulate) {
+		emulated = true;
+		if (!it->path) {
+			result = -(it->path_err ? it->path_err : EPERM);
+		} else if (emulate_enter(&it->em) < 0) {
+			result = -EPERM;
+		} else {
+			if (notify_id_valid(it->listener, it->id) == 0)
+				result = emulate_run(&it->em);
+			else
+				result = -EINTR; /* gone: nobody will see it */
+		}
+		emulate_leave(&it->em);
+	}
+	clock_gettime(CLOCK_REALTIME, &it->rec.time);
+	it->rec.decision = kind;
+	it->rec.err = kind == DECISION_DENY ? err : 0;
+	it->rec.ask_by = by;
+	it->rec.enforced = true;
+	it->rec.emulated = emulated;
+	it->rec.result = result;
+	log_emit(q->log, &it->rec);
+
+	if (emulated)
+		r = result < 0 ? notify_send_errno(it->listener, q->buf, it->id, (int)-result)
+			       : notify_send_value(it->listener, q->buf, it->id, result);
+	else if (kind == DECISION_ALLOW)
+		r = notify_send_continue(it->listener, q->buf, it->id);
+	else if (kind == DECISION_KILL) {
+		session_kill_caller(it->listener, it->tid, it->id);
+		r = notify_send_errno(it->listener, q->buf, it->id, EPERM);
+	} else
+		r = notify_send_errno(it->listener, q->buf, it->id, err > 0 ? err : EPERM);
+	(void)r; /* ENOENT: the caller is gone; nothing left to do */
+}
+
+long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+
+	for (;;) {
+		struct ask_item *due = NULL;
+		const char *by = NULL;
+
+		pthread_mutex_lock(&q->lock);
+		for (struct ask_item *it = q->pending; it; it = it->next) {
+			if (now >= it->deadline_ms) {
+				due = it;
+				by = "timeout";
+				break;
+			}
+			if (notify_id_valid(it->listener, it->id) < 0) {
+				due = it;
+				by = "gone";
+				break;
+			}
+		}
+		pthread_mutex_unlock(&q->lock);
+		if (!due)
+			break;
+		due = unlink_item(q, due->seq);
+		if (!due)
+			continue;
+		if (streq(by, "timeout"))
+			ask_finish(q, due, q->p->ask_default.kind, q->p->ask_default.err, by);
+		if (cb)
+			cb(data, due->seq, streq(by, "gone") ? DECISION_DENY : q->p->ask_default.kind,
+			   by);
+		ask_item_free(due);
+	}
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item *it = q->pending; it; it = it->next)
+		next = MIN(next, it->deadline_ms);
+	pthread_mutex_unlock(&q->lock);
+	if (next == UINT64_MAX)
+		return -1;
+	return (long)MIN(next - now, (uint64_t)GONE_CHECK_MS);
+}
+
+void ask_shutdown(struct ask_queue *q, ask_resolved_cb cb, void *data)
+{
+	for (;;) {
+		struct ask_item *it;
+
+		pthread_mutex_lock(&q->lock);
+		it = q->pending;
+		if (it) {
+			q->pending = it->next;
+			q->n_pending--;
+		}
+		pthread_mutex_unlock(&q->lock);
+		if (!it)
+			break;
+		/* Fail closed: a call nobody answered gets ask_default. A caller
+		 * that is gone already needs no answer and no record. */
+		if (notify_id_valid(it->listener, it->id) == 0) {
+			ask_finish(q, it, q->p->ask_default.kind, q->p->ask_default.err,
+				   "shutdown");
+			if (cb)
+				cb(data, it->seq, q->p->ask_default.kind, "shutdown");
+		} else if (cb) {
+			cb(data, it->seq, DECISION_DENY, "gone");
+		}
+		ask_item_free(it);
+	}
+}
+
+/* ---- answers ---- */
+
+/* A glob that matches exactly this path: its metacharacters escaped. */
+static char *glob_escape(const char *s, size_t n)
+{
+	char *out = malloc(n * 2 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("*?[]\\", s[i]))
+			*o++ = '\\';
+		*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static void cond_text(FILE *f, const struct cond *c)
+{
+	static const char *const ops[] = {
+		[ARG_EQ] = "==", [ARG_NE] = "!=", [ARG_LT] = "<",  [ARG_LE] = "<=",
+		[ARG_GT] = ">",	 [ARG_GE] = ">=", [ARG_AND] = "&",
+	};
+
+	switch (c->kind) {
+	case COND_MODE_ANY:
+		fprintf(f, "mode & 0%llo", (unsigned long long)c->value);
+		break;
+	case COND_ARG:
+		fprintf(f, "arg%u %s %#llx", c->arg, ops[c->op], (unsigned long long)c->value);
+		break;
+	case COND_EXE_MATCH:
+		fprintf(f, "exe ~ %s", c->glob);
+		break;
+	case COND_EXE_NOMATCH:
+		fprintf(f, "exe !~ %s", c->glob);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The rule an answer amounts to, as policy text. */
+static char *covers_text(const struct ask_item *it, const struct ask_answer *a,
+			 const char *glob)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool any = false;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs(policy_decision_name(a->kind), f);
+	fputs(" =", f);
+	if (a->kind == DECISION_DENY) {
+		const char *name = policy_errno_name(a->err);
+
+		if (name)
+			fprintf(f, " %s", name);
+		else
+			fprintf(f, " %d", a->err);
+	}
+	if (glob) {
+		fprintf(f, " path ~ %s", glob);
+		any = true;
+	}
+	for (size_t i = 0; i < it->rule->n_conds; i++) {
+		const struct cond *c = &it->rule->conds[i];
+
+		if (c->kind == COND_ANY || c->kind == COND_PATH_MATCH ||
+		    c->kind == COND_PATH_NOMATCH)
+			continue;
+		fputs(any ? " and " : " ", f);
+		cond_text(f, c);
+		any = true;
+	}
+	if (!any)
+		fputs(" *", f);
+	fclose(f);
+	return buf;
+}
+
+static unsigned current_line(const struct ask_queue *q, unsigned original)
+{
+	unsigned line = original;
+
+	for (size_t i = 0; i < q->n_inserted; i++)
+		if (q->inserted[i] <= original)
+			line += 2;
+	return line;
+}
+
+static int write_file_atomic(const char *file, const char *text, size_t len, mode_t mode)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (asprintf(&tmp, "%s.sysgate-XXXXXX", file) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode & 07777) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
+	    rename(tmp, file) < 0) {
+		int r = -errno;
+
+		unlink(tmp);
+		return r ? r : -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Write rule text into the policy file, in the ask rule's section, right
+ * above the ask rule, with a comment saying when. The file is rewritten
+ * atomically and must still load; otherwise it is put back as it was.
+ */
+static int write_always(struct ask_queue *q, const struct rule *ask_rule, const char *text,
+			char **ret_written, const char **why)
+{
+	_cleanup_free_ char *old = NULL, *new = NULL;
+	struct policy_diags d = {};
+	struct policy *check = NULL;
+	char stamp[64], *line_start;
+	size_t len = 0, pos = 0, new_len;
+	unsigned want, line = 1;
+	struct stat st;
+	struct tm tm;
+	time_t now;
+	FILE *f;
+	int r;
+
+	if (!q->file) {
+		*why = "the built-in policy has no file to write to (run with -p FILE)";
+		return -EINVAL;
+	}
+	if (strlen(text) > 198 || strpbrk(text, "\n\r")) {
+		*why = "the rule does not fit on one policy line (198 bytes)";
+		return -EINVAL;
+	}
+	if (q->n_inserted == ARRAY_SIZE(q->inserted)) {
+		*why = "too many rules written in this run";
+		return -ENOSPC;
+	}
+	f = fopen(q->file, "re");
+	if (!f || fstat(fileno(f), &st) < 0) {
+		if (f)
+			fclose(f);
+		*why = "cannot read the policy file";
+		return -errno;
+	}
+	old = malloc((size_t)st.st_size + 1);
+	if (!old) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(old, 1, (size_t)st.st_size, f);
+	fclose(f);
+	old[len] = '\0';
+
+	want = current_line(q, ask_rule->line);
+	while (line < want && pos < len) {
+		if (old[pos++] == '\n')
+			line++;
+	}
+	line_start = old + pos;
+	while (*line_start == ' ' || *line_start == '\t')
+		line_start++;
+	if (line != want || strncmp(line_start, "ask", 3) != 0 ||
+	    !strchr(" \t=:", line_start[3])) {
+		*why = "the policy file has changed since sysgate loaded it";
+		return -ESTALE;
+	}
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	new_len = (size_t)asprintf(&new, "%.*s; added by sysgate prompt, %s\n%s\n%s", (int)pos, old,
+				   stamp, text, old + pos);
+	if (!new)
+		return -ENOMEM;
+	r = write_file_atomic(q->file, new, new_len, st.st_mode);
+	if (r < 0) {
+		*why = "cannot rewrite the policy file";
+		return r;
+	}
+	r = policy_load_file(q->file, &check, &d);
+	policy_free(check);
+	if (r < 0 || d.n_errors > 0) {
+		policy_diags_free(&d);
+		(void)write_file_atomic(q->file, old, len, st.st_mode);
+		*why = "the rule would make the policy invalid; the file is unchanged";
+		return -EINVAL;
+	}
+	policy_diags_free(&d);
+	q->inserted[q->n_inserted++] = ask_rule->line;
+	if (asprintf(ret_written, "%s:%u", q->file, want + 1) < 0)
+		*ret_written = NULL;
+	return 0;
+}
+
+int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, char **ret_covers,
+	       char **ret_written, const char **ret_why, ask_resolved_cb cb, void *data)
+{
+	_cleanup_free_ char *glob = NULL, *text = NULL, *pattern = NULL;
+	struct ask_item *it = NULL;
+	const char *path;
+	int r;
+
+	*ret_covers = *ret_written = NULL;
+	if (a->kind != DECISION_ALLOW && a->kind != DECISION_DENY && a->kind != DECISION_KILL) {
+		*ret_why = "decision must be allow, deny or kill";
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item *i = q->pending; i; i = i->next)
+		if (i->seq == seq)
+			it = i;
+	pthread_mutex_unlock(&q->lock);
+	if (!it) {
+		*ret_why = "no such call is waiting (answered, timed out or gone)";
+		return -ENOENT;
+	}
+	/* Only the main thread answers or removes items: it stays valid. */
+	path = it->path;
+	if (path && a->scope != ASK_ONCE) {
+		const char *slash;
+
+		switch (a->cover) {
+		case ASK_COVER_EXACT:
+			glob = glob_escape(path, strlen(path));
+			pattern = strdup(path);
+			break;
+		case ASK_COVER_DIR:
+			slash = strrchr(path, '/');
+			if (!slash || slash == path) {
+				glob = strdup("/**");
+			} else {
+				_cleanup_free_ char *dir = glob_escape(path, (size_t)(slash - path));
+
+				if (dir && asprintf(&glob, "%s/**", dir) < 0)
+					glob = NULL;
+			}
+			pattern = glob ? strdup(glob) : NULL;
+			break;
+		case ASK_COVER_GLOB:
+			if (!a->glob || policy_glob_check(a->glob, ret_why) < 0 || a->glob[0] != '/') {
+				if (!*ret_why || (a->glob && a->glob[0] != '/'))
+					*ret_why = "the glob must be absolute and well formed";
+				return -EINVAL;
+			}
+			if (!policy_glob_match(a->glob, path)) {
+				*ret_why = "the glob does not match the call's path";
+				return -EINVAL;
+			}
+			glob = strdup(a->glob);
+			pattern = strdup(a->glob);
+			break;
+		}
+		if (!glob || !pattern)
+			return -ENOMEM;
+	} else if (!path && a->scope != ASK_ONCE && it->section && it->section->needs_path) {
+		*ret_why = "the call's path could not be read: only 'once' can answer it";
+		return -EINVAL;
+	}
+	text = covers_text(it, a, glob);
+	if (!text)
+		return -ENOMEM;
+	if (a->scope == ASK_ALWAYS) {
+		if (glob && strpbrk(glob, " \t")) {
+			*ret_why = "a path with white space cannot be written into a policy; answer "
+				   "for the run instead";
+			return -EINVAL;
+		}
+		r = write_always(q, it->rule, text, ret_written, ret_why);
+		if (r < 0)
+			return r;
+	}
+
+	it = unlink_item(q, seq);
+	if (!it) {
+		*ret_why = "the call went away";
+		return -ENOENT;
+	}
+	if (a->scope != ASK_ONCE) {
+		pthread_mutex_lock(&q->lock);
+		if (q->n_rem < MAX_REMEMBERED) {
+			q->rem[q->n_rem++] = (struct remembered){
+				.rule = it->rule,
+				.kind = a->kind,
+				.err = a->err,
+				.scope = a->scope,
+				.tgid = it->tgid,
+				.start_time = it->start_time,
+				.cover = a->cover,
+				.pattern = path ? TAKE_PTR(pattern) : NULL,
+				.text = strdup(text),
+			};
+		}
+		pthread_mutex_unlock(&q->lock);
+	}
+	ask_finish(q, it, a->kind, a->err, "answer");
+	if (cb)
+		cb(data, seq, a->kind, "answer");
+	ask_item_free(it);
+
+	/* The answer may settle other waiting calls too. */
+	if (a->scope != ASK_ONCE) {
+		for (;;) {
+			struct ask_item *other = NULL;
+			struct decision d;
+
+			pthread_mutex_lock(&q->lock);
+			for (struct ask_item *i = q->pending; i && !other; i = i->next) {
+				const struct remembered *m = &q->rem[q->n_rem - 1];
+
+				if (rem_matches(m, i->rule, i->tgid, i->start_time, i->path))
+					other = i;
+			}
+			pthread_mutex_unlock(&q->lock);
+			if (!other)
+				break;
+			if (!ask_remembered(q, other->rule, other->tgid, other->start_time,
+					    other->path, &d))
+				break;
+			other = unlink_item(q, other->seq);
+			if (!other)
+				continue;
+			ask_finish(q, other, d.kind, d.err, "remembered");
+			if (cb)
+				cb(data, other->seq, d.kind, "remembered");
+			ask_item_free(other);
+		}
+	}
+	*ret_covers = TAKE_PTR(text);
+	return 0;
+}
+
+struct json_object *ask_remembered_list(struct ask_queue *q)
+{
+	static const char *const scopes[] = { "once", "process", "run", "always" };
+	struct json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	pthread_mutex_lock(&q->lock);
+	for (size_t i = 0; i < q->n_rem; i++) {
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			break;
+		jset(o, "rule", jstr_target(q->rem[i].text));
+		jset(o, "scope", json_object_new_string(scopes[q->rem[i].scope]));
+		if (q->rem[i].scope == ASK_PROCESS)
+			jset(o, "tgid", json_object_new_int(q->rem[i].tgid));
+		json_object_array_add(a, o);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return a;
+}

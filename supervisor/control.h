@@ -1,0 +1,29 @@
+#pragma once
+/*
+ * control: the control socket (docs/control-protocol.md). JSON lines over a
+ * unix socket that only the supervisor's own user and root may use; prompt
+ * clients subscribe to pending asks and answer them. Runs on the main
+ * thread's event loop and never blocks on a client.
+ */
+#include "policy/policy.h"
+#include "supervisor/ask.h"
+#include "supervisor/loop.h"
+
+struct control;
+
+struct control_config {
+	struct loop *loop;
+	struct ask_queue *asks;
+	const struct policy *policy;
+	const char *policy_name; /* as users know it */
+	const char *policy_text; /* the policy as loaded */
+	enum policy_mode mode;
+};
+
+/* Create the socket and start serving. -errno with *ret_why on failure. */
+int control_open(struct control **ret, const struct control_config *cfg, const char **ret_why);
+const char *control_path(const struct control *c);
+/* Tell subscribed clients the run is over, close them, remove the socket. NULL-safe. */
+void control_close(struct control *c);
+/* The directory control sockets of this user live in (for `sysgate prompt`). */
+int control_dir(char *buf, size_t size);
