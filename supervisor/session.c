@@ -553,7 +553,9 @@ int session_handle(struct session *s)
 	}
 	emulate_leave(&em);
 
-	if (s->log && (dec.kind != DECISION_ALLOW || ask_by || emulated)) {
+	/* allow is never logged, also when it was carried out by emulation;
+	 * an ask always is (it says how it was settled). */
+	if (s->log && (dec.kind != DECISION_ALLOW || ask_by)) {
 		fill_record(s, tid, req, abi, nr, e, &c, d, &dec, rulebuf, sizeof(rulebuf), &rec);
 		rec.enforced = enforce || dec.kind == DECISION_LOG || dec.kind == DECISION_EMULATE ||
 			       dec.kind == DECISION_ALLOW;
