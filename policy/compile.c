@@ -24,20 +24,27 @@ static const char *const always_allowed[] = {
 	"exit", "exit_group", "rt_sigreturn", "sigreturn", NULL,
 };
 
-/* At most this many libseccomp rules for one policy rule (the product of the
- * bits of its '&' conditions); beyond it the syscall is simply notified. */
-#define MAX_EXPANSION 64
+/* At most this many libseccomp rules for one syscall (a bit test becomes one
+ * rule per bit); beyond it the syscall is simply notified. */
+#define MAX_EXPANSION 16
 
-static bool cond_in_kernel(const struct cond *c)
+/*
+ * The register tests the filter may decide itself: a bit test (mode & M,
+ * argN & M) or an equality, alone in its rule. libseccomp 2.5 builds wrong
+ * trees for some rules that combine range comparisons (< <= > >=, !=) on
+ * several arguments of one syscall, and takes exponential time on others
+ * (tests/test-compile.c found both with random policies), so anything richer
+ * is simply notified and decided in the supervisor.
+ */
+static bool rule_in_kernel(const struct rule *r)
 {
-	switch (c->kind) {
-	case COND_MODE_ANY:
-		return true;
-	case COND_ARG:
-		return true;
-	default:
+	const struct cond *c = &r->conds[0];
+
+	if (r->n_conds != 1)
 		return false;
-	}
+	if (c->kind == COND_MODE_ANY)
+		return true;
+	return c->kind == COND_ARG && (c->op == ARG_AND || c->op == ARG_EQ);
 }
 
 static int bit_count(uint64_t v)
@@ -118,9 +125,12 @@ static int add_notify_for_rule(scmp_filter_ctx ctx, int nr, const struct syscall
  * Only if every rule that does not allow, up to the first unconditional rule,
  * looks at registers alone, and the fall-through is allow.
  */
-static bool section_splits_in_kernel(const struct policy *p, const struct section *s)
+static bool section_splits_in_kernel(const struct policy *p, const struct section *s,
+				     const struct syscall_shape *shape)
 {
 	enum decision_kind fallthrough = p->dflt.kind;
+	int mode_idx = shape ? policy_shape_arg(shape, 'o') : -1, arg = -1;
+	size_t n_rules = 0;
 
 	for (size_t i = 0; i < s->n_rules; i++) {
 		const struct rule *r = &s->rules[i];
@@ -131,9 +141,22 @@ static bool section_splits_in_kernel(const struct policy *p, const struct sectio
 		}
 		if (r->kind == DECISION_ALLOW)
 			continue; /* allowing rules never need a notification */
-		for (size_t j = 0; j < r->n_conds; j++)
-			if (!cond_in_kernel(&r->conds[j]))
+		if (!rule_in_kernel(r))
+			return false;
+		/* All on one argument: libseccomp 2.5 mis-compiles rules of one
+		 * syscall that test different arguments (a stale accumulator). */
+		{
+			int a = r->conds[0].kind == COND_MODE_ANY ? mode_idx : (int)r->conds[0].arg;
+
+			if (a < 0 || (arg >= 0 && a != arg))
 				return false;
+			arg = a;
+		}
+		n_rules += r->conds[0].kind == COND_ARG && r->conds[0].op == ARG_EQ
+				   ? 1
+				   : (size_t)bit_count(r->conds[0].value);
+		if (n_rules > MAX_EXPANSION)
+			return false;
 	}
 	return fallthrough == DECISION_ALLOW;
 }
@@ -161,7 +184,7 @@ static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct
 			continue; /* known on no architecture we filter; the parser said so */
 
 		if (action == SCMP_ACT_NOTIFY && dflt_action == SCMP_ACT_ALLOW &&
-		    section_splits_in_kernel(p, s)) {
+		    section_splits_in_kernel(p, s, shape)) {
 			bool ok = true;
 
 			for (size_t j = 0; j < s->n_rules && ok; j++) {
