@@ -43,15 +43,18 @@ static int parse_ids(const char *s, unsigned long v[4])
 
 static int read_creds(pid_t tid, struct emulate_creds *c)
 {
-	char p[64], line[4096];
+	_cleanup_free_ char *line = NULL;
 	unsigned seen = 0;
+	size_t size = 0;
+	char p[64];
 	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
 	f = fopen(p, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (fgets(line, sizeof(line), f)) {
+	/* getline: the Groups line of a process in many groups is long. */
+	while (getline(&line, &size, f) > 0) {
 		unsigned long v[4];
 
 		if (strncmp(line, "Umask:", 6) == 0) {
@@ -65,16 +68,25 @@ static int read_creds(pid_t tid, struct emulate_creds *c)
 			seen |= 4;
 		} else if (strncmp(line, "Groups:", 7) == 0) {
 			char *s = line + 7, *end;
+			size_t n = 1;
 
+			for (const char *q = s; *q; q++)
+				n += *q == ' ';
+			free(c->groups);
+			c->groups = calloc(MIN(n, (size_t)EMULATE_MAX_GROUPS), sizeof(gid_t));
+			if (!c->groups) {
+				fclose(f);
+				return -ENOMEM;
+			}
 			c->n_groups = 0;
 			for (;;) {
 				unsigned long g = strtoul(s, &end, 10);
 
 				if (end == s)
 					break;
-				if (c->n_groups == EMULATE_MAX_GROUPS) {
+				if ((size_t)c->n_groups == MIN(n, (size_t)EMULATE_MAX_GROUPS)) {
 					fclose(f);
-					return -E2BIG;
+					return -EPERM; /* cannot act as it: fail closed */
 				}
 				c->groups[c->n_groups++] = (gid_t)g;
 				s = end;
@@ -86,8 +98,6 @@ static int read_creds(pid_t tid, struct emulate_creds *c)
 		}
 	}
 	fclose(f);
-	/* A line longer than our buffer would have been split: only trust a
-	 * complete set. */
 	return seen == 31 ? 0 : -EIO;
 }
 
@@ -184,7 +194,8 @@ void emulate_init(struct emulate *e)
 	e->rootfd = e->basefd = e->objfd = -1;
 }
 
-int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw)
+int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
+		 const struct target_view *view)
 {
 	const struct syscall_shape *shape = c->shape;
 	int idir, imode, ifd, iflags, dirfd = AT_FDCWD, r;
@@ -194,6 +205,7 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	emulate_init(e);
 	e->tid = tid;
 	e->raw = raw;
+	e->view = view;
 	if (!shape || !emulate_supported(c->syscall))
 		return -ENOSYS;
 	idir = policy_shape_arg(shape, 'D');
@@ -217,6 +229,11 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		e->follow = !(flags & AT_SYMLINK_NOFOLLOW);
 	}
 
+	/* A process that made a mount namespace of its own could have put any
+	 * directory under any name: its paths mean nothing to the policy. */
+	r = target_view_check(tid, view);
+	if (r < 0)
+		return r;
 	r = read_creds(tid, &e->target);
 	if (r < 0)
 		return r;
@@ -236,6 +253,11 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		char what[32];
 
 		e->on_fd = true;
+		if (ifd < 0 && fd == AT_FDCWD) {
+			/* fchmodat2(AT_FDCWD, "", AT_EMPTY_PATH): the cwd itself. */
+			e->basefd = proc_open(tid, "cwd", O_PATH);
+			return e->basefd < 0 ? e->basefd : 0;
+		}
 		if (fd < 0)
 			return -EBADF;
 		r = fd_is_opath(tid, fd);
@@ -283,7 +305,14 @@ int emulate_enter(struct emulate *e)
 	e->saved.cap_eff = eff;
 	e->saved.fsuid = (uid_t)setfsuid((uid_t)-1);
 	e->saved.fsgid = (gid_t)setfsgid((gid_t)-1);
-	e->saved.n_groups = getgroups(EMULATE_MAX_GROUPS, e->saved.groups);
+	e->saved.n_groups = getgroups(0, NULL);
+	if (e->saved.n_groups < 0)
+		return -EPERM;
+	free(e->saved.groups);
+	e->saved.groups = calloc((size_t)e->saved.n_groups + 1, sizeof(gid_t));
+	if (!e->saved.groups)
+		return -EPERM;
+	e->saved.n_groups = getgroups(e->saved.n_groups, e->saved.groups);
 	if (e->saved.n_groups < 0)
 		return -EPERM;
 	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
@@ -363,8 +392,20 @@ static int fd_link(int fd, char *out, size_t size)
 	return 0;
 }
 
-/* Where fd is, in the target's view: strip the target's root from the host path. */
+/* Where fd is, in the session's view (target_view): what the policy judges. */
 static int fd_view(const struct emulate *e, int fd, char *out, size_t size)
+{
+	char host[TARGET_PATH_MAX];
+	int r;
+
+	r = fd_link(fd, host, sizeof(host));
+	if (r < 0)
+		return r;
+	return target_view_path(e->view, host, out, size);
+}
+
+/* The target's own name for fd: its root taken off. For walking, not judging. */
+static int fd_target_view(const struct emulate *e, int fd, char *out, size_t size)
 {
 	char root[TARGET_PATH_MAX], host[TARGET_PATH_MAX];
 	size_t n;
@@ -373,23 +414,17 @@ static int fd_view(const struct emulate *e, int fd, char *out, size_t size)
 	r = fd_link(fd, host, sizeof(host));
 	if (r < 0)
 		return r;
-	if (e->same_root || host[0] != '/') {
-		snprintf(out, size, "%s", host);
-		return 0;
-	}
 	r = fd_link(e->rootfd, root, sizeof(root));
 	if (r < 0)
 		return r;
 	n = strlen(root);
 	if (streq(root, "/")) {
 		snprintf(out, size, "%s", host);
-	} else if (strncmp(host, root, n) == 0 && (host[n] == '/' || host[n] == '\0')) {
-		snprintf(out, size, "%s", host[n] ? host + n : "/");
-	} else {
-		/* Outside the target's root (an fd it brought in): the host
-		 * path is the only name it has. */
-		snprintf(out, size, "%s", host);
+		return 0;
 	}
+	if (strncmp(host, root, n) != 0 || (host[n] != '/' && host[n] != '\0'))
+		return -EPERM; /* outside its root: it has no name for it there */
+	snprintf(out, size, "%s", host[n] ? host + n : "/");
 	return 0;
 }
 
@@ -409,11 +444,29 @@ static int open_as_target(const struct emulate *e, const char *path, uint64_t fl
 		return openat2_fd(e->rootfd, path, flags, resolve | RESOLVE_IN_ROOT);
 	if (e->same_root)
 		return openat2_fd(e->basefd, path, flags, resolve);
-	r = fd_view(e, e->basefd, base, sizeof(base));
+	r = fd_target_view(e, e->basefd, base, sizeof(base));
+	if (r == -EPERM)
+		/* The cwd or dirfd lies outside the target's root (a chroot
+		 * without chdir): the kernel walks from there, and so do we. Its
+		 * ".." climbs freely, as the kernel's does; an absolute symlink
+		 * would jump to our root instead of the target's, so symlinks
+		 * are refused on this walk (ELOOP). */
+		return openat2_fd(e->basefd, path, flags, resolve | RESOLVE_NO_SYMLINKS);
 	if (r < 0)
 		return r;
 	if (base[0] != '/')
 		return -ENOENT;
+	/* The walk restarts from the root with the cwd's name: make sure that
+	 * name still leads to the cwd, or we would act somewhere else. */
+	{
+		struct stat a, b;
+		_cleanup_close_ int again = openat2_fd(e->rootfd, base, O_PATH | O_DIRECTORY,
+						       resolve | RESOLVE_IN_ROOT);
+
+		if (again < 0 || fstat(again, &a) < 0 || fstat(e->basefd, &b) < 0 ||
+		    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return -EPERM;
+	}
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", base, path) >= sizeof(full))
 		return -ENAMETOOLONG;
 	return openat2_fd(e->rootfd, full, flags, resolve | RESOLVE_IN_ROOT);
@@ -433,6 +486,14 @@ int emulate_resolve(struct emulate *e)
 		e->objfd = fd;
 		return fd_view(e, fd, e->path, sizeof(e->path));
 	}
+	/* "link/" names what the link points to: a trailing slash follows, also
+	 * under AT_SYMLINK_NOFOLLOW. */
+	if (e->op == EMULATE_CHMOD && !e->follow) {
+		size_t n = strlen(e->raw);
+
+		if (n > 1 && e->raw[n - 1] == '/')
+			e->follow = true;
+	}
 	if (e->op == EMULATE_CHMOD && e->follow) {
 		/* chmod follows a final symlink: open the object itself. */
 		fd = open_as_target(e, e->raw, O_PATH);
@@ -440,6 +501,28 @@ int emulate_resolve(struct emulate *e)
 			return fd;
 		e->objfd = fd;
 		return fd_view(e, fd, e->path, sizeof(e->path));
+	}
+
+	/* chmod with AT_SYMLINK_NOFOLLOW on "." or "..": neither is a symlink,
+	 * and ".." must be clamped at the target's root, which only a walk of
+	 * the whole path does (the kernel would not clamp ".." below objfd). */
+	if (e->op == EMULATE_CHMOD) {
+		const char *end = e->raw + strlen(e->raw), *base;
+
+		while (end > e->raw + 1 && end[-1] == '/')
+			end--;
+		base = end;
+		while (base > e->raw && base[-1] != '/')
+			base--;
+		if ((end - base == 1 && base[0] == '.') ||
+		    (end - base == 2 && base[0] == '.' && base[1] == '.') ||
+		    streq(e->raw, "/")) {
+			fd = open_as_target(e, e->raw, O_PATH | O_DIRECTORY);
+			if (fd < 0)
+				return fd;
+			e->objfd = fd;
+			return fd_view(e, fd, e->path, sizeof(e->path));
+		}
 	}
 
 	/* mkdir (never follows a final symlink) and chmod with
@@ -459,7 +542,7 @@ int emulate_resolve(struct emulate *e)
 
 		if (strlen(name) >= sizeof(e->last))
 			return -ENAMETOOLONG;
-		snprintf(e->last, sizeof(e->last), "%s", name);
+		memcpy(e->last, name, strlen(name) + 1); /* checked to fit above */
 		if (!slash)
 			snprintf(dir, sizeof(dir), ".");
 		else if (slash == dir)
@@ -525,6 +608,9 @@ int emulate_run(struct emulate *e)
 void emulate_done(struct emulate *e)
 {
 	emulate_leave(e);
+	free(e->target.groups);
+	free(e->saved.groups);
+	e->target.groups = e->saved.groups = NULL;
 	e->objfd = safe_close(e->objfd);
 	e->basefd = safe_close(e->basefd);
 	e->rootfd = safe_close(e->rootfd);

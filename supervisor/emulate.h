@@ -35,13 +35,13 @@
 #include "policy/policy.h"
 #include "supervisor/target.h"
 
-#define EMULATE_MAX_GROUPS 256
+#define EMULATE_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
 
 struct emulate_creds {
 	uid_t fsuid;
 	gid_t fsgid;
 	int n_groups;
-	gid_t groups[EMULATE_MAX_GROUPS];
+	gid_t *groups;       /* malloc'd */
 	uint64_t cap_eff;
 	mode_t umask;
 };
@@ -68,6 +68,7 @@ struct emulate {
 
 	char path[TARGET_PATH_MAX]; /* where the call acts, in the target's view */
 
+	const struct target_view *view; /* the session's: where the policy's paths live */
 	struct emulate_creds target;
 	struct emulate_creds saved;
 	uint64_t saved_cap_perm, saved_cap_inh;
@@ -84,9 +85,11 @@ bool emulate_supported(const char *syscall);
 /*
  * Read the target's credentials and open its root and the directory (or fd)
  * the call starts from. raw may be NULL only for fchmod. 0 or -errno (EBADF,
- * ENOTDIR, ESRCH, ...), which is what the call would have got.
+ * ENOTDIR, ESRCH, ...), which is what the call would have got; -EPERM when
+ * the target left the session's mount namespace (see target_view).
  */
-int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw);
+int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
+		 const struct target_view *view);
 /* Take on the target's credentials. 0, or -EPERM when we cannot. */
 int emulate_enter(struct emulate *e);
 /* Open what the call acts on and fill e->path. 0 or -errno for the target. */

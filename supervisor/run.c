@@ -39,6 +39,7 @@
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/session.h"
+#include "supervisor/target.h"
 
 extern char **environ;
 
@@ -297,6 +298,7 @@ int cmd_run(int argc, char **argv)
 	struct policy_filter filter = {};
 	struct logger *log = NULL;
 	struct ask_queue *asks = NULL;
+	struct target_view view;
 	struct control *control = NULL;
 	_cleanup_free_ char *policy_text = NULL;
 	struct run run = { .sigfd = -1, .done_fd = -1, .child = -1 };
@@ -436,13 +438,21 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	/* The view the policy's paths are in: the command's, which is ours
+	 * (the agent changes neither; and the command may be gone already). */
+	r = target_view_load(getpid(), &view);
+	if (r < 0) {
+		safe_close(listener);
+		goto out_err;
+	}
 	r = ask_queue_new(&asks, policy, policy_file, log);
 	if (r < 0) {
 		safe_close(listener);
 		goto out_err;
 	}
 	r = session_new(listener, &(struct session_config){ .policy = policy, .mode = pmode,
-							    .log = log, .asks = asks },
+							    .log = log, .asks = asks,
+							    .view = &view },
 			&run.session);
 	if (r < 0) {
 		safe_close(listener);
@@ -505,6 +515,14 @@ int cmd_run(int argc, char **argv)
 
 		if (read(status_pipe[0], &err, sizeof(err)) == (ssize_t)sizeof(err) && err > 0)
 			fprintf(stderr, "sysgate: %s: %s\n", argv[optind], strerror(err));
+		else if ((ret == EXIT_CANNOT_EXEC || ret == EXIT_NOT_FOUND) &&
+			 (policy->dflt.kind == DECISION_DENY || policy->dflt.kind == DECISION_KILL) &&
+			 !policy_section_for(policy, "execve"))
+			/* The agent's own report was denied too. */
+			fprintf(stderr,
+				"sysgate: %s could not be executed: the policy's default is %s and "
+				"no section allows execve\n",
+				argv[optind], policy_decision_name(policy->dflt.kind));
 	}
 	if (summary)
 		log_summary_print(log, stderr);

@@ -69,6 +69,7 @@ struct session {
 	enum policy_mode mode;
 	struct logger *log;
 	struct ask_queue *asks;
+	struct target_view view;
 	struct notify_buf *buf;
 	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
 	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
@@ -99,6 +100,7 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 	s->mode = cfg->mode;
 	s->log = cfg->log;
 	s->asks = cfg->asks;
+	s->view = *cfg->view;
 	r = notify_buf_new(&s->buf);
 	if (r < 0)
 		goto fail;
@@ -215,8 +217,8 @@ static bool call_follows(const struct syscall_shape *shape, const uint64_t *args
 }
 
 /* Fill c->path (or c->path_err) for a call whose rules look at the path. */
-static void read_path(pid_t tid, const struct syscall_shape *shape, struct call *c,
-		      struct call_data *d)
+static void read_path(struct session *s, pid_t tid, const struct syscall_shape *shape,
+		      struct call *c, struct call_data *d)
 {
 	int is = policy_shape_arg(shape, 's');
 	int idir = policy_shape_arg(shape, 'D');
@@ -225,7 +227,7 @@ static void read_path(pid_t tid, const struct syscall_shape *shape, struct call 
 	int r;
 
 	if (is < 0 && ifd >= 0) {
-		r = target_fd_path(tid, (int)(uint32_t)c->args[ifd], d->path);
+		r = target_fd_path(tid, (int)(uint32_t)c->args[ifd], &s->view, d->path);
 		goto done;
 	}
 	if (is < 0) {
@@ -238,13 +240,13 @@ static void read_path(pid_t tid, const struct syscall_shape *shape, struct call 
 	d->raw_ok = true;
 	if (!d->raw[0] && idir >= 0 && ia >= 0 && (c->args[ia] & AT_EMPTY_PATH)) {
 		/* AT_EMPTY_PATH: the call acts on dirfd itself. */
-		r = target_fd_path(tid, (int)(uint32_t)c->args[idir], d->path);
+		r = target_fd_path(tid, (int)(uint32_t)c->args[idir], &s->view, d->path);
 		goto done;
 	}
 	/* An fd is an int in every ABI: AT_FDCWD arrives as 0xffffff9c through
 	 * the 32-bit entry and as a sign-extended 64-bit value natively. */
 	r = target_resolve_path(tid, idir >= 0 ? (int)(uint32_t)c->args[idir] : AT_FDCWD, d->raw,
-				call_follows(shape, c->args), d->path);
+				call_follows(shape, c->args), &s->view, d->path);
 done:
 	if (r < 0) {
 		c->path = NULL;
@@ -313,7 +315,7 @@ static bool prepare_emulated(struct session *s, uint64_t id, pid_t tid, const st
 		}
 		d->raw_ok = true;
 	}
-	r = emulate_open(em, tid, c, d->raw_ok ? d->raw : NULL);
+	r = emulate_open(em, tid, c, d->raw_ok ? d->raw : NULL, &s->view);
 	/* What we opened under /proc/tid may belong to another process if
 	 * the caller went away and its id was reused. */
 	if (notify_id_valid(s->listener, id) < 0)
@@ -423,6 +425,16 @@ static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
 	return true;
 }
 
+/* Does this kernel run x32 syscalls? Asked once, of sysgate's own getpid. */
+static bool x32_enabled(void)
+{
+	static int enabled = -1;
+
+	if (enabled < 0)
+		enabled = syscall(__X32_SYSCALL_BIT | __NR_getpid) >= 0 || errno != ENOSYS;
+	return enabled;
+}
+
 int session_handle(struct session *s)
 {
 	struct seccomp_notif *req;
@@ -489,7 +501,7 @@ int session_handle(struct session *s)
 		dec = policy_decide(s->policy, e->section, &c);
 	} else {
 		if (e->section && e->section->needs_path && e->shape) {
-			read_path(tid, e->shape, &c, d);
+			read_path(s, tid, e->shape, &c, d);
 			read_memory = true;
 		}
 		if (e->section && e->section->needs_exe) {
@@ -542,7 +554,12 @@ int session_handle(struct session *s)
 		    ((dec.kind == DECISION_ALLOW || dec.kind == DECISION_LOG) &&
 		     (dec.used_path || ask_by)));
 	if (emulated) {
-		if (!c.path)
+		/* With x32 off in the kernel (the usual case) the kernel fails
+		 * such a call with ENOSYS after the filter: sysgate must not
+		 * carry it out instead. */
+		if (abi == ABI_X32 && !x32_enabled())
+			result = -ENOSYS;
+		else if (!c.path)
 			result = -(c.path_err ? c.path_err : EPERM);
 		else if (notify_id_valid(s->listener, id) < 0)
 			result = -EINTR; /* gone: nobody will see it */

@@ -17,6 +17,7 @@
 
 #include "policy/policy.h"
 #include "supervisor/log.h"
+#include "supervisor/target.h"
 
 struct session;
 
@@ -25,6 +26,7 @@ struct session_config {
 	enum policy_mode mode;       /* may differ from policy->mode (--mode) */
 	struct logger *log;          /* borrowed */
 	struct ask_queue *asks;      /* borrowed; NULL: asks get ask_default at once */
+	const struct target_view *view; /* copied: where the policy's paths live */
 };
 
 /* Takes ownership of listener. */

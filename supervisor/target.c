@@ -212,16 +212,60 @@ static int root_strip(const struct target_root *r, const char *host, const char 
 	return 0;
 }
 
-int target_fd_path(pid_t tid, int fd, char *out)
+int target_view_load(pid_t pid, struct target_view *ret)
 {
-	struct target_root root;
+	struct stat st;
+	char p[64];
+	int r;
+
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+	if (stat(p, &st) < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	ret->mnt_dev = st.st_dev;
+	ret->mnt_ino = st.st_ino;
+	r = proc_readlink(pid, "root", ret->root, sizeof(ret->root));
+	if (r < 0)
+		return r;
+	ret->root_len = streq(ret->root, "/") ? 0 : strlen(ret->root);
+	return 0;
+}
+
+int target_view_check(pid_t tid, const struct target_view *v)
+{
+	struct stat st;
+	char p[64];
+
+	if (!v)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)tid);
+	if (stat(p, &st) < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return st.st_dev == v->mnt_dev && st.st_ino == v->mnt_ino ? 0 : -EPERM;
+}
+
+int target_view_path(const struct target_view *v, const char *host, char *out, size_t size)
+{
+	const char *view = host;
+
+	if (host[0] == '/' && v && v->root_len) {
+		if (strncmp(host, v->root, v->root_len) != 0 ||
+		    (host[v->root_len] != '/' && host[v->root_len] != '\0'))
+			return -EPERM;
+		view = host[v->root_len] ? host + v->root_len : "/";
+	}
+	if ((size_t)snprintf(out, size, "%s", view) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out)
+{
 	char link[TARGET_PATH_MAX], what[32];
-	const char *view;
 	int r;
 
 	if (fd < 0)
 		return -EBADF;
-	r = root_load(tid, &root);
+	r = target_view_check(tid, v);
 	if (r < 0)
 		return r;
 	snprintf(what, sizeof(what), "fd/%d", fd);
@@ -230,20 +274,13 @@ int target_fd_path(pid_t tid, int fd, char *out)
 		return -EBADF; /* /proc/tid/fd/N missing: fd not open (the task is checked by ID_VALID) */
 	if (r < 0)
 		return r;
-	r = root_strip(&root, link, &view);
-	if (r == -EINVAL) {
-		/* Not a file system path (pipe, socket, anon inode): keep the
-		 * kernel's description; no absolute glob matches it. */
-		snprintf(out, TARGET_PATH_MAX, "%s", link);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	snprintf(out, TARGET_PATH_MAX, "%s", view);
-	return 0;
+	/* Not a file system path (pipe, socket, anon inode) stays the kernel's
+	 * description: no absolute glob matches it. */
+	return target_view_path(v, link, out, TARGET_PATH_MAX);
 }
 
-int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow, char *out)
+int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
+			const struct target_view *v, char *out)
 {
 	_cleanup_close_ int rootfd = -1;
 	struct target_root root;
@@ -256,6 +293,9 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow, char
 
 	if (!raw[0])
 		return -ENOENT;
+	r = target_view_check(tid, v);
+	if (r < 0)
+		return r;
 	r = root_load(tid, &root);
 	if (r < 0)
 		return r;
@@ -399,9 +439,15 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow, char
 			at = 0;
 		}
 	}
-	if (cur.len == 0)
-		snprintf(out, TARGET_PATH_MAX, "/");
-	else
-		memcpy(out, cur.s, cur.len + 1);
-	return 0;
+	/* cur is in the target's own view (below its root); the policy judges
+	 * the session's view: put the target's root back in front, then take
+	 * the view's root off. */
+	{
+		char host[TARGET_PATH_MAX];
+
+		if ((size_t)snprintf(host, sizeof(host), "%s%s", root.len ? root.host : "",
+				     cur.len ? cur.s : (root.len ? "" : "/")) >= sizeof(host))
+			return -ENAMETOOLONG;
+		return target_view_path(v, host, out, TARGET_PATH_MAX);
+	}
 }

@@ -38,15 +38,37 @@ int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid);
 char **target_cmdline(pid_t pid);
 
 /*
- * The absolute, normalized path the call would act on, in the target's view
- * of the file system: raw resolved against dirfd (AT_FDCWD: the thread's cwd;
+ * The view in which a session's policy names paths: the mount namespace and
+ * root directory its first process had when supervision began (for `run`,
+ * sysgate's own). A process that later enters another mount namespace (to
+ * bind-mount a forbidden directory over an allowed path) gets EPERM for every
+ * call the policy judges by path; one that chroots is judged by where its
+ * paths land in the session's view, so chroot cannot rename anything either.
+ */
+struct target_view {
+	dev_t mnt_dev;
+	ino_t mnt_ino;
+	char root[TARGET_PATH_MAX]; /* the root, as a path from sysgate's root */
+	size_t root_len;            /* 0 when it is "/" */
+};
+int target_view_load(pid_t pid, struct target_view *ret);
+/* 0 if tid is still in the view's mount namespace, -EPERM if not. */
+int target_view_check(pid_t tid, const struct target_view *v);
+/* A path as sysgate reads it from /proc (from its own root) in the view;
+ * -EPERM when it lies outside the view's root. Non-paths ("pipe:[1]") stay. */
+int target_view_path(const struct target_view *v, const char *host, char *out, size_t size);
+
+/*
+ * The absolute, normalized path the call would act on, in the session's view
+ * (see above) of the file system: raw resolved against dirfd (AT_FDCWD: the thread's cwd;
  * absolute: the target's root), symlinks followed in every component but the
  * last, and in the last only if follow. A path of a nonexistent file is
  * resolved as far as it exists and then lexically. out has TARGET_PATH_MAX
  * bytes. 0 or -errno: EBADF (dirfd not open), ENOTDIR, ENOENT (empty raw),
  * ELOOP, ENAMETOOLONG, ESRCH.
  */
-int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow, char *out);
+int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
+			const struct target_view *v, char *out);
 
-/* The path of the file an fd of the target refers to (fchmod). 0 or -errno. */
-int target_fd_path(pid_t tid, int fd, char *out);
+/* The path of the file an fd of the target refers to (fchmod), in the view. */
+int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out);
