@@ -22,10 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +39,18 @@
 /* i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl) */
 #define NR32_CHMOD 15
 #define NR32_MKDIR 39
+#define NR32_MKDIRAT 296
+#define NR32_FCHMODAT 306
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* The directory fd the "dirfd" op opened, for the *at ops' "fd". */
+static int g_dirfd = -1;
 
 /* Print "NAME ARGS = RESULT", RESULT being 0 (or the value) or -1 ERRNAME. */
 static void report(const char *what, long r, int err)
@@ -131,6 +149,81 @@ static void on_sigterm(int sig)
 	_exit(42);
 }
 
+/* WHERE of the *at ops: "cwd" (AT_FDCWD), "fd" (the "dirfd" op's) or a number. */
+static int parse_where(const char *s)
+{
+	if (!strcmp(s, "cwd"))
+		return AT_FDCWD;
+	if (!strcmp(s, "fd"))
+		return g_dirfd;
+	return atoi(s);
+}
+
+/* FLAGS of fchmodat2: "0", "nofollow", "empty", or a number. */
+static int parse_at_flags(const char *s)
+{
+	if (!strcmp(s, "nofollow"))
+		return AT_SYMLINK_NOFOLLOW;
+	if (!strcmp(s, "empty"))
+		return AT_EMPTY_PATH;
+	return (int)strtol(s, NULL, 0);
+}
+
+/* race-mkdir: a path buffer a sibling thread keeps rewriting. */
+struct race {
+	char buf[4096];
+	char a[4096], b[4096];
+	size_t len;
+	atomic_bool stop;
+	pthread_t t;
+	/* race-symlink-mkdir: the two names swapped with RENAME_EXCHANGE */
+	char x[4096], y[4096];
+};
+
+static void *race_flip(void *data)
+{
+	struct race *r = data;
+	volatile char *buf = r->buf;
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		for (size_t i = 0; i <= r->len; i++)
+			buf[i] = r->b[i];
+		for (size_t i = 0; i <= r->len; i++)
+			buf[i] = r->a[i];
+	}
+	return NULL;
+}
+
+static void *race_swap(void *data)
+{
+	struct race *r = data;
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed))
+		syscall(SYS_renameat2, AT_FDCWD, r->x, AT_FDCWD, r->y, RENAME_EXCHANGE);
+	return NULL;
+}
+
+static volatile sig_atomic_t g_alarms;
+
+static void on_sigalrm(int sig)
+{
+	(void)sig;
+	g_alarms++;
+}
+
+/* mkdir and rmdir PATH n times (forever if n is 0); how many mkdirs failed. */
+static long mkdir_loop(const char *path, long n)
+{
+	long fails = 0;
+
+	for (long i = 0; n == 0 || i < n; i++) {
+		if (syscall(SYS_mkdir, path, 0755) < 0)
+			fails++;
+		rmdir(path);
+	}
+	return fails;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: sg-target OP [ARGS] [: OP [ARGS]]...\n"
@@ -144,7 +237,18 @@ static void usage(void)
 			"  threads N PATH            fork PATH\n"
 			"  orphan SECS PATH          exec PROG [ARGS...] (takes the rest)\n"
 			"  pid                       sleep SECS | pause | getppid-loop N\n"
-			"  sigterm-report            exit N | kill-self SIGNUM\n");
+			"  sigterm-report            exit N | kill-self SIGNUM\n"
+			"  dirfd DIR                 (WHERE below: cwd | fd | N)\n"
+			"  mkdirat WHERE NAME [MODE] mkdirat32 WHERE NAME [MODE]\n"
+			"  fchmodat WHERE NAME MODE  fchmodat32 WHERE NAME MODE\n"
+			"  fchmodat2 WHERE NAME MODE FLAGS (0 | nofollow | empty | N)\n"
+			"  fchmod-opath PATH MODE    stat PATH\n"
+			"  chroot DIR                unshare-mnt-tmpfs DIR\n"
+			"  chroot-only DIR (no chdir) _exit N\n"
+			"  become UID GID [G,G...]   sigalrm-mkdir PATH N\n"
+			"  race-mkdir ALLOWED FORBIDDEN N\n"
+			"  race-symlink-mkdir SUB ALT PATH N\n"
+			"  mkdir-loop PATH N         fork-kill-loop PATH MS\n");
 	exit(2);
 }
 
@@ -398,6 +502,243 @@ static void run_op(char **w, int n)
 		raise(atoi(w[1]));
 		printf("kill-self survived\n");
 		exit(2);
+	} else if (!strcmp(op, "dirfd")) {
+		NEED(1);
+		if (g_dirfd >= 0)
+			close(g_dirfd);
+		g_dirfd = open(w[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		snprintf(what, sizeof(what), "dirfd %s", w[1]);
+		report_sys(what, g_dirfd < 0 ? -1 : 0);
+	} else if (!strcmp(op, "mkdirat")) {
+		NEED(2);
+		r = syscall(SYS_mkdirat, parse_where(w[1]), w[2], n > 3 ? parse_mode(w[3]) : 0755);
+		snprintf(what, sizeof(what), "mkdirat %s %s", w[1], w[2]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "mkdirat32")) {
+		NEED(2);
+		r = int80(NR32_MKDIRAT, parse_where(w[1]), (long)low_copy(w[2]),
+			  n > 3 ? (long)parse_mode(w[3]) : 0755);
+		snprintf(what, sizeof(what), "mkdirat32 %s %s", w[1], w[2]);
+		report_int80(what, r);
+	} else if (!strcmp(op, "fchmodat")) {
+		NEED(3);
+		r = syscall(SYS_fchmodat, parse_where(w[1]), w[2], parse_mode(w[3]));
+		snprintf(what, sizeof(what), "fchmodat %s %s", w[1], w[2]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "fchmodat32")) {
+		NEED(3);
+		r = int80(NR32_FCHMODAT, parse_where(w[1]), (long)low_copy(w[2]),
+			  (long)parse_mode(w[3]));
+		snprintf(what, sizeof(what), "fchmodat32 %s %s", w[1], w[2]);
+		report_int80(what, r);
+	} else if (!strcmp(op, "fchmodat2")) {
+		NEED(4);
+		r = syscall(SYS_fchmodat2, parse_where(w[1]), w[2], parse_mode(w[3]),
+			    parse_at_flags(w[4]));
+		snprintf(what, sizeof(what), "fchmodat2 %s %s %s", w[1], w[2], w[4]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "fchmod-opath")) {
+		int fd;
+
+		NEED(2);
+		fd = open(w[1], O_PATH | O_CLOEXEC);
+		if (fd < 0) {
+			perror("sg-target: open O_PATH");
+			exit(2);
+		}
+		r = syscall(SYS_fchmod, fd, parse_mode(w[2]));
+		snprintf(what, sizeof(what), "fchmod-opath %s", w[1]);
+		report_sys(what, r);
+		close(fd);
+	} else if (!strcmp(op, "stat")) {
+		struct stat sb;
+
+		NEED(1);
+		if (lstat(w[1], &sb) < 0) {
+			snprintf(what, sizeof(what), "stat %s", w[1]);
+			report_sys(what, -1);
+			return;
+		}
+		printf("stat %s = %04o %u %u\n", w[1], (unsigned)(sb.st_mode & 07777),
+		       (unsigned)sb.st_uid, (unsigned)sb.st_gid);
+		fflush(stdout);
+	} else if (!strcmp(op, "chroot")) {
+		/* Needs root; everything sg-target needs is already loaded. */
+		NEED(1);
+		r = chroot(w[1]);
+		if (r == 0)
+			r = chdir("/");
+		snprintf(what, sizeof(what), "chroot %s", w[1]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "_exit")) {
+		/* Without atexit handlers: a sanitizer's leak check cannot run
+		 * in a chroot without /proc. */
+		NEED(1);
+		fflush(stdout);
+		_exit(atoi(w[1]));
+	} else if (!strcmp(op, "chroot-only")) {
+		/* chroot without chdir: the cwd (and open fds) stay outside. */
+		NEED(1);
+		r = chroot(w[1]);
+		snprintf(what, sizeof(what), "chroot-only %s", w[1]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "unshare-mnt-tmpfs")) {
+		/* A private mount namespace (nothing propagates back to the
+		 * host) with a tmpfs on DIR that only this process sees. */
+		NEED(1);
+		r = unshare(CLONE_NEWNS);
+		if (r == 0)
+			r = mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+		if (r == 0)
+			r = mount("none", w[1], "tmpfs", 0, "mode=0755");
+		snprintf(what, sizeof(what), "unshare-mnt-tmpfs %s", w[1]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "become")) {
+		/* become UID GID [G,G,...]: all ids, supplementary groups too. */
+		gid_t groups[1024];
+		size_t k = 0;
+		uid_t uid;
+		gid_t gid;
+
+		NEED(2);
+		uid = (uid_t)strtoul(w[1], NULL, 10);
+		gid = (gid_t)strtoul(w[2], NULL, 10);
+		if (n > 3) {
+			char *s = w[3], *end;
+
+			for (;;) {
+				unsigned long g = strtoul(s, &end, 10);
+
+				if (end == s || k == 1024)
+					break;
+				groups[k++] = (gid_t)g;
+				s = *end == ',' ? end + 1 : end;
+			}
+		}
+		r = setgroups(k, groups);
+		if (r == 0)
+			r = setresgid(gid, gid, gid);
+		if (r == 0)
+			r = setresuid(uid, uid, uid);
+		snprintf(what, sizeof(what), "become %s %s", w[1], w[2]);
+		report_sys(what, r);
+	} else if (!strcmp(op, "race-mkdir")) {
+		/* mkdir a buffer another thread keeps rewriting between
+		 * ALLOWED and FORBIDDEN (same length, or the mix is a third
+		 * path); a successful mkdir is undone by name, ALLOWED only. */
+		struct race *rc = calloc(1, sizeof(*rc));
+		long iters, ok = 0, fails = 0, forbidden = 0;
+		struct stat sb;
+
+		NEED(3);
+		if (!rc || strlen(w[1]) >= sizeof(rc->a) || strlen(w[2]) != strlen(w[1]))
+			exit(2);
+		iters = atol(w[3]);
+		snprintf(rc->a, sizeof(rc->a), "%s", w[1]);
+		snprintf(rc->b, sizeof(rc->b), "%s", w[2]);
+		memcpy(rc->buf, rc->a, sizeof(rc->buf));
+		rc->len = strlen(rc->a);
+		if (pthread_create(&rc->t, NULL, race_flip, rc) != 0)
+			exit(2);
+		for (long i = 0; i < iters; i++) {
+			if (syscall(SYS_mkdir, rc->buf, 0755) == 0) {
+				ok++;
+				rmdir(rc->a);
+			} else {
+				fails++;
+			}
+			if (stat(rc->b, &sb) == 0)
+				forbidden++;
+		}
+		atomic_store(&rc->stop, true);
+		pthread_join(rc->t, NULL);
+		printf("race-mkdir ok=%ld failed=%ld forbidden-seen=%ld\n", ok, fails, forbidden);
+		fflush(stdout);
+		free(rc);
+	} else if (!strcmp(op, "race-symlink-mkdir")) {
+		/* A thread swaps SUB (a directory) and ALT (a symlink to a
+		 * forbidden directory) with RENAME_EXCHANGE while the main
+		 * thread makes PATH.0, PATH.1, ... (PATH runs through SUB). */
+		struct race *rc = calloc(1, sizeof(*rc));
+		long iters, ok = 0, fails = 0;
+		char p[4200];
+
+		NEED(4);
+		if (!rc)
+			exit(2);
+		snprintf(rc->x, sizeof(rc->x), "%s", w[1]);
+		snprintf(rc->y, sizeof(rc->y), "%s", w[2]);
+		iters = atol(w[4]);
+		if (pthread_create(&rc->t, NULL, race_swap, rc) != 0)
+			exit(2);
+		for (long i = 0; i < iters; i++) {
+			snprintf(p, sizeof(p), "%s.%ld", w[3], i);
+			if (syscall(SYS_mkdir, p, 0755) == 0)
+				ok++;
+			else
+				fails++;
+		}
+		atomic_store(&rc->stop, true);
+		pthread_join(rc->t, NULL);
+		printf("race-symlink-mkdir ok=%ld failed=%ld\n", ok, fails);
+		fflush(stdout);
+		free(rc);
+	} else if (!strcmp(op, "sigalrm-mkdir")) {
+		/* mkdir and rmdir PATH N times under a 1 ms SA_RESTART timer. */
+		struct sigaction sa = {.sa_handler = on_sigalrm, .sa_flags = SA_RESTART};
+		struct itimerval it = {{0, 1000}, {0, 1000}}, off = {};
+		long iters, mk_fail = 0, rm_fail = 0;
+		int first_err = 0;
+
+		NEED(2);
+		iters = atol(w[2]);
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0)
+			exit(2);
+		for (long i = 0; i < iters; i++) {
+			if (syscall(SYS_mkdir, w[1], 0755) < 0) {
+				if (!first_err)
+					first_err = errno;
+				mk_fail++;
+			}
+			if (rmdir(w[1]) < 0)
+				rm_fail++;
+		}
+		setitimer(ITIMER_REAL, &off, NULL);
+		printf("sigalrm-mkdir mkdir-failed=%ld rmdir-failed=%ld first=%s alarms=%s\n",
+		       mk_fail, rm_fail, first_err ? strerrorname_np(first_err) : "none",
+		       g_alarms > 0 ? "some" : "none");
+		fflush(stdout);
+	} else if (!strcmp(op, "mkdir-loop")) {
+		long k;
+
+		NEED(2);
+		k = atol(w[2]);
+		printf("mkdir-loop %s started\n", w[1]);
+		fflush(stdout);
+		printf("mkdir-loop %s failed=%ld\n", w[1], mkdir_loop(w[1], k));
+		fflush(stdout);
+	} else if (!strcmp(op, "fork-kill-loop")) {
+		/* A child loops mkdir+rmdir PATH; after MS ms we SIGKILL it,
+		 * most likely while a mkdir of it waits for the supervisor. */
+		pid_t pid;
+		int status;
+
+		NEED(2);
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			exit(2);
+		if (pid == 0) {
+			mkdir_loop(w[1], 0);
+			_exit(0);
+		}
+		usleep((useconds_t)atoi(w[2]) * 1000);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		printf("fork-kill-loop status %d\n",
+		       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+		fflush(stdout);
 	} else {
 		fprintf(stderr, "sg-target: unknown op '%s'\n", op);
 		usage();
