@@ -5,6 +5,7 @@
 #include "policy/policy.h"
 #include "sg-util.h"
 #include "supervisor/cli.h"
+#include "supervisor/prompt.h"
 
 static void usage(FILE *out)
 {
@@ -28,6 +29,9 @@ static void usage(FILE *out)
 		"  sysgate check POLICY...\n"
 		"      Validate policies; print errors and warnings as FILE:LINE: message.\n"
 		"      Exit 0 when clean, 1 otherwise.\n"
+		"  sysgate prompt [PID | SOCKET-PATH]\n"
+		"      Attach to a running sysgate run and answer the calls its policy's\n"
+		"      ask rules hold for a person (no argument: this user's only one).\n"
 		"  sysgate default-policy\n"
 		"      Print the built-in policy used when run is given no -p.\n"
 		"  sysgate --help | --version\n"
@@ -54,6 +58,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (streq(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (streq(argv[1], "prompt"))
+		return cmd_prompt(argc - 1, argv + 1);
 	if (streq(argv[1], "default-policy")) {
 		fputs(policy_default_text, stdout);
 		return 0;

@@ -1,0 +1,25 @@
+#pragma once
+/*
+ * prompt: `sysgate prompt`, the terminal client of the control socket
+ * (docs/control-protocol.md). It shows each call that waits for an answer
+ * (an `ask` rule) and sends what the person types back to the supervisor.
+ *
+ * The supervisor is as trusted as the user running the prompt, but the
+ * strings it relays (exe, cmdline, path, call) come from the target: they are
+ * escaped before they reach the terminal.
+ */
+#include <stdio.h>
+
+/*
+ * Run the prompt on an already connected control socket: hello, subscribe,
+ * then show pending calls and read answers from in_fd (a terminal or any
+ * line-oriented stream) until the user quits, in_fd reaches EOF or the
+ * supervisor goes away. Everything, warnings included, is printed to out.
+ * Does not close sock or in_fd. Returns an exit status: 0 on a normal end
+ * (quit, EOF, the supervisor exited), 1 when the supervisor could not be
+ * talked to (no hello, subscribe refused, an I/O error).
+ */
+int prompt_session(int sock, int in_fd, FILE *out);
+
+/* sysgate prompt [PID | SOCKET-PATH]: find the socket, connect, prompt_session(). */
+int cmd_prompt(int argc, char **argv);
