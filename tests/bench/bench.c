@@ -8,6 +8,14 @@
  * few seconds of each other) and the median of those is reported. See
  * tests/bench/README.md.
  *
+ * It also measures what an emulated mkdir costs next to a notified mkdir that
+ * is continued (and next to no filter at all): bench-target mkdir-rmdir in a
+ * fresh directory that sg-bench makes on a tmpfs (/tmp if it is one, else
+ * /dev/shm; or --tmpdir), with two policies that sg-bench writes there. Not on
+ * a disk file system by default: on ext4 a mkdir+rmdir costs 70 to 700 us,
+ * depending on how many inodes were freed in the last seconds, which drowns
+ * the few tens of us that are measured.
+ *
  * Informational only: the goals are printed as PASS/MISS and the exit status is
  * 0 whatever they say. It is non-zero only if a configuration could not run.
  */
@@ -26,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +63,8 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define OUT_MAX 8192
 
 enum kind {
@@ -75,6 +86,8 @@ struct cfg {
 	const char *what;
 	enum kind kind;
 	bool notified;
+	bool mkdir;	    /* bench-target mkdir-rmdir; samples are ns per iteration */
+	const char *policy; /* K_SYSGATE: this policy instead of --policy */
 	bool enabled;
 	bool failed;
 	enum wait wait;
@@ -91,6 +104,12 @@ static struct cfg cfgs[] = {
 	CFG("sysgate-notified", "sysgate run, getppid notified", K_SYSGATE, true),
 	CFG("sysgate-plain", "sysgate run, getuid (kernel-decided)", K_SYSGATE, false),
 	CFG("strace-notified", "strace -e inject=getppid:retval=1", K_STRACE, true),
+	/* mkdir+rmdir loops: ns per iteration, not per call. */
+	CFG("nofilter-mkdir", "no seccomp, mkdir+rmdir (ns/iter)", K_NOFILTER, true, .mkdir = true),
+	CFG("sysgate-mkdir-continue", "mkdir notified, continued (ns/iter)", K_SYSGATE, true,
+	    .mkdir = true),
+	CFG("sysgate-mkdir-emulate", "mkdir emulated, logged (ns/iter)", K_SYSGATE, true,
+	    .mkdir = true),
 	/* --diagnose: where a supervisor's cost comes from. */
 	CFG("minimal-epoll", "minimal, epoll_wait then RECV, sync", K_MINIMAL, true,
 	    .wait = W_EPOLL),
@@ -106,19 +125,40 @@ enum {
 	C_SG_N,
 	C_SG_P,
 	C_ST_N,
+	C_NF_MK,
+	C_SG_MK_CONT,
+	C_SG_MK_EMU,
 	C_MIN_EPOLL,
 	C_MIN_NOSYNC,
 };
 
 static struct {
 	unsigned long n;
+	unsigned long mkdir_n; /* 0: n / 10 */
 	unsigned rounds;
 	const char *sysgate;
 	const char *target;
 	const char *policy;
+	const char *tmpdir;
 	bool diagnose;
 	char strace[PATH_MAX];
 } opt = { .n = 200000, .rounds = 7 };
+
+/*
+ * The mkdir configurations' files, all under one mkdtemp directory:
+ * TMP/sg-bench.XXXXXX/{d, mkdir-continue.ini, mkdir-emulate.ini, probe.log}.
+ * bench-target works in d (DIR below); the emulate policy emulates every mkdir
+ * in DIR and below it.
+ */
+static struct {
+	char top[PATH_MAX];
+	char dir[PATH_MAX + 8];
+	char x[PATH_MAX + 16];
+	char cont[PATH_MAX + 32];
+	char emu[PATH_MAX + 32];
+	char probe[PATH_MAX + 32];
+	const char *fs; /* file system type of dir */
+} mk;
 
 /* What SECCOMP_IOCTL_NOTIF_SET_FLAGS said on the minimal supervisor's listener. */
 static int sync_wakeup_err = -1; /* -1: never tried; 0: accepted; else errno */
@@ -391,9 +431,9 @@ static double run_once(const struct cfg *c, char *const argv[])
 			;
 	}
 
-	p = strstr(text, "ns/call=");
+	p = strstr(text, c->mkdir ? "ns/iter=" : "ns/call=");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && p)
-		ns = strtod(p + strlen("ns/call="), NULL);
+		ns = strtod(p + strlen("ns/call="), NULL); /* same length as "ns/iter=" */
 	if (!(ns > 0)) {
 		ns = -1;
 		fprintf(stderr, "\nsg-bench: %s failed (%s %d); its output:\n%s%s", c->name,
@@ -405,13 +445,12 @@ static double run_once(const struct cfg *c, char *const argv[])
 	return ns;
 }
 
-static double run_cfg(const struct cfg *c)
+/* Run c once with bench-target's count n_str, logging to log_sink. */
+static double run_cfg_with(const struct cfg *c, const char *n_str, const char *log_sink)
 {
-	char n_str[32];
 	char *argv[24];
 	int i = 0;
 
-	snprintf(n_str, sizeof(n_str), "%lu", c->notified ? opt.n : opt.n * 10);
 	switch (c->kind) {
 	case K_NOFILTER:
 	case K_MINIMAL:
@@ -420,9 +459,9 @@ static double run_cfg(const struct cfg *c)
 		argv[i++] = (char *)opt.sysgate;
 		argv[i++] = "run";
 		argv[i++] = "-p";
-		argv[i++] = (char *)opt.policy;
+		argv[i++] = (char *)(c->policy ? c->policy : opt.policy);
 		argv[i++] = "--log";
-		argv[i++] = "/dev/null";
+		argv[i++] = (char *)log_sink;
 		argv[i++] = "--";
 		break;
 	case K_STRACE:
@@ -438,10 +477,171 @@ static double run_cfg(const struct cfg *c)
 		break;
 	}
 	argv[i++] = (char *)opt.target;
-	argv[i++] = c->notified ? "notified" : "plain";
-	argv[i++] = n_str;
+	if (c->mkdir) {
+		argv[i++] = "mkdir-rmdir";
+		argv[i++] = mk.dir;
+	} else {
+		argv[i++] = c->notified ? "notified" : "plain";
+	}
+	argv[i++] = (char *)n_str;
 	argv[i] = NULL;
 	return run_once(c, argv);
+}
+
+static double run_cfg(const struct cfg *c)
+{
+	char n_str[32];
+	double ns;
+
+	snprintf(n_str, sizeof(n_str), "%lu",
+		 c->mkdir ? opt.mkdir_n : c->notified ? opt.n : opt.n * 10);
+	ns = run_cfg_with(c, n_str, "/dev/null");
+	if (c->mkdir)
+		rmdir(mk.x); /* left behind by a failed run: the next would fail too */
+	return ns;
+}
+
+/* ---- the mkdir configurations' directory and policies ---------------------- */
+
+static void mk_cleanup(void)
+{
+	if (!mk.top[0])
+		return;
+	rmdir(mk.x); /* left behind if a run failed between mkdir and rmdir */
+	rmdir(mk.dir);
+	unlink(mk.cont);
+	unlink(mk.emu);
+	unlink(mk.probe);
+	rmdir(mk.top);
+}
+
+static void on_fatal_signal(int sig)
+{
+	mk_cleanup(); /* rmdir and unlink are async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) == EOF || fclose(f) == EOF)
+		die(path);
+}
+
+static bool is_tmpfs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == 0x01021994;
+}
+
+static const char *fs_name(const char *path)
+{
+	static char other[32];
+	struct statfs sf;
+
+	if (statfs(path, &sf) < 0)
+		return "?";
+	switch ((unsigned long)sf.f_type) {
+	case 0xEF53:
+		return "ext4";
+	case 0x01021994:
+		return "tmpfs";
+	case 0x9123683E:
+		return "btrfs";
+	case 0x58465342:
+		return "xfs";
+	case 0x794c7630:
+		return "overlayfs";
+	}
+	snprintf(other, sizeof(other), "fs 0x%lx", (unsigned long)sf.f_type);
+	return other;
+}
+
+static void mk_setup(void)
+{
+	char text[2 * sizeof(mk.dir) + 256];
+
+	if (!opt.tmpdir)
+		opt.tmpdir = is_tmpfs("/tmp") || !is_tmpfs("/dev/shm") ? "/tmp" : "/dev/shm";
+	if ((size_t)snprintf(mk.top, sizeof(mk.top), "%s/sg-bench.XXXXXX", opt.tmpdir) >=
+	    sizeof(mk.top)) {
+		fprintf(stderr, "sg-bench: --tmpdir too long\n");
+		exit(2);
+	}
+	if (!mkdtemp(mk.top)) {
+		mk.top[0] = '\0';
+		die("mkdtemp");
+	}
+	atexit(mk_cleanup);
+	signal(SIGINT, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGHUP, on_fatal_signal);
+	snprintf(mk.dir, sizeof(mk.dir), "%s/d", mk.top);
+	snprintf(mk.x, sizeof(mk.x), "%s/x", mk.dir);
+	snprintf(mk.cont, sizeof(mk.cont), "%s/mkdir-continue.ini", mk.top);
+	snprintf(mk.emu, sizeof(mk.emu), "%s/mkdir-emulate.ini", mk.top);
+	snprintf(mk.probe, sizeof(mk.probe), "%s/probe.log", mk.top);
+	if (mkdir(mk.dir, 0700) < 0)
+		die(mk.dir);
+	mk.fs = fs_name(mk.dir);
+	/* A glob cannot contain a space, a tab or glob characters unescaped;
+	 * mkdtemp adds only letters and digits, so only --tmpdir can. */
+	if (strpbrk(mk.dir, " \t*?[]\\;")) {
+		fprintf(stderr, "sg-bench: --tmpdir must not contain spaces, ';' or glob characters\n");
+		exit(2);
+	}
+	/* Notified (the unconditional deny keeps the kernel from deciding it),
+	 * allowed by a register-only rule: no path condition, so no emulation.
+	 * For mkdir arg1 is the mode, never 12345 here. */
+	write_file(mk.cont, "# sg-bench: every mkdir notified and continued (not emulated)\n"
+			    "[sysgate]\ndefault = allow\n"
+			    "[mkdir]\nallow = arg1 != 12345\ndeny = *\n");
+	snprintf(text, sizeof(text),
+		 "# sg-bench: every mkdir under %s emulated (and logged)\n"
+		 "[sysgate]\ndefault = allow\n"
+		 "[mkdir]\nemulate = path ~ %s/**\ndeny = EACCES *\n",
+		 mk.dir, mk.dir);
+	write_file(mk.emu, text);
+	cfgs[C_SG_MK_CONT].policy = mk.cont;
+	cfgs[C_SG_MK_EMU].policy = mk.emu;
+}
+
+/* Iterations of a probe run; bench-target adds a warm-up of a tenth. */
+#define PROBE_N 10
+#define PROBE_MKDIRS (PROBE_N + PROBE_N / 10)
+
+/*
+ * Do the two policies do what their names say? Run each once, briefly, with
+ * its records in a file: "emulate" must log every mkdir as emulated and
+ * successful, "continue" must log nothing (allowed calls are not logged; an
+ * emulated one would be). Returns the number of emulated records seen, or -1
+ * if the run failed or some record was not an emulated mkdir.
+ */
+static long mk_probe(const struct cfg *c)
+{
+	char line[1024];
+	long emulated = 0, records = 0;
+	FILE *f;
+
+	unlink(mk.probe);
+	if (run_cfg_with(c, STR(PROBE_N), mk.probe) < 0) {
+		rmdir(mk.x);
+		return -1;
+	}
+	f = fopen(mk.probe, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f)) {
+		records++;
+		if (strstr(line, "mkdir(") && strstr(line, ") = 0 [emulate "))
+			emulated++;
+	}
+	fclose(f);
+	unlink(mk.probe);
+	return emulated == records ? emulated : -1;
 }
 
 /* ---- setup and report ------------------------------------------------------ */
@@ -487,12 +687,16 @@ static const char *self_dir(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sg-bench [-n N] [-r R] [--sysgate PATH] [--target PATH] [--policy PATH]\n"
+		"usage: sg-bench [-n N] [-m N] [-r R] [--sysgate PATH] [--target PATH]\n"
+		"                [--policy PATH] [--tmpdir DIR] [--diagnose]\n"
 		"  -n N            notified calls per run (default 200000); plain runs make 10*N\n"
+		"  -m N            mkdir+rmdir iterations per mkdir run (default N/10)\n"
 		"  -r R            rounds; every configuration runs once per round (default 7)\n"
 		"  --sysgate PATH  the sysgate binary (default: ../sysgate next to sg-bench)\n"
 		"  --target PATH   bench-target (default: next to sg-bench)\n"
 		"  --policy PATH   the bench policy (default: tests/bench/bench-policy.ini)\n"
+		"  --tmpdir DIR    where the mkdir runs make their directory (default: /tmp\n"
+		"                  if it is a tmpfs, else /dev/shm if that is one, else /tmp)\n"
 		"  --diagnose      also run the minimal supervisor waiting in epoll_wait, and\n"
 		"                  without SYNC_WAKE_UP, to see where a supervisor's cost goes\n"
 		"Prints ns/call (median of R) per configuration and the ratios against the\n"
@@ -521,15 +725,22 @@ static void parse_args(int argc, char **argv)
 		{ "target", required_argument, NULL, 'T' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "diagnose", no_argument, NULL, 'D' },
+		{ "tmpdir", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "n:r:h", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:m:r:h", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			opt.n = parse_ul(optarg, "-n");
+			break;
+		case 'm':
+			opt.mkdir_n = parse_ul(optarg, "-m");
+			break;
+		case 'M':
+			opt.tmpdir = optarg;
 			break;
 		case 'r':
 			opt.rounds = (unsigned)parse_ul(optarg, "-r");
@@ -572,6 +783,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (!opt.policy)
 		opt.policy = "tests/bench/bench-policy.ini";
+	if (!opt.mkdir_n)
+		opt.mkdir_n = opt.n / 10 ? opt.n / 10 : 1;
 }
 
 static double ratio_of(unsigned r, int num, int den)
@@ -579,6 +792,33 @@ static double ratio_of(unsigned r, int num, int den)
 	double a = cfgs[num].samples[r], b = cfgs[den].samples[r];
 
 	return a > 0 && b > 0 ? a / b : -1;
+}
+
+/* Per round, (num - den) in microseconds; num and den are ns. */
+static void print_diff(const char *name, int num, int den, const char *note)
+{
+	double per_round[opt.rounds];
+	double m, lo, hi;
+
+	printf("  %-34s ", name);
+	if (!cfgs[num].enabled || !cfgs[den].enabled) {
+		printf("skipped\n");
+		return;
+	}
+	for (unsigned r = 0; r < opt.rounds; r++) {
+		double a = cfgs[num].samples[r], b = cfgs[den].samples[r];
+
+		/* Shifted by 1e6 so that negative differences survive median(),
+		 * which ignores values < 0. */
+		per_round[r] = a > 0 && b > 0 ? (a - b) / 1000.0 + 1e6 : -1;
+	}
+	m = median(per_round, opt.rounds);
+	if (m < 0) {
+		printf("n/a (no round where both ran)\n");
+		return;
+	}
+	minmax(per_round, opt.rounds, &lo, &hi);
+	printf("%+7.2f us [%+.2f..%+.2f]  %s\n", m - 1e6, lo - 1e6, hi - 1e6, note);
 }
 
 /* goal <= 0: a reference point, printed without PASS/MISS. */
@@ -614,6 +854,7 @@ int main(int argc, char **argv)
 {
 	struct utsname u;
 	bool any_failed = false;
+	long probe_emu, probe_cont;
 
 	parse_args(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
@@ -625,12 +866,27 @@ int main(int argc, char **argv)
 	if (!find_in_path("strace", opt.strace, sizeof(opt.strace)))
 		cfgs[C_ST_N].enabled = false;
 	cfgs[C_MIN_EPOLL].enabled = cfgs[C_MIN_NOSYNC].enabled = opt.diagnose;
+	mk_setup();
 	for (size_t i = 0; i < ARRAY_SIZE(cfgs); i++) {
 		cfgs[i].samples = calloc(opt.rounds, sizeof(double));
 		if (!cfgs[i].samples)
 			die("calloc");
 		for (unsigned r = 0; r < opt.rounds; r++)
 			cfgs[i].samples[r] = -1;
+	}
+
+	/* Before the rounds: do the mkdir policies continue and emulate? A
+	 * policy that does not is reported and its configuration not run. */
+	fprintf(stderr, "sg-bench: checking the mkdir policies in %s\n", mk.dir);
+	probe_emu = mk_probe(&cfgs[C_SG_MK_EMU]);
+	probe_cont = mk_probe(&cfgs[C_SG_MK_CONT]);
+	if (probe_emu != PROBE_MKDIRS) {
+		fprintf(stderr, "sg-bench: %s does not emulate every mkdir (see above)\n", mk.emu);
+		cfgs[C_SG_MK_EMU].failed = any_failed = true;
+	}
+	if (probe_cont != 0) {
+		fprintf(stderr, "sg-bench: %s logs or emulates mkdir (see above)\n", mk.cont);
+		cfgs[C_SG_MK_CONT].failed = any_failed = true;
 	}
 
 	for (unsigned r = 0; r < opt.rounds; r++) {
@@ -651,9 +907,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\n");
 	}
 
-	printf("sg-bench: %lu notified calls (getppid), %lu plain calls (getuid) per run; "
-	       "%u alternating rounds, median shown\n",
-	       opt.n, opt.n * 10, opt.rounds);
+	printf("sg-bench: %lu notified calls (getppid), %lu plain calls (getuid), "
+	       "%lu mkdir+rmdir iterations per run; %u alternating rounds, median shown\n",
+	       opt.n, opt.n * 10, opt.mkdir_n, opt.rounds);
 	if (uname(&u) == 0)
 		printf("machine:  %ld CPUs online, kernel %s %s\n", sysconf(_SC_NPROCESSORS_ONLN),
 		       u.release, u.machine);
@@ -661,16 +917,19 @@ int main(int argc, char **argv)
 	       sync_wakeup_err < 0 ? "not tried" :
 	       sync_wakeup_err == 0 ? "accepted" : strerror(sync_wakeup_err));
 	printf("sysgate:  %s -p %s\n", opt.sysgate, opt.policy);
-	printf("strace:   %s\n\n", cfgs[C_ST_N].enabled ? opt.strace : "not installed: skipped");
+	printf("strace:   %s\n", cfgs[C_ST_N].enabled ? opt.strace : "not installed: skipped");
+	printf("mkdir:    in %s (%s); policies %s, %s\n", mk.dir, mk.fs, mk.cont, mk.emu);
+	printf("          checked: emulate policy %ld of %d mkdirs emulated, continue policy "
+	       "%ld records\n\n", probe_emu, PROBE_MKDIRS, probe_cont);
 
-	printf("  %-18s %-38s %10s %10s %10s\n", "config", "what", "ns/call", "min", "max");
+	printf("  %-22s %-38s %10s %10s %10s\n", "config", "what", "ns/call", "min", "max");
 	for (size_t i = 0; i < ARRAY_SIZE(cfgs); i++) {
 		const struct cfg *c = &cfgs[i];
 		double lo, hi;
 
 		if (!c->enabled && c->kind == K_MINIMAL)
 			continue; /* the --diagnose rows */
-		printf("  %-18s %-38s ", c->name, c->what);
+		printf("  %-22s %-38s ", c->name, c->what);
 		if (!c->enabled) {
 			printf("%10s\n", "skipped");
 			continue;
@@ -706,6 +965,18 @@ int main(int argc, char **argv)
 	} else {
 		printf("n/a\n");
 	}
+
+	printf("\nmkdir emulation (one iteration = a notified mkdir + an rmdir sysgate is not told "
+	       "of;\n%lu iterations in %s on %s; emulated mkdirs are logged, to /dev/null):\n",
+	       opt.mkdir_n, mk.dir, mk.fs);
+	print_ratio("emulate / continue (per iteration)", C_SG_MK_EMU, C_SG_MK_CONT, true, 1.5);
+	print_diff("emulate - continue, per mkdir", C_SG_MK_EMU, C_SG_MK_CONT,
+		   "emulating (and logging) instead of continuing");
+	print_diff("continue - nofilter, per mkdir", C_SG_MK_CONT, C_NF_MK,
+		   "the notification round trip");
+	print_diff("emulate - nofilter, per mkdir", C_SG_MK_EMU, C_NF_MK,
+		   "all an emulated mkdir adds");
+	print_ratio("continue / nofilter (per iteration)", C_SG_MK_CONT, C_NF_MK, true, -1);
 
 	if (any_failed)
 		fprintf(stderr, "sg-bench: some configurations could not run (see above)\n");
