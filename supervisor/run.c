@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@
 #include "supervisor/ask.h"
 #include "supervisor/cli.h"
 #include "supervisor/control.h"
+#include "supervisor/prompt.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/session.h"
@@ -61,7 +64,7 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
-		"                   [--log-format text|json] [--summary] -- CMD [ARGS...]\n");
+		"                   [--log-format text|json] [--summary] [--prompt] -- CMD [ARGS...]\n");
 }
 
 /* execvp's search, done before anything runs so that "not found" (127) and
@@ -165,6 +168,63 @@ static int receive_listener(int sock, pid_t child)
 		return -EPROTO;
 	}
 	return fd;
+}
+
+/*
+ * --prompt: the prompt client on a thread of its own, reading the terminal
+ * and talking to our own control socket like any other client (the main
+ * loop serves it). Only when stdin is a terminal; the command's own output
+ * may interleave with it.
+ */
+struct inline_prompt {
+	pthread_t thread;
+	bool running;
+	int sock, tty;
+};
+
+static void *inline_prompt_main(void *arg)
+{
+	struct inline_prompt *ip = arg;
+
+	prompt_session(ip->sock, ip->tty, stderr);
+	return NULL;
+}
+
+static void start_inline_prompt(struct inline_prompt *ip, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	sigset_t all, old;
+
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "sysgate: --prompt needs a terminal on stdin; use sysgate prompt\n");
+		return;
+	}
+	ip->tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	ip->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (ip->tty < 0 || ip->sock < 0 || connect(ip->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "sysgate: --prompt: %s\n", strerror(errno));
+		ip->tty = safe_close(ip->tty);
+		ip->sock = safe_close(ip->sock);
+		return;
+	}
+	/* The process's signals belong to the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ip->running = pthread_create(&ip->thread, NULL, inline_prompt_main, ip) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void stop_inline_prompt(struct inline_prompt *ip)
+{
+	if (ip->running) {
+		/* Its socket's peer is closed by now: it reads EOF and returns. */
+		shutdown(ip->sock, SHUT_RDWR);
+		pthread_join(ip->thread, NULL);
+		ip->running = false;
+	}
+	ip->tty = safe_close(ip->tty);
+	ip->sock = safe_close(ip->sock);
 }
 
 /* The policy as loaded, for the control socket's "policy" request. */
@@ -287,13 +347,15 @@ int cmd_run(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
 		{ "summary", no_argument, NULL, 's' },
+		{ "prompt", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *policy_file = NULL, *mode = NULL, *format = NULL, *bad = NULL;
 	const char *sinks[MAX_SINKS];
 	size_t n_sinks = 0;
-	bool summary = false;
+	bool summary = false, want_prompt = false;
+	struct inline_prompt ip = { .sock = -1, .tty = -1 };
 	struct policy *policy = NULL;
 	struct policy_filter filter = {};
 	struct logger *log = NULL;
@@ -329,6 +391,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 's':
 			summary = true;
+			break;
+		case 'P':
+			want_prompt = true;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -481,6 +546,8 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "sysgate: no control socket (%s: %s); asks get ask_default\n",
 				why ? why : "?", strerror(-r));
 	}
+	if (want_prompt && control)
+		start_inline_prompt(&ip, control_path(control));
 	r = session_start(run.session, &run.done_fd);
 	if (r < 0)
 		goto out_err;
@@ -504,8 +571,9 @@ int cmd_run(int argc, char **argv)
 	}
 	kill_descendants(run.child);
 	session_stop(run.session);
-	control_close(control);
+	control_close(control); /* the inline prompt sees the end and returns */
 	control = NULL;
+	stop_inline_prompt(&ip);
 	ask_queue_free(asks);
 	asks = NULL;
 
@@ -539,6 +607,7 @@ out_err:
 out:
 	session_stop(run.session);
 	control_close(control);
+	stop_inline_prompt(&ip);
 	ask_queue_free(asks);
 	loop_free(run.loop);
 	session_free(run.session);
