@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,18 +44,43 @@ static int parse_ids(const char *s, unsigned long v[4])
 
 static int read_creds(pid_t tid, struct emulate_creds *c)
 {
-	_cleanup_free_ char *line = NULL;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t size = 8192, len = 0;
 	unsigned seen = 0;
-	size_t size = 0;
-	char p[64];
-	FILE *f;
+	char p[64], *line, *save = NULL;
 
 	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
-	f = fopen(p, "re");
-	if (!f)
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	/* getline: the Groups line of a process in many groups is long. */
-	while (getline(&line, &size, f) > 0) {
+	/* The whole file: its Groups line is long for a process in many groups. */
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == size) {
+			char *b = size >= (1u << 20) ? NULL : realloc(buf, size * 2);
+
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long v[4];
 
 		if (strncmp(line, "Umask:", 6) == 0) {
@@ -72,22 +98,18 @@ static int read_creds(pid_t tid, struct emulate_creds *c)
 
 			for (const char *q = s; *q; q++)
 				n += *q == ' ';
+			if (n > EMULATE_MAX_GROUPS)
+				return -EPERM; /* cannot act as it: fail closed */
 			free(c->groups);
-			c->groups = calloc(MIN(n, (size_t)EMULATE_MAX_GROUPS), sizeof(gid_t));
-			if (!c->groups) {
-				fclose(f);
+			c->groups = calloc(n, sizeof(gid_t));
+			if (!c->groups)
 				return -ENOMEM;
-			}
 			c->n_groups = 0;
 			for (;;) {
 				unsigned long g = strtoul(s, &end, 10);
 
-				if (end == s)
+				if (end == s || (size_t)c->n_groups == n)
 					break;
-				if ((size_t)c->n_groups == MIN(n, (size_t)EMULATE_MAX_GROUPS)) {
-					fclose(f);
-					return -EPERM; /* cannot act as it: fail closed */
-				}
 				c->groups[c->n_groups++] = (gid_t)g;
 				s = end;
 			}
@@ -97,21 +119,42 @@ static int read_creds(pid_t tid, struct emulate_creds *c)
 			seen |= 16;
 		}
 	}
-	fclose(f);
 	return seen == 31 ? 0 : -EIO;
+}
+
+/* sysgate's own user namespace and root: they never change (sysgate neither
+ * unshares nor chroots), so they are looked up once. */
+static struct stat our_userns_st, our_root_st;
+static int our_userns_r = -1, our_root_r = -1;
+static pthread_once_t ours_once = PTHREAD_ONCE_INIT;
+
+static void load_ours(void)
+{
+	our_userns_r = stat("/proc/self/ns/user", &our_userns_st);
+	our_root_r = stat("/", &our_root_st);
 }
 
 /* Does the target live in our user namespace? Its capabilities are only
  * meaningful there; ids in /proc are already mapped into ours. */
 static bool same_userns(pid_t tid)
 {
-	struct stat a, b;
+	struct stat a;
 	char p[64];
 
+	pthread_once(&ours_once, load_ours);
 	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)tid);
-	if (stat(p, &a) < 0 || stat("/proc/self/ns/user", &b) < 0)
+	if (our_userns_r < 0 || stat(p, &a) < 0)
 		return false;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return a.st_dev == our_userns_st.st_dev && a.st_ino == our_userns_st.st_ino;
+}
+
+static int our_root(struct stat *ret)
+{
+	pthread_once(&ours_once, load_ours);
+	if (our_root_r < 0)
+		return -1;
+	*ret = our_root_st;
+	return 0;
 }
 
 static int capget_self(uint64_t *eff, uint64_t *perm, uint64_t *inh)
@@ -237,13 +280,15 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	r = read_creds(tid, &e->target);
 	if (r < 0)
 		return r;
-	if (!same_userns(tid))
+	/* Only a target with capabilities needs the (costly) look at its user
+	 * namespace: without any there is nothing to lend. */
+	if (e->target.cap_eff && !same_userns(tid))
 		e->target.cap_eff = 0; /* its capabilities are not ours to lend */
 
 	e->rootfd = proc_open(tid, "root", O_PATH | O_DIRECTORY);
 	if (e->rootfd < 0)
 		return e->rootfd == -ENOENT ? -ESRCH : e->rootfd;
-	if (fstat(e->rootfd, &st_root) < 0 || stat("/", &st_ours) < 0)
+	if (fstat(e->rootfd, &st_root) < 0 || our_root(&st_ours) < 0)
 		return -errno;
 	e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
 
