@@ -42,16 +42,15 @@ static int parse_ids(const char *s, unsigned long v[4])
 	return sscanf(s, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -EIO;
 }
 
-static int read_creds(pid_t tid, struct emulate_creds *c)
+static int read_creds(int procfd, struct emulate_creds *c)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t size = 8192, len = 0;
 	unsigned seen = 0;
-	char p[64], *line, *save = NULL;
+	char *line, *save = NULL;
 
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	/* The whole file: its Groups line is long for a process in many groups. */
@@ -136,14 +135,12 @@ static void load_ours(void)
 
 /* Does the target live in our user namespace? Its capabilities are only
  * meaningful there; ids in /proc are already mapped into ours. */
-static bool same_userns(pid_t tid)
+static bool same_userns(int procfd)
 {
 	struct stat a;
-	char p[64];
 
 	pthread_once(&ours_once, load_ours);
-	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)tid);
-	if (our_userns_r < 0 || stat(p, &a) < 0)
+	if (our_userns_r < 0 || fstatat(procfd, "ns/user", &a, 0) < 0)
 		return false;
 	return a.st_dev == our_userns_st.st_dev && a.st_ino == our_userns_st.st_ino;
 }
@@ -198,27 +195,27 @@ static bool same_groups(const struct emulate_creds *a, const struct emulate_cred
 
 /* ---- opening ---- */
 
-static int proc_open(pid_t tid, const char *what, int flags)
+static int proc_open(int procfd, const char *what, int flags)
 {
-	char p[64];
-	int fd;
+	int fd = openat(procfd, what, flags | O_CLOEXEC);
 
-	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, what);
-	fd = open(p, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
 /* Is the target's fd an O_PATH one? fchmod on it fails with EBADF. */
-static int fd_is_opath(pid_t tid, int fd)
+static int fd_is_opath(int procfd, int fd)
 {
 	char p[64], line[256];
-	int r = 0;
+	int r = 0, k;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", (int)tid, fd);
-	f = fopen(p, "re");
-	if (!f)
+	snprintf(p, sizeof(p), "fdinfo/%d", fd);
+	k = openat(procfd, p, O_RDONLY | O_CLOEXEC);
+	f = k < 0 ? NULL : fdopen(k, "re");
+	if (!f) {
+		safe_close(k);
 		return -EBADF;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long flags;
 
@@ -234,7 +231,17 @@ static int fd_is_opath(pid_t tid, int fd)
 void emulate_init(struct emulate *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->rootfd = e->basefd = e->objfd = -1;
+	e->procfd = e->rootfd = e->basefd = e->objfd = -1;
+}
+
+static int open_proc_dir(pid_t tid)
+{
+	char p[32];
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d", (int)tid);
+	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? (errno == ENOENT ? -ESRCH : -errno) : fd;
 }
 
 int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
@@ -272,25 +279,38 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		e->follow = !(flags & AT_SYMLINK_NOFOLLOW);
 	}
 
+	/* Every look at the target goes through one handle on /proc/TID. */
+	e->procfd = open_proc_dir(tid);
+	if (e->procfd < 0)
+		return e->procfd;
 	/* A process that made a mount namespace of its own could have put any
 	 * directory under any name: its paths mean nothing to the policy. */
-	r = target_view_check(tid, view);
-	if (r < 0)
-		return r;
-	r = read_creds(tid, &e->target);
+	if (view) {
+		struct stat st;
+
+		if (fstatat(e->procfd, "ns/mnt", &st, 0) < 0)
+			return errno == ENOENT ? -ESRCH : -errno;
+		if (st.st_dev != view->mnt_dev || st.st_ino != view->mnt_ino)
+			return -EPERM;
+	}
+	r = read_creds(e->procfd, &e->target);
 	if (r < 0)
 		return r;
 	/* Only a target with capabilities needs the (costly) look at its user
 	 * namespace: without any there is nothing to lend. */
-	if (e->target.cap_eff && !same_userns(tid))
+	if (e->target.cap_eff && !same_userns(e->procfd))
 		e->target.cap_eff = 0; /* its capabilities are not ours to lend */
 
-	e->rootfd = proc_open(tid, "root", O_PATH | O_DIRECTORY);
+	e->rootfd = proc_open(e->procfd, "root", O_PATH | O_DIRECTORY);
 	if (e->rootfd < 0)
 		return e->rootfd == -ENOENT ? -ESRCH : e->rootfd;
-	if (fstat(e->rootfd, &st_root) < 0 || our_root(&st_ours) < 0)
-		return -errno;
-	e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
+	/* Only a relative walk needs to know whether the root is ours. */
+	if (raw && raw[0] && raw[0] != '/') {
+		if (fstat(e->rootfd, &st_root) < 0 || our_root(&st_ours) < 0)
+			return -errno;
+		e->same_root = st_root.st_dev == st_ours.st_dev &&
+			       st_root.st_ino == st_ours.st_ino;
+	}
 
 	if (ifd >= 0 || (raw && !raw[0] && (flags & AT_EMPTY_PATH))) {
 		/* fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH): the fd itself. */
@@ -300,18 +320,18 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		e->on_fd = true;
 		if (ifd < 0 && fd == AT_FDCWD) {
 			/* fchmodat2(AT_FDCWD, "", AT_EMPTY_PATH): the cwd itself. */
-			e->basefd = proc_open(tid, "cwd", O_PATH);
+			e->basefd = proc_open(e->procfd, "cwd", O_PATH);
 			return e->basefd < 0 ? e->basefd : 0;
 		}
 		if (fd < 0)
 			return -EBADF;
-		r = fd_is_opath(tid, fd);
+		r = fd_is_opath(e->procfd, fd);
 		if (r < 0)
 			return r;
 		if (r > 0 && ifd >= 0)
 			return -EBADF; /* fchmod on an O_PATH fd; fchmodat2 accepts one */
 		snprintf(what, sizeof(what), "fd/%d", fd);
-		e->basefd = proc_open(tid, what, O_PATH);
+		e->basefd = proc_open(e->procfd, what, O_PATH);
 		return e->basefd == -ENOENT ? -EBADF : (e->basefd < 0 ? e->basefd : 0);
 	}
 	if (!raw)
@@ -321,14 +341,14 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	if (raw[0] == '/')
 		return 0; /* from the root */
 	if (dirfd == AT_FDCWD) {
-		e->basefd = proc_open(tid, "cwd", O_PATH | O_DIRECTORY);
+		e->basefd = proc_open(e->procfd, "cwd", O_PATH | O_DIRECTORY);
 	} else {
 		char what[32];
 
 		if (dirfd < 0)
 			return -EBADF;
 		snprintf(what, sizeof(what), "fd/%d", dirfd);
-		e->basefd = proc_open(tid, what, O_PATH | O_DIRECTORY);
+		e->basefd = proc_open(e->procfd, what, O_PATH | O_DIRECTORY);
 		if (e->basefd == -ENOENT)
 			return -EBADF;
 	}
@@ -337,6 +357,15 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 
 /* ---- credentials ---- */
 
+static __thread struct {
+	bool have;
+	uint64_t eff, perm, inh;
+	uid_t fsuid;
+	gid_t fsgid;
+	int n_groups;
+	gid_t *groups;
+} own;
+
 int emulate_enter(struct emulate *e)
 {
 	uint64_t eff = 0;
@@ -344,22 +373,36 @@ int emulate_enter(struct emulate *e)
 
 	if (e->entered)
 		return 0;
-	r = capget_self(&eff, &e->saved_cap_perm, &e->saved_cap_inh);
-	if (r < 0)
-		return -EPERM;
-	e->saved.cap_eff = eff;
-	e->saved.fsuid = (uid_t)setfsuid((uid_t)-1);
-	e->saved.fsgid = (gid_t)setfsgid((gid_t)-1);
-	e->saved.n_groups = getgroups(0, NULL);
-	if (e->saved.n_groups < 0)
-		return -EPERM;
-	free(e->saved.groups);
-	e->saved.groups = calloc((size_t)e->saved.n_groups + 1, sizeof(gid_t));
-	if (!e->saved.groups)
-		return -EPERM;
-	e->saved.n_groups = getgroups(e->saved.n_groups, e->saved.groups);
-	if (e->saved.n_groups < 0)
-		return -EPERM;
+	/* This thread's own credentials, read once: emulate_leave() always
+	 * restores exactly these, and nothing else on it changes them. */
+	if (!own.have) {
+		r = capget_self(&own.eff, &own.perm, &own.inh);
+		if (r < 0)
+			return -EPERM;
+		own.fsuid = (uid_t)setfsuid((uid_t)-1);
+		own.fsgid = (gid_t)setfsgid((gid_t)-1);
+		own.n_groups = getgroups(0, NULL);
+		if (own.n_groups < 0)
+			return -EPERM;
+		own.groups = calloc((size_t)own.n_groups + 1, sizeof(gid_t));
+		if (!own.groups)
+			return -EPERM;
+		own.n_groups = getgroups(own.n_groups, own.groups);
+		if (own.n_groups < 0) {
+			free(own.groups);
+			own.groups = NULL;
+			return -EPERM;
+		}
+		own.have = true;
+	}
+	eff = own.eff;
+	e->saved_cap_perm = own.perm;
+	e->saved_cap_inh = own.inh;
+	e->saved.cap_eff = own.eff;
+	e->saved.fsuid = own.fsuid;
+	e->saved.fsgid = own.fsgid;
+	e->saved.n_groups = own.n_groups;
+	e->saved.groups = own.groups; /* borrowed */
 	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
 	e->entered = true;
 
@@ -654,9 +697,9 @@ void emulate_done(struct emulate *e)
 {
 	emulate_leave(e);
 	free(e->target.groups);
-	free(e->saved.groups);
-	e->target.groups = e->saved.groups = NULL;
+	e->target.groups = e->saved.groups = NULL; /* saved.groups is borrowed */
 	e->objfd = safe_close(e->objfd);
 	e->basefd = safe_close(e->basefd);
 	e->rootfd = safe_close(e->rootfd);
+	e->procfd = safe_close(e->procfd);
 }

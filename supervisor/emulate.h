@@ -60,6 +60,7 @@ struct emulate {
 	bool on_fd;         /* fchmod: the call names an fd, not a path */
 	bool same_root;     /* the target's root is ours: walk from its cwd/dirfd directly */
 
+	int procfd;         /* /proc/TID (O_PATH) */
 	int rootfd;         /* the target's root (O_PATH) */
 	int basefd;         /* its cwd, its dirfd, or (fchmod) the file itself (O_PATH) */
 	int objfd;          /* what the call acts on, or its parent directory (O_PATH) */
