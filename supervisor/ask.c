@@ -428,7 +428,7 @@ long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
 			ask_finish(q, due, q->p->ask_default.kind, q->p->ask_default.err, by);
 		if (cb)
 			cb(data, due->seq, streq(by, "gone") ? DECISION_DENY : q->p->ask_default.kind,
-			   by);
+			   streq(by, "gone") ? 0 : q->p->ask_default.err, by);
 		ask_item_free(due);
 	}
 	pthread_mutex_lock(&q->lock);
@@ -460,9 +460,10 @@ void ask_shutdown(struct ask_queue *q, ask_resolved_cb cb, void *data)
 			ask_finish(q, it, q->p->ask_default.kind, q->p->ask_default.err,
 				   "shutdown");
 			if (cb)
-				cb(data, it->seq, q->p->ask_default.kind, "shutdown");
+				cb(data, it->seq, q->p->ask_default.kind, q->p->ask_default.err,
+				   "shutdown");
 		} else if (cb) {
-			cb(data, it->seq, DECISION_DENY, "gone");
+			cb(data, it->seq, DECISION_DENY, 0, "gone");
 		}
 		ask_item_free(it);
 	}
@@ -772,7 +773,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 	}
 	ask_finish(q, it, a->kind, a->err, "answer");
 	if (cb)
-		cb(data, seq, a->kind, "answer");
+		cb(data, seq, a->kind, a->err, "answer");
 	ask_item_free(it);
 
 	/* The answer may settle other waiting calls too. */
@@ -799,7 +800,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 				continue;
 			ask_finish(q, other, d.kind, d.err, "remembered");
 			if (cb)
-				cb(data, other->seq, d.kind, "remembered");
+				cb(data, other->seq, d.kind, d.err, "remembered");
 			ask_item_free(other);
 		}
 	}

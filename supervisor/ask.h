@@ -89,7 +89,7 @@ int ask_take_new(struct ask_queue *q, struct json_object **ret_array);
 struct json_object *ask_list(struct ask_queue *q);
 /* Apply timeouts and drop callers that went away. Resolved items are
  * reported through cb. Returns the ms until the next deadline, or -1. */
-typedef void (*ask_resolved_cb)(void *data, uint64_t seq, enum decision_kind kind,
+typedef void (*ask_resolved_cb)(void *data, uint64_t seq, enum decision_kind kind, int err,
 				const char *by);
 long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data);
 

@@ -145,7 +145,8 @@ static void reap_clients(struct control *ctl)
 			client_close(ctl->clients[i]);
 }
 
-static void on_resolved(void *data, uint64_t seq, enum decision_kind kind, const char *by)
+static void on_resolved(void *data, uint64_t seq, enum decision_kind kind, int err,
+			const char *by)
 {
 	struct control *ctl = data;
 	struct json_object *o = json_object_new_object();
@@ -156,6 +157,12 @@ static void on_resolved(void *data, uint64_t seq, enum decision_kind kind, const
 	json_object_object_add(o, "ask", json_object_new_uint64(seq));
 	json_object_object_add(o, "decision", json_object_new_string(policy_decision_name(kind)));
 	json_object_object_add(o, "by", json_object_new_string(by));
+	if (kind == DECISION_DENY && err > 0 && strcmp(by, "gone") != 0) {
+		const char *name = policy_errno_name(err);
+
+		json_object_object_add(o, "errno", name ? json_object_new_string(name)
+							: json_object_new_int(err));
+	}
 	broadcast(ctl, o);
 	json_object_put(o);
 }
