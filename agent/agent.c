@@ -36,6 +36,8 @@ static atomic_bool listener_ready;
 static _Atomic int send_state;		/* 0 pending, 1 sent, -errno failed */
 static int handover_sock = -1;
 
+static const char *handover_message; /* sysgate-agent's JSON, or NULL */
+
 static int send_handover(int sock, int status, int fd)
 {
 	struct agent_handover msg = { .status = status };
@@ -44,6 +46,15 @@ static int send_handover(int sock, int status, int fd)
 		struct cmsghdr align;
 	} u = {};
 	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	size_t want = sizeof(msg);
+
+	if (handover_message) {
+		if (fd < 0)
+			return -EINVAL; /* the daemon learns of failure by EOF */
+		iov = (struct iovec){ .iov_base = (void *)handover_message,
+				      .iov_len = strlen(handover_message) };
+		want = iov.iov_len;
+	}
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (fd >= 0) {
@@ -60,7 +71,7 @@ static int send_handover(int sock, int status, int fd)
 	for (;;) {
 		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 
-		if (n == (ssize_t)sizeof(msg))
+		if (n == (ssize_t)want)
 			return 0;
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -108,7 +119,8 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 
 	/* Fail closed: if the supervisor goes, so does the command. Checked after
 	 * arming, since the parent may have died before. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != cfg->parent)
+	if (cfg->parent &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != cfg->parent))
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(cfg, errno);
@@ -116,6 +128,7 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 		die(cfg, EINVAL);
 
 	handover_sock = cfg->sock;
+	handover_message = cfg->message;
 	s = pthread_create(&helper, NULL, helper_main, NULL);
 	if (s != 0)
 		die(cfg, s);

@@ -15,7 +15,10 @@ struct agent_config {
 	unsigned short len;
 	int sock;            /* unix socket to the supervisor (SOCK_SEQPACKET) */
 	int status_fd;       /* close-on-exec pipe: on exec failure the errno is written here */
-	pid_t parent;        /* the supervisor; the agent dies if it is gone */
+	pid_t parent;        /* the supervisor; the agent dies if it is gone (0: no such tie,
+			      * as for sysgate-agent, whose supervisor is a daemon) */
+	const char *message; /* sent with the listener instead of struct agent_handover
+			      * (sysgate-agent: the OCI agent JSON); NULL for run */
 	const char *path;    /* the executable, already resolved */
 	char *const *argv;
 	char *const *envp;

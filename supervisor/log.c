@@ -379,6 +379,15 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 
 	if (prefix)
 		sb_puts(sb, "sysgate: ");
+	if (r->container) {
+		sb_puts(sb, "[");
+		sb_escape(sb, r->container, strlen(r->container));
+		if (r->pod) {
+			sb_puts(sb, " pod ");
+			sb_escape(sb, r->pod, strlen(r->pod));
+		}
+		sb_puts(sb, "] ");
+	}
 	sb_printf(sb, "%d ", (int)r->pid);
 	if (r->exe)
 		sb_escape(sb, r->exe, strlen(r->exe));
@@ -605,6 +614,13 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	k = jadd(o, "time", json_object_new_string(tbuf));
 	if (k < 0)
 		goto fail;
+	if (r->container) {
+		k = jadd_target_string(o, "container", r->container);
+		if (k == 0 && r->pod)
+			k = jadd_target_string(o, "pod", r->pod);
+		if (k < 0)
+			goto fail;
+	}
 	k = jadd(o, "pid", json_object_new_int(r->pid));
 	if (k < 0)
 		goto fail;

@@ -24,6 +24,8 @@ enum log_format {
 
 struct log_record {
 	struct timespec time;   /* CLOCK_REALTIME when the call was decided */
+	const char *container;  /* sysgate serve: the container id; NULL otherwise */
+	const char *pod;        /* its Kubernetes pod name, where the runtime gave one */
 	pid_t pid;              /* the calling thread, as the notification names it */
 	const char *exe;        /* the target's executable; NULL if unknown */
 	uint32_t arch;          /* AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, ... */

@@ -34,6 +34,10 @@ static void usage(FILE *out)
 		"  sysgate prompt [PID | SOCKET-PATH]\n"
 		"      Attach to a running sysgate run and answer the calls its policy's\n"
 		"      ask rules hold for a person (no argument: this user's only one).\n"
+		"  sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini] [--log SINK]...\n"
+		"      Supervise containers and sandboxes started elsewhere: runc and crun\n"
+		"      hand their listener fds to PATH (OCI listenerPath); listenerMetadata\n"
+		"      policy=NAME picks DIR/NAME.ini. SIGHUP reloads policies. docs/serve.md\n"
 		"  sysgate default-policy\n"
 		"      Print the built-in policy used when run is given no -p.\n"
 		"  sysgate --help | --version\n"
@@ -60,6 +64,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (streq(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (streq(argv[1], "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	if (streq(argv[1], "prompt"))
 		return cmd_prompt(argc - 1, argv + 1);
 	if (streq(argv[1], "default-policy")) {

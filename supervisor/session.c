@@ -70,6 +70,8 @@ struct session {
 	struct logger *log;
 	struct ask_queue *asks;
 	struct target_view view;
+	bool have_view;
+	char *container, *pod;
 	struct notify_buf *buf;
 	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
 	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
@@ -100,7 +102,15 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 	s->mode = cfg->mode;
 	s->log = cfg->log;
 	s->asks = cfg->asks;
-	s->view = *cfg->view;
+	if (cfg->view) {
+		s->view = *cfg->view;
+		s->have_view = true;
+	}
+	if ((cfg->container && !(s->container = strdup(cfg->container))) ||
+	    (cfg->pod && !(s->pod = strdup(cfg->pod)))) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	r = notify_buf_new(&s->buf);
 	if (r < 0)
 		goto fail;
@@ -131,6 +141,8 @@ void session_free(struct session *s)
 	if (!s)
 		return;
 	session_stop(s);
+	free(s->container);
+	free(s->pod);
 	safe_close(s->done_fd);
 	safe_close(s->listener);
 	notify_buf_free(s->buf);
@@ -348,6 +360,8 @@ static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif
 {
 	clock_gettime(CLOCK_REALTIME, &rec->time);
 	rec->pid = tid;
+	rec->container = s->container;
+	rec->pod = s->pod;
 	if (!d->exe_ok)
 		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
 	rec->exe = d->exe_ok ? d->exe : NULL;
@@ -480,6 +494,15 @@ int session_handle(struct session *s)
 		return 0;
 	}
 	e = lookup(s, abi, nr);
+	if (!s->have_view) {
+		/* The session's view is its first caller's (a container runtime
+		 * that named no pid): from then on it is fixed. */
+		if (target_view_load(tid, &s->view) < 0) {
+			(void)notify_send_errno(s->listener, s->buf, id, EPERM);
+			return 0;
+		}
+		s->have_view = true;
+	}
 
 	c.syscall = e->name;
 	c.shape = e->shape;

@@ -26,7 +26,10 @@ struct session_config {
 	enum policy_mode mode;       /* may differ from policy->mode (--mode) */
 	struct logger *log;          /* borrowed */
 	struct ask_queue *asks;      /* borrowed; NULL: asks get ask_default at once */
-	const struct target_view *view; /* copied: where the policy's paths live */
+	const struct target_view *view; /* copied: where the policy's paths live;
+					 * NULL: the first caller's (serve, crun exec) */
+	const char *container;       /* copied; for records (serve) */
+	const char *pod;
 };
 
 /* Takes ownership of listener. */
