@@ -25,6 +25,13 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+
+/* Trusted application message: freestyle text (linux/audit.h, 1121). */
+#ifndef AUDIT_TRUSTED_APP
+#define AUDIT_TRUSTED_APP 1121
+#endif
 
 #include "sg-util.h"
 #include "supervisor/log.h"
@@ -891,6 +898,7 @@ static void summary_free(struct summary *s)
 enum sink_kind {
 	SINK_FD,
 	SINK_SYSLOG,
+	SINK_AUDIT,
 };
 
 struct sink {
@@ -909,9 +917,52 @@ struct logger {
 	size_t n_sinks;
 	struct sink *sinks;
 	bool syslog_open;
+	struct mnl_socket *audit;
+	unsigned audit_seq;
 	bool summary_on;
 	struct summary summary;
 };
+
+static void sink_failed(struct sink *s, int err);
+
+/* Ask the kernel whether audit is on (AUDIT_GET): 1, 0, or -errno. With it
+ * off, the kernel drops user records silently, so say so. */
+static int audit_enabled(struct mnl_socket *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct timeval tv = { .tv_sec = 1 };
+	unsigned seq = 1, portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+
+	nlh->nlmsg_type = AUDIT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+		if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != 0 || portid == 0)
+			continue;
+		if (nlh->nlmsg_type == AUDIT_GET &&
+		    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct audit_status))
+			return ((struct audit_status *)mnl_nlmsg_get_payload(nlh))->enabled ? 1 : 0;
+	}
+	return -EIO;
+}
+
+static void audit_disabled_once(struct sink *s)
+{
+	static const char msg[] =
+		"sysgate: log sink audit: audit is disabled in this kernel (auditctl -e 1 turns "
+		"it on); its records go to the other sinks only\n";
+
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)s;
+}
 
 void log_close(struct logger *l)
 {
@@ -927,6 +978,8 @@ void log_close(struct logger *l)
 	free(l->sinks);
 	if (l->syslog_open)
 		closelog();
+	if (l->audit)
+		mnl_socket_close(l->audit);
 	summary_free(&l->summary);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
@@ -972,6 +1025,22 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		if (streq(name, "stderr")) {
 			s->kind = SINK_FD;
 			s->fd = STDERR_FILENO;
+		} else if (streq(name, "audit")) {
+			s->kind = SINK_AUDIT;
+			s->fd = -1;
+			if (!l->audit) {
+				l->audit = mnl_socket_open(NETLINK_AUDIT);
+				if (l->audit && mnl_socket_bind(l->audit, 0, MNL_SOCKET_AUTOPID) < 0) {
+					mnl_socket_close(l->audit);
+					l->audit = NULL;
+				}
+				/* No audit in this kernel, or no right to it: say so
+				 * once and go on; records still reach the other sinks. */
+				if (!l->audit)
+					sink_failed(s, errno);
+				else if (audit_enabled(l->audit) == 0)
+					audit_disabled_once(s);
+			}
 		} else if (streq(name, "syslog")) {
 			s->kind = SINK_SYSLOG;
 			s->fd = -1;
@@ -1000,6 +1069,81 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 	}
 	*ret = TAKE_PTR(l);
 	return 0;
+}
+
+/*
+ * An audit field value: as it is when it is safe (printable, no space,
+ * quote or '='), else hex, as the audit tools expect of untrusted strings
+ * (ausearch -i decodes them).
+ */
+static void audit_value(FILE *f, const char *key, const char *v)
+{
+	bool plain = v && *v;
+
+	for (const unsigned char *c = (const unsigned char *)v; plain && *c; c++)
+		plain = *c > 0x20 && *c < 0x7f && *c != '"' && *c != '=';
+	if (!v) {
+		fprintf(f, " %s=?", key);
+	} else if (plain) {
+		fprintf(f, " %s=\"%s\"", key, v);
+	} else {
+		fprintf(f, " %s=", key);
+		for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+			fprintf(f, "%02X", *c);
+	}
+}
+
+/* One AUDIT_TRUSTED_APP user record per decision, beside the kernel's own
+ * SECCOMP records, sent over NETLINK_AUDIT (needs CAP_AUDIT_WRITE). */
+static void audit_emit(struct logger *l, struct sink *s, const struct log_record *r)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], *text = NULL;
+	struct nlmsghdr *nlh;
+	size_t len = 0;
+	FILE *f;
+
+	if (!l->audit) {
+		s->errors++;
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		sink_failed(s, ENOMEM);
+		return;
+	}
+	fprintf(f, "op=sysgate-decision decision=%s", decision_name(r->decision));
+	if (r->ask_by)
+		fprintf(f, " ask=%s", r->ask_by);
+	fprintf(f, " enforced=%s", r->enforced ? "yes" : "no");
+	if (r->decision == DECISION_DENY && r->enforced && r->err) {
+		const char *e = policy_errno_name(r->err);
+
+		fprintf(f, " errno=%s", e ? e : "?");
+	}
+	fprintf(f, " syscall=%s arch=%s pid=%d", r->syscall ? r->syscall : "?",
+		r->x32 ? "x32" : (r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64"), (int)r->pid);
+	audit_value(f, "exe", r->exe);
+	if (r->path)
+		audit_value(f, "path", r->path);
+	audit_value(f, "rule", r->rule);
+	if (r->container)
+		audit_value(f, "container", r->container);
+	if (r->pod)
+		audit_value(f, "pod", r->pod);
+	fclose(f);
+	if (!text)
+		return;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = AUDIT_TRUSTED_APP;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++l->audit_seq;
+	if (len + 1 > sizeof(buf) - MNL_NLMSG_HDRLEN - 16)
+		len = sizeof(buf) - MNL_NLMSG_HDRLEN - 17; /* a record, not a book */
+	memcpy(mnl_nlmsg_put_extra_header(nlh, len + 1), text, len);
+	((char *)mnl_nlmsg_get_payload(nlh))[len] = '\0';
+	if (mnl_socket_sendto(l->audit, nlh, nlh->nlmsg_len) < 0)
+		sink_failed(s, errno);
+	free(text);
 }
 
 static void sink_failed(struct sink *s, int err)
@@ -1102,6 +1246,10 @@ void log_emit(struct logger *l, const struct log_record *r)
 	for (i = 0; i < l->n_sinks; i++) {
 		struct sink *s = &l->sinks[i];
 
+		if (s->kind == SINK_AUDIT) {
+			audit_emit(l, s, r);
+			continue;
+		}
 		if (s->kind == SINK_SYSLOG) {
 			/* syslog adds its own "sysgate[PID]:" and wants the text form. */
 			if (!sysline)

@@ -52,8 +52,10 @@ struct log_record {
 struct logger;
 
 /*
- * Open the sinks: each is "stderr", "syslog", or a file path (opened O_APPEND,
- * created 0600 if missing). 0, or -errno with *ret_bad naming the sink that
+ * Open the sinks: each is "stderr", "syslog", "audit" (user records over
+ * NETLINK_AUDIT; where audit is unavailable that is said once on stderr and
+ * the other sinks go on), or a file path (opened O_APPEND, created 0600 if
+ * missing). 0, or -errno with *ret_bad naming the sink that
  * failed. summary: count records for log_summary_print().
  */
 int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks,

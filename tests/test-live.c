@@ -1174,6 +1174,62 @@ static void test_default_policy_denies_and_kills(void **state)
 	assert_int_equal(count_lines_with(st->log, "[kill sysgate-default.ini:"), 1);
 }
 
+/* The kernel's dmesg lines holding a marker, or NULL (caller frees). */
+static char *dmesg_with(const char *marker)
+{
+	FILE *f = popen("dmesg 2>/dev/null", "r");
+	char *line = NULL, *found = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &size, f) > 0)
+		if (strstr(line, marker)) {
+			free(found);
+			found = strdup(line);
+		}
+	free(line);
+	pclose(f);
+	return found;
+}
+
+/* --log audit: one AUDIT_TRUSTED_APP user record per decision, which the
+ * kernel keeps only while audit is on (here, with no auditd, in dmesg). */
+static void test_log_audit_records(void **state)
+{
+	struct live *st = *state;
+	const char *bad = tp(st, "%s/etc/audit-x", st->dir);
+	char *rec;
+
+	if (system("command -v auditctl >/dev/null 2>&1") != 0)
+		skip(); /* dev.sh installs auditd; say so loudly elsewhere */
+	write_policy_etc(st);
+	/* Off: sysgate says once that audit is disabled, and goes on. */
+	assert_int_equal(system("auditctl -e 0 >/dev/null 2>&1"), 0);
+	assert_int_equal(sysgate(st, "run", "-p", "policy.ini", "--log", "audit", "--log", "log", "--",
+				 g_target, "mkdir", bad, NULL),
+			 0);
+	assert_non_null(strstr(st->err, "audit is disabled"));
+	assert_line(st->out, tp(st, "mkdir %s = -1 EACCES", bad));
+	assert_int_equal(count_lines(st->log), 1);
+
+	/* On: the record reaches the kernel's audit log. */
+	assert_int_equal(system("auditctl -e 1 >/dev/null 2>&1"), 0);
+	assert_int_equal(sysgate(st, "run", "-p", "policy.ini", "--log", "audit", "--", g_target,
+				 "mkdir", bad, NULL),
+			 0);
+	assert_int_equal(system("auditctl -e 0 >/dev/null 2>&1"), 0);
+	assert_null(strstr(st->err, "audit is disabled"));
+	rec = dmesg_with(tp(st, "path=\"%s\"", bad));
+	if (!rec)
+		fail_msg("no audit record for %s in dmesg", bad);
+	assert_non_null(strstr(rec, "type=1121"));
+	assert_non_null(strstr(rec, "op=sysgate-decision decision=deny"));
+	assert_non_null(strstr(rec, "errno=EACCES syscall=mkdir"));
+	assert_non_null(strstr(rec, "rule=\"policy.ini:2\""));
+	free(rec);
+}
+
 /* ---- main ---- */
 
 static void locate(char *out, size_t size, const char *env, const char *rel)
@@ -1239,6 +1295,7 @@ int main(void)
 		T(test_check_exit_codes_and_locations),
 		T(test_default_policy_checks_clean),
 		T(test_default_policy_denies_and_kills),
+		T(test_log_audit_records),
 	};
 
 	locate(g_sysgate, sizeof(g_sysgate), "SYSGATE", "../sysgate");
