@@ -38,6 +38,11 @@ static void usage(FILE *out)
 		"      Supervise containers and sandboxes started elsewhere: runc and crun\n"
 		"      hand their listener fds to PATH (OCI listenerPath); listenerMetadata\n"
 		"      policy=NAME picks DIR/NAME.ini. SIGHUP reloads policies. docs/serve.md\n"
+		"  sysgate oci-profile POLICY|--builtin --socket PATH [--metadata STR]\n"
+		"      Print the OCI linux.seccomp object (config.json) that sends POLICY's\n"
+		"      syscalls to the sysgate serve on PATH; listenerMetadata is\n"
+		"      policy=NAME for POLICY's file NAME.ini unless --metadata is given.\n"
+		"      Exit 0; 1 if POLICY is bad.\n"
 		"  sysgate default-policy\n"
 		"      Print the built-in policy used when run is given no -p.\n"
 		"  sysgate --help | --version\n"
@@ -66,6 +71,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (streq(argv[1], "serve"))
 		return cmd_serve(argc - 1, argv + 1);
+	if (streq(argv[1], "oci-profile"))
+		return cmd_oci_profile(argc - 1, argv + 1);
 	if (streq(argv[1], "prompt"))
 		return cmd_prompt(argc - 1, argv + 1);
 	if (streq(argv[1], "default-policy")) {
