@@ -53,74 +53,6 @@ static int bit_count(uint64_t v)
 }
 
 /*
- * Add NOTIFY rules to ctx for syscall nr that together match exactly when
- * rule r's conditions do. An '&' condition (any bit set) becomes one rule per
- * bit, so the rule expands to the product of its '&' conditions' bits.
- */
-static int add_notify_for_rule(scmp_filter_ctx ctx, int nr, const struct syscall_shape *shape,
-			       const struct rule *r)
-{
-	struct scmp_arg_cmp cmps[6 * 2];
-	size_t n_expansions = 1;
-	int mode_idx = shape ? policy_shape_arg(shape, 'o') : -1;
-
-	if (r->n_conds > ARRAY_SIZE(cmps))
-		return -E2BIG;
-	for (size_t i = 0; i < r->n_conds; i++) {
-		const struct cond *c = &r->conds[i];
-
-		if (c->kind == COND_MODE_ANY || (c->kind == COND_ARG && c->op == ARG_AND)) {
-			n_expansions *= (size_t)bit_count(c->value);
-			if (n_expansions > MAX_EXPANSION || n_expansions == 0)
-				return -E2BIG;
-		}
-		if (c->kind == COND_MODE_ANY && mode_idx < 0)
-			return -EINVAL;
-	}
-
-	for (size_t e = 0; e < n_expansions; e++) {
-		size_t rest = e;
-
-		for (size_t i = 0; i < r->n_conds; i++) {
-			const struct cond *c = &r->conds[i];
-			unsigned arg = c->kind == COND_MODE_ANY ? (unsigned)mode_idx : c->arg;
-			enum scmp_compare op = SCMP_CMP_EQ;
-			uint64_t datum = c->value, mask = 0;
-
-			if (c->kind == COND_MODE_ANY || c->op == ARG_AND) {
-				/* Pick bit number (rest % bits) of the mask. */
-				int bits = bit_count(c->value), pick = (int)(rest % (size_t)bits);
-				uint64_t v = c->value;
-
-				rest /= (size_t)bits;
-				while (pick-- > 0)
-					v &= v - 1;
-				mask = v & -v;
-				op = SCMP_CMP_MASKED_EQ;
-				datum = mask;
-			} else {
-				switch (c->op) {
-				case ARG_EQ: op = SCMP_CMP_EQ; break;
-				case ARG_NE: op = SCMP_CMP_NE; break;
-				case ARG_LT: op = SCMP_CMP_LT; break;
-				case ARG_LE: op = SCMP_CMP_LE; break;
-				case ARG_GT: op = SCMP_CMP_GT; break;
-				case ARG_GE: op = SCMP_CMP_GE; break;
-				default: return -EINVAL;
-				}
-			}
-			cmps[i] = (struct scmp_arg_cmp){ .arg = arg, .op = op,
-							 .datum_a = op == SCMP_CMP_MASKED_EQ ? mask : datum,
-							 .datum_b = op == SCMP_CMP_MASKED_EQ ? datum : 0 };
-		}
-		int k = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, (unsigned)r->n_conds, cmps);
-		if (k < 0)
-			return k;
-	}
-	return 0;
-}
-
-/*
  * Can the kernel tell the calls of section s that end in allow from the rest?
  * Only if every rule that does not allow, up to the first unconditional rule,
  * looks at registers alone, and the fall-through is allow.
@@ -171,36 +103,89 @@ static uint32_t section_plain_action(const struct policy *p, const struct sectio
 	return SCMP_ACT_NOTIFY;
 }
 
+enum policy_kernel policy_kernel_plan(const struct policy *p, const struct section *s,
+				      const char *syscall, struct policy_kernel_test *tests,
+				      size_t *ret_n)
+{
+	const struct syscall_shape *shape = policy_syscall_shape(syscall);
+	int mode_idx = shape ? policy_shape_arg(shape, 'o') : -1;
+	size_t n = 0;
+
+	*ret_n = 0;
+	if (section_plain_action(p, s) == SCMP_ACT_ALLOW)
+		return POLICY_KERNEL_ALLOW;
+	if (p->dflt.kind != DECISION_ALLOW || !section_splits_in_kernel(p, s, shape))
+		return POLICY_KERNEL_NOTIFY;
+	for (size_t j = 0; j < s->n_rules; j++) {
+		const struct rule *r = &s->rules[j];
+		const struct cond *c = &r->conds[0];
+
+		if (r->n_conds == 1 && c->kind == COND_ANY)
+			break;
+		if (r->kind == DECISION_ALLOW)
+			continue;
+		if (c->kind == COND_ARG && c->op == ARG_EQ) {
+			if (n == POLICY_KERNEL_MAX_TESTS)
+				return POLICY_KERNEL_NOTIFY;
+			tests[n++] = (struct policy_kernel_test){ c->arg, ~0ull, c->value };
+			continue;
+		}
+		/* mode & M, argN & M: one test per bit ("any of them"). */
+		for (uint64_t v = c->value; v; v &= v - 1) {
+			uint64_t bit = v & -v;
+
+			if (n == POLICY_KERNEL_MAX_TESTS)
+				return POLICY_KERNEL_NOTIFY;
+			tests[n++] = (struct policy_kernel_test){
+				c->kind == COND_MODE_ANY ? (unsigned)mode_idx : c->arg, bit, bit
+			};
+		}
+	}
+	*ret_n = n;
+	return n ? POLICY_KERNEL_SPLIT : POLICY_KERNEL_ALLOW;
+}
+
 static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct section *s,
 		       uint32_t dflt_action)
 {
 	for (size_t i = 0; i < s->n_syscalls; i++) {
-		const struct syscall_shape *shape = policy_syscall_shape(s->syscalls[i]);
+		struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
 		int nr = seccomp_syscall_resolve_name(s->syscalls[i]);
-		uint32_t action = section_plain_action(p, s);
+		uint32_t action;
+		size_t n;
 		int k;
 
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* known on no architecture we filter; the parser said so */
 
-		if (action == SCMP_ACT_NOTIFY && dflt_action == SCMP_ACT_ALLOW &&
-		    section_splits_in_kernel(p, s, shape)) {
+		switch (policy_kernel_plan(p, s, s->syscalls[i], tests, &n)) {
+		case POLICY_KERNEL_ALLOW:
+			action = SCMP_ACT_ALLOW;
+			break;
+		case POLICY_KERNEL_SPLIT: {
 			bool ok = true;
 
-			for (size_t j = 0; j < s->n_rules && ok; j++) {
-				const struct rule *r = &s->rules[j];
+			for (size_t t = 0; t < n && ok; t++) {
+				struct scmp_arg_cmp cmp = {
+					.arg = tests[t].arg,
+					.op = tests[t].mask == ~0ull ? SCMP_CMP_EQ : SCMP_CMP_MASKED_EQ,
+					.datum_a = tests[t].mask == ~0ull ? tests[t].value
+									  : tests[t].mask,
+					.datum_b = tests[t].mask == ~0ull ? 0 : tests[t].value,
+				};
 
-				if (r->n_conds == 1 && r->conds[0].kind == COND_ANY)
-					break;
-				if (r->kind == DECISION_ALLOW)
-					continue;
-				if (add_notify_for_rule(ctx, nr, shape, r) < 0)
-					ok = false;
+				ok = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, 1, &cmp) == 0;
 			}
 			if (ok)
 				continue;
 			/* Could not express it: notify the whole syscall (an
 			 * unconditional rule subsumes the conditional ones). */
+			action = SCMP_ACT_NOTIFY;
+			break;
+		}
+		default:
+			action = SCMP_ACT_NOTIFY;
+			break;
 		}
 		if (action == dflt_action)
 			continue;

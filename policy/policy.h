@@ -238,4 +238,27 @@ struct policy_filter {
 	void *insns; /* struct sock_filter[len] */
 };
 int policy_compile(const struct policy *p, struct policy_filter *ret);
+
+/*
+ * What the filter does with one syscall of section s (also what `sysgate
+ * oci-profile` tells a container runtime): POLICY_KERNEL_ALLOW (never
+ * notified), POLICY_KERNEL_NOTIFY (always), or POLICY_KERNEL_SPLIT: notified
+ * exactly when one of the tests holds, each "(args[arg] & mask) == value"
+ * (a bit test has mask == value; an equality mask ~0). Only under a default
+ * of allow, only single bit tests or equalities on one argument: what
+ * libseccomp 2.5 compiles correctly (see compile.c).
+ */
+enum policy_kernel {
+	POLICY_KERNEL_ALLOW,
+	POLICY_KERNEL_NOTIFY,
+	POLICY_KERNEL_SPLIT,
+};
+struct policy_kernel_test {
+	unsigned arg;
+	uint64_t mask, value;
+};
+#define POLICY_KERNEL_MAX_TESTS 16
+enum policy_kernel policy_kernel_plan(const struct policy *p, const struct section *s,
+				      const char *syscall, struct policy_kernel_test *tests,
+				      size_t *ret_n);
 void policy_filter_done(struct policy_filter *f);

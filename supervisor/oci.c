@@ -108,6 +108,40 @@ static int add_entry(struct json_object *calls, struct names *n, const char *act
 	return 0;
 }
 
+/* One NOTIFY entry per test: {"names":[name],"action":...,"args":[{...}]}. */
+static int add_split(struct json_object *calls, const char *name,
+		     const struct policy_kernel_test *tests, size_t n)
+{
+	for (size_t t = 0; t < n; t++) {
+		struct json_object *e = json_object_new_object(), *names = json_object_new_array();
+		struct json_object *args = json_object_new_array(), *a = json_object_new_object();
+		bool eq = tests[t].mask == ~0ull;
+
+		if (!e || !names || !args || !a) {
+			json_object_put(e);
+			json_object_put(names);
+			json_object_put(args);
+			json_object_put(a);
+			return -ENOMEM;
+		}
+		json_object_array_add(names, json_object_new_string(name));
+		/* runc and crun: value is libseccomp's datum_a (the mask for
+		 * MASKED_EQ), valueTwo its datum_b. */
+		json_object_object_add(a, "index", json_object_new_int((int)tests[t].arg));
+		json_object_object_add(a, "value", json_object_new_uint64(eq ? tests[t].value
+									  : tests[t].mask));
+		json_object_object_add(a, "valueTwo", json_object_new_uint64(eq ? 0 : tests[t].value));
+		json_object_object_add(a, "op", json_object_new_string(eq ? "SCMP_CMP_EQ"
+									  : "SCMP_CMP_MASKED_EQ"));
+		json_object_array_add(args, a);
+		json_object_object_add(e, "names", names);
+		json_object_object_add(e, "action", json_object_new_string("SCMP_ACT_NOTIFY"));
+		json_object_object_add(e, "args", args);
+		json_object_array_add(calls, e);
+	}
+	return 0;
+}
+
 static bool starts_with_allow(const struct section *s)
 {
 	const struct rule *r = s->n_rules ? &s->rules[0] : NULL;
@@ -199,10 +233,26 @@ int cmd_oci_profile(int argc, char **argv)
 			continue;
 		if (kernel_allows && p->dflt.kind == DECISION_ALLOW)
 			continue;
-		for (size_t k = 0; k < s->n_syscalls; k++)
-			if (known_on_x86(s->syscalls[k]) &&
-			    names_add(kernel_allows ? &allow : &notify, s->syscalls[k]) < 0)
+		for (size_t k = 0; k < s->n_syscalls; k++) {
+			struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
+			size_t n = 0;
+
+			if (!known_on_x86(s->syscalls[k]))
+				continue;
+			/* Under a default of allow, register tests the filter can
+			 * make itself (chmod's setuid bits, clone's namespace flags)
+			 * go to the runtime too, exactly as sysgate's own filter
+			 * has them: the daemon is not woken for every fork. */
+			if (p->dflt.kind == DECISION_ALLOW &&
+			    policy_kernel_plan(p, s, s->syscalls[k], tests, &n) ==
+				    POLICY_KERNEL_SPLIT) {
+				if (add_split(calls, s->syscalls[k], tests, n) < 0)
+					goto oom;
+				continue;
+			}
+			if (names_add(kernel_allows ? &allow : &notify, s->syscalls[k]) < 0)
 				goto oom;
+		}
 	}
 	if (p->dflt.kind != DECISION_ALLOW)
 		for (size_t i = 0; always_allowed[i]; i++)
