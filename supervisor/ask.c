@@ -424,8 +424,18 @@ long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
 		due = unlink_item(q, due->seq);
 		if (!due)
 			continue;
-		if (streq(by, "timeout"))
+		if (streq(by, "timeout")) {
 			ask_finish(q, due, q->p->ask_default.kind, q->p->ask_default.err, by);
+		} else {
+			/* Gone: nobody waits for an answer any more, but the ask
+			 * still ends in one record, saying so. */
+			clock_gettime(CLOCK_REALTIME, &due->rec.time);
+			due->rec.decision = DECISION_DENY;
+			due->rec.err = 0;
+			due->rec.ask_by = by;
+			due->rec.enforced = true;
+			log_emit(q->log, &due->rec);
+		}
 		if (cb)
 			cb(data, due->seq, streq(by, "gone") ? DECISION_DENY : q->p->ask_default.kind,
 			   streq(by, "gone") ? 0 : q->p->ask_default.err, by);
@@ -462,8 +472,15 @@ void ask_shutdown(struct ask_queue *q, ask_resolved_cb cb, void *data)
 			if (cb)
 				cb(data, it->seq, q->p->ask_default.kind, q->p->ask_default.err,
 				   "shutdown");
-		} else if (cb) {
-			cb(data, it->seq, DECISION_DENY, 0, "gone");
+		} else {
+			clock_gettime(CLOCK_REALTIME, &it->rec.time);
+			it->rec.decision = DECISION_DENY;
+			it->rec.err = 0;
+			it->rec.ask_by = "gone";
+			it->rec.enforced = true;
+			log_emit(q->log, &it->rec);
+			if (cb)
+				cb(data, it->seq, DECISION_DENY, 0, "gone");
 		}
 		ask_item_free(it);
 	}

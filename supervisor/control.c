@@ -250,6 +250,14 @@ static int parse_answer(struct json_object *req, uint64_t *ret_seq, struct ask_a
 		}
 		a->err = e;
 	}
+	if (json_object_object_get_ex(req, "scope", &v) && !json_object_is_type(v, json_type_string)) {
+		*why = "\"scope\" must be a string";
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(req, "cover", &v) && !json_object_is_type(v, json_type_string)) {
+		*why = "\"cover\" must be a string";
+		return -EINVAL;
+	}
 	s = get_string(req, "scope");
 	if (!s || streq(s, "once"))
 		a->scope = ASK_ONCE;
@@ -592,6 +600,17 @@ int control_open(struct control **ret, const struct control_config *cfg, const c
 fail:
 	control_close(ctl);
 	return r;
+}
+
+void control_shutdown_asks(struct control *ctl)
+{
+	if (!ctl)
+		return;
+	ask_shutdown(ctl->cfg.asks, on_resolved, ctl);
+	/* Last words to the clients: best effort, without blocking. */
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (ctl->clients[i])
+			client_flush(ctl->clients[i]);
 }
 
 const char *control_path(const struct control *c)

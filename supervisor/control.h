@@ -23,6 +23,9 @@ struct control_config {
 /* Create the socket and start serving. -errno with *ret_why on failure. */
 int control_open(struct control **ret, const struct control_config *cfg, const char **ret_why);
 const char *control_path(const struct control *c);
+/* Settle every waiting ask (ask_default, "shutdown"; "gone" for callers
+ * already dead) and tell the clients, before control_close(). NULL-safe. */
+void control_shutdown_asks(struct control *c);
 /* Tell subscribed clients the run is over, close them, remove the socket. NULL-safe. */
 void control_close(struct control *c);
 /* The directory control sockets of this user live in (for `sysgate prompt`). */

@@ -407,7 +407,11 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 	}
 	sb_call(sb, r);
 
-	if (r->emulated && r->result < 0) {
+	bool gone = r->ask_by && streq(r->ask_by, "gone");
+
+	if (gone) {
+		sb_puts(sb, " = ?");
+	} else if (r->emulated && r->result < 0) {
 		const char *e = policy_errno_name((int)-r->result);
 
 		if (e)
@@ -436,7 +440,8 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 		sb_puts(sb, "?");
 	if (r->ask_by) {
 		sb_puts(sb, " -> ");
-		sb_puts(sb, decision_name(r->decision));
+		/* A caller that died while it waited got no decision at all. */
+		sb_puts(sb, gone ? "none" : decision_name(r->decision));
 		sb_puts(sb, " (");
 		sb_puts(sb, r->ask_by);
 		sb_puts(sb, ")");
@@ -683,10 +688,13 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	k = jadd_target_string(o, "path", r->path);
 	if (k < 0)
 		goto fail;
-	k = jadd(o, "decision", json_object_new_string(decision_name(r->decision)));
+	k = jadd(o, "decision",
+		 json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
+						? "none"
+						: decision_name(r->decision)));
 	if (k < 0)
 		goto fail;
-	if ((r->decision == DECISION_DENY && r->enforced && !r->emulated) ||
+	if ((r->decision == DECISION_DENY && r->enforced && !r->emulated && r->err > 0) ||
 	    (r->emulated && r->result < 0)) {
 		int err = r->emulated ? (int)-r->result : r->err;
 		const char *e = policy_errno_name(err);

@@ -571,6 +571,7 @@ int cmd_run(int argc, char **argv)
 	}
 	kill_descendants(run.child);
 	session_stop(run.session);
+	control_shutdown_asks(control);
 	control_close(control); /* the inline prompt sees the end and returns */
 	control = NULL;
 	stop_inline_prompt(&ip);
