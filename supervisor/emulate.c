@@ -357,13 +357,16 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 
 /* ---- credentials ---- */
 
+/* No allocation here: a thread-local has no destructor to free it with. */
+#define OWN_MAX_GROUPS 256
+
 static __thread struct {
 	bool have;
 	uint64_t eff, perm, inh;
 	uid_t fsuid;
 	gid_t fsgid;
 	int n_groups;
-	gid_t *groups;
+	gid_t groups[OWN_MAX_GROUPS];
 } own;
 
 int emulate_enter(struct emulate *e)
@@ -381,18 +384,11 @@ int emulate_enter(struct emulate *e)
 			return -EPERM;
 		own.fsuid = (uid_t)setfsuid((uid_t)-1);
 		own.fsgid = (gid_t)setfsgid((gid_t)-1);
-		own.n_groups = getgroups(0, NULL);
+		/* sysgate itself in more groups than this cannot give them back
+		 * exactly: it does not emulate then (fail closed). */
+		own.n_groups = getgroups(OWN_MAX_GROUPS, own.groups);
 		if (own.n_groups < 0)
 			return -EPERM;
-		own.groups = calloc((size_t)own.n_groups + 1, sizeof(gid_t));
-		if (!own.groups)
-			return -EPERM;
-		own.n_groups = getgroups(own.n_groups, own.groups);
-		if (own.n_groups < 0) {
-			free(own.groups);
-			own.groups = NULL;
-			return -EPERM;
-		}
 		own.have = true;
 	}
 	eff = own.eff;
