@@ -248,7 +248,9 @@ static void usage(void)
 			"  become UID GID [G,G...]   sigalrm-mkdir PATH N\n"
 			"  race-mkdir ALLOWED FORBIDDEN N\n"
 			"  race-symlink-mkdir SUB ALT PATH N\n"
-			"  mkdir-loop PATH N         fork-kill-loop PATH MS\n");
+			"  mkdir-loop PATH N         fork-kill-loop PATH MS\n"
+			"  wait-file PATH            spawn-mkdirs N PREFIX\n"
+			"  wait-children             pad ARG\n");
 	exit(2);
 }
 
@@ -739,6 +741,55 @@ static void run_op(char **w, int n)
 		printf("fork-kill-loop status %d\n",
 		       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 		fflush(stdout);
+	} else if (!strcmp(op, "wait-file")) {
+		/* Block until PATH exists (the test says go), 30 s at most. */
+		NEED(1);
+		for (int i = 0; access(w[1], F_OK) < 0; i++) {
+			if (i == 3000) {
+				fprintf(stderr, "sg-target: %s never appeared\n", w[1]);
+				exit(3);
+			}
+			usleep(10000);
+		}
+		printf("wait-file %s\n", w[1]);
+		fflush(stdout);
+	} else if (!strcmp(op, "spawn-mkdirs")) {
+		/* N children that each mkdir PREFIX.I and report it; not waited
+		 * for here (wait-children), so the ops after this one run while
+		 * the children's calls are pending. */
+		long k;
+
+		NEED(2);
+		k = atol(w[1]);
+		fflush(stdout);
+		for (long i = 0; i < k; i++) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				exit(2);
+			if (pid == 0) {
+				char p[4200];
+
+				snprintf(p, sizeof(p), "%s.%ld", w[2], i);
+				r = syscall(SYS_mkdir, p, 0755);
+				snprintf(what, sizeof(what), "child mkdir %s", p);
+				report_sys(what, r);
+				_exit(0);
+			}
+		}
+		printf("spawned %ld\n", k);
+		fflush(stdout);
+	} else if (!strcmp(op, "wait-children")) {
+		int status;
+		long k = 0;
+
+		while (wait(&status) > 0)
+			k++;
+		printf("children done %ld\n", k);
+		fflush(stdout);
+	} else if (!strcmp(op, "pad")) {
+		/* Nothing: an argument that only makes the command line long. */
+		NEED(1);
 	} else {
 		fprintf(stderr, "sg-target: unknown op '%s'\n", op);
 		usage();
