@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PKGS=(gcc make cmake pkg-config libseccomp-dev libmnl-dev libinih-dev libcmocka-dev
-      libjson-c-dev strace tmux acl auditd)
+      libjson-c-dev strace tmux acl auditd runc crun busybox-static)
 
 install_missing() {
 	local need=() p
