@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -90,6 +91,15 @@ static void *helper_main(void *arg)
 		nanosleep(&nap, NULL);
 	r = send_handover(handover_sock, atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
 			  atomic_load(&listener_state));
+	/* This thread is not under the filter: it can say what went wrong, which
+	 * the filtered thread could not (its write might be notified). For run,
+	 * the supervisor says it itself. */
+	if (handover_message && atomic_load(&listener_state) < 0)
+		dprintf(STDERR_FILENO, "sysgate: cannot install the seccomp filter: %s\n",
+			strerror(-atomic_load(&listener_state)));
+	else if (handover_message && r < 0)
+		dprintf(STDERR_FILENO, "sysgate: cannot hand the listener to the supervisor: %s\n",
+			strerror(-r));
 	atomic_store_explicit(&send_state, r < 0 ? r : 1, memory_order_release);
 	return NULL;
 }
