@@ -27,7 +27,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -53,13 +52,13 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "live-harness.h"
+
 #define RUN_TIMEOUT_MS 30000
 #define REPLY_TIMEOUT_MS 15000
 /* How long to wait for what should come soon: only a failing test waits it
  * out, and a loaded machine can be slow. */
 #define WAIT_MS 15000
-#define MAX_ARGS 64
-#define MAX_PIDS 8
 #define MAX_CLIENTS 8
 #define CLIENT_BUF (256 * 1024)
 #define NOBODY 65534
@@ -90,13 +89,7 @@ struct client {
 };
 
 struct fixture {
-	char dir[PATH_MAX];
-	char out_path[PATH_MAX + 8], err_path[PATH_MAX + 8], log_path[PATH_MAX + 8];
-	char *out, *err, *log; /* of the last run: target stdout, sysgate stderr, log */
-	char **strs;	       /* from tp(), freed in teardown */
-	size_t n_strs;
-	pid_t pids[MAX_PIDS]; /* children still to reap or kill in teardown */
-	size_t n_pids;
+	struct lh h; /* h.out, h.err, h.log: of the last run: target stdout, sysgate stderr, log */
 	pid_t sg;	 /* the background sysgate of start() */
 	long sg_started; /* CLOCK_MONOTONIC ms */
 	struct client *clients[MAX_CLIENTS];
@@ -108,35 +101,6 @@ struct fixture {
 };
 
 /* ---- helpers ---- */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *tp(struct fixture *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* A formatted string that lives until teardown. */
-static const char *tp(struct fixture *st, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL, **v;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&s, fmt, ap) >= 0);
-	va_end(ap);
-	v = realloc(st->strs, (st->n_strs + 1) * sizeof(*v));
-	if (!v)
-		free(s);
-	assert_non_null(v);
-	st->strs = v;
-	st->strs[st->n_strs++] = s;
-	return s;
-}
 
 /* A JSON object that lives until teardown. */
 static struct json_object *keep(struct fixture *st, struct json_object *o)
@@ -150,37 +114,6 @@ static struct json_object *keep(struct fixture *st, struct json_object *o)
 	st->objs = v;
 	st->objs[st->n_objs++] = o;
 	return o;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL, chunk[4096];
-	size_t len = 0, n;
-	FILE *m;
-
-	if (!f)
-		return strdup("");
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	assert_int_equal(chmod(path, mode), 0);
 }
 
 /*
@@ -200,132 +133,10 @@ static void write_policy(struct fixture *st, const char *extra)
 	const char *text;
 
 	if (strstr(extra, "ask_timeout"))
-		text = tp(st, POLICY_HEAD "%s", st->dir, extra);
+		text = lh_tp(&st->h, POLICY_HEAD "%s", st->h.dir, extra);
 	else
-		text = tp(st, POLICY_HEAD "ask_timeout = 30s\n%s", st->dir, extra);
-	write_file(tp(st, "%s/policy.ini", st->dir), text, 0644);
-}
-
-static void collect(struct fixture *st)
-{
-	char *out = slurp(st->out_path), *err = slurp(st->err_path), *log = slurp(st->log_path);
-
-	assert_true(out && err && log);
-	free(st->out);
-	free(st->err);
-	free(st->log);
-	st->out = out;
-	st->err = err;
-	st->log = log;
-}
-
-static void remember_pid(struct fixture *st, pid_t pid)
-{
-	for (size_t i = 0; i < st->n_pids; i++)
-		if (st->pids[i] == 0) {
-			st->pids[i] = pid;
-			return;
-		}
-	assert_true(st->n_pids < MAX_PIDS);
-	st->pids[st->n_pids++] = pid;
-}
-
-static void forget_pid(struct fixture *st, pid_t pid)
-{
-	for (size_t i = 0; i < st->n_pids; i++)
-		if (st->pids[i] == pid)
-			st->pids[i] = 0;
-}
-
-/* Start argv in DIR with umask 022; stdout to DIR/out, stderr to DIR/err. */
-static pid_t spawn(struct fixture *st, const char *const *argv)
-{
-	pid_t pid;
-
-	unlink(st->out_path);
-	unlink(st->err_path);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGALRM};
-		int in, out, err;
-		sigset_t none;
-
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			signal(sigs[i], SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		umask(022);
-		if (chdir(st->dir) < 0)
-			_exit(121);
-		in = open("/dev/null", O_RDONLY);
-		out = open("out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		err = open("err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (in < 0 || out < 0 || err < 0)
-			_exit(122);
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(err, 2);
-		close(in);
-		close(out);
-		close(err);
-		execv(argv[0], (char *const *)argv);
-		_exit(123);
-	}
-	remember_pid(st, pid);
-	return pid;
-}
-
-/* waitpid with a deadline: the raw status, or -1 on timeout (then killed). */
-static int wait_status(struct fixture *st, pid_t pid, long timeout_ms)
-{
-	long end = now_ms() + timeout_ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid) {
-			forget_pid(st, pid);
-			return status;
-		}
-		assert_true(r == 0);
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			forget_pid(st, pid);
-			return -1;
-		}
-		usleep(2000);
-	}
-}
-
-/* The exit code as a shell shows it: the status, or 128+N for signal N. */
-static int shell_status(int status)
-{
-	if (status < 0)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -2;
-}
-
-/* argv = pre[] then the NULL-terminated va_list. */
-static void build_argv(const char **argv, const char *const *pre, va_list ap)
-{
-	size_t n = 0;
-	const char *a;
-
-	for (; *pre; pre++)
-		argv[n++] = *pre;
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		assert_true(n < MAX_ARGS);
-		argv[n++] = a;
-	}
-	argv[n] = NULL;
+		text = lh_tp(&st->h, POLICY_HEAD "ask_timeout = 30s\n%s", st->h.dir, extra);
+	lh_write_file(lh_tp(&st->h, "%s/policy.ini", st->h.dir), text, 0644);
 }
 
 /*
@@ -337,24 +148,24 @@ static pid_t start(struct fixture *st, ...)
 {
 	const char *const pre[] = {
 		g_sysgate, "run", "-p",	    "policy.ini", "--log",
-		"log",	   "--",  g_target, "wait-file",  tp(st, "%s/go", st->dir),
+		"log",	   "--",  g_target, "wait-file",  lh_tp(&st->h, "%s/go", st->h.dir),
 		":",	   NULL};
-	const char *argv[MAX_ARGS + 1];
+	const char *argv[LH_MAX_ARGS + 1];
 	va_list ap;
 
 	va_start(ap, st);
-	build_argv(argv, pre, ap);
+	lh_build_argv(argv, pre, ap);
 	va_end(ap);
-	unlink(st->log_path);
-	st->sg = spawn(st, argv);
-	st->sg_started = now_ms();
+	unlink(st->h.log_path);
+	st->sg = lh_spawn(&st->h, argv);
+	st->sg_started = lh_now_ms();
 	return st->sg;
 }
 
 /* Let the target go: create DIR/NAME. */
 static void go_file(struct fixture *st, const char *name)
 {
-	write_file(tp(st, "%s/%s", st->dir, name), "", 0644);
+	lh_write_file(lh_tp(&st->h, "%s/%s", st->h.dir, name), "", 0644);
 }
 
 static void go(struct fixture *st)
@@ -365,21 +176,21 @@ static void go(struct fixture *st)
 /* Wait for the background sysgate to end; its shell-style status. */
 static int finish(struct fixture *st)
 {
-	int status = wait_status(st, st->sg, RUN_TIMEOUT_MS);
+	int status = lh_wait_status(&st->h, st->sg, RUN_TIMEOUT_MS);
 
-	collect(st);
+	lh_collect(&st->h);
 	if (status < 0)
 		fail_msg("sysgate did not finish within %d ms; stderr: %s\nout: %s", RUN_TIMEOUT_MS,
-			 st->err, st->out);
+			 st->h.err, st->h.out);
 	st->sg = 0;
-	return shell_status(status);
+	return lh_shell_status(status);
 }
 
 static void assert_exit_impl(struct fixture *st, int status, int want, const char *file, int line)
 {
 	if (status != want) {
 		fprintf(stderr, "sysgate exited %d, not %d\nstderr:\n%s\nout:\n%s\n", status, want,
-			st->err, st->out);
+			st->h.err, st->h.out);
 		_fail(file, line);
 	}
 }
@@ -392,14 +203,14 @@ static int sg(struct fixture *st, ...)
 {
 	const char *const pre[] = {g_sysgate, "run", "-p",     "policy.ini", "--log",
 				   "log",     "--",  g_target, NULL};
-	const char *argv[MAX_ARGS + 1];
+	const char *argv[LH_MAX_ARGS + 1];
 	va_list ap;
 
 	va_start(ap, st);
-	build_argv(argv, pre, ap);
+	lh_build_argv(argv, pre, ap);
 	va_end(ap);
-	unlink(st->log_path);
-	st->sg = spawn(st, argv);
+	unlink(st->h.log_path);
+	st->sg = lh_spawn(&st->h, argv);
 	return finish(st);
 }
 
@@ -407,45 +218,17 @@ static int sg(struct fixture *st, ...)
 static int cmd(struct fixture *st, ...)
 {
 	static const char *const none[] = {NULL};
-	const char *argv[MAX_ARGS + 1];
+	const char *argv[LH_MAX_ARGS + 1];
 	va_list ap;
 	int status;
 
 	va_start(ap, st);
-	build_argv(argv, none, ap);
+	lh_build_argv(argv, none, ap);
 	va_end(ap);
-	status = wait_status(st, spawn(st, argv), RUN_TIMEOUT_MS);
-	collect(st);
-	return shell_status(status);
+	status = lh_wait_status(&st->h, lh_spawn(&st->h, argv), RUN_TIMEOUT_MS);
+	lh_collect(&st->h);
+	return lh_shell_status(status);
 }
-
-static bool has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-
-	for (const char *p = text; p && *p;) {
-		const char *e = strchrnul(p, '\n');
-
-		if ((size_t)(e - p) == len && !memcmp(p, line, len))
-			return true;
-		p = *e ? e + 1 : NULL;
-	}
-	return false;
-}
-
-/* Diagnostics go to stderr directly: cmocka's print_error() cuts long text. */
-static __attribute__((noinline)) void assert_line_impl(const char *text, const char *line,
-						      const char *what, const char *file,
-			     int lineno)
-{
-	if (!has_line(text, line)) {
-		fprintf(stderr, "no line \"%s\" in %s:\n%s\n", line ? line : "(null)", what,
-			text ? text : "(null)");
-		_fail(file, lineno);
-	}
-}
-
-#define assert_line(text, line) assert_line_impl((text), (line), #text, __FILE__, __LINE__)
 
 static void assert_contains_impl(const char *text, const char *needle, const char *what,
 				 const char *file, int lineno)
@@ -458,72 +241,6 @@ static void assert_contains_impl(const char *text, const char *needle, const cha
 
 #define assert_contains(text, needle)                                                              \
 	assert_contains_impl((text), (needle), #text, __FILE__, __LINE__)
-
-static int count_lines_with(const char *text, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = text; p && *p;) {
-		const char *e = strchrnul(p, '\n');
-		char *line = strndup(p, (size_t)(e - p));
-
-		if (line && strstr(line, needle))
-			n++;
-		free(line);
-		p = *e ? e + 1 : NULL;
-	}
-	return n;
-}
-
-/* Wait until DIR/out has a line containing needle. */
-static bool wait_output(struct fixture *st, const char *needle, long timeout_ms)
-{
-	long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		collect(st);
-		if (count_lines_with(st->out, needle) > 0)
-			return true;
-		if (now_ms() > end)
-			return false;
-		usleep(5000);
-	}
-}
-
-/* "pid N" as printed by sg-target's pid op, or -1. */
-static pid_t target_pid(const char *out)
-{
-	const char *p = strstr(out, "pid ");
-	int pid;
-
-	if (p && (p == out || p[-1] == '\n') && sscanf(p, "pid %d", &pid) == 1)
-		return pid;
-	return -1;
-}
-
-static bool exists(const char *path)
-{
-	struct stat s;
-
-	return lstat(path, &s) == 0;
-}
-
-/* An executable in the usual places, or NULL. */
-static const char *tool(const char *name)
-{
-	static const char *const dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin",
-					   "/usr/local/bin"};
-	static char buf[4][PATH_MAX];
-	static int next;
-	char *b = buf[next++ % 4];
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(b, PATH_MAX, "%s/%s", dirs[i], name);
-		if (access(b, X_OK) == 0)
-			return b;
-	}
-	return NULL;
-}
 
 /* ---- JSON ---- */
 
@@ -539,22 +256,12 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-static bool jint(struct json_object *o, const char *key, int64_t *ret)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return false;
-	*ret = json_object_get_int64(v);
-	return true;
-}
-
 /* An integer field that must be there. */
 static int64_t jnum(struct json_object *o, const char *key)
 {
 	int64_t v = 0;
 
-	if (!jint(o, key, &v))
+	if (!lh_jint(o, key, &v))
 		fail_msg("no integer \"%s\" in %s", key,
 			 o ? json_object_to_json_string(o) : "(null)");
 	return v;
@@ -577,7 +284,7 @@ static bool jhas(struct json_object *o, const char *key)
 
 static const char *sock_path(struct fixture *st, pid_t sg_pid)
 {
-	return tp(st, "/run/sysgate/%d.sock", (int)sg_pid);
+	return lh_tp(&st->h, "/run/sysgate/%d.sock", (int)sg_pid);
 }
 
 static int connect_path(const char *path)
@@ -601,7 +308,7 @@ static int connect_path(const char *path)
 static struct client *client_connect(struct fixture *st, pid_t sg_pid)
 {
 	const char *path = sock_path(st, sg_pid);
-	long end = now_ms() + WAIT_MS;
+	long end = lh_now_ms() + WAIT_MS;
 	struct client *c;
 	int fd;
 
@@ -609,7 +316,7 @@ static struct client *client_connect(struct fixture *st, pid_t sg_pid)
 		fd = connect_path(path);
 		if (fd >= 0)
 			break;
-		if (now_ms() > end)
+		if (lh_now_ms() > end)
 			fail_msg("cannot connect to %s: %s", path, strerror(-fd));
 		usleep(5000);
 	}
@@ -731,7 +438,7 @@ typedef bool (*match_fn)(const struct msg *m, const void *arg);
 static struct json_object *take(struct fixture *st, struct client *c, match_fn match,
 				const void *arg, long timeout_ms, const char **ret_raw)
 {
-	long end = now_ms() + timeout_ms;
+	long end = lh_now_ms() + timeout_ms;
 
 	for (;;) {
 		for (size_t i = 0; i < c->n_backlog; i++) {
@@ -743,15 +450,15 @@ static struct json_object *take(struct fixture *st, struct client *c, match_fn m
 				(c->n_backlog - i - 1) * sizeof(*c->backlog));
 			c->n_backlog--;
 			if (ret_raw)
-				*ret_raw = tp(st, "%s", m.raw);
+				*ret_raw = lh_tp(&st->h, "%s", m.raw);
 			free(m.raw);
 			if (!m.o)
 				return keep(st, json_object_new_object());
 			return keep(st, m.o);
 		}
-		if (c->eof || now_ms() > end)
+		if (c->eof || lh_now_ms() > end)
 			return NULL;
-		client_fill(c, end - now_ms());
+		client_fill(c, end - lh_now_ms());
 	}
 }
 
@@ -768,7 +475,7 @@ static bool match_event(const struct msg *m, const void *arg)
 
 	if (!ev || strcmp(ev, w->event))
 		return false;
-	return w->ask == 0 || (jint(m->o, "ask", &n) && n == w->ask);
+	return w->ask == 0 || (lh_jint(m->o, "ask", &n) && n == w->ask);
 }
 
 static bool match_reply(const struct msg *m, const void *arg)
@@ -780,7 +487,7 @@ static bool match_reply(const struct msg *m, const void *arg)
 		return false;
 	if (*id < 0)
 		return !jhas(m->o, "id");
-	return jint(m->o, "id", &n) && n == *id;
+	return lh_jint(m->o, "id", &n) && n == *id;
 }
 
 static bool match_any(const struct msg *m, const void *arg)
@@ -901,10 +608,10 @@ static void assert_no_event(struct fixture *st, struct client *c, const char *na
 /* Read until sysgate closes the connection (it does when it exits). */
 static void drain_to_eof(struct client *c, long timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = lh_now_ms() + timeout_ms;
 
-	while (!c->eof && now_ms() < end)
-		client_fill(c, end - now_ms());
+	while (!c->eof && lh_now_ms() < end)
+		client_fill(c, end - lh_now_ms());
 	assert_true(c->eof);
 }
 
@@ -916,31 +623,16 @@ static int setup(void **state)
 
 	if (!st)
 		return -1;
-	snprintf(st->dir, sizeof(st->dir), "/tmp/sg-ask.XXXXXX");
-	if (!mkdtemp(st->dir)) {
+	if (lh_init(&st->h, "/tmp/sg-ask.XXXXXX", LH_SPAWN_SHELL | LH_SPAWN_KEEP_LOG) < 0) {
+		lh_fini(&st->h);
 		free(st);
 		return -1;
 	}
-	snprintf(st->out_path, sizeof(st->out_path), "%s/out", st->dir);
-	snprintf(st->err_path, sizeof(st->err_path), "%s/err", st->dir);
-	snprintf(st->log_path, sizeof(st->log_path), "%s/log", st->dir);
-	st->out = strdup("");
-	st->err = strdup("");
-	st->log = strdup("");
 	st->ask_rule = ASK_RULE;
 	*state = st;
-	if (!st->out || !st->err || !st->log || chmod(st->dir, 0755) < 0 ||
-	    mkdir(tp(st, "%s/q", st->dir), 0755) < 0 || mkdir(tp(st, "%s/free", st->dir), 0755) < 0)
+	if (chmod(st->h.dir, 0755) < 0 || mkdir(lh_tp(&st->h, "%s/q", st->h.dir), 0755) < 0 ||
+	    mkdir(lh_tp(&st->h, "%s/free", st->h.dir), 0755) < 0)
 		return -1;
-	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *s, int flag, struct FTW *ftw)
-{
-	(void)s;
-	(void)flag;
-	(void)ftw;
-	remove(path);
 	return 0;
 }
 
@@ -953,37 +645,34 @@ static int teardown(void **state)
 
 	/* Let waiting targets end, ask sysgate to end, then make sure. */
 	for (int i = 0; i < 3; i++) {
-		snprintf(go, sizeof(go), "%s/%s", st->dir, i == 0 ? "go" : i == 1 ? "go2" : "go3");
+		snprintf(go, sizeof(go), "%s/%s", st->h.dir,
+			 i == 0	  ? "go"
+			 : i == 1 ? "go2"
+				  : "go3");
 		close(open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	}
 	for (size_t i = 0; i < st->n_clients; i++)
 		client_free(st->clients[i]);
-	for (size_t i = 0; i < st->n_pids; i++)
-		if (st->pids[i] > 0) {
-			long end = now_ms() + 3000;
+	for (size_t i = 0; i < st->h.n_pids; i++)
+		if (st->h.pids[i] > 0) {
+			long end = lh_now_ms() + 3000;
 
-			kill(st->pids[i], SIGTERM);
-			while (waitpid(st->pids[i], NULL, WNOHANG) == 0 && now_ms() < end)
+			kill(st->h.pids[i], SIGTERM);
+			while (waitpid(st->h.pids[i], NULL, WNOHANG) == 0 && lh_now_ms() < end)
 				usleep(5000);
-			kill(st->pids[i], SIGKILL);
-			waitpid(st->pids[i], NULL, 0);
+			kill(st->h.pids[i], SIGKILL);
+			waitpid(st->h.pids[i], NULL, 0);
 		}
 	/* A sysgate started in tmux that has not ended (no status written by
 	 * its shell, so the pid is still its own). */
-	snprintf(go, sizeof(go), "%s/sg.status", st->dir);
+	snprintf(go, sizeof(go), "%s/sg.status", st->h.dir);
 	if (st->tmux[0] && st->sg > 0 && access(go, F_OK) < 0)
 		kill(st->sg, SIGTERM);
 	tmux_kill_server(st);
-	nftw(st->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	for (size_t i = 0; i < st->n_strs; i++)
-		free(st->strs[i]);
-	free(st->strs);
+	lh_fini(&st->h);
 	for (size_t i = 0; i < st->n_objs; i++)
 		json_object_put(st->objs[i]);
 	free(st->objs);
-	free(st->out);
-	free(st->err);
-	free(st->log);
 	free(st);
 	return 0;
 }
@@ -1007,44 +696,45 @@ static struct json_object *expect_ask(struct fixture *st, struct client *c, cons
 static void test_noprompt_ask_default_at_once(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	long t0;
 
 	write_policy(st, "");
 	/* A client that only says hello is not a prompt: nothing is attached. */
 	start(st, "mkdir", a, NULL);
 	assert_ok(request(st, client_connect(st, st->sg), "\"op\":\"hello\""));
-	t0 = now_ms();
+	t0 = lh_now_ms();
 	go(st);
 	assert_exit(st, finish(st), 0);
 	/* ask_timeout is 30 s: the answer came at once, not after it. */
-	assert_true(now_ms() - t0 < 10000);
-	assert_line(st->out, tp(st, "mkdir %s = -1 EPERM", a));
-	assert_false(exists(a));
-	assert_contains(
-		st->log,
-		tp(st, "mkdir(\"%s\", 0755) = -1 EPERM [ask " ASK_RULE " -> deny (no-prompt)]", a));
-	assert_int_equal(count_lines_with(st->log, "[ask "), 1);
+	assert_true(lh_now_ms() - t0 < 10000);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EPERM", a));
+	assert_false(lh_exists(a));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = -1 EPERM [ask " ASK_RULE
+					 " -> deny (no-prompt)]",
+					 a));
+	assert_int_equal(lh_count_lines_with(st->h.log, "[ask "), 1);
 }
 
 static void test_noprompt_ask_default_allow_without_socket_client(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 
 	write_policy(st, "ask_default = allow\n");
 	assert_exit(st, sg(st, "mkdir", a, NULL), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_true(exists(a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_true(lh_exists(a));
 	assert_contains(
-		st->log,
-		tp(st, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE " -> allow (no-prompt)", a));
+		st->h.log,
+		lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE " -> allow (no-prompt)", a));
 }
 
 static void test_complain_allowed_without_waiting(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct client *c;
 	struct json_object *hello;
 	long t0;
@@ -1056,14 +746,15 @@ static void test_complain_allowed_without_waiting(void **state)
 	assert_ok(hello);
 	assert_string_equal(jstr(hello, "mode"), "complain");
 	assert_ok(request(st, c, "\"op\":\"subscribe\""));
-	t0 = now_ms();
+	t0 = lh_now_ms();
 	go(st);
 	assert_exit(st, finish(st), 0);
-	assert_true(now_ms() - t0 < 10000);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_true(exists(a));
-	assert_contains(st->log,
-			tp(st, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE " -> allow (complain)", a));
+	assert_true(lh_now_ms() - t0 < 10000);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_true(lh_exists(a));
+	assert_contains(
+		st->h.log,
+		lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE " -> allow (complain)", a));
 	/* Attached, yet nobody was asked. */
 	assert_no_event(st, c, "ask", 1000);
 }
@@ -1073,7 +764,8 @@ static void test_complain_allowed_without_waiting(void **state)
 static void test_answer_event_fields_and_allow_once(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *go_path = tp(st, "%s/go", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir),
+		   *go_path = lh_tp(&st->h, "%s/go", st->h.dir);
 	struct json_object *hello, *ev, *argv, *r, *res;
 	struct client *c;
 	int64_t n, left, waited;
@@ -1094,8 +786,8 @@ static void test_answer_event_fields_and_allow_once(void **state)
 	go(st);
 
 	ev = expect_ask(st, c, a);
-	assert_true(wait_output(st, "pid ", WAIT_MS));
-	pid = target_pid(st->out);
+	assert_true(lh_wait_output(&st->h, "pid ", WAIT_MS));
+	pid = lh_target_pid(st->h.out);
 	assert_true(pid > 0);
 	n = jnum(ev, "ask");
 	assert_int_equal(jnum(ev, "pid"), pid);
@@ -1106,7 +798,7 @@ static void test_answer_event_fields_and_allow_once(void **state)
 	assert_string_equal(jstr(ev, "syscall"), "mkdir");
 	assert_string_equal(jstr(ev, "arch"), "x86_64");
 	assert_string_equal(jstr(ev, "section"), "mkdir");
-	assert_string_equal(jstr(ev, "call"), tp(st, "mkdir(\"%s\", 0755)", a));
+	assert_string_equal(jstr(ev, "call"), lh_tp(&st->h, "mkdir(\"%s\", 0755)", a));
 	assert_true(json_object_object_get_ex(ev, "cmdline", &argv));
 	assert_true(json_object_is_type(argv, json_type_array));
 	{
@@ -1125,8 +817,8 @@ static void test_answer_event_fields_and_allow_once(void **state)
 	assert_true(waited >= 0 && waited < 10000);
 	/* The call waits: the target has not returned from it. */
 	usleep(200 * 1000);
-	collect(st);
-	assert_int_equal(count_lines_with(st->out, "mkdir "), 0);
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.out, "mkdir "), 0);
 	assert_int_equal(pending(st, c), 1);
 
 	r = answer(st, c, n, "\"decision\":\"allow\"");
@@ -1136,18 +828,18 @@ static void test_answer_event_fields_and_allow_once(void **state)
 	assert_string_equal(jstr(res, "by"), "answer");
 	assert_false(jhas(res, "errno"));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_true(exists(a));
-	assert_contains(st->log,
-			tp(st,
-			   "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE " -> allow (answer), emulated]",
-			   a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_true(lh_exists(a));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+					 " -> allow (answer), emulated]",
+					 a));
 }
 
 static void test_answer_deny_errno_eacces(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct json_object *res;
 	struct client *c;
 	int64_t n;
@@ -1163,17 +855,18 @@ static void test_answer_deny_errno_eacces(void **state)
 	assert_string_equal(jstr(res, "errno"), "EACCES");
 	assert_string_equal(jstr(res, "by"), "answer");
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = -1 EACCES", a));
-	assert_false(exists(a));
-	assert_contains(
-		st->log,
-		tp(st, "mkdir(\"%s\", 0755) = -1 EACCES [ask " ASK_RULE " -> deny (answer)]", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EACCES", a));
+	assert_false(lh_exists(a));
+	assert_contains(st->h.log,
+			lh_tp(&st->h,
+			      "mkdir(\"%s\", 0755) = -1 EACCES [ask " ASK_RULE " -> deny (answer)]",
+			      a));
 }
 
 static void test_answer_deny_errno_number(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct client *c;
 	int64_t n;
 
@@ -1184,14 +877,15 @@ static void test_answer_deny_errno_number(void **state)
 	n = jnum(expect_ask(st, c, a), "ask");
 	assert_ok(answer(st, c, n, "\"decision\":\"deny\",\"errno\":28"));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = -1 ENOSPC", a));
-	assert_false(exists(a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 ENOSPC", a));
+	assert_false(lh_exists(a));
 }
 
 static void test_answer_kill_target_dies_137(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *b = tp(st, "%s/free/b", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir),
+		   *b = lh_tp(&st->h, "%s/free/b", st->h.dir);
 	struct client *c;
 	int64_t n;
 
@@ -1204,11 +898,11 @@ static void test_answer_kill_target_dies_137(void **state)
 	assert_string_equal(jstr(expect_event(st, c, "resolved", n, WAIT_MS), "decision"), "kill");
 	assert_exit(st, finish(st), 137);
 	/* It never returned from the call, and made no other. */
-	assert_int_equal(count_lines_with(st->out, "mkdir "), 0);
-	assert_false(exists(a));
-	assert_false(exists(b));
-	assert_contains(st->log, tp(st, "mkdir(\"%s\", 0755)", a));
-	assert_contains(st->log, "[ask " ASK_RULE " -> kill (answer)]");
+	assert_int_equal(lh_count_lines_with(st->h.out, "mkdir "), 0);
+	assert_false(lh_exists(a));
+	assert_false(lh_exists(b));
+	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755)", a));
+	assert_contains(st->h.log, "[ask " ASK_RULE " -> kill (answer)]");
 }
 
 /* ---- timeout ---- */
@@ -1218,7 +912,7 @@ static void timeout_case(struct fixture *st, const char *settings, const char *w
 			 const char *want_decision, const char *want_errno, const char *want_out,
 			 const char *want_log)
 {
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct json_object *hello, *res;
 	struct client *c;
 	int64_t n;
@@ -1226,18 +920,18 @@ static void timeout_case(struct fixture *st, const char *settings, const char *w
 
 	write_policy(st, settings);
 	/* The target stays until go2, so sysgate is there for the late answer. */
-	start(st, "mkdir", a, ":", "wait-file", tp(st, "%s/go2", st->dir), NULL);
+	start(st, "mkdir", a, ":", "wait-file", lh_tp(&st->h, "%s/go2", st->h.dir), NULL);
 	c = client_connect(st, st->sg);
 	hello = request(st, c, "\"op\":\"hello\"");
 	assert_int_equal(jnum(hello, "ask_timeout_ms"), 1000);
 	assert_string_equal(jstr(hello, "ask_default"), want_default);
 	assert_ok(request(st, c, "\"op\":\"subscribe\""));
 	/* From before the call to after its end: at least ask_timeout. */
-	t0 = now_ms();
+	t0 = lh_now_ms();
 	go(st);
 	n = jnum(expect_ask(st, c, a), "ask");
 	res = expect_event(st, c, "resolved", n, 6000);
-	waited = now_ms() - t0;
+	waited = lh_now_ms() - t0;
 	assert_string_equal(jstr(res, "by"), "timeout");
 	assert_string_equal(jstr(res, "decision"), want_decision);
 	if (want_errno)
@@ -1249,10 +943,10 @@ static void timeout_case(struct fixture *st, const char *settings, const char *w
 	assert_error(answer(st, c, n, "\"decision\":\"allow\""), "no such call");
 	go_file(st, "go2");
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = %s", a, want_out));
-	assert_int_equal(exists(a), !strcmp(want_out, "0"));
-	assert_contains(st->log, tp(st, "mkdir(\"%s\", 0755) = %s [ask " ASK_RULE " -> %s", a,
-				    want_out, want_log));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = %s", a, want_out));
+	assert_int_equal(lh_exists(a), !strcmp(want_out, "0"));
+	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = %s [ask " ASK_RULE " -> %s",
+					 a, want_out, want_log));
 }
 
 static void test_timeout_default_deny_eperm(void **state)
@@ -1278,7 +972,7 @@ static void test_timeout_default_deny_erofs(void **state)
 static void test_scope_process_remembered_not_for_other_process(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct json_object *r, *ev2;
 	struct client *c;
 	int64_t n, pid1;
@@ -1292,7 +986,7 @@ static void test_scope_process_remembered_not_for_other_process(void **state)
 	pid1 = jnum(r, "pid");
 	r = answer(st, c, n, "\"decision\":\"deny\",\"errno\":\"EACCES\",\"scope\":\"process\"");
 	assert_ok(r);
-	assert_string_equal(jstr(r, "covers"), tp(st, "deny = EACCES path ~ %s", a));
+	assert_string_equal(jstr(r, "covers"), lh_tp(&st->h, "deny = EACCES path ~ %s", a));
 	/* The same process again: remembered. A child (another process) with
 	 * the same call: asked anew. */
 	ev2 = expect_ask(st, c, a);
@@ -1301,15 +995,15 @@ static void test_scope_process_remembered_not_for_other_process(void **state)
 	assert_int_equal(jnum(ev2, "ppid"), pid1);
 	assert_ok(answer(st, c, jnum(ev2, "ask"), "\"decision\":\"allow\""));
 	assert_exit(st, finish(st), 0);
-	assert_int_equal(count_lines_with(st->out, tp(st, "mkdir %s = -1 EACCES", a)), 2);
-	assert_line(st->out, tp(st, "child mkdir %s = 0", a));
-	assert_true(exists(a));
-	assert_contains(st->log, "-> deny (answer)]");
-	assert_contains(st->log, tp(st,
-				    "mkdir(\"%s\", 0755) = -1 EACCES [ask " ASK_RULE
+	assert_int_equal(lh_count_lines_with(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EACCES", a)),
+			 2);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = 0", a));
+	assert_true(lh_exists(a));
+	assert_contains(st->h.log, "-> deny (answer)]");
+	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = -1 EACCES [ask " ASK_RULE
 				    " -> deny (remembered)]",
 				    a));
-	assert_contains(st->log, "-> allow (answer), emulated]");
+	assert_contains(st->h.log, "-> allow (answer), emulated]");
 	/* Exactly two asks were announced. */
 	assert_no_event(st, c, "ask", 200);
 }
@@ -1317,20 +1011,20 @@ static void test_scope_process_remembered_not_for_other_process(void **state)
 static void test_scope_run_remembered_for_other_process(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct json_object *r, *rem, *pol;
 	struct client *c;
 	int64_t n;
 
 	write_policy(st, "");
 	start(st, "mkdir", a, ":", "mkdir", a, ":", "fork", a, ":", "wait-file",
-	      tp(st, "%s/go2", st->dir), NULL);
+	      lh_tp(&st->h, "%s/go2", st->h.dir), NULL);
 	c = attach(st, st->sg);
 	go(st);
 	n = jnum(expect_ask(st, c, a), "ask");
 	r = answer(st, c, n, "\"decision\":\"deny\",\"errno\":\"EACCES\",\"scope\":\"run\"");
 	assert_ok(r);
-	assert_string_equal(jstr(r, "covers"), tp(st, "deny = EACCES path ~ %s", a));
+	assert_string_equal(jstr(r, "covers"), lh_tp(&st->h, "deny = EACCES path ~ %s", a));
 	pol = request(st, c, "\"op\":\"policy\"");
 	assert_ok(pol);
 	assert_string_equal(jstr(pol, "file"), "policy.ini");
@@ -1339,14 +1033,15 @@ static void test_scope_run_remembered_for_other_process(void **state)
 	assert_int_equal(json_object_array_length(rem), 1);
 	assert_string_equal(jstr(json_object_array_get_idx(rem, 0), "scope"), "run");
 	assert_string_equal(jstr(json_object_array_get_idx(rem, 0), "rule"),
-			    tp(st, "deny = EACCES path ~ %s", a));
+			    lh_tp(&st->h, "deny = EACCES path ~ %s", a));
 	go_file(st, "go2");
 	assert_exit(st, finish(st), 0);
 	/* Twice from the process, once from its child. */
-	assert_int_equal(count_lines_with(st->out, tp(st, "mkdir %s = -1 EACCES", a)), 3);
-	assert_line(st->out, tp(st, "child mkdir %s = -1 EACCES", a));
-	assert_false(exists(a));
-	assert_int_equal(count_lines_with(st->log, "-> deny (remembered)]"), 2);
+	assert_int_equal(lh_count_lines_with(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EACCES", a)),
+			 3);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = -1 EACCES", a));
+	assert_false(lh_exists(a));
+	assert_int_equal(lh_count_lines_with(st->h.log, "-> deny (remembered)]"), 2);
 	/* Nobody was asked about the second call or the child's. */
 	assert_no_event(st, c, "ask", 200);
 }
@@ -1355,13 +1050,13 @@ static void test_scope_run_remembered_for_other_process(void **state)
 static void test_scope_run_settles_other_pending_calls(void **state)
 {
 	struct fixture *st = *state;
-	const char *prefix = tp(st, "%s/q/m", st->dir);
+	const char *prefix = lh_tp(&st->h, "%s/q/m", st->h.dir);
 	struct json_object *e1, *e2, *res;
 	struct client *c;
 
 	write_policy(st, "");
 	start(st, "spawn-mkdirs", "2", prefix, ":", "wait-children", ":", "wait-file",
-	      tp(st, "%s/go2", st->dir), NULL);
+	      lh_tp(&st->h, "%s/go2", st->h.dir), NULL);
 	c = attach(st, st->sg);
 	go(st);
 	e1 = expect_event(st, c, "ask", 0, WAIT_MS);
@@ -1377,19 +1072,19 @@ static void test_scope_run_settles_other_pending_calls(void **state)
 	assert_int_equal(pending(st, c), 0);
 	go_file(st, "go2");
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "child mkdir %s = -1 EROFS", jstr(e1, "path")));
-	assert_line(st->out, tp(st, "child mkdir %s = -1 EROFS", jstr(e2, "path")));
-	assert_contains(st->log,
-			tp(st,
-			   "mkdir(\"%s\", 0755) = -1 EROFS [ask " ASK_RULE " -> deny (remembered)]",
-			   jstr(e2, "path")));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = -1 EROFS", jstr(e1, "path")));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = -1 EROFS", jstr(e2, "path")));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = -1 EROFS [ask " ASK_RULE
+					 " -> deny (remembered)]",
+					 jstr(e2, "path")));
 }
 
 static void test_cover_dir_covers_sibling(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *b = tp(st, "%s/q/b", st->dir);
-	const char *deep = tp(st, "%s/q/a/x", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir), *b = lh_tp(&st->h, "%s/q/b", st->h.dir);
+	const char *deep = lh_tp(&st->h, "%s/q/a/x", st->h.dir);
 	struct json_object *r;
 	struct client *c;
 	int64_t n;
@@ -1401,25 +1096,25 @@ static void test_cover_dir_covers_sibling(void **state)
 	n = jnum(expect_ask(st, c, a), "ask");
 	r = answer(st, c, n, "\"decision\":\"allow\",\"scope\":\"run\",\"cover\":\"dir\"");
 	assert_ok(r);
-	assert_string_equal(jstr(r, "covers"), tp(st, "allow = path ~ %s/q/**", st->dir));
+	assert_string_equal(jstr(r, "covers"), lh_tp(&st->h, "allow = path ~ %s/q/**", st->h.dir));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_line(st->out, tp(st, "mkdir %s = 0", b));
-	assert_line(st->out, tp(st, "mkdir %s = 0", deep));
-	assert_true(exists(b) && exists(deep));
-	assert_contains(st->log, tp(st,
-				    "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", b));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", deep));
+	assert_true(lh_exists(b) && lh_exists(deep));
+	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
 				    " -> allow (remembered), emulated]",
 				    b));
-	assert_int_equal(count_lines_with(st->log, "(remembered)"), 2);
+	assert_int_equal(lh_count_lines_with(st->h.log, "(remembered)"), 2);
 	assert_no_event(st, c, "ask", 200);
 }
 
 static void test_cover_glob_must_match_the_path(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *ab = tp(st, "%s/q/ab", st->dir);
-	const char *b = tp(st, "%s/q/b", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir),
+		   *ab = lh_tp(&st->h, "%s/q/ab", st->h.dir);
+	const char *b = lh_tp(&st->h, "%s/q/b", st->h.dir);
 	struct json_object *r, *rem, *pol;
 	struct client *c;
 	int64_t n, n2;
@@ -1449,25 +1144,24 @@ static void test_cover_glob_must_match_the_path(void **state)
 	pol = request(st, c, "\"op\":\"policy\"");
 	assert_true(json_object_object_get_ex(pol, "remembered", &rem));
 	assert_int_equal(json_object_array_length(rem), 0);
-	collect(st);
-	assert_int_equal(count_lines_with(st->out, "mkdir "), 0);
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.out, "mkdir "), 0);
 
 	r = answer(st, c, n,
-		   tp(st,
-		      "\"decision\":\"allow\",\"scope\":\"run\",\"cover\":\"glob\","
-		      "\"glob\":\"%s/q/a*\"",
-		      st->dir));
+		   lh_tp(&st->h,
+			 "\"decision\":\"allow\",\"scope\":\"run\",\"cover\":\"glob\","
+			 "\"glob\":\"%s/q/a*\"",
+			 st->h.dir));
 	assert_ok(r);
-	assert_string_equal(jstr(r, "covers"), tp(st, "allow = path ~ %s/q/a*", st->dir));
+	assert_string_equal(jstr(r, "covers"), lh_tp(&st->h, "allow = path ~ %s/q/a*", st->h.dir));
 	/* ab is covered; b is not, and is asked. */
 	n2 = jnum(expect_ask(st, c, b), "ask");
 	assert_ok(answer(st, c, n2, "\"decision\":\"deny\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_line(st->out, tp(st, "mkdir %s = 0", ab));
-	assert_line(st->out, tp(st, "mkdir %s = -1 EPERM", b));
-	assert_contains(st->log, tp(st,
-				    "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", ab));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EPERM", b));
+	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
 				    " -> allow (remembered), emulated]",
 				    ab));
 }
@@ -1475,8 +1169,8 @@ static void test_cover_glob_must_match_the_path(void **state)
 static void test_scope_always_writes_policy_and_next_run_asks_nothing(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *b = tp(st, "%s/q/b", st->dir);
-	const char *policy = tp(st, "%s/policy.ini", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir), *b = lh_tp(&st->h, "%s/q/b", st->h.dir);
+	const char *policy = lh_tp(&st->h, "%s/policy.ini", st->h.dir);
 	struct json_object *r;
 	struct client *c;
 	char *text, *l2, *l3, *l4;
@@ -1491,13 +1185,13 @@ static void test_scope_always_writes_policy_and_next_run_asks_nothing(void **sta
 	n = jnum(expect_ask(st, c, a), "ask");
 	r = answer(st, c, n, "\"decision\":\"allow\",\"scope\":\"always\"");
 	assert_ok(r);
-	assert_string_equal(jstr(r, "covers"), tp(st, "allow = path ~ %s", a));
+	assert_string_equal(jstr(r, "covers"), lh_tp(&st->h, "allow = path ~ %s", a));
 	/* Two lines above the ask rule (line 2): the comment, then the rule. */
 	assert_string_equal(jstr(r, "written"), "policy.ini:3");
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
 
-	text = slurp(policy);
+	text = lh_slurp(policy);
 	assert_non_null(text);
 	l2 = strchr(text, '\n') + 1;
 	l3 = strchr(l2, '\n') + 1;
@@ -1507,18 +1201,19 @@ static void test_scope_always_writes_policy_and_next_run_asks_nothing(void **sta
 				&d, &h, &mi, &s, &z),
 			 7);
 	assert_int_equal(z, 'Z');
-	assert_memory_equal(l3, tp(st, "allow = path ~ %s\n", a), strlen(a) + 16);
-	assert_memory_equal(l4, tp(st, "ask = path ~ %s/q/**\n", st->dir), strlen(st->dir) + 19);
+	assert_memory_equal(l3, lh_tp(&st->h, "allow = path ~ %s\n", a), strlen(a) + 16);
+	assert_memory_equal(l4, lh_tp(&st->h, "ask = path ~ %s/q/**\n", st->h.dir),
+			    strlen(st->h.dir) + 19);
 	/* The rest as it was. */
 	assert_non_null(strstr(l4, "\nallow = *\n[sysgate]\nask_timeout = 30s\n"));
 	free(text);
 	assert_int_equal(cmd(st, g_sysgate, "check", "policy.ini", NULL), 0);
-	assert_contains(st->out, "policy.ini: ok");
+	assert_contains(st->h.out, "policy.ini: ok");
 
 	/* A second run, with a prompt attached: the new rule decides a, and b
 	 * (not covered by it) is still asked. */
 	assert_int_equal(rmdir(a), 0);
-	unlink(tp(st, "%s/go", st->dir));
+	unlink(lh_tp(&st->h, "%s/go", st->h.dir));
 	start(st, "mkdir", a, ":", "mkdir", b, NULL);
 	c = attach(st, st->sg);
 	go(st);
@@ -1526,11 +1221,11 @@ static void test_scope_always_writes_policy_and_next_run_asks_nothing(void **sta
 	r = expect_ask(st, c, b);
 	assert_ok(answer(st, c, jnum(r, "ask"), "\"decision\":\"deny\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_line(st->out, tp(st, "mkdir %s = -1 EPERM", b));
-	assert_true(exists(a));
-	assert_int_equal(count_lines_with(st->log, a), 0);
-	assert_int_equal(count_lines_with(st->log, "[ask "), 1);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EPERM", b));
+	assert_true(lh_exists(a));
+	assert_int_equal(lh_count_lines_with(st->h.log, a), 0);
+	assert_int_equal(lh_count_lines_with(st->h.log, "[ask "), 1);
 	assert_no_event(st, c, "ask", 200);
 }
 
@@ -1541,7 +1236,8 @@ static void test_pending_many_answered_out_of_order(void **state)
 	struct fixture *st = *state;
 	enum { N = 6 };
 	static const char *const errs[N] = {NULL, "EACCES", "EROFS", "ENOSPC", "EDQUOT", "EEXIST"};
-	const char *prefix = tp(st, "%s/q/m", st->dir), *free_x = tp(st, "%s/free/x", st->dir);
+	const char *prefix = lh_tp(&st->h, "%s/q/m", st->h.dir),
+		   *free_x = lh_tp(&st->h, "%s/free/x", st->h.dir);
 	int64_t ask_of[N];
 	struct client *c;
 	pid_t pids[N];
@@ -1571,10 +1267,10 @@ static void test_pending_many_answered_out_of_order(void **state)
 				assert_int_not_equal(pids[j], pids[i]);
 	}
 	/* Calls that need no answer did not wait behind those that do. */
-	assert_true(wait_output(st, "getppid-loop 100000", WAIT_MS));
-	assert_line(st->out, tp(st, "mkdir %s = 0", free_x));
+	assert_true(lh_wait_output(&st->h, "getppid-loop 100000", WAIT_MS));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", free_x));
 	assert_int_equal(pending(st, c), N);
-	assert_int_equal(count_lines_with(st->out, "child mkdir"), 0);
+	assert_int_equal(lh_count_lines_with(st->h.out, "child mkdir"), 0);
 
 	/* Answer from the newest ask to the oldest, each differently. */
 	for (int64_t want = N * 100; want > 0; want--)
@@ -1582,20 +1278,21 @@ static void test_pending_many_answered_out_of_order(void **state)
 			if (ask_of[i] != want)
 				continue;
 			if (errs[i])
-				assert_ok(answer(
-					st, c, ask_of[i],
-					tp(st, "\"decision\":\"deny\",\"errno\":\"%s\"", errs[i])));
+				assert_ok(answer(st, c, ask_of[i],
+						 lh_tp(&st->h,
+						       "\"decision\":\"deny\",\"errno\":\"%s\"",
+						       errs[i])));
 			else
 				assert_ok(answer(st, c, ask_of[i], "\"decision\":\"allow\""));
 		}
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, "children done 6");
+	lh_assert_line(st->h.out, "children done 6");
 	for (int i = 0; i < N; i++) {
-		const char *p = tp(st, "%s.%d", prefix, i);
+		const char *p = lh_tp(&st->h, "%s.%d", prefix, i);
 
-		assert_line(st->out, tp(st, "child mkdir %s = %s%s", p, errs[i] ? "-1 " : "0",
-					errs[i] ? errs[i] : ""));
-		assert_int_equal(exists(p), errs[i] == NULL);
+		lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = %s%s", p,
+						errs[i] ? "-1 " : "0", errs[i] ? errs[i] : ""));
+		assert_int_equal(lh_exists(p), errs[i] == NULL);
 	}
 }
 
@@ -1604,23 +1301,24 @@ static void test_pending_many_answered_out_of_order(void **state)
 static void test_gone_killed_caller_resolved_and_run_goes_on(void **state)
 {
 	struct fixture *st = *state;
-	const char *k = tp(st, "%s/q/k", st->dir), *after = tp(st, "%s/q/after", st->dir);
+	const char *k = lh_tp(&st->h, "%s/q/k", st->h.dir),
+		   *after = lh_tp(&st->h, "%s/q/after", st->h.dir);
 	struct json_object *ev, *res;
 	struct client *c;
 	int64_t n;
 	long t0, took;
 
 	write_policy(st, "");
-	start(st, "spawn-mkdirs", "1", k, ":", "wait-file", tp(st, "%s/go2", st->dir), ":", "mkdir",
-	      after, ":", "wait-children", NULL);
+	start(st, "spawn-mkdirs", "1", k, ":", "wait-file", lh_tp(&st->h, "%s/go2", st->h.dir), ":",
+	      "mkdir", after, ":", "wait-children", NULL);
 	c = attach(st, st->sg);
 	go(st);
-	ev = expect_ask(st, c, tp(st, "%s.0", k));
+	ev = expect_ask(st, c, lh_tp(&st->h, "%s.0", k));
 	n = jnum(ev, "ask");
-	t0 = now_ms();
+	t0 = lh_now_ms();
 	assert_int_equal(kill((pid_t)jnum(ev, "pid"), SIGKILL), 0);
 	res = expect_event(st, c, "resolved", n, WAIT_MS);
-	took = now_ms() - t0;
+	took = lh_now_ms() - t0;
 	assert_string_equal(jstr(res, "by"), "gone");
 	assert_true(took < 2500);
 	assert_int_equal(pending(st, c), 0);
@@ -1631,35 +1329,36 @@ static void test_gone_killed_caller_resolved_and_run_goes_on(void **state)
 	ev = expect_ask(st, c, after);
 	assert_ok(answer(st, c, jnum(ev, "ask"), "\"decision\":\"allow\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", after));
-	assert_line(st->out, "children done 1");
-	assert_int_equal(count_lines_with(st->out, "child mkdir"), 0);
-	assert_false(exists(tp(st, "%s.0", k)));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", after));
+	lh_assert_line(st->h.out, "children done 1");
+	assert_int_equal(lh_count_lines_with(st->h.out, "child mkdir"), 0);
+	assert_false(lh_exists(lh_tp(&st->h, "%s.0", k)));
 }
 
 /* control-protocol.md: "Every ask ends in one record", gone included. */
 static void test_gone_logged_in_one_record(void **state)
 {
 	struct fixture *st = *state;
-	const char *k = tp(st, "%s/q/k", st->dir);
+	const char *k = lh_tp(&st->h, "%s/q/k", st->h.dir);
 	struct json_object *ev;
 	struct client *c;
 	int64_t n;
 
 	write_policy(st, "");
 	start(st, "spawn-mkdirs", "1", k, ":", "wait-children", ":", "wait-file",
-	      tp(st, "%s/go2", st->dir), NULL);
+	      lh_tp(&st->h, "%s/go2", st->h.dir), NULL);
 	c = attach(st, st->sg);
 	go(st);
-	ev = expect_ask(st, c, tp(st, "%s.0", k));
+	ev = expect_ask(st, c, lh_tp(&st->h, "%s.0", k));
 	n = jnum(ev, "ask");
 	assert_int_equal(kill((pid_t)jnum(ev, "pid"), SIGKILL), 0);
 	assert_string_equal(jstr(expect_event(st, c, "resolved", n, WAIT_MS), "by"), "gone");
 	go_file(st, "go2");
 	assert_exit(st, finish(st), 0);
-	assert_int_equal(count_lines_with(st->log, tp(st, "mkdir(\"%s.0\", 0755)", k)), 1);
+	assert_int_equal(lh_count_lines_with(st->h.log, lh_tp(&st->h, "mkdir(\"%s.0\", 0755)", k)),
+			 1);
 	/* It got no decision at all. */
-	assert_contains(st->log, "[ask " ASK_RULE " -> none (gone)]");
+	assert_contains(st->h.log, "[ask " ASK_RULE " -> none (gone)]");
 }
 
 /*
@@ -1670,16 +1369,17 @@ static void test_gone_logged_in_one_record(void **state)
 static void test_shutdown_pending_ask_resolved_before_close(void **state)
 {
 	struct fixture *st = *state;
-	const char *k = tp(st, "%s/q/k", st->dir);
+	const char *k = lh_tp(&st->h, "%s/q/k", st->h.dir);
 	struct json_object *res;
 	struct client *c;
 	int64_t n;
 
 	write_policy(st, "");
-	start(st, "spawn-mkdirs", "1", k, ":", "wait-file", tp(st, "%s/go2", st->dir), NULL);
+	start(st, "spawn-mkdirs", "1", k, ":", "wait-file", lh_tp(&st->h, "%s/go2", st->h.dir),
+	      NULL);
 	c = attach(st, st->sg);
 	go(st);
-	n = jnum(expect_ask(st, c, tp(st, "%s.0", k)), "ask");
+	n = jnum(expect_ask(st, c, lh_tp(&st->h, "%s.0", k)), "ask");
 	go_file(st, "go2");
 	assert_exit(st, finish(st), 0);
 	res = event(st, c, "resolved", n, WAIT_MS);
@@ -1688,10 +1388,11 @@ static void test_shutdown_pending_ask_resolved_before_close(void **state)
 			 c->eof, (long long)n);
 	assert_true(!strcmp(jstr(res, "by"), "shutdown") || !strcmp(jstr(res, "by"), "gone"));
 	drain_to_eof(c, WAIT_MS);
-	assert_false(exists(tp(st, "%s.0", k)));
+	assert_false(lh_exists(lh_tp(&st->h, "%s.0", k)));
 	/* Every ask ends in one record. */
-	assert_int_equal(count_lines_with(st->log, tp(st, "mkdir(\"%s.0\", 0755)", k)), 1);
-	assert_contains(st->log, tp(st, "(%s)]", jstr(res, "by")));
+	assert_int_equal(lh_count_lines_with(st->h.log, lh_tp(&st->h, "mkdir(\"%s.0\", 0755)", k)),
+			 1);
+	assert_contains(st->h.log, lh_tp(&st->h, "(%s)]", jstr(res, "by")));
 }
 
 /* ---- who may connect ---- */
@@ -1761,7 +1462,7 @@ static int run_peer(const char *path, bool dac)
 static void test_peer_other_uid_refused(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *path;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir), *path;
 	struct client *c;
 	struct stat sb;
 	int64_t n;
@@ -1792,9 +1493,9 @@ static void test_peer_other_uid_refused(void **state)
 	n = jnum(expect_ask(st, c, a), "ask");
 	assert_ok(answer(st, c, n, "\"decision\":\"allow\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
-	assert_contains(st->err, "sysgate: control: refused a connection from uid 65534");
-	assert_int_equal(count_lines_with(st->err, "refused a connection"), 1);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_contains(st->h.err, "sysgate: control: refused a connection from uid 65534");
+	assert_int_equal(lh_count_lines_with(st->h.err, "refused a connection"), 1);
 }
 
 /* ---- malformed requests ---- */
@@ -1802,7 +1503,7 @@ static void test_peer_other_uid_refused(void **state)
 static void test_proto_malformed_requests_change_nothing(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	static const char *const bad_answers[] = {
 		"\"decision\":\"maybe\"",
 		"\"decision\":\"log\"",
@@ -1878,13 +1579,13 @@ static void test_proto_malformed_requests_change_nothing(void **state)
 	assert_true(json_object_object_get_ex(pol, "remembered", &rem));
 	assert_int_equal(json_object_array_length(rem), 0);
 	assert_no_event(st, c, "resolved", 100);
-	collect(st);
-	assert_int_equal(count_lines_with(st->out, "mkdir "), 0);
-	assert_false(exists(a));
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.out, "mkdir "), 0);
+	assert_false(lh_exists(a));
 
 	assert_ok(answer(st, c, n, "\"decision\":\"deny\",\"errno\":\"EACCES\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = -1 EACCES", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EACCES", a));
 }
 
 /*
@@ -1894,7 +1595,7 @@ static void test_proto_malformed_requests_change_nothing(void **state)
  */
 static void bad_field_case(struct fixture *st, const char *fields)
 {
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct json_object *r, *rem;
 	struct client *c;
 	int64_t n;
@@ -1913,7 +1614,7 @@ static void bad_field_case(struct fixture *st, const char *fields)
 	assert_int_equal(json_object_array_length(rem), 0);
 	assert_ok(answer(st, c, n, "\"decision\":\"deny\",\"errno\":\"EACCES\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = -1 EACCES", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EACCES", a));
 }
 
 static void test_proto_answer_scope_not_a_string_refused(void **state)
@@ -1929,7 +1630,7 @@ static void test_proto_answer_cover_not_a_string_refused(void **state)
 static void test_proto_long_line_error_and_disconnect(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct client *c, *big;
 	size_t len = 70 * 1024;
 	char *line = malloc(len + 1);
@@ -1967,7 +1668,7 @@ static void test_proto_long_line_error_and_disconnect(void **state)
 	n = jnum(expect_ask(st, c, a), "ask");
 	assert_ok(answer(st, c, n, "\"decision\":\"allow\""));
 	assert_exit(st, finish(st), 0);
-	assert_line(st->out, tp(st, "mkdir %s = 0", a));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
 }
 
 /*
@@ -1979,7 +1680,8 @@ static void test_proto_long_line_error_and_disconnect(void **state)
 static void test_proto_slow_client_disconnected_not_blocking(void **state)
 {
 	struct fixture *st = *state;
-	const char *s = tp(st, "%s/q/s", st->dir), *x = tp(st, "%s/free/x", st->dir);
+	const char *s = lh_tp(&st->h, "%s/q/s", st->h.dir),
+		   *x = lh_tp(&st->h, "%s/free/x", st->h.dir);
 	char *pad = malloc(4001);
 	struct client *slow, *c;
 	int small = 4096;
@@ -1988,27 +1690,28 @@ static void test_proto_slow_client_disconnected_not_blocking(void **state)
 	memset(pad, 'p', 4000);
 	pad[4000] = '\0';
 	write_policy(st, "ask_timeout = 1ms\n");
-	start(st, "pad", tp(st, "%s", pad), ":", "mkdir-loop", s, "2000", ":", "mkdir", x, ":",
-	      "wait-file", tp(st, "%s/go2", st->dir), NULL);
+	start(st, "pad", lh_tp(&st->h, "%s", pad), ":", "mkdir-loop", s, "2000", ":", "mkdir", x,
+	      ":", "wait-file", lh_tp(&st->h, "%s/go2", st->h.dir), NULL);
 	free(pad);
 	slow = attach(st, st->sg);
 	assert_int_equal(setsockopt(slow->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
 	go(st);
 	/* Every call got through, while the slow client sat there. */
-	if (!wait_output(st, tp(st, "mkdir %s = 0", x), 3 * WAIT_MS))
-		fail_msg("the target did not get through 2000 asks in 45 s; out: %s", st->out);
-	assert_line(st->out, tp(st, "mkdir-loop %s failed=2000", s));
+	if (!lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = 0", x), 3 * WAIT_MS))
+		fail_msg("the target did not get through 2000 asks in 45 s; out: %s", st->h.out);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir-loop %s failed=2000", s));
 	/* sysgate is still running and serves a new client. */
 	c = client_connect(st, st->sg);
 	assert_ok(request(st, c, "\"op\":\"hello\""));
 	/* The slow client was dropped while sysgate runs: what it has is what
 	 * the kernel buffered, then EOF. */
 	drain_to_eof(slow, WAIT_MS);
-	collect(st);
-	assert_true(count_lines_with(st->log, "-> deny (timeout)]") > 0);
-	assert_true(count_lines_with(st->log, "-> deny (no-prompt)]") > 0);
-	assert_int_equal(count_lines_with(st->log, tp(st, "mkdir(\"%s\", 0755) = -1 EPERM", s)),
-			 2000);
+	lh_collect(&st->h);
+	assert_true(lh_count_lines_with(st->h.log, "-> deny (timeout)]") > 0);
+	assert_true(lh_count_lines_with(st->h.log, "-> deny (no-prompt)]") > 0);
+	assert_int_equal(
+		lh_count_lines_with(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = -1 EPERM", s)),
+		2000);
 	go_file(st, "go2");
 	assert_exit(st, finish(st), 0);
 }
@@ -2018,8 +1721,8 @@ static void test_proto_slow_client_disconnected_not_blocking(void **state)
 static void test_event_path_control_bytes_escaped(void **state)
 {
 	struct fixture *st = *state;
-	const char *weird = tp(st, "%s/q/a\nb\x1b[31mc\xff", st->dir);
-	const char *shown = tp(st, "%s/q/a\nb\x1b[31mc\\xff", st->dir);
+	const char *weird = lh_tp(&st->h, "%s/q/a\nb\x1b[31mc\xff", st->h.dir);
+	const char *shown = lh_tp(&st->h, "%s/q/a\nb\x1b[31mc\\xff", st->h.dir);
 	struct json_object *ev, *argv;
 	struct client *c;
 	const char *raw = NULL;
@@ -2045,10 +1748,10 @@ static void test_event_path_control_bytes_escaped(void **state)
 			    shown);
 	/* The call is C-escaped as well, then sanitized. */
 	assert_string_equal(jstr(ev, "call"),
-			    tp(st, "mkdir(\"%s/q/a\\nb\\x1b[31mc\\xff\", 0755)", st->dir));
+			    lh_tp(&st->h, "mkdir(\"%s/q/a\\nb\\x1b[31mc\\xff\", 0755)", st->h.dir));
 	assert_ok(answer(st, c, jnum(ev, "ask"), "\"decision\":\"allow\""));
 	assert_exit(st, finish(st), 0);
-	assert_true(exists(weird));
+	assert_true(lh_exists(weird));
 }
 
 /* ---- sysgate prompt in a terminal ---- */
@@ -2059,16 +1762,20 @@ static int tmux_counter;
  * DIR/tmux.out. */
 static int tmux(struct fixture *st, ...)
 {
-	const char *const pre[] = {
-		tool("tmux"), "-L", st->tmux, "-f", tp(st, "%s/tmux.conf", st->dir), NULL};
-	const char *out_path = tp(st, "%s/tmux.out", st->dir);
-	const char *argv[MAX_ARGS + 1];
+	const char *const pre[] = {lh_tool("tmux", true),
+				   "-L",
+				   st->tmux,
+				   "-f",
+				   lh_tp(&st->h, "%s/tmux.conf", st->h.dir),
+				   NULL};
+	const char *out_path = lh_tp(&st->h, "%s/tmux.out", st->h.dir);
+	const char *argv[LH_MAX_ARGS + 1];
 	va_list ap;
 	int status;
 	pid_t pid;
 
 	va_start(ap, st);
-	build_argv(argv, pre, ap);
+	lh_build_argv(argv, pre, ap);
 	va_end(ap);
 	fflush(NULL);
 	pid = fork();
@@ -2093,7 +1800,7 @@ static int tmux(struct fixture *st, ...)
 
 static void tmux_kill_server(struct fixture *st)
 {
-	if (!st->tmux[0] || !tool("tmux"))
+	if (!st->tmux[0] || !lh_tool("tmux", true))
 		return;
 	tmux(st, "kill-server", NULL);
 	st->tmux[0] = '\0';
@@ -2104,9 +1811,10 @@ static char *pane(struct fixture *st, const char *w)
 {
 	char *text;
 
-	if (tmux(st, "capture-pane", "-p", "-J", "-S", "-", "-t", tp(st, "sg:%s", w), NULL) != 0)
+	if (tmux(st, "capture-pane", "-p", "-J", "-S", "-", "-t", lh_tp(&st->h, "sg:%s", w),
+		 NULL) != 0)
 		return strdup("");
-	text = slurp(tp(st, "%s/tmux.out", st->dir));
+	text = lh_slurp(lh_tp(&st->h, "%s/tmux.out", st->h.dir));
 	assert_non_null(text);
 	return text;
 }
@@ -2114,18 +1822,18 @@ static char *pane(struct fixture *st, const char *w)
 /* Wait until window W shows needle; the screen then (until teardown). */
 static const char *wait_pane(struct fixture *st, const char *w, const char *needle, long ms)
 {
-	long end = now_ms() + ms;
+	long end = lh_now_ms() + ms;
 	char *text;
 
 	for (;;) {
 		text = pane(st, w);
 		if (strstr(text, needle)) {
-			const char *kept = tp(st, "%s", text);
+			const char *kept = lh_tp(&st->h, "%s", text);
 
 			free(text);
 			return kept;
 		}
-		if (now_ms() > end) {
+		if (lh_now_ms() > end) {
 			fprintf(stderr, "window %s does not show \"%s\" after %ld ms:\n%s\n", w,
 				needle, ms, text);
 			free(text);
@@ -2139,8 +1847,9 @@ static const char *wait_pane(struct fixture *st, const char *w, const char *need
 /* Type a line into window W. */
 static void keys(struct fixture *st, const char *w, const char *line)
 {
-	assert_int_equal(tmux(st, "send-keys", "-t", tp(st, "sg:%s", w), "-l", line, NULL), 0);
-	assert_int_equal(tmux(st, "send-keys", "-t", tp(st, "sg:%s", w), "Enter", NULL), 0);
+	assert_int_equal(tmux(st, "send-keys", "-t", lh_tp(&st->h, "sg:%s", w), "-l", line, NULL),
+			 0);
+	assert_int_equal(tmux(st, "send-keys", "-t", lh_tp(&st->h, "sg:%s", w), "Enter", NULL), 0);
 }
 
 /* A word for sh, in single quotes. */
@@ -2161,7 +1870,7 @@ static const char *sh_quote(struct fixture *st, const char *s)
 	}
 	*p++ = '\'';
 	*p = '\0';
-	s = tp(st, "%s", b);
+	s = lh_tp(&st->h, "%s", b);
 	free(b);
 	return s;
 }
@@ -2175,8 +1884,8 @@ static const char *sh_quote(struct fixture *st, const char *s)
  */
 static struct client *tmux_start(struct fixture *st, ...)
 {
-	const char *script = tp(st, "%s/run.sh", st->dir);
-	const char *pidfile = tp(st, "%s/sg.pid", st->dir);
+	const char *script = lh_tp(&st->h, "%s/run.sh", st->h.dir);
+	const char *pidfile = lh_tp(&st->h, "%s/sg.pid", st->h.dir);
 	char *text = NULL, *pidtext;
 	size_t len = 0;
 	struct client *obs;
@@ -2185,13 +1894,13 @@ static struct client *tmux_start(struct fixture *st, ...)
 	long end;
 	va_list ap;
 
-	if (!tool("tmux") || getenv("SG_ASK_NO_TMUX")) {
+	if (!lh_tool("tmux", true) || getenv("SG_ASK_NO_TMUX")) {
 		print_message("tmux is not available: skipping the sysgate prompt tests "
 			      "(apt-get install tmux)\n");
 		skip();
 	}
 	snprintf(st->tmux, sizeof(st->tmux), "sg-ask-%d-%d", (int)getpid(), ++tmux_counter);
-	write_file(tp(st, "%s/tmux.conf", st->dir),
+	lh_write_file(lh_tp(&st->h, "%s/tmux.conf", st->h.dir),
 		   "set -g remain-on-exit on\nset -g history-limit 10000\n", 0644);
 
 	f = open_memstream(&text, &len);
@@ -2200,9 +1909,9 @@ static struct client *tmux_start(struct fixture *st, ...)
 	 * does not always reap a pane's process (seen here: zombies for good),
 	 * so neither its pid nor pane_dead_status can be relied on. The
 	 * terminal stays sysgate's stdin (an async list would get /dev/null). */
-	fprintf(f, "cd %s || exit 1\nexec 3<&0\n", sh_quote(st, st->dir));
+	fprintf(f, "cd %s || exit 1\nexec 3<&0\n", sh_quote(st, st->h.dir));
 	fprintf(f, "%s run -p policy.ini --log log -- %s wait-file %s :", sh_quote(st, g_sysgate),
-		sh_quote(st, g_target), sh_quote(st, tp(st, "%s/go", st->dir)));
+		sh_quote(st, g_target), sh_quote(st, lh_tp(&st->h, "%s/go", st->h.dir)));
 	va_start(ap, st);
 	while ((a = va_arg(ap, const char *)) != NULL)
 		fprintf(f, " %s", sh_quote(st, a));
@@ -2212,34 +1921,35 @@ static struct client *tmux_start(struct fixture *st, ...)
 		   "wait $!\n"
 		   "echo $? > sg.status.tmp && mv sg.status.tmp sg.status\n");
 	fclose(f);
-	write_file(script, text, 0755);
+	lh_write_file(script, text, 0755);
 	free(text);
 
 	unlink(pidfile);
 	assert_int_equal(tmux(st, "new-session", "-d", "-s", "sg", "-x", "220", "-y", "50", "-n",
-			      "run", tp(st, "/bin/sh %s", script), NULL),
+			      "run", lh_tp(&st->h, "/bin/sh %s", script), NULL),
 			 0);
-	end = now_ms() + WAIT_MS;
-	while (!exists(pidfile)) {
-		if (now_ms() > end)
+	end = lh_now_ms() + WAIT_MS;
+	while (!lh_exists(pidfile)) {
+		if (lh_now_ms() > end)
 			fail_msg("sysgate did not start in tmux");
 		usleep(10000);
 	}
-	pidtext = slurp(pidfile);
+	pidtext = lh_slurp(pidfile);
 	assert_non_null(pidtext);
 	st->sg = atoi(pidtext);
 	free(pidtext);
 	assert_true(st->sg > 0);
 	obs = attach(st, st->sg);
-	assert_int_equal(tmux(st, "new-window", "-t", "sg", "-n", "prompt",
-			      tp(st, "exec %s prompt %d", sh_quote(st, g_sysgate), (int)st->sg),
-			      NULL),
-			 0);
+	assert_int_equal(
+		tmux(st, "new-window", "-t", "sg", "-n", "prompt",
+		     lh_tp(&st->h, "exec %s prompt %d", sh_quote(st, g_sysgate), (int)st->sg),
+		     NULL),
+		0);
 	wait_pane(st, "prompt",
-		  tp(st,
-		     "attached to sysgate %d (policy.ini, mode enforce, asks "
-		     "wait 30s then deny EPERM)",
-		     (int)st->sg),
+		  lh_tp(&st->h,
+			"attached to sysgate %d (policy.ini, mode enforce, asks "
+			"wait 30s then deny EPERM)",
+			(int)st->sg),
 		  WAIT_MS);
 	return obs;
 }
@@ -2247,36 +1957,36 @@ static struct client *tmux_start(struct fixture *st, ...)
 /* Wait for the sysgate of tmux_start() to end; its exit status. */
 static int tmux_wait_sysgate(struct fixture *st)
 {
-	const char *path = tp(st, "%s/sg.status", st->dir);
-	long end = now_ms() + RUN_TIMEOUT_MS;
+	const char *path = lh_tp(&st->h, "%s/sg.status", st->h.dir);
+	long end = lh_now_ms() + RUN_TIMEOUT_MS;
 	char *text;
 	int status;
 
-	while (!exists(path)) {
-		if (now_ms() > end) {
+	while (!lh_exists(path)) {
+		if (lh_now_ms() > end) {
 			char *screen = pane(st, "prompt");
 
-			collect(st);
+			lh_collect(&st->h);
 			fprintf(stderr, "sysgate in tmux did not finish; prompt:\n%s\n", screen);
-			fprintf(stderr, "out:\n%s\nerr:\n%s\n", st->out, st->err);
+			fprintf(stderr, "out:\n%s\nerr:\n%s\n", st->h.out, st->h.err);
 			free(screen);
 			fail();
 		}
 		usleep(10000);
 	}
-	text = slurp(path);
+	text = lh_slurp(path);
 	assert_non_null(text);
 	status = atoi(text);
 	free(text);
 	st->sg = 0;
-	collect(st);
+	lh_collect(&st->h);
 	return status;
 }
 
 static void test_prompt_shows_call_and_allow_once(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *screen, *l;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir), *screen, *l;
 	struct json_object *ev;
 	struct client *obs;
 	int64_t n;
@@ -2289,13 +1999,15 @@ static void test_prompt_shows_call_and_allow_once(void **state)
 	go(st);
 	ev = expect_ask(st, obs, a);
 	n = jnum(ev, "ask");
-	screen = wait_pane(st, "prompt", tp(st, "answer [%lld]>", (long long)n), WAIT_MS);
+	screen = wait_pane(st, "prompt", lh_tp(&st->h, "answer [%lld]>", (long long)n), WAIT_MS);
 	/* [N] PID EXE (CMDLINE) parent PPID EXE, the call strace style, times. */
 	assert_contains(screen,
-			tp(st, "[%lld] %lld %s (%s wait-file %s/go : mkdir %s) parent %d %s\n",
-			   (long long)n, (long long)jnum(ev, "pid"), g_target_real, g_target,
-			   st->dir, a, (int)st->sg, g_sysgate_real));
-	assert_contains(screen, tp(st, "    wants mkdir(\"%s\", 0755)  [rule " ASK_RULE "]\n", a));
+			lh_tp(&st->h,
+			      "[%lld] %lld %s (%s wait-file %s/go : mkdir %s) parent %d %s\n",
+			      (long long)n, (long long)jnum(ev, "pid"), g_target_real, g_target,
+			      st->h.dir, a, (int)st->sg, g_sysgate_real));
+	assert_contains(screen,
+			lh_tp(&st->h, "    wants mkdir(\"%s\", 0755)  [rule " ASK_RULE "]\n", a));
 	l = strstr(screen, "    waited ");
 	assert_non_null(l);
 	assert_int_equal(sscanf(l, "    waited %ds, %ds left before deny EPERM", &waited, &left),
@@ -2304,19 +2016,20 @@ static void test_prompt_shows_call_and_allow_once(void **state)
 	assert_true(left >= 20 && left <= 30);
 
 	keys(st, "prompt", "a");
-	wait_pane(st, "prompt", tp(st, "[%lld] answered allow (once)", (long long)n), WAIT_MS);
-	assert_true(wait_output(st, tp(st, "mkdir %s = 0", a), WAIT_MS));
+	wait_pane(st, "prompt", lh_tp(&st->h, "[%lld] answered allow (once)", (long long)n),
+		  WAIT_MS);
+	assert_true(lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = 0", a), WAIT_MS));
 	assert_exit(st, tmux_wait_sysgate(st), 0);
-	assert_true(exists(a));
-	assert_contains(st->log, "-> allow (answer), emulated]");
-	wait_pane(st, "prompt", tp(st, "sysgate prompt: sysgate %d has exited", (int)sg_pid),
+	assert_true(lh_exists(a));
+	assert_contains(st->h.log, "-> allow (answer), emulated]");
+	wait_pane(st, "prompt", lh_tp(&st->h, "sysgate prompt: sysgate %d has exited", (int)sg_pid),
 		  WAIT_MS);
 }
 
 static void test_prompt_deny_eacces(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	struct client *obs;
 	int64_t n;
 
@@ -2324,48 +2037,47 @@ static void test_prompt_deny_eacces(void **state)
 	obs = tmux_start(st, "mkdir", a, NULL);
 	go(st);
 	n = jnum(expect_ask(st, obs, a), "ask");
-	wait_pane(st, "prompt", tp(st, "answer [%lld]>", (long long)n), WAIT_MS);
+	wait_pane(st, "prompt", lh_tp(&st->h, "answer [%lld]>", (long long)n), WAIT_MS);
 	keys(st, "prompt", "d EACCES");
-	wait_pane(st, "prompt", tp(st, "[%lld] answered deny EACCES (once)", (long long)n),
+	wait_pane(st, "prompt", lh_tp(&st->h, "[%lld] answered deny EACCES (once)", (long long)n),
 		  WAIT_MS);
-	assert_true(wait_output(st, tp(st, "mkdir %s = -1 EACCES", a), WAIT_MS));
+	assert_true(lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = -1 EACCES", a), WAIT_MS));
 	assert_exit(st, tmux_wait_sysgate(st), 0);
-	assert_false(exists(a));
-	assert_contains(st->log, "-1 EACCES [ask " ASK_RULE " -> deny (answer)]");
+	assert_false(lh_exists(a));
+	assert_contains(st->h.log, "-1 EACCES [ask " ASK_RULE " -> deny (answer)]");
 }
 
 static void test_prompt_run_dir_confirmed_then_remembered(void **state)
 {
 	struct fixture *st = *state;
-	const char *a = tp(st, "%s/q/a", st->dir), *b = tp(st, "%s/q/b", st->dir);
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir), *b = lh_tp(&st->h, "%s/q/b", st->h.dir);
 	struct client *obs;
 	int64_t n;
 
 	write_policy(st, "");
-	obs = tmux_start(st, "mkdir", a, ":", "wait-file", tp(st, "%s/go2", st->dir), ":", "mkdir",
-			 b, NULL);
+	obs = tmux_start(st, "mkdir", a, ":", "wait-file", lh_tp(&st->h, "%s/go2", st->h.dir), ":",
+			 "mkdir", b, NULL);
 	go(st);
 	n = jnum(expect_ask(st, obs, a), "ask");
-	wait_pane(st, "prompt", tp(st, "answer [%lld]>", (long long)n), WAIT_MS);
+	wait_pane(st, "prompt", lh_tp(&st->h, "answer [%lld]>", (long long)n), WAIT_MS);
 	keys(st, "prompt", "a run dir");
 	/* What it amounts to, before anything is sent. */
 	wait_pane(st, "prompt",
-		  tp(st, "[%lld] allow = path ~ %s/q/** in [mkdir] for the rest of the run",
-		     (long long)n, st->dir),
+		  lh_tp(&st->h, "[%lld] allow = path ~ %s/q/** in [mkdir] for the rest of the run",
+			(long long)n, st->h.dir),
 		  WAIT_MS);
 	wait_pane(st, "prompt", "confirm? [y/N]", WAIT_MS);
 	assert_int_equal(pending(st, obs), 1);
 	keys(st, "prompt", "y");
 	wait_pane(st, "prompt",
-		  tp(st, "[%lld] answered allow (run); covers: allow = path ~ %s/q/**",
-		     (long long)n, st->dir),
+		  lh_tp(&st->h, "[%lld] answered allow (run); covers: allow = path ~ %s/q/**",
+		     (long long)n, st->h.dir),
 		  WAIT_MS);
-	assert_true(wait_output(st, tp(st, "mkdir %s = 0", a), WAIT_MS));
+	assert_true(lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = 0", a), WAIT_MS));
 	go_file(st, "go2");
-	assert_true(wait_output(st, tp(st, "mkdir %s = 0", b), WAIT_MS));
+	assert_true(lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = 0", b), WAIT_MS));
 	assert_exit(st, tmux_wait_sysgate(st), 0);
-	assert_contains(st->log, tp(st,
-				    "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
 				    " -> allow (remembered), emulated]",
 				    b));
 	assert_no_event(st, obs, "ask", 200);
@@ -2375,9 +2087,10 @@ static void test_prompt_run_dir_confirmed_then_remembered(void **state)
 static void assert_block(struct fixture *st, const char *screen, int64_t n, int64_t pid,
 			 const char *path)
 {
-	const char *b = strstr(screen, tp(st, "[%lld] %lld ", (long long)n, (long long)pid));
+	const char *b = strstr(screen, lh_tp(&st->h, "[%lld] %lld ", (long long)n, (long long)pid));
 	const char *nl = b ? strchr(b, '\n') : NULL;
-	const char *want = tp(st, "    wants mkdir(\"%s\", 0755)  [rule " ASK_RULE "]\n", path);
+	const char *want =
+		lh_tp(&st->h, "    wants mkdir(\"%s\", 0755)  [rule " ASK_RULE "]\n", path);
 
 	if (!nl || strncmp(nl + 1, want, strlen(want)) != 0)
 		fail_msg("no block for [%lld] (pid %lld) wanting %s in:\n%s", (long long)n,
@@ -2387,7 +2100,7 @@ static void assert_block(struct fixture *st, const char *screen, int64_t n, int6
 static void test_prompt_answers_out_of_order_by_number(void **state)
 {
 	struct fixture *st = *state;
-	const char *prefix = tp(st, "%s/q/m", st->dir), *screen;
+	const char *prefix = lh_tp(&st->h, "%s/q/m", st->h.dir), *screen;
 	struct json_object *e1, *e2, *t;
 	struct client *obs;
 	int64_t n1, n2;
@@ -2405,36 +2118,37 @@ static void test_prompt_answers_out_of_order_by_number(void **state)
 	n1 = jnum(e1, "ask");
 	n2 = jnum(e2, "ask");
 	/* The oldest is the current call; both are shown. */
-	screen = wait_pane(st, "prompt", tp(st, "answer [%lld]>", (long long)n1), WAIT_MS);
+	screen = wait_pane(st, "prompt", lh_tp(&st->h, "answer [%lld]>", (long long)n1), WAIT_MS);
 	screen = wait_pane(st, "prompt",
-			   tp(st, "[%lld] %lld ", (long long)n2, (long long)jnum(e2, "pid")),
+			   lh_tp(&st->h, "[%lld] %lld ", (long long)n2, (long long)jnum(e2, "pid")),
 			   WAIT_MS);
 	assert_block(st, screen, n1, jnum(e1, "pid"), jstr(e1, "path"));
 	assert_block(st, screen, n2, jnum(e2, "pid"), jstr(e2, "path"));
 
-	keys(st, "prompt", tp(st, "#%lld d EROFS", (long long)n2));
-	wait_pane(st, "prompt", tp(st, "[%lld] answered deny EROFS (once)", (long long)n2),
+	keys(st, "prompt", lh_tp(&st->h, "#%lld d EROFS", (long long)n2));
+	wait_pane(st, "prompt", lh_tp(&st->h, "[%lld] answered deny EROFS (once)", (long long)n2),
 		  WAIT_MS);
-	assert_true(
-		wait_output(st, tp(st, "child mkdir %s = -1 EROFS", jstr(e2, "path")), WAIT_MS));
+	assert_true(lh_wait_output(
+		&st->h, lh_tp(&st->h, "child mkdir %s = -1 EROFS", jstr(e2, "path")), WAIT_MS));
 	/* The first still waits. */
 	assert_int_equal(pending(st, obs), 1);
-	collect(st);
-	assert_int_equal(count_lines_with(st->out, jstr(e1, "path")), 0);
-	keys(st, "prompt", tp(st, "#%lld a", (long long)n1));
-	wait_pane(st, "prompt", tp(st, "[%lld] answered allow (once)", (long long)n1), WAIT_MS);
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.out, jstr(e1, "path")), 0);
+	keys(st, "prompt", lh_tp(&st->h, "#%lld a", (long long)n1));
+	wait_pane(st, "prompt", lh_tp(&st->h, "[%lld] answered allow (once)", (long long)n1),
+		  WAIT_MS);
 	assert_exit(st, tmux_wait_sysgate(st), 0);
-	assert_line(st->out, tp(st, "child mkdir %s = 0", jstr(e1, "path")));
-	assert_line(st->out, tp(st, "child mkdir %s = -1 EROFS", jstr(e2, "path")));
-	assert_line(st->out, "children done 2");
-	assert_true(exists(jstr(e1, "path")));
-	assert_false(exists(jstr(e2, "path")));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = 0", jstr(e1, "path")));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = -1 EROFS", jstr(e2, "path")));
+	lh_assert_line(st->h.out, "children done 2");
+	assert_true(lh_exists(jstr(e1, "path")));
+	assert_false(lh_exists(jstr(e2, "path")));
 }
 
 static void test_prompt_escapes_path_for_the_terminal(void **state)
 {
 	struct fixture *st = *state;
-	const char *weird = tp(st, "%s/q/a\nb\x1b[31mc", st->dir);
+	const char *weird = lh_tp(&st->h, "%s/q/a\nb\x1b[31mc", st->h.dir);
 	const char *screen;
 	struct client *obs;
 	int64_t n;
@@ -2443,43 +2157,22 @@ static void test_prompt_escapes_path_for_the_terminal(void **state)
 	obs = tmux_start(st, "mkdir", weird, NULL);
 	go(st);
 	n = jnum(expect_ask(st, obs, weird), "ask");
-	screen = wait_pane(st, "prompt", tp(st, "answer [%lld]>", (long long)n), WAIT_MS);
+	screen = wait_pane(st, "prompt", lh_tp(&st->h, "answer [%lld]>", (long long)n), WAIT_MS);
 	/* Shown as escapes: had ESC reached the terminal, "[31m" would have
 	 * been taken as a colour and not shown, and the newline would break
 	 * the line. */
-	assert_contains(screen,
-			tp(st, "    wants mkdir(\"%s/q/a\\nb\\x1b[31mc\", 0755)  [rule", st->dir));
-	assert_contains(screen, tp(st, "mkdir \"%s/q/a\\nb\\x1b[31mc\") parent", st->dir));
+	assert_contains(
+		screen,
+		lh_tp(&st->h, "    wants mkdir(\"%s/q/a\\nb\\x1b[31mc\", 0755)  [rule", st->h.dir));
+	assert_contains(screen, lh_tp(&st->h, "mkdir \"%s/q/a\\nb\\x1b[31mc\") parent", st->h.dir));
 	keys(st, "prompt", "a");
-	wait_pane(st, "prompt", tp(st, "[%lld] answered allow (once)", (long long)n), WAIT_MS);
+	wait_pane(st, "prompt", lh_tp(&st->h, "[%lld] answered allow (once)", (long long)n),
+		  WAIT_MS);
 	assert_exit(st, tmux_wait_sysgate(st), 0);
-	assert_true(exists(weird));
+	assert_true(lh_exists(weird));
 }
 
 /* ---- main ---- */
-
-static void locate(char *out, size_t size, const char *env, const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (getenv(env) && *getenv(env)) {
-		snprintf(out, size, "%s", getenv(env));
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		snprintf(out, size, "%s", rel);
-		return;
-	}
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	if (snprintf(out, size, "%s/%s", self, rel) >= (int)size)
-		snprintf(out, size, "%s", rel);
-}
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -2520,8 +2213,8 @@ int main(void)
 		T(test_prompt_escapes_path_for_the_terminal),
 	};
 
-	locate(g_sysgate, sizeof(g_sysgate), "SYSGATE", "../sysgate");
-	locate(g_target, sizeof(g_target), "SG_TARGET", "sg-target");
+	lh_locate(g_sysgate, sizeof(g_sysgate), "SYSGATE", "../sysgate");
+	lh_locate(g_target, sizeof(g_target), "SG_TARGET", "sg-target");
 	if (!realpath(g_target, g_target_real) || !realpath(g_sysgate, g_sysgate_real)) {
 		fprintf(stderr, "test-ask: no sysgate at %s or no sg-target at %s\n", g_sysgate,
 			g_target);

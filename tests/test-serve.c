@@ -53,13 +53,16 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "live-harness.h"
+
 #ifndef SG_OCI_DIR
 #error "SG_OCI_DIR (tests/oci) must be defined by the build"
 #endif
 
 #define CTR_TIMEOUT_MS 60000
-#define MAX_STRS 128
 #define MAX_KIDS 16
+/* Strings a long loop keeps before it frees them (lh_free_strs()). */
+#define STRS_KEPT 120
 #define NOBODY 65534
 
 /* Growth allowed across many sessions, after a warm-up batch. */
@@ -92,15 +95,13 @@ static bool g_have_profile;    /* `sysgate oci-profile` exists */
 static int g_skipped; /* for a missing runtime or busybox: the run is not a pass */
 
 struct sv {
-	char dir[PATH_MAX];
+	struct lh h; /* h.dir and h.strs only */
 	char sock[PATH_MAX + 16], poldir[PATH_MAX + 16], log[PATH_MAX + 16], err[PATH_MAX + 16];
 	char work[PATH_MAX + 16]; /* OCI_WORK: rootfs, bundles, runtime state */
 	bool rootfs_ok;
 	pid_t pid; /* the daemon */
 	pid_t kids[MAX_KIDS];
 	size_t n_kids;
-	char *strs[MAX_STRS];
-	size_t n_strs;
 	char host_paths[4][PATH_MAX]; /* host paths a broken emulation would create */
 };
 
@@ -117,72 +118,26 @@ struct ctr {
 
 /* ---- helpers ---- */
 
-static const char *tp(struct sv *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* A formatted string that lives until teardown. */
-static const char *tp(struct sv *st, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	assert_true(st->n_strs < MAX_STRS);
-	va_start(ap, fmt);
-	assert_true(vasprintf(&s, fmt, ap) >= 0);
-	va_end(ap);
-	st->strs[st->n_strs++] = s;
-	return s;
-}
-
-/* The file's text (empty if it does not exist); the caller frees it. */
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL, chunk[4096];
-	size_t len = 0, n;
-	FILE *m;
-
-	m = open_memstream(&buf, &len);
-	assert_non_null(m);
-	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	if (f)
-		fclose(f);
-	assert_non_null(buf);
-	return buf;
-}
-
 /* The file's text, living until teardown. */
 static const char *slurp(struct sv *st, const char *path)
 {
-	assert_true(st->n_strs < MAX_STRS);
-	st->strs[st->n_strs] = read_all(path);
-	return st->strs[st->n_strs++];
+	return lh_keep(&st->h, lh_slurp(path));
 }
 
 static size_t count(const char *hay, const char *needle);
 
 static size_t file_count(const char *path, const char *needle)
 {
-	char *text = read_all(path);
+	char *text = lh_slurp(path);
 	size_t n = count(text, needle);
 
 	free(text);
 	return n;
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void write_policy(struct sv *st, const char *name, const char *text)
 {
-	write_file(tp(st, "%s/%s.ini", st->poldir, name), text);
+	lh_write_file(lh_tp(&st->h, "%s/%s.ini", st->poldir, name), text, 0644);
 }
 
 static void write_test_policy(struct sv *st, const char *errno_name)
@@ -215,14 +170,6 @@ static void show(const char *what, const char *text)
 		*text && text[strlen(text) - 1] != '\n' ? "\n" : "");
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
@@ -234,13 +181,13 @@ static void sleep_ms(unsigned ms)
 /* Poll a file until it contains needle; false after timeout_ms. */
 static bool wait_for_text(struct sv *st, const char *path, const char *needle, unsigned timeout_ms)
 {
-	uint64_t end = now_ms() + timeout_ms;
+	long end = lh_now_ms() + timeout_ms;
 
 	(void)st;
 	for (;;) {
 		if (file_count(path, needle) > 0)
 			return true;
-		if (now_ms() >= end)
+		if (lh_now_ms() >= end)
 			return false;
 		sleep_ms(50);
 	}
@@ -292,7 +239,7 @@ static void forget_kid(struct sv *st, pid_t pid)
 /* Wait for a child; its status, or -1 after timeout_ms (then it is killed). */
 static int wait_kid(struct sv *st, pid_t pid, unsigned timeout_ms)
 {
-	uint64_t end = now_ms() + timeout_ms;
+	long end = lh_now_ms() + timeout_ms;
 	int status;
 
 	for (;;) {
@@ -304,7 +251,7 @@ static int wait_kid(struct sv *st, pid_t pid, unsigned timeout_ms)
 		}
 		if (r < 0)
 			return -1;
-		if (now_ms() >= end) {
+		if (lh_now_ms() >= end) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
@@ -313,15 +260,6 @@ static int wait_kid(struct sv *st, pid_t pid, unsigned timeout_ms)
 		}
 		sleep_ms(10);
 	}
-}
-
-static int exit_code(int status)
-{
-	if (status < 0)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 static unsigned fd_count(pid_t pid)
@@ -361,10 +299,10 @@ static long rss_kb(pid_t pid)
 /* The daemon closes a connection's socket before the fds that came on it. */
 static bool fds_at_most(struct sv *st, unsigned n, unsigned timeout_ms)
 {
-	uint64_t end = now_ms() + timeout_ms;
+	long end = lh_now_ms() + timeout_ms;
 
 	while (fd_count(st->pid) > n) {
-		if (now_ms() >= end)
+		if (lh_now_ms() >= end)
 			return false;
 		sleep_ms(20);
 	}
@@ -411,18 +349,19 @@ static bool daemon_alive(struct sv *st)
  */
 static const char *profile_for(struct sv *st, const struct ctr *c)
 {
-	const char *out = tp(st, "%s/seccomp-%s.json", st->dir, c->id);
-	const char *cmd = tp(st, "'%s' oci-profile '%s/profile/test.ini' --socket '%s' > '%s.raw' 2>&1",
-			     g_sysgate, st->dir, st->sock, out);
+	const char *out = lh_tp(&st->h, "%s/seccomp-%s.json", st->h.dir, c->id);
+	const char *cmd = lh_tp(
+		&st->h, "'%s' oci-profile '%s/profile/test.ini' --socket '%s' > '%s.raw' 2>&1",
+		g_sysgate, st->h.dir, st->sock, out);
 	struct json_object *o, *sc = NULL, *linux_o = NULL;
 
 	if (!g_have_profile)
 		return NULL;
 	if (system(cmd) != 0) {
-		show("sysgate oci-profile", slurp(st, tp(st, "%s.raw", out)));
+		show("sysgate oci-profile", slurp(st, lh_tp(&st->h, "%s.raw", out)));
 		fail_msg("sysgate oci-profile failed");
 	}
-	o = json_object_from_file(tp(st, "%s.raw", out));
+	o = json_object_from_file(lh_tp(&st->h, "%s.raw", out));
 	assert_non_null(o);
 	/* The section itself, or a document holding it. */
 	if (json_object_object_get_ex(o, "linux", &linux_o))
@@ -455,7 +394,7 @@ static void ctr_start(struct sv *st, struct ctr *c)
 	char script[PATH_MAX];
 	pid_t pid;
 
-	snprintf(c->out, sizeof(c->out), "%s/out-%s", st->dir, c->id);
+	snprintf(c->out, sizeof(c->out), "%s/out-%s", st->h.dir, c->id);
 	snprintf(script, sizeof(script), "%s/run-%s.sh", SG_OCI_DIR, c->rt);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -490,7 +429,7 @@ static void ctr_start(struct sv *st, struct ctr *c)
 /* Wait for the container; its exit code (-1 on timeout) and *ret_out. */
 static int ctr_wait(struct sv *st, struct ctr *c, const char **ret_out)
 {
-	int code = exit_code(wait_kid(st, c->pid, CTR_TIMEOUT_MS));
+	int code = lh_shell_status(wait_kid(st, c->pid, CTR_TIMEOUT_MS));
 
 	*ret_out = slurp(st, c->out);
 	return code;
@@ -508,11 +447,11 @@ static int ctr_run(struct sv *st, struct ctr *c, const char **ret_out)
  */
 static const char *probe_script(struct sv *st, const char *name)
 {
-	return tp(st,
-		  "mkdir /tmp/denied-%s; echo denied=$?; "
-		  "mkdir /tmp/emu-%s; echo emu=$?; chmod 705 /tmp/emu-%s; echo chmod=$?; "
-		  "stat -c 'owner=%%u:%%g mode=%%a' /tmp/emu-%s; id -u",
-		  name, name, name, name);
+	return lh_tp(&st->h,
+		     "mkdir /tmp/denied-%s; echo denied=$?; "
+		     "mkdir /tmp/emu-%s; echo emu=$?; chmod 705 /tmp/emu-%s; echo chmod=$?; "
+		     "stat -c 'owner=%%u:%%g mode=%%a' /tmp/emu-%s; id -u",
+		     name, name, name, name);
 }
 
 /* What probe_script printed, under a policy denying with err_text. */
@@ -545,11 +484,12 @@ static void assert_deny_all(const char *out)
 /* Remove every container left over by a failed test. */
 static void reap_containers(struct sv *st)
 {
-	const char *cmd = tp(st,
-			     "for rt in runc crun; do command -v $rt >/dev/null || continue; "
-			     "for id in $($rt --root '%s/$rt-state' list -q 2>/dev/null); do "
-			     "$rt --root '%s/$rt-state' delete -f $id; done; done >/dev/null 2>&1",
-			     st->work, st->work);
+	const char *cmd =
+		lh_tp(&st->h,
+		      "for rt in runc crun; do command -v $rt >/dev/null || continue; "
+		      "for id in $($rt --root '%s/$rt-state' list -q 2>/dev/null); do "
+		      "$rt --root '%s/$rt-state' delete -f $id; done; done >/dev/null 2>&1",
+		      st->work, st->work);
 
 	if (system(cmd) != 0)
 		fprintf(stderr, "test-serve: could not remove left-over containers\n");
@@ -581,7 +521,7 @@ static void victim_finish(struct sv *st, struct ctr *v)
 {
 	const char *out;
 
-	write_file(tp(st, "%s/rootfs/go", st->work), "");
+	lh_write_file(lh_tp(&st->h, "%s/rootfs/go", st->work), "", 0644);
 	assert_int_equal(ctr_wait(st, v, &out), 0);
 	if (!contains(out, "v2=1") || !contains(out, "v3=0"))
 		show("victim output", out);
@@ -768,11 +708,11 @@ static int listener_child_mkdir(struct sv *st, pid_t pid, int go, int result)
 static const char *oci_message(struct sv *st, const char *fds, pid_t pid, const char *metadata,
 			       const char *id)
 {
-	return tp(st,
-		  "{\"ociVersion\":\"1.0.2\",\"fds\":%s,\"pid\":%d,\"metadata\":\"%s\","
-		  "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"%s\",\"status\":\"creating\","
-		  "\"pid\":%d,\"bundle\":\"/nonexistent\"}}",
-		  fds, (int)pid, metadata, id, (int)pid);
+	return lh_tp(&st->h,
+		     "{\"ociVersion\":\"1.0.2\",\"fds\":%s,\"pid\":%d,\"metadata\":\"%s\","
+		     "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"%s\",\"status\":\"creating\","
+		     "\"pid\":%d,\"bundle\":\"/nonexistent\"}}",
+		     fds, (int)pid, metadata, id, (int)pid);
 }
 
 /* ---- setup and teardown: one daemon per test ---- */
@@ -780,29 +720,30 @@ static const char *oci_message(struct sv *st, const char *fds, pid_t pid, const 
 static int setup(void **state)
 {
 	struct sv *st = calloc(1, sizeof(*st));
-	uint64_t end;
+	long end;
 	struct stat s;
 	pid_t pid;
 
 	assert_non_null(st);
 	*state = st;
-	snprintf(st->dir, sizeof(st->dir), "/tmp/sg-serve.XXXXXX");
-	assert_non_null(mkdtemp(st->dir));
-	snprintf(st->sock, sizeof(st->sock), "%s/serve.sock", st->dir);
-	snprintf(st->poldir, sizeof(st->poldir), "%s/policies", st->dir);
-	snprintf(st->log, sizeof(st->log), "%s/decisions.log", st->dir);
-	snprintf(st->err, sizeof(st->err), "%s/daemon.err", st->dir);
-	snprintf(st->work, sizeof(st->work), "%s/oci", st->dir);
+	assert_int_equal(lh_init(&st->h, "/tmp/sg-serve.XXXXXX", 0), 0);
+	snprintf(st->sock, sizeof(st->sock), "%s/serve.sock", st->h.dir);
+	snprintf(st->poldir, sizeof(st->poldir), "%s/policies", st->h.dir);
+	snprintf(st->log, sizeof(st->log), "%s/decisions.log", st->h.dir);
+	snprintf(st->err, sizeof(st->err), "%s/daemon.err", st->h.dir);
+	snprintf(st->work, sizeof(st->work), "%s/oci", st->h.dir);
 	assert_int_equal(mkdir(st->poldir, 0755), 0);
 	assert_int_equal(mkdir(st->work, 0755), 0);
 	write_test_policy(st, "EACCES");
-	assert_int_equal(system(tp(st, "mkdir '%s/profile' && cp '%s/test.ini' '%s/profile/'", st->dir,
-				   st->poldir, st->dir)),
-			 0);
+	assert_int_equal(
+		system(lh_tp(&st->h, "mkdir '%s/profile' && cp '%s/test.ini' '%s/profile/'",
+			     st->h.dir, st->poldir, st->h.dir)),
+		0);
 
 	/* The busybox root filesystem, once per test (parallel containers share it). */
-	st->rootfs_ok = system(tp(st, "'%s/setup-rootfs.sh' '%s/rootfs' >'%s/rootfs.log' 2>&1",
-				  SG_OCI_DIR, st->work, st->dir)) == 0;
+	st->rootfs_ok =
+		system(lh_tp(&st->h, "'%s/setup-rootfs.sh' '%s/rootfs' >'%s/rootfs.log' 2>&1",
+			     SG_OCI_DIR, st->work, st->h.dir)) == 0;
 
 	pid = fork();
 	assert_true(pid >= 0);
@@ -817,8 +758,8 @@ static int setup(void **state)
 		_exit(127);
 	}
 	st->pid = pid;
-	end = now_ms() + 10000;
-	while (stat(st->sock, &s) < 0 && now_ms() < end && daemon_alive(st))
+	end = lh_now_ms() + 10000;
+	while (stat(st->sock, &s) < 0 && lh_now_ms() < end && daemon_alive(st))
 		sleep_ms(10);
 	if (stat(st->sock, &s) < 0) {
 		show("daemon stderr", slurp(st, st->err));
@@ -859,11 +800,10 @@ static int teardown(void **state)
 	for (size_t i = 0; i < 4; i++)
 		if (st->host_paths[i][0])
 			rmdir(st->host_paths[i]);
-	if (asprintf(&cmd, "rm -rf '%s'", st->dir) >= 0 && system(cmd) != 0)
-		fprintf(stderr, "test-serve: could not remove %s\n", st->dir);
+	if (asprintf(&cmd, "rm -rf '%s'", st->h.dir) >= 0 && system(cmd) != 0)
+		fprintf(stderr, "test-serve: could not remove %s\n", st->h.dir);
 	free(cmd);
-	for (size_t i = 0; i < st->n_strs; i++)
-		free(st->strs[i]);
+	lh_fini(&st->h); /* after rm -rf, only the strings are left */
 	free(st);
 	/* SIGTERM: stop accepting, end every session, exit 0, socket gone. */
 	assert_int_equal(status, 0);
@@ -875,8 +815,8 @@ static int teardown(void **state)
 
 static void runtime_denied_and_emulated(struct sv *st, const char *rt)
 {
-	const char *name = tp(st, "%s-%d", rt, (int)getpid());
-	struct ctr c = { .rt = rt, .id = tp(st, "probe-%s", rt), .uid = 1000,
+	const char *name = lh_tp(&st->h, "%s-%d", rt, (int)getpid());
+	struct ctr c = { .rt = rt, .id = lh_tp(&st->h, "probe-%s", rt), .uid = 1000,
 			 .script = probe_script(st, name) };
 	const char *out;
 	int code;
@@ -893,18 +833,23 @@ static void runtime_denied_and_emulated(struct sv *st, const char *rt)
 	/* Emulated in the container's own /tmp (a tmpfs): not on the host, not in the rootfs. */
 	assert_int_equal(access(st->host_paths[0], F_OK), -1);
 	assert_int_equal(access(st->host_paths[1], F_OK), -1);
-	assert_int_equal(access(tp(st, "%s/rootfs/tmp/emu-%s", st->work, name), F_OK), -1);
+	assert_int_equal(access(lh_tp(&st->h, "%s/rootfs/tmp/emu-%s", st->work, name), F_OK), -1);
 	/* The daemon decided: its records name the rules of test.ini. */
 	{
 		const char *log = slurp(st, st->log);
 
 		if (!contains(log, "= -1 EACCES [deny ") || !contains(log, "= 0 [emulate "))
 			show("decisions", log);
-		assert_true(contains(log, tp(st, "mkdir(\"/tmp/denied-%s\", 0777) = -1 EACCES [deny %s/test.ini:5]",
-					     name, st->poldir)));
-		assert_true(contains(log, tp(st, "mkdir(\"/tmp/emu-%s\", 0777) = 0 [emulate %s/test.ini:6]",
-					     name, st->poldir)));
-		assert_true(contains(log, tp(st, "(\"/tmp/emu-%s\", 0705) = 0 [emulate %s/test.ini:10]",
+		assert_true(contains(
+			log,
+			lh_tp(&st->h,
+			      "mkdir(\"/tmp/denied-%s\", 0777) = -1 EACCES [deny %s/test.ini:5]",
+			      name, st->poldir)));
+		assert_true(contains(
+			log,
+			lh_tp(&st->h, "mkdir(\"/tmp/emu-%s\", 0777) = 0 [emulate %s/test.ini:6]",
+			      name, st->poldir)));
+		assert_true(contains(log, lh_tp(&st->h, "(\"/tmp/emu-%s\", 0705) = 0 [emulate %s/test.ini:10]",
 					     name, st->poldir)));
 	}
 }
@@ -975,17 +920,18 @@ static void test_lifecycle_container_killed_mid_call_daemon_keeps_serving(void *
 	struct ctr next = { .rt = "runc", .id = "after-kill", .uid = 1000,
 			    .script = probe_script(st, "next") };
 	const char *out;
-	uint64_t end;
+	long end;
 	int code;
 
 	need(st, "runc");
 	ctr_start(st, &k);
 	/* Let it get into its stride: many calls answered, one always in flight. */
-	end = now_ms() + 20000;
-	while (file_count(st->log, "[killed] ") < 200 && now_ms() < end)
+	end = lh_now_ms() + 20000;
+	while (file_count(st->log, "[killed] ") < 200 && lh_now_ms() < end)
 		sleep_ms(100);
 	assert_true(file_count(st->log, "[killed] ") >= 200);
-	assert_int_equal(system(tp(st, "runc --root '%s/runc-state' kill killed KILL", st->work)), 0);
+	assert_int_equal(
+		system(lh_tp(&st->h, "runc --root '%s/runc-state' kill killed KILL", st->work)), 0);
 	code = ctr_wait(st, &k, &out);
 	if (code != 137)
 		show("killed container", out);
@@ -1007,7 +953,7 @@ static void run_batch(struct sv *st, const char *tag, int rounds, int n, bool mi
 
 		assert_true(n <= 8);
 		for (int i = 0; i < n; i++) {
-			const char *name = tp(st, "%s%d-%d", tag, r, i);
+			const char *name = lh_tp(&st->h, "%s%d-%d", tag, r, i);
 
 			c[i] = (struct ctr){ .rt = mix_crun && i % 2 ? "crun" : "runc",
 					     .id = name, .uid = 1000,
@@ -1022,12 +968,8 @@ static void run_batch(struct sv *st, const char *tag, int rounds, int n, bool mi
 			assert_int_equal(code, 0);
 			assert_probe(out, "Permission denied", 1000);
 		}
-		/* Outputs are not needed any more: keep tp()'s table from filling. */
-		for (size_t i = 0; i < st->n_strs; i++) {
-			free(st->strs[i]);
-			st->strs[i] = NULL;
-		}
-		st->n_strs = 0;
+		/* Outputs are not needed any more: keep lh_tp()'s table small. */
+		lh_free_strs(&st->h);
 	}
 }
 
@@ -1037,12 +979,12 @@ static void run_batch(struct sv *st, const char *tag, int rounds, int n, bool mi
  */
 static void assert_no_growth(struct sv *st, unsigned fds0, long rss0, const char *what)
 {
-	uint64_t end = now_ms() + 5000;
+	long end = lh_now_ms() + 5000;
 	unsigned fds;
 	long rss;
 
 	/* The last POLLHUP may still be on its way. */
-	while ((fds = fd_count(st->pid)) > fds0 + FD_SLACK && now_ms() < end)
+	while ((fds = fd_count(st->pid)) > fds0 + FD_SLACK && lh_now_ms() < end)
 		sleep_ms(50);
 	rss = rss_kb(st->pid);
 	fprintf(stderr, "test-serve: %s: fds %u -> %u, VmRSS %ld -> %ld kB\n", what, fds0, fds,
@@ -1153,7 +1095,7 @@ static void test_conn_without_fd_refused(void **state)
 static void test_conn_fds_without_seccompfd_refused(void **state)
 {
 	struct sv *st = *state;
-	const char *path = tp(st, "/tmp/denied-raw-%d", (int)getpid());
+	const char *path = lh_tp(&st->h, "/tmp/denied-raw-%d", (int)getpid());
 	struct ctr v;
 	pid_t kid;
 	int go, res, l, s, p[2];
@@ -1227,7 +1169,7 @@ static void test_conn_other_uid_refused(void **state)
 	assert_true(S_ISSOCK(s.st_mode));
 	assert_int_equal(s.st_mode & 0077, 0);
 	assert_int_equal(s.st_uid, 0);
-	assert_int_equal(chmod(st->dir, 0711), 0);
+	assert_int_equal(chmod(st->h.dir, 0711), 0);
 
 	/*
 	 * Child: exit 0 if connect fails EACCES; then, once the test opened the
@@ -1267,7 +1209,7 @@ static void test_conn_other_uid_refused(void **state)
 		}
 		add_kid(st, pid);
 		status = wait_kid(st, pid, 10000);
-		assert_int_equal(exit_code(status), 0);
+		assert_int_equal(lh_shell_status(status), 0);
 	}
 	assert_true(wait_for_text(st, st->err, "refused a connection from uid 65534", 5000));
 	assert_false(contains(slurp(st, st->err), "not a JSON object"));
@@ -1284,16 +1226,16 @@ static void test_metadata_escaping_policy_dir_served_deny_all(void **state)
 
 	need(st, "runc");
 	/* Files the escapes could reach, each allowing everything. */
-	write_file(tp(st, "%s/x.ini", st->dir), "[sysgate]\ndefault = allow\n");
+	lh_write_file(lh_tp(&st->h, "%s/x.ini", st->h.dir), "[sysgate]\ndefault = allow\n", 0644);
 	write_policy(st, ".hidden", "[sysgate]\ndefault = allow\n");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct ctr c = { .rt = "runc", .id = tp(st, "escape%zu", i), .uid = 1000,
+		struct ctr c = { .rt = "runc", .id = lh_tp(&st->h, "escape%zu", i), .uid = 1000,
 				 .metadata = bad[i], .script = probe_script(st, "x") };
 
 		assert_int_equal(ctr_run(st, &c, &out), 0);
 		assert_deny_all(out);
 		assert_true(wait_for_text(st, st->err,
-					  tp(st, "container escape%zu: listenerMetadata refused", i),
+					  lh_tp(&st->h, "container escape%zu: listenerMetadata refused", i),
 					  5000));
 	}
 	/* Deny-all is logged as such, per call. */
@@ -1337,21 +1279,21 @@ static void test_conn_silent_client_dropped_others_served(void **state)
 			 .script = probe_script(st, "mw") };
 	struct pollfd p;
 	const char *out;
-	uint64_t t0, dt;
+	long t0, dt;
 	int s;
 
 	need(st, "runc");
 	s = sock_connect(st->sock);
 	assert_true(s >= 0);
-	t0 = now_ms();
+	t0 = lh_now_ms();
 	/* Served while the silent connection is pending. */
 	assert_int_equal(ctr_run(st, &c, &out), 0);
 	assert_probe(out, "Permission denied", 1000);
-	assert_true(now_ms() - t0 < 4000);
+	assert_true(lh_now_ms() - t0 < 4000);
 	p = (struct pollfd){ .fd = s, .events = POLLIN };
 	assert_int_equal(poll(&p, 1, 0), 0); /* not dropped early */
 	assert_true(closed_by_peer(s, 9000));
-	dt = now_ms() - t0;
+	dt = lh_now_ms() - t0;
 	close(s);
 	fprintf(stderr, "test-serve: silent connection dropped after %llu ms\n",
 		(unsigned long long)dt);
@@ -1441,8 +1383,8 @@ static pid_t agent_start(struct sv *st, const char *out, char *const argv[])
 static void test_agent_sandbox_supervised_beside_containers(void **state)
 {
 	struct sv *st = *state;
-	const char *path = tp(st, "/tmp/denied-agent-%d", (int)getpid());
-	const char *out_path = tp(st, "%s/agent.out", st->dir);
+	const char *path = lh_tp(&st->h, "/tmp/denied-agent-%d", (int)getpid());
+	const char *out_path = lh_tp(&st->h, "%s/agent.out", st->h.dir);
 	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
 	struct ctr v;
 	const char *out;
@@ -1453,9 +1395,9 @@ static void test_agent_sandbox_supervised_beside_containers(void **state)
 	need(st, "runc");
 	snprintf(st->host_paths[0], sizeof(st->host_paths[0]), "%s", path);
 	victim_start(st, &v);
-	argv[2] = (char *)tp(st, "mkdir %s; echo rc=$?", path);
+	argv[2] = (char *)lh_tp(&st->h, "mkdir %s; echo rc=$?", path);
 	pid = agent_start(st, out_path, argv);
-	code = exit_code(wait_kid(st, pid, 30000));
+	code = lh_shell_status(wait_kid(st, pid, 30000));
 	out = slurp(st, out_path);
 	if (code != 0 || !contains(out, "rc=1"))
 		show("sysgate-agent sandbox", out);
@@ -1463,9 +1405,9 @@ static void test_agent_sandbox_supervised_beside_containers(void **state)
 	assert_true(contains(out, "rc=1"));
 	assert_true(contains(out, "Permission denied"));
 	assert_int_equal(access(path, F_OK), -1);
-	assert_true(wait_for_text(st, st->log, tp(st, "[sysgate-agent-%d] ", (int)pid), 5000));
+	assert_true(wait_for_text(st, st->log, lh_tp(&st->h, "[sysgate-agent-%d] ", (int)pid), 5000));
 	assert_true(contains(slurp(st, st->log),
-			     tp(st, "mkdir(\"%s\", 0777) = -1 EACCES [deny %s/test.ini:5]", path,
+			     lh_tp(&st->h, "mkdir(\"%s\", 0777) = -1 EACCES [deny %s/test.ini:5]", path,
 				st->poldir)));
 	victim_finish(st, &v);
 	/* A container started after the agent is served too. */
@@ -1481,8 +1423,8 @@ static void test_agent_sandbox_supervised_beside_containers(void **state)
 static void test_agent_many_sandboxes_no_fd_or_memory_growth(void **state)
 {
 	struct sv *st = *state;
-	const char *path = tp(st, "/tmp/denied-agent-many-%d", (int)getpid());
-	const char *out_path = tp(st, "%s/agent.out", st->dir);
+	const char *path = lh_tp(&st->h, "/tmp/denied-agent-many-%d", (int)getpid());
+	const char *out_path = lh_tp(&st->h, "%s/agent.out", st->h.dir);
 	char *argv[] = { "/bin/mkdir", (char *)path, NULL };
 	unsigned fds0 = 0;
 	long rss0 = 0;
@@ -1500,7 +1442,7 @@ static void test_agent_many_sandboxes_no_fd_or_memory_growth(void **state)
 			rss0 = rss_kb(st->pid);
 		}
 		pid = agent_start(st, out_path, argv);
-		code = exit_code(wait_kid(st, pid, 30000));
+		code = lh_shell_status(wait_kid(st, pid, 30000));
 		if (code != 1) {
 			fprintf(stderr, "test-serve: sandbox %d exited %d\n", i, code);
 			show("sysgate-agent sandbox", slurp(st, out_path));
@@ -1508,39 +1450,14 @@ static void test_agent_many_sandboxes_no_fd_or_memory_growth(void **state)
 		}
 		assert_int_equal(code, 1); /* mkdir: Permission denied */
 		assert_int_equal(access(path, F_OK), -1);
-		if (st->n_strs > MAX_STRS - 8) {
-			for (size_t k = 0; k < st->n_strs; k++)
-				free(st->strs[k]);
-			st->n_strs = 0;
-		}
+		if (st->h.n_strs > STRS_KEPT)
+			lh_free_strs(&st->h);
 	}
 	assert_no_growth(st, fds0, rss0, "200 sysgate-agent sandboxes in sequence");
 	assert_int_equal(count(slurp(st, st->log), "= -1 EACCES [deny "), 220);
 }
 
 /* ---- main ---- */
-
-static void locate(char *out, size_t size, const char *env, const char *rel)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t n;
-
-	if (getenv(env) && *getenv(env)) {
-		snprintf(out, size, "%s", getenv(env));
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		out[0] = '\0';
-		return;
-	}
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	if ((size_t)snprintf(out, size, "%s/%s", self, rel) >= size)
-		out[0] = '\0';
-}
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -1569,9 +1486,12 @@ int main(void)
 	char cmd[PATH_MAX + 64];
 	int failed;
 
-	locate(g_sysgate, sizeof(g_sysgate), "SYSGATE", "../sysgate");
+	/* "" when there is no path to look at. */
+	if (!lh_locate(g_sysgate, sizeof(g_sysgate), "SYSGATE", "../sysgate"))
+		g_sysgate[0] = '\0';
 	g_agent_required = getenv("SYSGATE_AGENT") && *getenv("SYSGATE_AGENT");
-	locate(g_agent, sizeof(g_agent), "SYSGATE_AGENT", "../sysgate-agent");
+	if (!lh_locate(g_agent, sizeof(g_agent), "SYSGATE_AGENT", "../sysgate-agent"))
+		g_agent[0] = '\0';
 	if (access(g_sysgate, X_OK) < 0) {
 		fprintf(stderr, "test-serve: no sysgate at %s\n", g_sysgate);
 		return 1;
