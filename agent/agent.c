@@ -20,9 +20,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,4 +166,48 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 
 	execve(cfg->path, cfg->argv, cfg->envp);
 	die(cfg, errno);
+}
+
+/* execvp's search; see agent.h. */
+int agent_find_command(const char *cmd, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	int err = ENOENT;
+
+	if (!*cmd)
+		return -ENOENT;
+	if (strchr(cmd, '/')) {
+		struct stat st;
+
+		if (stat(cmd, &st) < 0)
+			return -errno;
+		if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0)
+			return -EACCES;
+		if ((size_t)snprintf(out, size, "%s", cmd) >= size)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *e = strchrnul(p, ':');
+		struct stat st;
+
+		if (e == p) {
+			if ((size_t)snprintf(out, size, "./%s", cmd) >= size)
+				goto next;
+		} else if ((size_t)snprintf(out, size, "%.*s/%s", (int)(e - p), p, cmd) >= size) {
+			goto next;
+		}
+		if (stat(out, &st) == 0) {
+			if (!S_ISDIR(st.st_mode) && access(out, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+next:
+		if (!*e)
+			break;
+		p = e;
+	}
+	return -err;
 }

@@ -8,6 +8,7 @@
  * filter is loaded, any syscall it makes may be notified, so the handover must
  * never need a syscall of the filtered thread (see agent.c).
  */
+#include <stddef.h>
 #include <sys/types.h>
 
 struct agent_config {
@@ -32,6 +33,13 @@ struct agent_config {
 struct agent_handover {
 	int status;
 };
+
+/*
+ * execvp's search of PATH for cmd, done before anything runs, so that "not
+ * found" (-ENOENT: exit 127) and "not executable" (-EACCES: 126) are told
+ * apart and nothing of the command starts. 0 with the path in out.
+ */
+int agent_find_command(const char *cmd, char *out, size_t size);
 
 /* Never returns: execs cfg->path, or _exit()s with 127 (ENOENT) or 126. */
 _Noreturn void agent_exec(const struct agent_config *cfg);

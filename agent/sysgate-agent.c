@@ -91,50 +91,6 @@ static bool plain_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
 }
 
-/* execvp's search, done before anything runs so that "not found" (127) and
- * "not executable" (126) are told apart (as sysgate run does). */
-static int find_command(const char *cmd, char *out, size_t size)
-{
-	const char *path = getenv("PATH");
-	int err = ENOENT;
-
-	if (!*cmd)
-		return -ENOENT;
-	if (strchr(cmd, '/')) {
-		struct stat st;
-
-		if (stat(cmd, &st) < 0)
-			return -errno;
-		if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0)
-			return -EACCES;
-		if ((size_t)snprintf(out, size, "%s", cmd) >= size)
-			return -ENAMETOOLONG;
-		return 0;
-	}
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path;; p++) {
-		const char *e = strchrnul(p, ':');
-		struct stat st;
-
-		if (e == p) {
-			if ((size_t)snprintf(out, size, "./%s", cmd) >= size)
-				goto next;
-		} else if ((size_t)snprintf(out, size, "%.*s/%s", (int)(e - p), p, cmd) >= size) {
-			goto next;
-		}
-		if (stat(out, &st) == 0) {
-			if (!S_ISDIR(st.st_mode) && access(out, X_OK) == 0)
-				return 0;
-			err = EACCES;
-		}
-next:
-		if (!*e)
-			break;
-		p = e;
-	}
-	return -err;
-}
 
 /* A close-on-exec stream connection to the daemon, or -errno. */
 static int connect_daemon(const char *path)
@@ -543,7 +499,7 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r;
 
-	r = find_command(argv[optind], exe, sizeof(exe));
+	r = agent_find_command(argv[optind], exe, sizeof(exe));
 	if (r < 0) {
 		say("%s: %s", argv[optind], strerror(-r));
 		return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;

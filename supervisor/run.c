@@ -67,47 +67,6 @@ static void run_usage(FILE *out)
 		"                   [--log-format text|json] [--summary] [--prompt] -- CMD [ARGS...]\n");
 }
 
-/* execvp's search, done before anything runs so that "not found" (127) and
- * "not executable" (126) are told apart and nothing of CMD starts. */
-static int find_command(const char *cmd, char *out, size_t size)
-{
-	const char *path = getenv("PATH");
-	int err = ENOENT;
-
-	if (!*cmd)
-		return -ENOENT;
-	if (strchr(cmd, '/')) {
-		struct stat st;
-
-		if (stat(cmd, &st) < 0)
-			return -errno;
-		if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0)
-			return -EACCES;
-		snprintf(out, size, "%s", cmd);
-		return 0;
-	}
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path;; p++) {
-		const char *e = strchrnul(p, ':');
-		struct stat st;
-
-		if (e == p)
-			snprintf(out, size, "./%s", cmd);
-		else if ((size_t)snprintf(out, size, "%.*s/%s", (int)(e - p), p, cmd) >= size)
-			goto next;
-		if (stat(out, &st) == 0) {
-			if (!S_ISDIR(st.st_mode) && access(out, X_OK) == 0)
-				return 0;
-			err = EACCES;
-		}
-next:
-		if (!*e)
-			break;
-		p = e;
-	}
-	return -err;
-}
 
 static int receive_listener(int sock, pid_t child)
 {
@@ -441,7 +400,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	r = find_command(argv[optind], exe, sizeof(exe));
+	r = agent_find_command(argv[optind], exe, sizeof(exe));
 	if (r < 0) {
 		fprintf(stderr, "sysgate: %s: %s\n", argv[optind], strerror(-r));
 		ret = r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
