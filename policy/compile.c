@@ -9,7 +9,11 @@
  * filter only has to notify a superset of the calls that do not end in allow.
  */
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -145,6 +149,128 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 	return n ? POLICY_KERNEL_SPLIT : POLICY_KERNEL_ALLOW;
 }
 
+/* ---- i386's multiplexers ---- */
+
+/*
+ * socketcall(call, args) and ipc(call, ...) carry the socket and SysV IPC
+ * calls on i386, under their own syscall numbers: a filter that supervises
+ * connect by its number never sees socketcall(SYS_CONNECT). libseccomp 2.5
+ * adds socketcall(call == N) only for the calls i386 has no direct number for
+ * (accept, send, recv), and none for ipc. And socketcall's arguments are in
+ * memory, where no filter can test them. So whenever a call either one
+ * carries has a section that is not decided in the kernel by allow alone,
+ * the multiplexer is notified whole, and the supervisor decodes it
+ * (supervisor/multiplex.c).
+ */
+static bool carried_needs_notify(const struct policy *p, const char *(*name_of)(unsigned),
+				 unsigned max)
+{
+	for (unsigned call = 1; call <= max; call++) {
+		struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
+		const char *name = name_of(call);
+		const struct section *s = name ? policy_section_for(p, name) : NULL;
+		size_t n;
+
+		if (s && policy_kernel_plan(p, s, name, tests, &n) != POLICY_KERNEL_ALLOW)
+			return true;
+	}
+	return false;
+}
+
+/* Must socketcall or ipc (by name) be notified whole for what they carry? */
+static bool mux_forced(const struct policy *p, const char *syscall)
+{
+	if (streq(syscall, "socketcall"))
+		return carried_needs_notify(p, policy_socketcall_name, POLICY_SOCKETCALL_MAX);
+	if (streq(syscall, "ipc"))
+		return carried_needs_notify(p, policy_ipc_name, POLICY_IPC_MAX);
+	return false;
+}
+
+static int add_multiplexers(scmp_filter_ctx ctx, const struct policy *p)
+{
+	static const char *const muxes[] = { "socketcall", "ipc" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(muxes); i++) {
+		int nr = seccomp_syscall_resolve_name(muxes[i]), r;
+
+		if (!mux_forced(p, muxes[i]))
+			continue;
+		/* The native (x86_64) number is a pseudo one: libseccomp puts
+		 * the rule only where the syscall exists, i386. */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- syscalls newer than libseccomp ---- */
+
+/*
+ * What the kernel does with one of policy_newer_syscalls, or 0 for "what the
+ * default does". A section that names it decides it like any syscall with
+ * no argument the filter can test (allow = * first: allow; else notify);
+ * without one, a supervised family in its reach (or a default of deny) means
+ * ENOSYS, which the supervisor answers, with a record.
+ */
+static uint32_t newer_action(const struct policy *p, const struct newer_syscall *n)
+{
+	const struct section *s = policy_section_for(p, n->name);
+
+	if (s)
+		return policy_section_supervises(p, s) ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
+	if (n->reach) {
+		const struct section *reach = NULL;
+		const struct decision d = policy_decide_newer(p, n, &reach);
+
+		if (reach && d.kind == DECISION_DENY)
+			return SCMP_ACT_NOTIFY;
+	}
+	return 0;
+}
+
+/*
+ * libseccomp can neither name these nor add a rule for their raw numbers
+ * (-EFAULT: it translates every number through its own tables). So their
+ * tests go in front of the program libseccomp exports, for the two
+ * architectures that share their numbers; everything else falls through to
+ * libseccomp's program unchanged, which starts by loading the arch itself
+ * (and kills any architecture it does not know).
+ */
+#define PRELUDE_MAX (4 + 4 * 32)
+static size_t build_prelude(const struct policy *p, uint32_t dflt_action, struct sock_filter *out)
+{
+	struct sock_filter body[4 * 32];
+	size_t n = 0, len;
+
+	for (const struct newer_syscall *e = policy_newer_syscalls; e->name && n + 4 <= 4 * 32;
+	     e++) {
+		uint32_t a = newer_action(p, e);
+
+		if (!a || a == dflt_action)
+			continue;
+		body[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)e->nr,
+							 0, 1);
+		body[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, a);
+		body[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							 (uint32_t)e->nr | 0x40000000u, 0, 1);
+		body[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, a);
+	}
+	if (n == 0)
+		return 0;
+	len = 0;
+	out[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						   offsetof(struct seccomp_data, arch));
+	out[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	out[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+						   (uint8_t)(n + 1));
+	out[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						   offsetof(struct seccomp_data, nr));
+	memcpy(out + len, body, n * sizeof(*body));
+	return len + n;
+}
+
 static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct section *s,
 		       uint32_t dflt_action)
 {
@@ -156,7 +282,10 @@ static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct
 		int k;
 
 		if (nr == __NR_SCMP_ERROR)
-			continue; /* known on no architecture we filter; the parser said so */
+			continue; /* newer than libseccomp (the prelude), or known on no
+				   * architecture we filter (the parser said so) */
+		if (mux_forced(p, s->syscalls[i]))
+			continue; /* notified whole by add_multiplexers */
 
 		switch (policy_kernel_plan(p, s, s->syscalls[i], tests, &n)) {
 		case POLICY_KERNEL_ALLOW:
@@ -199,7 +328,9 @@ static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct
 int policy_compile(const struct policy *p, struct policy_filter *ret)
 {
 	uint32_t dflt_action = p->dflt.kind == DECISION_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_NOTIFY;
+	struct sock_filter prelude[PRELUDE_MAX];
 	_cleanup_close_ int fd = -1;
+	size_t prelude_len;
 	scmp_filter_ctx ctx;
 	void *buf = NULL;
 	off_t size;
@@ -226,6 +357,9 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		if (r < 0)
 			goto out;
 	}
+	r = add_multiplexers(ctx, p);
+	if (r < 0)
+		goto out;
 	if (dflt_action != SCMP_ACT_ALLOW)
 		for (size_t i = 0; always_allowed[i]; i++) {
 			if (policy_section_for(p, always_allowed[i]))
@@ -245,22 +379,24 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	if (r < 0)
 		goto out;
 	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % 8 != 0 || size > 4096 * 8) {
-		r = size > 4096 * 8 ? -E2BIG : -EIO;
+	prelude_len = build_prelude(p, dflt_action, prelude);
+	if (size <= 0 || size % 8 != 0 || size / 8 + (off_t)prelude_len > 4096) {
+		r = size > 0 ? -E2BIG : -EIO;
 		goto out;
 	}
-	buf = malloc((size_t)size);
+	buf = malloc(prelude_len * 8 + (size_t)size);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (pread(fd, buf, (size_t)size, 0) != size) {
+	memcpy(buf, prelude, prelude_len * 8);
+	if (pread(fd, (char *)buf + prelude_len * 8, (size_t)size, 0) != size) {
 		free(buf);
 		r = -EIO;
 		goto out;
 	}
 	ret->insns = buf;
-	ret->len = (size_t)size / 8;
+	ret->len = prelude_len + (size_t)size / 8;
 	r = 0;
 out:
 	seccomp_release(ctx);

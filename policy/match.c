@@ -7,8 +7,10 @@
  * guess.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "policy/policy.h"
+#include "sg-util.h"
 
 static bool arg_cmp(enum arg_op op, uint64_t a, uint64_t v)
 {
@@ -52,9 +54,46 @@ static struct decision unresolved(const struct rule *r, int err, bool used_path)
 	};
 }
 
+/*
+ * The errno for a call that cannot be continued because its decision rested
+ * on memory the kernel would read again: ENOSYS where libc and programs fall
+ * back to a call the filter judges by registers alone (openat2 → openat),
+ * EPERM, a plain refusal, everywhere else.
+ */
+static int mem_unsafe_errno(const char *syscall)
+{
+	return syscall && streq(syscall, "openat2") ? ENOSYS : EPERM;
+}
+
+/*
+ * The one place the TOCTOU rule for copied memory lives: a value read from
+ * the target's memory (socketcall's argument array, openat2's mode, an xattr
+ * name) may decide a deny or a kill, which never lets the call run; an allow,
+ * log or ask would continue it, and the kernel would act on what it reads
+ * then, which a racing thread may have changed. Such a call is denied, and
+ * the record says why (mem_unsafe).
+ */
+static struct decision settle_mem(struct decision d, const struct call *c)
+{
+	if (!d.used_mem)
+		return d;
+	if (d.kind != DECISION_ALLOW && d.kind != DECISION_LOG && d.kind != DECISION_ASK)
+		return d;
+	d.kind = DECISION_DENY;
+	d.err = mem_unsafe_errno(c->syscall);
+	d.mem_unsafe = true;
+	return d;
+}
+
+static bool arg_in_mem(const struct call *c, unsigned i)
+{
+	return i < 8 && (c->mem_args & (1u << i));
+}
+
 struct decision policy_decide(const struct policy *p, const struct section *s, const struct call *c)
 {
-	bool used_path = false;
+	bool used_path = false, used_mem = false;
+	struct decision d;
 
 	for (size_t i = 0; s && i < s->n_rules; i++) {
 		const struct rule *r = &s->rules[i];
@@ -83,35 +122,110 @@ struct decision policy_decide(const struct policy *p, const struct section *s, c
 				match = policy_glob_match(cd->glob, c->exe) ==
 					(cd->kind == COND_EXE_MATCH);
 				break;
+			case COND_NAME_MATCH:
+			case COND_NAME_NOMATCH:
+				used_mem = true;
+				if (!c->name)
+					return unresolved(r, c->name_err, used_path);
+				match = policy_glob_match(cd->glob, c->name) ==
+					(cd->kind == COND_NAME_MATCH);
+				break;
 			case COND_MODE_ANY:
 				shape = c->shape ? c->shape : policy_syscall_shape(c->syscall);
 				idx = policy_shape_arg(shape, 'o');
+				if (idx < 0 && policy_shape_arg(shape, 'h') >= 0) {
+					/* openat2: the mode is in struct open_how */
+					used_mem = true;
+					if (!c->mode_in_mem)
+						return unresolved(r, c->mem_err, used_path);
+					match = (c->mem_mode & cd->value) != 0;
+					break;
+				}
 				/* The loader only allows mode where every syscall has
 				 * one; anything else is a caller bug: fail closed. */
 				if (idx < 0 || idx > 5)
 					return unresolved(r, EPERM, used_path);
+				if (arg_in_mem(c, (unsigned)idx)) {
+					used_mem = true;
+					if (c->mem_err)
+						return unresolved(r, c->mem_err, used_path);
+				}
 				match = (arg_value(c, (unsigned)idx) & cd->value) != 0;
 				break;
 			case COND_ARG:
+				if (cd->arg <= 5 && arg_in_mem(c, cd->arg)) {
+					used_mem = true;
+					if (c->mem_err)
+						return unresolved(r, c->mem_err, used_path);
+				}
 				match = cd->arg <= 5 &&
 					arg_cmp(cd->op, arg_value(c, cd->arg),
 						c->abi32 ? (uint32_t)cd->value : cd->value);
 				break;
 			}
 		}
-		if (match)
-			return (struct decision){
+		if (match) {
+			d = (struct decision){
 				.kind = r->kind,
 				.err = r->kind == DECISION_DENY ? (r->err > 0 ? r->err : EPERM) : 0,
 				.rule = r,
 				.used_path = used_path,
+				.used_mem = used_mem,
 			};
+			return settle_mem(d, c);
+		}
 	}
-	return (struct decision){
+	d = (struct decision){
 		.kind = p->dflt.kind,
 		.err = p->dflt.kind == DECISION_DENY ? (p->dflt.err > 0 ? p->dflt.err : EPERM) : 0,
 		.rule = NULL,
 		.used_path = used_path,
+		.used_mem = used_mem,
+	};
+	return settle_mem(d, c);
+}
+
+bool policy_section_supervises(const struct policy *p, const struct section *s)
+{
+	const struct rule *first;
+
+	if (!s)
+		return false;
+	first = s->n_rules ? &s->rules[0] : &p->dflt;
+	return !(first->kind == DECISION_ALLOW &&
+		 (!s->n_rules || (first->n_conds == 1 && first->conds[0].kind == COND_ANY)));
+}
+
+/*
+ * A syscall libseccomp cannot name, that no section names. Failing it with
+ * ENOSYS is what an older kernel would do, and libc then falls back to the
+ * older calls, which the filter and the policy see: that is how a policy
+ * written for the calls it knows keeps its meaning against calls it cannot
+ * know. Only an allowing default (no supervised family in reach) lets it run.
+ */
+struct decision policy_decide_newer(const struct policy *p, const struct newer_syscall *n,
+				    const struct section **ret_section)
+{
+	const struct section *reach = NULL;
+
+	if (ret_section)
+		*ret_section = NULL;
+	if (n && n->reach) {
+		const struct family *f = policy_family(n->reach);
+
+		for (size_t i = 0; f && f->syscalls[i] && !reach; i++)
+			reach = policy_section_for(p, f->syscalls[i]);
+	}
+	if (policy_section_supervises(p, reach)) {
+		if (ret_section)
+			*ret_section = reach;
+		return (struct decision){ .kind = DECISION_DENY, .err = ENOSYS };
+	}
+	if (p->dflt.kind == DECISION_DENY)
+		return (struct decision){ .kind = DECISION_DENY, .err = ENOSYS };
+	return (struct decision){
+		.kind = p->dflt.kind,
+		.err = p->dflt.kind == DECISION_DENY ? (p->dflt.err > 0 ? p->dflt.err : EPERM) : 0,
 	};
 }
 

@@ -625,6 +625,42 @@ static const struct {
 };
 
 /*
+ * name ~ GLOB, name !~ GLOB: the xattr name ('n'), which the supervisor reads
+ * from memory once. Names are not paths: the glob need not start with '/'
+ * ("security.*", "system.posix_acl_*"). A deny or kill decided on it is
+ * safe; an allow, log or ask after it is denied (policy_decide), because the
+ * kernel would read the name again.
+ */
+static int parse_name_cond(struct loader *ld, const struct section *s, unsigned line,
+			   const char *op, const char *arg, size_t *i, struct cond *c)
+{
+	const char *why = NULL;
+	int r;
+
+	if (!op || (!streq(op, "~") && !streq(op, "!~")))
+		return error(ld, line, "expected ~ or !~ after 'name'%s%s", op ? ", got " : "",
+			     op ? op : "")
+			       ?: -EINVAL;
+	if (!arg || streq(arg, "and"))
+		return error(ld, line, "missing glob after 'name %s'", op) ?: -EINVAL;
+	r = check_section_has(ld, s, line, "n", "xattr name");
+	if (r < 0)
+		return r;
+	r = policy_glob_check(arg, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return error(ld, line, "bad name glob '%s': %s", arg, why ? why : "invalid")
+			       ?: -EINVAL;
+	c->kind = streq(op, "~") ? COND_NAME_MATCH : COND_NAME_NOMATCH;
+	c->glob = strdup(arg);
+	if (!c->glob)
+		return -ENOMEM;
+	*i += 3;
+	return 0;
+}
+
+/*
  * Parse one condition starting at toks[*i]. 0, -EINVAL after a diag, -ENOMEM.
  */
 static int parse_cond(struct loader *ld, const struct section *s, unsigned line, char **toks,
@@ -664,6 +700,8 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 		*i += 3;
 		return 0;
 	}
+	if (streq(t, "name"))
+		return parse_name_cond(ld, s, line, op, arg, i, c);
 	if (streq(t, "mode")) {
 		unsigned long v = 0;
 
@@ -684,7 +722,7 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 		if (v > 07777)
 			return error(ld, line, "mode mask '%s' is larger than 07777", arg)
 				       ?: -EINVAL;
-		r = check_section_has(ld, s, line, "o", "mode");
+		r = check_section_has(ld, s, line, "oh", "mode");
 		if (r < 0)
 			return r;
 		c->kind = COND_MODE_ANY;
@@ -724,7 +762,8 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 	if (strpbrk(t, "~&=<>!"))
 		return error(ld, line, "unknown condition '%s' (separate tokens with spaces)", t)
 			       ?: -EINVAL;
-	return error(ld, line, "unknown condition '%s' (*, path, mode, argN or exe)", t) ?: -EINVAL;
+	return error(ld, line, "unknown condition '%s' (*, path, mode, argN, exe or name)", t)
+		       ?: -EINVAL;
 }
 
 /* Parse "[ERRNO] CONDITION [and CONDITION]..." into *rule. */
@@ -854,6 +893,11 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 	for (size_t i = 0; i < rule.n_conds; i++)
 		if (rule.conds[i].kind == COND_EXE_MATCH || rule.conds[i].kind == COND_EXE_NOMATCH)
 			s->needs_exe = true;
+		else if (rule.conds[i].kind == COND_NAME_MATCH ||
+			 rule.conds[i].kind == COND_NAME_NOMATCH)
+			s->needs_name = true;
+		else if (rule.conds[i].kind == COND_MODE_ANY)
+			s->needs_mode = true;
 	return 0;
 }
 
@@ -1183,6 +1227,28 @@ static int process(struct loader *ld)
 
 /* ---- whole-policy checks ---- */
 
+static bool rule_has_name(const struct rule *r)
+{
+	for (size_t i = 0; i < r->n_conds; i++)
+		if (r->conds[i].kind == COND_NAME_MATCH || r->conds[i].kind == COND_NAME_NOMATCH)
+			return true;
+	return false;
+}
+
+/* The xattr name is read from memory: what would continue after it is denied. */
+static int warn_after_name(struct loader *ld, const struct section *s, const struct rule *b,
+			   bool name_seen, bool shadowed)
+{
+	if (shadowed || !(name_seen || rule_has_name(b)))
+		return 0;
+	if (b->kind != DECISION_ALLOW && b->kind != DECISION_LOG && b->kind != DECISION_ASK)
+		return 0;
+	return warning(ld, b->line,
+		       "[%s]: %s after a name condition is denied EPERM: the name is read "
+		       "from the target's memory, and the kernel would read it again",
+		       s->name, policy_decision_name(b->kind));
+}
+
 static int check_warnings(struct loader *ld)
 {
 	const struct rule *dflt = &ld->p->dflt;
@@ -1190,7 +1256,7 @@ static int check_warnings(struct loader *ld)
 
 	for (size_t si = 0; si < ld->p->n_sections; si++) {
 		const struct section *s = &ld->p->sections[si];
-		bool path_seen = false, has_any = false;
+		bool path_seen = false, has_any = false, name_seen = false;
 
 		for (size_t i = 0; i < s->n_rules; i++) {
 			const struct rule *b = &s->rules[i];
@@ -1234,6 +1300,10 @@ static int check_warnings(struct loader *ld)
 				if (r < 0)
 					return r;
 			}
+			r = warn_after_name(ld, s, b, name_seen, shadowed);
+			if (r < 0)
+				return r;
+			name_seen = name_seen || rule_has_name(b);
 			path_seen = path_seen || rule_has_path(b);
 			has_any = has_any || rule_is_any(b);
 		}

@@ -35,6 +35,8 @@ enum cond_kind {
 	COND_ARG,          /* argN OP VALUE */
 	COND_EXE_MATCH,    /* exe ~ GLOB */
 	COND_EXE_NOMATCH,  /* exe !~ GLOB */
+	COND_NAME_MATCH,   /* name ~ GLOB: the xattr name ('n'), read from memory */
+	COND_NAME_NOMATCH, /* name !~ GLOB */
 };
 
 enum arg_op {
@@ -52,7 +54,7 @@ struct cond {
 	unsigned arg;   /* COND_ARG: 0..5 */
 	enum arg_op op; /* COND_ARG */
 	uint64_t value; /* COND_ARG: VALUE; COND_MODE_ANY: the mask */
-	char *glob;     /* COND_PATH_*, COND_EXE_*: as written */
+	char *glob;     /* COND_PATH_*, COND_EXE_*, COND_NAME_*: as written */
 };
 
 struct rule {
@@ -71,7 +73,8 @@ struct rule {
  *   'F' fd the call acts on (fchmod)   'o' mode (octal)
  *   'a' AT_* flags                     'f' O_* open flags
  *   'd' signed int                     'x' hex / pointer
- *   'u' unsigned
+ *   'u' unsigned                       'n' xattr name (string pointer)
+ *   'h' struct open_how pointer (openat2: its mode is read from memory)
  */
 enum path_follow {
 	FOLLOW_ALWAYS,       /* chmod: a final symlink is followed */
@@ -111,8 +114,42 @@ const struct family *policy_family(const char *name);
 extern const struct family *const policy_families[];
 /* The family a syscall belongs to (by libseccomp name), or NULL. */
 const struct family *policy_family_of(const char *syscall);
-/* Whether libseccomp knows the name on at least one of x86_64, i386 and x32. */
+/* Whether libseccomp knows the name on at least one of x86_64, i386 and x32,
+ * or it is one of the newer syscalls below. */
 bool policy_syscall_known(const char *name);
+
+/*
+ * Syscalls newer than the libseccomp sysgate is built with (Debian 12's 2.5.4
+ * knows Linux up to 6.7). libseccomp can neither name nor compile them, so
+ * sysgate keeps their numbers itself (the same on x86_64 and i386, and on x32
+ * with __X32_SYSCALL_BIT: every syscall since Linux 5.1 has one number on
+ * every ABI) and the compiler puts them in front of libseccomp's filter.
+ * reach: the family whose operation the syscall also carries out (its
+ * section, if the policy has one, fails it with ENOSYS; see policy_decide_newer),
+ * or NULL.
+ */
+struct newer_syscall {
+	const char *name;
+	int nr;
+	const char *reach;
+};
+extern const struct newer_syscall policy_newer_syscalls[]; /* terminated by name == NULL */
+/* By number (x86_64 or i386 numbering, without the x32 bit), or NULL. */
+const struct newer_syscall *policy_newer_syscall(int nr);
+const struct newer_syscall *policy_newer_syscall_by_name(const char *name);
+
+/*
+ * i386's multiplexers: socketcall(call, args) and ipc(call, ...) carry other
+ * syscalls, named here by the (x86_64) name a section would use: socketcall's
+ * SYS_SEND and SYS_RECV are sendto and recvfrom without an address. NULL for a
+ * call number the kernel does not know.
+ */
+#define POLICY_SOCKETCALL_MAX 20
+#define POLICY_IPC_MAX 24
+const char *policy_socketcall_name(unsigned call);
+const char *policy_socketcall_label(unsigned call); /* "SYS_CONNECT" */
+const char *policy_ipc_name(unsigned call);
+const char *policy_ipc_label(unsigned call); /* "SHMGET" */
 
 struct section {
 	char *name;    /* as written in the policy */
@@ -123,6 +160,8 @@ struct section {
 	char **syscalls; /* libseccomp names this section covers */
 	bool needs_path; /* some rule has a path condition */
 	bool needs_exe;  /* some rule has an exe condition */
+	bool needs_name; /* some rule has a name condition (the xattr name) */
+	bool needs_mode; /* some rule has a mode condition (openat2: read its open_how) */
 	bool emulatable; /* every syscall of the section is policy_syscall_emulatable() */
 	size_t n_rules;
 	struct rule *rules;
@@ -190,6 +229,18 @@ struct call {
 	const char *path; /* the absolute, normalized path it acts on; NULL if none */
 	int path_err;     /* if path is NULL: why (EFAULT, ENAMETOOLONG, ENOENT, ...) */
 	const char *exe;  /* the target's executable; NULL if unknown */
+	/*
+	 * Values copied from the target's memory rather than taken from
+	 * registers: the kernel reads them again when the call continues, so a
+	 * racing thread can change them after the decision. A decision that
+	 * consulted one may deny or kill, never continue (see policy_decide).
+	 */
+	uint8_t mem_args; /* bit i: args[i] came from memory (socketcall's array) */
+	int mem_err;      /* reading them failed: conditions on them deny with it */
+	bool mode_in_mem; /* the mode is in memory (openat2's open_how) ... */
+	uint64_t mem_mode; /* ... and this is the copy */
+	const char *name;  /* the xattr name ('n'); NULL if unread */
+	int name_err;      /* if name is NULL: why (EFAULT, ERANGE) */
 };
 
 struct decision {
@@ -198,6 +249,13 @@ struct decision {
 	const struct rule *rule; /* NULL: the policy's default */
 	bool used_path; /* pointer data (the path) was consulted on the way here */
 	bool unresolved; /* denied because a value a condition needs was unavailable */
+	/* A condition looked at a value copied from memory (mem_args, the
+	 * openat2 mode, the xattr name), and the rule said allow, log or ask:
+	 * continuing would let the kernel act on what it reads again, so the
+	 * call is denied instead (err: ENOSYS where libc has a fallback the
+	 * filter judges by register, EPERM otherwise). */
+	bool mem_unsafe;
+	bool used_mem; /* memory (not the path) was consulted on the way here */
 };
 
 /*
@@ -208,6 +266,19 @@ struct decision {
  */
 struct decision policy_decide(const struct policy *p, const struct section *s,
 			      const struct call *c);
+
+/*
+ * A syscall libseccomp cannot name (n NULL: not even sysgate knows it; else
+ * one of policy_newer_syscalls) that no section names. ENOSYS when the policy
+ * supervises the family it reaches (a section for n->reach that is not a
+ * plain allow = *), so libc falls back to the older calls the policy judges;
+ * ENOSYS too under a default of deny; else the default. *ret_section: the
+ * reach section that decided, or NULL.
+ */
+struct decision policy_decide_newer(const struct policy *p, const struct newer_syscall *n,
+				    const struct section **ret_section);
+/* Does the policy supervise section s (anything but a first allow = *)? */
+bool policy_section_supervises(const struct policy *p, const struct section *s);
 
 /* Glob matching: '*' within one path component, '**' across any depth, '?' one
  * character, '[...]' a class; a trailing slash-double-star also matches the directory itself. */

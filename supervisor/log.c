@@ -293,6 +293,7 @@ static void sb_arg(struct sbuf *sb, const struct log_record *r, unsigned i, char
 		break;
 	case 's':
 	case 'S':
+	case 'n':
 		if (r->strs[i])
 			sb_string_arg(sb, r->strs[i]);
 		else if (v == 0)
@@ -332,6 +333,10 @@ static void sb_call(struct sbuf *sb, const struct log_record *r)
 	const char *letters = r->shape ? r->shape->args : "xxxxxx";
 	unsigned i;
 
+	if (r->via) {
+		sb_puts(sb, r->via); /* sysgate's own text, from fixed tables */
+		sb_puts(sb, " -> ");
+	}
 	sb_syscall_name(sb, r);
 	sb_puts(sb, "(");
 	for (i = 0; i < 6 && letters && letters[i]; i++) {
@@ -450,6 +455,10 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 		sb_puts(sb, ", complain: allowed");
 	if (r->emulated && r->decision != DECISION_EMULATE)
 		sb_puts(sb, ", emulated");
+	if (r->why) {
+		sb_puts(sb, ", ");
+		sb_escape(sb, r->why, strlen(r->why));
+	}
 	sb_puts(sb, "]");
 
 	if (path_differs(r)) {
@@ -715,6 +724,16 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 		goto fail;
 	if (r->ask_by) {
 		k = jadd(o, "ask", json_object_new_string(r->ask_by));
+		if (k < 0)
+			goto fail;
+	}
+	if (r->via) {
+		k = jadd(o, "via", json_object_new_string(r->via));
+		if (k < 0)
+			goto fail;
+	}
+	if (r->why) {
+		k = jadd(o, "why", json_object_new_string(r->why));
 		if (k < 0)
 			goto fail;
 	}

@@ -47,6 +47,11 @@ struct log_record {
 				 * decision is then the final one (allow, deny, kill). */
 	bool emulated;          /* sysgate carried the call out itself ... */
 	int64_t result;         /* ... and this is what the target got: >= 0, or -errno */
+	const char *via;        /* the multiplexer that carried syscall, e.g.
+				 * "socketcall(SYS_CONNECT)"; NULL if none */
+	const char *why;        /* why sysgate decided otherwise than the rule said
+				 * (memory it cannot trust, a syscall newer than
+				 * libseccomp); NULL if it did not */
 };
 
 struct logger;

@@ -32,6 +32,7 @@
 #include "sg-util.h"
 #include "supervisor/ask.h"
 #include "supervisor/emulate.h"
+#include "supervisor/multiplex.h"
 #include "supervisor/notify.h"
 #include "supervisor/session.h"
 #include "supervisor/target.h"
@@ -51,6 +52,7 @@ struct sysent {
 	const struct syscall_shape *shape;
 	const struct section *section;
 	bool emulates; /* calls go through emulation (see section_emulates) */
+	const struct newer_syscall *newer; /* newer than libseccomp: sysgate's own table */
 };
 
 /* Everything read from the target for one call, in supervisor memory. */
@@ -61,6 +63,9 @@ struct call_data {
 	char exe[TARGET_PATH_MAX];
 	bool exe_ok;
 	char strs[3][TARGET_PATH_MAX]; /* other string arguments, for the log only */
+	char name[TARGET_PATH_MAX];    /* the xattr name a name condition judged */
+	char via[40];                  /* the multiplexer that carried the call, or "" */
+	char why[200];                 /* the record's why, or "" */
 };
 
 struct session {
@@ -194,6 +199,9 @@ static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 		int full = abi == ABI_X32 ? (nr | __X32_SYSCALL_BIT) : nr;
 
 		e->name = seccomp_syscall_resolve_num_arch(abi_token[abi], full);
+		/* Newer than libseccomp: the same number on every ABI. */
+		if (!e->name && (e->newer = policy_newer_syscall(nr)))
+			e->name = strdup(e->newer->name);
 		if (e->name) {
 			e->shape = policy_syscall_shape(e->name);
 			e->section = policy_section_for(s->policy, e->name);
@@ -278,7 +286,7 @@ static void fill_strings(pid_t tid, const struct syscall_shape *shape, const uin
 	if (!shape)
 		return;
 	for (int i = 0; shape->args[i] && i < 6; i++) {
-		if (shape->args[i] != 's' && shape->args[i] != 'S')
+		if (shape->args[i] != 's' && shape->args[i] != 'S' && shape->args[i] != 'n')
 			continue;
 		if (i == first) {
 			if (!d->raw_ok && target_read_string(tid, args[i], d->raw) == 0)
@@ -375,6 +383,8 @@ static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif
 	rec->path = c->path;
 	rec->decision = dec->kind;
 	rec->rule = policy_rule_location(s->policy, e->section, dec->rule, rulebuf, rulesize);
+	rec->via = d->via[0] ? d->via : NULL;
+	rec->why = d->why[0] ? d->why : NULL;
 }
 
 /*
@@ -408,6 +418,11 @@ static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
 	it->rec.exe = it->exe;
 	it->rule_loc = strdup(rulebuf);
 	it->rec.rule = it->rule_loc;
+	/* via and why are d's: the item outlives it. Only calls decided
+	 * without memory get here (policy_decide), so why is unset; via is
+	 * dropped (the call shown is the carried one). */
+	it->rec.via = NULL;
+	it->rec.why = NULL;
 	for (int i = 0; i < 6; i++)
 		if (it->rec.strs[i]) {
 			it->strs[i] = strdup(it->rec.strs[i]);
@@ -439,6 +454,59 @@ static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
 	return true;
 }
 
+/*
+ * i386's socketcall and ipc: when the call they carry has a section, decide
+ * that call, with the arguments it really gets (socketcall's are copied from
+ * memory, and c->mem_args says so, so that no decision on them continues).
+ * Without one, the multiplexer is decided as itself (its own section or the
+ * default). Returns the entry to decide by: *carried, filled in, or e.
+ */
+static const struct sysent *decode_multiplexed(struct session *s, pid_t tid, int nr,
+					       const struct sysent *e, struct sysent *carried,
+					       struct call *c, struct call_data *d)
+{
+	struct mux_call m;
+	const struct section *sec;
+
+	if (mux_decode(tid, nr, c->args, &m) <= 0 || !m.name)
+		return e;
+	sec = policy_section_for(s->policy, m.name);
+	if (!sec)
+		return e;
+	*carried = (struct sysent){
+		.resolved = true,
+		.name = (char *)m.name, /* static: policy's table */
+		.shape = policy_syscall_shape(m.name),
+		.section = sec,
+	};
+	memcpy(d->via, m.via, sizeof(d->via));
+	c->syscall = m.name;
+	c->shape = carried->shape;
+	memcpy(c->args, m.args, sizeof(c->args));
+	c->mem_args = m.mem_args;
+	c->mem_err = m.mem_err;
+	return carried;
+}
+
+/* A syscall libseccomp cannot name, and no section names (policy_decide_newer). */
+static struct decision decide_newer(struct session *s, const struct sysent *e,
+				    struct call_data *d)
+{
+	const struct section *reach = NULL;
+	struct decision dec = policy_decide_newer(s->policy, e->newer, &reach);
+
+	if (reach)
+		snprintf(d->why, sizeof(d->why),
+			 "newer than libseccomp, in the reach of [%s] (line %u): ENOSYS, so "
+			 "libc falls back to the calls it supervises",
+			 reach->name, reach->line);
+	else if (dec.kind == DECISION_DENY && dec.err == ENOSYS)
+		snprintf(d->why, sizeof(d->why),
+			 "%s: ENOSYS under a default of deny",
+			 e->name ? "newer than libseccomp" : "unknown to libseccomp");
+	return dec;
+}
+
 /* Does this kernel run x32 syscalls? Asked once, of sysgate's own getpid. */
 static bool x32_enabled(void)
 {
@@ -458,6 +526,7 @@ int session_handle(struct session *s)
 	struct call c = {};
 	struct decision dec;
 	const struct sysent *e;
+	struct sysent carried;
 	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false, emulated = false;
 	const char *ask_by = NULL;
 	int64_t result = 0;
@@ -514,6 +583,10 @@ int session_handle(struct session *s)
 
 	d = s->scratch;
 	d->raw_ok = d->exe_ok = false;
+	d->via[0] = d->why[0] = '\0';
+	if (abi == ABI_I386)
+		e = decode_multiplexed(s, tid, nr, e, &carried, &c, d);
+	read_memory = d->via[0] != '\0'; /* socketcall's array, ipc's SEMCTL and MSGRCV */
 	emulate_init(&em);
 	if (e->emulates) {
 		if (!prepare_emulated(s, id, tid, e, &c, d, &em)) {
@@ -532,8 +605,20 @@ int session_handle(struct session *s)
 			c.exe = d->exe_ok ? d->exe : NULL;
 			read_memory = true;
 		}
+		if (mux_read_mem_values(tid, e->section, e->shape, &c, d->name))
+			read_memory = true;
 
-		dec = policy_decide(s->policy, e->section, &c);
+		if (!e->section && (e->newer || !e->name))
+			dec = decide_newer(s, e, d);
+		else
+			dec = policy_decide(s->policy, e->section, &c);
+		if (dec.mem_unsafe)
+			snprintf(d->why, sizeof(d->why),
+				 "decided on %s read from the target's memory, which the kernel "
+				 "would read again: not continued",
+				 c.name && e->section && e->section->needs_name ? "the xattr name"
+				 : c.mode_in_mem				 ? "the mode in open_how"
+								 : "arguments");
 
 		/* What we read may belong to another process if the caller went
 		 * away and its id was reused: only act if the call still waits. */
