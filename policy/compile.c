@@ -131,7 +131,7 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 		if (c->kind == COND_ARG && c->op == ARG_EQ) {
 			if (n == POLICY_KERNEL_MAX_TESTS)
 				return POLICY_KERNEL_NOTIFY;
-			tests[n++] = (struct policy_kernel_test){ c->arg, ~0ull, c->value };
+			tests[n++] = (struct policy_kernel_test){c->arg, ~0ull, c->value};
 			continue;
 		}
 		/* mode & M, argN & M: one test per bit ("any of them"). */
@@ -141,8 +141,7 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 			if (n == POLICY_KERNEL_MAX_TESTS)
 				return POLICY_KERNEL_NOTIFY;
 			tests[n++] = (struct policy_kernel_test){
-				c->kind == COND_MODE_ANY ? (unsigned)mode_idx : c->arg, bit, bit
-			};
+				c->kind == COND_MODE_ANY ? (unsigned)mode_idx : c->arg, bit, bit};
 		}
 	}
 	*ret_n = n;
@@ -189,7 +188,7 @@ static bool mux_forced(const struct policy *p, const char *syscall)
 
 static int add_multiplexers(scmp_filter_ctx ctx, const struct policy *p)
 {
-	static const char *const muxes[] = { "socketcall", "ipc" };
+	static const char *const muxes[] = {"socketcall", "ipc"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(muxes); i++) {
 		int nr = seccomp_syscall_resolve_name(muxes[i]), r;
@@ -214,18 +213,35 @@ static int add_multiplexers(scmp_filter_ctx ctx, const struct policy *p)
  * without one, a supervised family in its reach (or a default of deny) means
  * ENOSYS, which the supervisor answers, with a record.
  */
-static uint32_t newer_action(const struct policy *p, const struct newer_syscall *n)
+static uint32_t newer_action(const struct policy *p, const char *name)
 {
-	const struct section *s = policy_section_for(p, n->name);
+	const struct section *s = policy_section_for(p, name), *reach = NULL;
 
 	if (s)
 		return policy_section_supervises(p, s) ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
-	if (n->reach) {
-		const struct section *reach = NULL;
-		const struct decision d = policy_decide_newer(p, n, &reach);
+	(void)policy_decide_unnamed(p, name, &reach);
+	return reach ? SCMP_ACT_NOTIFY : 0;
+}
 
-		if (reach && d.kind == DECISION_DENY)
-			return SCMP_ACT_NOTIFY;
+/*
+ * Known syscalls in a family's reach (open_by_handle_at), without a section
+ * of their own: notified when the family is supervised, so the supervisor
+ * can deny them (policy_decide_unnamed).
+ */
+static int add_reach(scmp_filter_ctx ctx, const struct policy *p, uint32_t dflt_action)
+{
+	static const char *const doors[] = {"open_by_handle_at"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(doors); i++) {
+		int r;
+
+		if (policy_section_for(p, doors[i]) ||
+		    newer_action(p, doors[i]) != SCMP_ACT_NOTIFY || dflt_action == SCMP_ACT_NOTIFY)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(doors[i]),
+				     0);
+		if (r < 0 && r != -EEXIST)
+			return r;
 	}
 	return 0;
 }
@@ -246,7 +262,7 @@ static size_t build_prelude(const struct policy *p, uint32_t dflt_action, struct
 
 	for (const struct newer_syscall *e = policy_newer_syscalls; e->name && n + 4 <= 4 * 32;
 	     e++) {
-		uint32_t a = newer_action(p, e);
+		uint32_t a = newer_action(p, e->name);
 
 		if (!a || a == dflt_action)
 			continue;
@@ -261,12 +277,13 @@ static size_t build_prelude(const struct policy *p, uint32_t dflt_action, struct
 		return 0;
 	len = 0;
 	out[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-						   offsetof(struct seccomp_data, arch));
-	out[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+						  offsetof(struct seccomp_data, arch));
+	out[len++] =
+		(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
 	out[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
-						   (uint8_t)(n + 1));
+						  (uint8_t)(n + 1));
 	out[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-						   offsetof(struct seccomp_data, nr));
+						  offsetof(struct seccomp_data, nr));
 	memcpy(out + len, body, n * sizeof(*body));
 	return len + n;
 }
@@ -297,7 +314,8 @@ static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct
 			for (size_t t = 0; t < n && ok; t++) {
 				struct scmp_arg_cmp cmp = {
 					.arg = tests[t].arg,
-					.op = tests[t].mask == ~0ull ? SCMP_CMP_EQ : SCMP_CMP_MASKED_EQ,
+					.op = tests[t].mask == ~0ull ? SCMP_CMP_EQ
+								     : SCMP_CMP_MASKED_EQ,
 					.datum_a = tests[t].mask == ~0ull ? tests[t].value
 									  : tests[t].mask,
 					.datum_b = tests[t].mask == ~0ull ? 0 : tests[t].value,
@@ -358,6 +376,8 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 			goto out;
 	}
 	r = add_multiplexers(ctx, p);
+	if (r == 0)
+		r = add_reach(ctx, p, dflt_action);
 	if (r < 0)
 		goto out;
 	if (dflt_action != SCMP_ACT_ALLOW)

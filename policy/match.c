@@ -197,32 +197,33 @@ bool policy_section_supervises(const struct policy *p, const struct section *s)
 }
 
 /*
- * A syscall libseccomp cannot name, that no section names. Failing it with
- * ENOSYS is what an older kernel would do, and libc then falls back to the
- * older calls, which the filter and the policy see: that is how a policy
- * written for the calls it knows keeps its meaning against calls it cannot
- * know. Only an allowing default (no supervised family in reach) lets it run.
+ * A syscall no section names, that the policy cannot judge by its own rules.
+ * Failing a newer one with ENOSYS is what an older kernel would do, and libc
+ * then falls back to the older calls, which the filter and the policy see:
+ * that is how a policy written for the calls it knows keeps its meaning
+ * against calls it cannot know. Only an allowing default with no supervised
+ * family in reach lets one run.
  */
-struct decision policy_decide_newer(const struct policy *p, const struct newer_syscall *n,
-				    const struct section **ret_section)
+struct decision policy_decide_unnamed(const struct policy *p, const char *name,
+				      const struct section **ret_section)
 {
+	const struct newer_syscall *n = policy_newer_syscall_by_name(name);
+	const char *reach_name = policy_syscall_reach(name);
 	const struct section *reach = NULL;
+	const struct family *f = reach_name ? policy_family(reach_name) : NULL;
+	bool unknown = !name || n;
 
 	if (ret_section)
 		*ret_section = NULL;
-	if (n && n->reach) {
-		const struct family *f = policy_family(n->reach);
-
-		for (size_t i = 0; f && f->syscalls[i] && !reach; i++)
-			reach = policy_section_for(p, f->syscalls[i]);
-	}
-	if (policy_section_supervises(p, reach)) {
+	for (size_t i = 0; f && f->syscalls[i] && !reach; i++)
+		reach = policy_section_for(p, f->syscalls[i]);
+	if (reach && policy_section_supervises(p, reach)) {
 		if (ret_section)
 			*ret_section = reach;
-		return (struct decision){ .kind = DECISION_DENY, .err = ENOSYS };
+		return (struct decision){.kind = DECISION_DENY, .err = unknown ? ENOSYS : EPERM};
 	}
-	if (p->dflt.kind == DECISION_DENY)
-		return (struct decision){ .kind = DECISION_DENY, .err = ENOSYS };
+	if (unknown && p->dflt.kind == DECISION_DENY)
+		return (struct decision){.kind = DECISION_DENY, .err = ENOSYS};
 	return (struct decision){
 		.kind = p->dflt.kind,
 		.err = p->dflt.kind == DECISION_DENY ? (p->dflt.err > 0 ? p->dflt.err : EPERM) : 0,

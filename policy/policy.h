@@ -268,15 +268,24 @@ struct decision policy_decide(const struct policy *p, const struct section *s,
 			      const struct call *c);
 
 /*
- * A syscall libseccomp cannot name (n NULL: not even sysgate knows it; else
- * one of policy_newer_syscalls) that no section names. ENOSYS when the policy
- * supervises the family it reaches (a section for n->reach that is not a
- * plain allow = *), so libc falls back to the older calls the policy judges;
- * ENOSYS too under a default of deny; else the default. *ret_section: the
- * reach section that decided, or NULL.
+ * The family whose operation a syscall outside it also carries out, where
+ * the family's conditions cannot judge it (open_by_handle_at opens a file by
+ * a handle, not a path: "open"; the newer syscalls' reach), or NULL.
  */
-struct decision policy_decide_newer(const struct policy *p, const struct newer_syscall *n,
-				    const struct section **ret_section);
+const char *policy_syscall_reach(const char *name);
+
+/*
+ * A syscall that no section names and policy_decide cannot judge: unknown
+ * (name NULL), newer than libseccomp, or in a family's reach. When the policy
+ * supervises the family it reaches (a section for one of its syscalls that is
+ * not a plain allow = *), it is denied: ENOSYS for the newer ones, so libc
+ * falls back to the older calls the policy judges, EPERM for the others.
+ * Under a default of deny an unknown or newer syscall gets ENOSYS (what an
+ * older kernel says). Else the default. *ret_section: the reach section
+ * that decided, or NULL.
+ */
+struct decision policy_decide_unnamed(const struct policy *p, const char *name,
+				      const struct section **ret_section);
 /* Does the policy supervise section s (anything but a first allow = *)? */
 bool policy_section_supervises(const struct policy *p, const struct section *s);
 

@@ -281,10 +281,9 @@ FAMILY(fam_setxattr, "setxattr", true, "setxattr", "lsetxattr", "fsetxattr");
 FAMILY(fam_removexattr, "removexattr", true, "removexattr", "lremovexattr", "fremovexattr");
 
 const struct family *const policy_families[] = {
-	&fam_mkdir,   &fam_chmod,  &fam_chown,	  &fam_open,	 &fam_unlink,
-	&fam_rename,  &fam_link,   &fam_exec,	  &fam_io_uring, &fam_mount,
-	&fam_module,  &fam_kexec,  &fam_keyring,  &fam_mknod,	 &fam_setxattr,
-	&fam_removexattr, NULL,
+	&fam_mkdir,   &fam_chmod, &fam_chown,	 &fam_open,	   &fam_unlink, &fam_rename,
+	&fam_link,    &fam_exec,  &fam_io_uring, &fam_mount,	   &fam_module, &fam_kexec,
+	&fam_keyring, &fam_mknod, &fam_setxattr, &fam_removexattr, NULL,
 };
 
 /*
@@ -330,6 +329,18 @@ const struct newer_syscall *policy_newer_syscall_by_name(const char *name)
 	return NULL;
 }
 
+const char *policy_syscall_reach(const char *name)
+{
+	const struct newer_syscall *n = policy_newer_syscall_by_name(name);
+
+	if (n)
+		return n->reach;
+	/* A handle names a file without a path: no path rule can judge it. */
+	if (name && streq(name, "open_by_handle_at"))
+		return "open";
+	return NULL;
+}
+
 /* include/uapi/linux/net.h: SYS_SOCKET 1 .. SYS_SENDMMSG 20 */
 static const struct {
 	const char *name, *label;
@@ -360,12 +371,12 @@ static const struct {
 static const struct {
 	const char *name, *label;
 } ipccalls[POLICY_IPC_MAX + 1] = {
-	[1] = {"semop", "SEMOP"},	   [2] = {"semget", "SEMGET"},
-	[3] = {"semctl", "SEMCTL"},	   [4] = {"semtimedop", "SEMTIMEDOP"},
-	[11] = {"msgsnd", "MSGSND"},   [12] = {"msgrcv", "MSGRCV"},
-	[13] = {"msgget", "MSGGET"},   [14] = {"msgctl", "MSGCTL"},
-	[21] = {"shmat", "SHMAT"},	   [22] = {"shmdt", "SHMDT"},
-	[23] = {"shmget", "SHMGET"},   [24] = {"shmctl", "SHMCTL"},
+	[1] = {"semop", "SEMOP"},    [2] = {"semget", "SEMGET"},
+	[3] = {"semctl", "SEMCTL"},  [4] = {"semtimedop", "SEMTIMEDOP"},
+	[11] = {"msgsnd", "MSGSND"}, [12] = {"msgrcv", "MSGRCV"},
+	[13] = {"msgget", "MSGGET"}, [14] = {"msgctl", "MSGCTL"},
+	[21] = {"shmat", "SHMAT"},   [22] = {"shmdt", "SHMDT"},
+	[23] = {"shmget", "SHMGET"}, [24] = {"shmctl", "SHMCTL"},
 };
 
 const char *policy_socketcall_name(unsigned call)

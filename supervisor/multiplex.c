@@ -27,8 +27,8 @@ static const unsigned char socketcall_nargs[POLICY_SOCKETCALL_MAX + 1] = {
  */
 static int read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
 	ssize_t n;
 
 	if (addr == 0)
@@ -42,7 +42,7 @@ static int read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 static void decode_socketcall(pid_t tid, const uint64_t *args, struct mux_call *m)
 {
 	unsigned call = (unsigned)(uint32_t)args[0];
-	uint32_t a[6] = { 0 };
+	uint32_t a[6] = {0};
 	unsigned n;
 	int r;
 
@@ -69,9 +69,9 @@ static void decode_socketcall(pid_t tid, const uint64_t *args, struct mux_call *
 
 static void decode_ipc(pid_t tid, const uint64_t *args, struct mux_call *m)
 {
-	unsigned call = (unsigned)(args[0] & 0xffff), version = (unsigned)((args[0] >> 16) & 0xffff);
-	uint64_t first = args[1], second = args[2], third = args[3], ptr = args[4],
-		 fifth = args[5];
+	unsigned call = (unsigned)(args[0] & 0xffff),
+		 version = (unsigned)((args[0] >> 16) & 0xffff);
+	uint64_t first = args[1], second = args[2], third = args[3], ptr = args[4], fifth = args[5];
 	uint64_t *o = m->args;
 	int r;
 
@@ -82,15 +82,15 @@ static void decode_ipc(pid_t tid, const uint64_t *args, struct mux_call *m)
 	}
 	snprintf(m->via, sizeof(m->via), "ipc(%s)", policy_ipc_label(call));
 	switch (call) {
-	case 1: /* SEMOP: semop(semid, sops, nsops) */
-	case 4: /* SEMTIMEDOP: semtimedop(semid, sops, nsops, timeout) */
+	case 1:	 /* SEMOP: semop(semid, sops, nsops) */
+	case 4:	 /* SEMTIMEDOP: semtimedop(semid, sops, nsops, timeout) */
 	case 21: /* SHMAT: shmat(shmid, shmaddr, shmflg); the address goes to *third */
 		o[0] = first;
 		o[1] = ptr;
 		o[2] = second;
 		o[3] = call == 4 ? fifth : 0;
 		break;
-	case 2: /* SEMGET: semget(key, nsems, semflg) */
+	case 2:	 /* SEMGET: semget(key, nsems, semflg) */
 	case 23: /* SHMGET: shmget(key, size, shmflg) */
 		o[0] = first;
 		o[1] = second;
@@ -121,7 +121,7 @@ static void decode_ipc(pid_t tid, const uint64_t *args, struct mux_call *m)
 		o[4] = third;
 		if (version == 0) {
 			/* struct compat_ipc_kludge { u32 msgp; s32 msgtyp; } at ptr */
-			uint32_t k[2] = { 0, 0 };
+			uint32_t k[2] = {0, 0};
 
 			m->mem_args = (1u << 1) | (1u << 3);
 			r = read_mem(tid, (uint32_t)ptr, k, sizeof(k));
@@ -187,7 +187,7 @@ bool mux_read_mem_values(pid_t tid, const struct section *sec, const struct sysc
 	i = policy_shape_arg(shape, 'h');
 	if (sec->needs_mode && i >= 0) {
 		/* struct open_how { u64 flags; u64 mode; u64 resolve; } */
-		uint64_t how[2] = { 0, 0 };
+		uint64_t how[2] = {0, 0};
 
 		r = read_mem(tid, c->abi32 ? (uint32_t)c->args[i] : c->args[i], how, sizeof(how));
 		c->mode_in_mem = r == 0;

@@ -22,10 +22,10 @@
 
 struct mux_call {
 	const char *name; /* the carried call's (x86_64) name; NULL: no such call */
-	char via[40];     /* "socketcall(SYS_CONNECT)", "ipc(SHMGET)" */
+	char via[40];	  /* "socketcall(SYS_CONNECT)", "ipc(SHMGET)" */
 	uint64_t args[6]; /* in the carried call's own argument order */
 	uint8_t mem_args; /* bit i: args[i] was read from the target's memory */
-	int mem_err;      /* reading them failed (EFAULT), or 0 */
+	int mem_err;	  /* reading them failed (EFAULT), or 0 */
 };
 
 /*

@@ -488,21 +488,24 @@ static const struct sysent *decode_multiplexed(struct session *s, pid_t tid, int
 	return carried;
 }
 
-/* A syscall libseccomp cannot name, and no section names (policy_decide_newer). */
-static struct decision decide_newer(struct session *s, const struct sysent *e,
-				    struct call_data *d)
+/* A syscall no section names that the rules cannot judge (policy_decide_unnamed). */
+static struct decision decide_unnamed(struct session *s, const struct sysent *e,
+				      struct call_data *d)
 {
 	const struct section *reach = NULL;
-	struct decision dec = policy_decide_newer(s->policy, e->newer, &reach);
+	struct decision dec = policy_decide_unnamed(s->policy, e->name, &reach);
 
-	if (reach)
+	if (reach && e->newer)
 		snprintf(d->why, sizeof(d->why),
 			 "newer than libseccomp, in the reach of [%s] (line %u): ENOSYS, so "
 			 "libc falls back to the calls it supervises",
 			 reach->name, reach->line);
-	else if (dec.kind == DECISION_DENY && dec.err == ENOSYS)
+	else if (reach)
 		snprintf(d->why, sizeof(d->why),
-			 "%s: ENOSYS under a default of deny",
+			 "reaches the operation of [%s] (line %u), whose rules cannot judge it",
+			 reach->name, reach->line);
+	else if (dec.kind == DECISION_DENY && dec.err == ENOSYS)
+		snprintf(d->why, sizeof(d->why), "%s: ENOSYS under a default of deny",
 			 e->name ? "newer than libseccomp" : "unknown to libseccomp");
 	return dec;
 }
@@ -608,8 +611,8 @@ int session_handle(struct session *s)
 		if (mux_read_mem_values(tid, e->section, e->shape, &c, d->name))
 			read_memory = true;
 
-		if (!e->section && (e->newer || !e->name))
-			dec = decide_newer(s, e, d);
+		if (!e->section && (e->newer || !e->name || policy_syscall_reach(e->name)))
+			dec = decide_unnamed(s, e, d);
 		else
 			dec = policy_decide(s->policy, e->section, &c);
 		if (dec.mem_unsafe)
