@@ -186,14 +186,16 @@ static bool mux_forced(const struct policy *p, const char *syscall)
 	return false;
 }
 
-static int add_multiplexers(scmp_filter_ctx ctx, const struct policy *p)
+static int add_multiplexers(scmp_filter_ctx ctx, const struct policy *p, uint32_t dflt_action)
 {
 	static const char *const muxes[] = {"socketcall", "ipc"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(muxes); i++) {
 		int nr = seccomp_syscall_resolve_name(muxes[i]), r;
 
-		if (!mux_forced(p, muxes[i]))
+		/* Under a notifying default it is notified already (libseccomp
+		 * refuses a rule that repeats the default, -EACCES). */
+		if (!mux_forced(p, muxes[i]) || dflt_action == SCMP_ACT_NOTIFY)
 			continue;
 		/* The native (x86_64) number is a pseudo one: libseccomp puts
 		 * the rule only where the syscall exists, i386. */
@@ -375,7 +377,7 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		if (r < 0)
 			goto out;
 	}
-	r = add_multiplexers(ctx, p);
+	r = add_multiplexers(ctx, p, dflt_action);
 	if (r == 0)
 		r = add_reach(ctx, p, dflt_action);
 	if (r < 0)

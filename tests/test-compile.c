@@ -956,6 +956,97 @@ static void test_compile_never_allows_what_matcher_refuses(void **state)
 	assert_true(st.notified > 0);
 }
 
+/* ---- Other doors: i386's multiplexers, newer syscalls, a family's reach ---- */
+
+#define NR32_SOCKETCALL 102
+#define NR32_IPC 117
+
+/* socketcall's arguments are in memory: whatever it carries, notified whole. */
+static void test_compile_socketcall_notified_when_carried_call_supervised(void **state)
+{
+	struct fx *f = *state;
+	uint64_t a[6] = { 3, 0x10000 };
+
+	compile(f, "[connect]\ndeny = *\n");
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_NOTIF);
+	a[0] = 1; /* SYS_SOCKET: decided by the supervisor too (the default) */
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_NOTIF);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 362 /* connect */, NULL), RET_NOTIF);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_IPC, NULL), RET_ALLOW);
+
+	compile(f, "[shmget]\ndeny = EACCES *\n");
+	a[0] = 23;
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_IPC, a), RET_NOTIF);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_ALLOW);
+	assert_int_equal(run0(f, ABI_X86_64, "shmget"), RET_NOTIF);
+
+	/* A register test on the carried call cannot be made on socketcall,
+	 * whose second argument is a pointer: notified whatever it holds. */
+	compile(f, "[socket]\ndeny = arg0 == 16\n");
+	for (uint64_t v = 0; v < 32; v++) {
+		a[0] = 1;
+		a[1] = v;
+		assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_NOTIF);
+	}
+
+	/* Carried calls allowed by the kernel leave it in the kernel. */
+	compile(f, "[connect]\nallow = *\n[semop]\nallow = *\n");
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_ALLOW);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_IPC, a), RET_ALLOW);
+
+	/* A [socketcall] section of its own does not let a carried [connect]
+	 * through the kernel. */
+	compile(f, "[sysgate]\ndefault = deny\n[socketcall]\nallow = *\n[connect]\ndeny = *\n");
+	a[0] = 3;
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_NOTIF);
+}
+
+static void test_compile_newer_syscalls_in_prelude(void **state)
+{
+	struct fx *f = *state;
+
+	fx_reset(f);
+	assert_int_equal(policy_load_default(&f->p, &f->d), 0);
+	assert_int_equal(policy_compile(f->p, &f->f), 0);
+	/* open_tree_attr (mount's reach), setxattrat (setxattr's), on every ABI */
+	for (int nr = 463; nr <= 467; nr += 4) {
+		assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, nr, NULL), RET_NOTIF);
+		assert_int_equal(run_raw(f, AUDIT_ARCH_I386, nr, NULL), RET_NOTIF);
+		assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, nr | (int)X32_BIT, NULL), RET_NOTIF);
+		assert_int_equal(run_raw(f, AUDIT_ARCH_AARCH64, nr, NULL), RET_KILL_PROCESS);
+	}
+	/* mseal and statmount reach nothing supervised: the default */
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 462, NULL), RET_ALLOW);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 457, NULL), RET_ALLOW);
+	/* and the rest of the program is untouched */
+	assert_int_equal(run0(f, ABI_X86_64, "getpid"), RET_ALLOW);
+	assert_int_equal(run0(f, ABI_I386, "mount"), RET_NOTIF);
+
+	/* A section may name one; its plain action is taken in the kernel. */
+	compile(f, "[sysgate]\ndefault = deny\n[mseal]\nallow = *\n");
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 462, NULL), RET_ALLOW);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 462, NULL), RET_ALLOW);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 462 | (int)X32_BIT, NULL), RET_ALLOW);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 467, NULL), RET_NOTIF);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 499, NULL), RET_NOTIF);
+	compile(f, "[mseal]\ndeny = *\n");
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 462, NULL), RET_NOTIF);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_X86_64, 467, NULL), RET_ALLOW);
+}
+
+static void test_compile_open_by_handle_at_notified_under_open(void **state)
+{
+	struct fx *f = *state;
+
+	compile(f, "[open]\ndeny = path ~ /x/**\nallow = *\n");
+	assert_int_equal(run0(f, ABI_X86_64, "open_by_handle_at"), RET_NOTIF);
+	assert_int_equal(run0(f, ABI_I386, "open_by_handle_at"), RET_NOTIF);
+	compile(f, "[open]\nallow = *\n");
+	assert_int_equal(run0(f, ABI_X86_64, "open_by_handle_at"), RET_ALLOW);
+	compile(f, "[open]\ndeny = path ~ /x/**\n[open_by_handle_at]\nallow = *\n");
+	assert_int_equal(run0(f, ABI_X86_64, "open_by_handle_at"), RET_ALLOW);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -976,6 +1067,9 @@ int main(void)
 		T(test_compile_foreign_arch_is_killed),
 		T(test_compile_default_policy),
 		T(test_compile_never_allows_what_matcher_refuses),
+		T(test_compile_socketcall_notified_when_carried_call_supervised),
+		T(test_compile_newer_syscalls_in_prelude),
+		T(test_compile_open_by_handle_at_notified_under_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1507,6 +1507,203 @@ static void test_load_example_policy(void **state)
 	assert_true(section(f, "io_uring_enter")->implicit);
 }
 
+/* ---- other doors: copied memory, xattr names, multiplexers, newer syscalls ---- */
+
+static void test_name_condition_loads_where_there_is_a_name(void **state)
+{
+	struct fx *f = *state;
+
+	assert_clean(f, "[setxattr]\ndeny = name ~ security.*\ndeny = EOPNOTSUPP *\n");
+	assert_int_equal(section(f, "fsetxattr")->rules[0].conds[0].kind, COND_NAME_MATCH);
+	assert_true(section(f, "lsetxattr")->needs_name);
+	assert_clean(f, "[removexattr]\nkill = name !~ user.*\n");
+	assert_refused(f, "[mkdir]\ndeny = name ~ x\n", 2, "[mkdir]: mkdir takes no xattr name");
+	assert_refused(f, "[setxattr]\ndeny = name x\n", 2, "expected ~ or !~ after 'name'");
+	assert_refused(f, "[setxattr]\ndeny = name ~ [x\n", 2, "bad name glob");
+	/* an allow after it is denied: said at load time */
+	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\nallow = *\n");
+	assert_diag(f, DIAG_WARNING, 3, "after a name condition is denied EPERM");
+}
+
+static void test_decide_name_condition_never_continues(void **state)
+{
+	struct fx *f = *state;
+	struct call c = call_of("setxattr");
+	struct decision d;
+
+	assert_loads(f, "[setxattr]\ndeny = EACCES name ~ system.posix_acl_*\nallow = *\n");
+	c.name = "system.posix_acl_access";
+	d = policy_decide(f->p, section(f, "setxattr"), &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EACCES);
+	assert_false(d.mem_unsafe);
+	c.name = "user.x";
+	d = policy_decide(f->p, section(f, "setxattr"), &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EPERM);
+	assert_true(d.mem_unsafe);
+	c.name = NULL;
+	c.name_err = ERANGE;
+	d = policy_decide(f->p, section(f, "setxattr"), &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, ERANGE);
+	assert_true(d.unresolved);
+	/* a section that never looks at the name continues as before */
+	assert_loads(f, "[setxattr]\nlog = *\n");
+	c = call_of("setxattr");
+	assert_int_equal(policy_decide(f->p, section(f, "setxattr"), &c).kind, DECISION_LOG);
+}
+
+static void test_decide_args_from_memory_never_continue(void **state)
+{
+	struct fx *f = *state;
+	struct call c = call_of("socket");
+	struct decision d;
+
+	assert_loads(f, "[socket]\ndeny = EACCES arg0 == 2\nallow = arg0 == 1\nlog = *\n");
+	c.abi32 = true;
+	c.mem_args = 0x7; /* socketcall's array */
+	c.args[0] = 2;
+	d = policy_decide(f->p, section(f, "socket"), &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EACCES);
+	assert_false(d.mem_unsafe);
+	c.args[0] = 1;
+	d = policy_decide(f->p, section(f, "socket"), &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EPERM);
+	assert_true(d.mem_unsafe);
+	c.mem_err = EFAULT;
+	d = policy_decide(f->p, section(f, "socket"), &c);
+	assert_int_equal(d.err, EFAULT);
+	assert_true(d.unresolved);
+	/* registers are what they were: an arg test on them may continue */
+	c = call_of("socket");
+	c.args[0] = 1;
+	assert_int_equal(policy_decide(f->p, section(f, "socket"), &c).kind, DECISION_ALLOW);
+	/* a rule that does not look at the arguments may continue too */
+	assert_loads(f, "[connect]\nlog = *\n");
+	c = call_of("connect");
+	c.mem_args = 0x7;
+	assert_int_equal(policy_decide(f->p, section(f, "connect"), &c).kind, DECISION_LOG);
+	/* an ask would continue on an answer: denied as well */
+	assert_loads(f, "[socket]\nask = arg0 == 1\n");
+	c = call_of("socket");
+	c.mem_args = 0x7;
+	c.args[0] = 1;
+	assert_true(policy_decide(f->p, section(f, "socket"), &c).mem_unsafe);
+}
+
+static void test_decide_openat2_mode_is_read_from_memory(void **state)
+{
+	struct fx *f = *state;
+	struct call c = call_of("openat2");
+	struct decision d;
+
+	assert_clean(f, "[open]\nkill = mode & 06000\nallow = *\n");
+	assert_true(section(f, "openat2")->needs_mode);
+	c.mode_in_mem = true;
+	c.mem_mode = 04755;
+	assert_int_equal(policy_decide(f->p, section(f, "openat2"), &c).kind, DECISION_KILL);
+	c.mem_mode = 0644;
+	d = policy_decide(f->p, section(f, "openat2"), &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, ENOSYS); /* libc falls back to openat */
+	assert_true(d.mem_unsafe);
+	c.mode_in_mem = false;
+	c.mem_err = EFAULT;
+	d = policy_decide(f->p, section(f, "openat2"), &c);
+	assert_int_equal(d.err, EFAULT);
+	/* open, openat and creat: the register */
+	c = call_of("creat");
+	c.args[1] = 04755;
+	assert_int_equal(policy_decide(f->p, section(f, "creat"), &c).kind, DECISION_KILL);
+	c.args[1] = 0644;
+	assert_int_equal(policy_decide(f->p, section(f, "creat"), &c).kind, DECISION_ALLOW);
+}
+
+static void test_multiplexer_tables(void **state)
+{
+	(void)state;
+	assert_string_equal(policy_socketcall_name(3), "connect");
+	assert_string_equal(policy_socketcall_label(3), "SYS_CONNECT");
+	assert_string_equal(policy_socketcall_name(9), "sendto"); /* SYS_SEND */
+	assert_string_equal(policy_socketcall_name(10), "recvfrom");
+	assert_string_equal(policy_socketcall_name(20), "sendmmsg");
+	assert_null(policy_socketcall_name(0));
+	assert_null(policy_socketcall_name(21));
+	assert_string_equal(policy_ipc_name(23), "shmget");
+	assert_string_equal(policy_ipc_label(1), "SEMOP");
+	assert_null(policy_ipc_name(5));
+	assert_null(policy_ipc_name(25));
+	/* every carried call can have a section */
+	for (unsigned i = 1; i <= POLICY_SOCKETCALL_MAX; i++)
+		assert_true(policy_syscall_known(policy_socketcall_name(i)));
+	for (unsigned i = 1; i <= POLICY_IPC_MAX; i++)
+		if (policy_ipc_name(i))
+			assert_true(policy_syscall_known(policy_ipc_name(i)));
+}
+
+static void test_newer_syscalls_named_and_decided(void **state)
+{
+	struct fx *f = *state;
+	const struct section *reach = NULL;
+	struct decision d;
+
+	assert_string_equal(policy_newer_syscall(467)->name, "open_tree_attr");
+	assert_string_equal(policy_newer_syscall_by_name("setxattrat")->reach, "setxattr");
+	assert_null(policy_newer_syscall(452)); /* fchmodat2: libseccomp knows it */
+	assert_true(policy_syscall_known("mseal"));
+	assert_clean(f, "[mseal]\ndeny = *\n[setxattrat]\ndeny = name ~ security.*\n");
+
+	assert_loads(f, "[mount]\ndeny = *\n[open]\ndeny = path ~ /x/**\nallow = *\n");
+	d = policy_decide_unnamed(f->p, "open_tree_attr", &reach);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, ENOSYS);
+	assert_ptr_equal(reach, section(f, "mount"));
+	d = policy_decide_unnamed(f->p, "open_by_handle_at", &reach);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EPERM);
+	assert_ptr_equal(reach, section(f, "openat"));
+	assert_int_equal(policy_decide_unnamed(f->p, "mseal", &reach).kind, DECISION_ALLOW);
+	assert_null(reach);
+	assert_int_equal(policy_decide_unnamed(f->p, NULL, NULL).kind, DECISION_ALLOW);
+
+	assert_loads(f, "[sysgate]\ndefault = deny EACCES\n[mount]\nallow = *\n");
+	d = policy_decide_unnamed(f->p, "open_tree_attr", &reach);
+	assert_int_equal(d.err, ENOSYS); /* the default's, as an older kernel says */
+	assert_null(reach);
+	assert_int_equal(policy_decide_unnamed(f->p, NULL, NULL).err, ENOSYS);
+	d = policy_decide_unnamed(f->p, "open_by_handle_at", NULL);
+	assert_int_equal(d.err, EACCES); /* known: the default */
+}
+
+static void test_default_policy_guards_other_doors(void **state)
+{
+	struct fx *f = *state;
+	struct call c;
+
+	assert_int_equal(policy_load_default(&f->p, &f->d), 0);
+	c = call_of("mknodat");
+	c.args[2] = 0104755;
+	assert_int_equal(policy_decide(f->p, section(f, "mknodat"), &c).kind, DECISION_KILL);
+	c.args[2] = 0100644;
+	assert_int_equal(policy_decide(f->p, section(f, "mknodat"), &c).kind, DECISION_ALLOW);
+	c = call_of("open");
+	c.args[2] = 02755;
+	assert_int_equal(policy_decide(f->p, section(f, "open"), &c).kind, DECISION_KILL);
+	c = call_of("fsetxattr");
+	c.name = "security.capability";
+	assert_int_equal(policy_decide(f->p, section(f, "fsetxattr"), &c).err, EPERM);
+	c.name = "system.posix_acl_default";
+	assert_int_equal(policy_decide(f->p, section(f, "fsetxattr"), &c).err, EPERM);
+	c.name = "user.x";
+	assert_int_equal(policy_decide(f->p, section(f, "fsetxattr"), &c).err, EOPNOTSUPP);
+	assert_int_equal(policy_decide_unnamed(f->p, "open_tree_attr", NULL).err, ENOSYS);
+	assert_int_equal(policy_decide_unnamed(f->p, "setxattrat", NULL).err, ENOSYS);
+	assert_int_equal(policy_decide_unnamed(f->p, "mseal", NULL).kind, DECISION_ALLOW);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1563,6 +1760,13 @@ int main(void)
 		T(test_default_policy_loads_clean),
 		T(test_docs_examples_load),
 		T(test_load_example_policy),
+		T(test_name_condition_loads_where_there_is_a_name),
+		T(test_decide_name_condition_never_continues),
+		T(test_decide_args_from_memory_never_continue),
+		T(test_decide_openat2_mode_is_read_from_memory),
+		T(test_multiplexer_tables),
+		T(test_newer_syscalls_named_and_decided),
+		T(test_default_policy_guards_other_doors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
