@@ -433,3 +433,22 @@ void policy_filter_done(struct policy_filter *f)
 	f->insns = NULL;
 	f->len = 0;
 }
+
+size_t policy_extra_notified(const struct policy *p, const char **names, size_t max)
+{
+	static const char *const fixed[] = { "socketcall", "ipc", "open_by_handle_at" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed) && n < max; i++) {
+		bool yes = i < 2 ? mux_forced(p, fixed[i])
+				 : !policy_section_for(p, fixed[i]) &&
+					   newer_action(p, fixed[i]) == SCMP_ACT_NOTIFY;
+
+		if (yes)
+			names[n++] = fixed[i];
+	}
+	for (const struct newer_syscall *e = policy_newer_syscalls; e->name && n < max; e++)
+		if (newer_action(p, e->name) == SCMP_ACT_NOTIFY)
+			names[n++] = e->name;
+	return n;
+}

@@ -342,3 +342,13 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 				      const char *syscall, struct policy_kernel_test *tests,
 				      size_t *ret_n);
 void policy_filter_done(struct policy_filter *f);
+
+/*
+ * Syscalls the filter notifies that no section names, by name, for filters
+ * built elsewhere from names (sysgate oci-profile): i386's socketcall and ipc
+ * when a call they carry is supervised, calls in a supervised family's reach
+ * (open_by_handle_at), and the newer syscalls a section or a reach makes
+ * notified (which a runtime's libseccomp may or may not know). Up to max
+ * into names; returns how many.
+ */
+size_t policy_extra_notified(const struct policy *p, const char **names, size_t max);

@@ -1,7 +1,10 @@
 /* sysgate check POLICY...: validate, print every error and warning. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "sg-util.h"
 
 #include "supervisor/cli.h"
 
@@ -32,6 +35,72 @@ struct policy *cli_load_policy(const char *file)
 	return r < 0 ? NULL : p;
 }
 
+/* Calls that act on a name, not on the file behind it: a second name for the
+ * same file (a hard link, a rename) changes nothing about what they do. */
+static bool acts_on_name(const char *syscall)
+{
+	static const char *const names[] = {
+		"mkdir",  "mkdirat",  "mknod",	   "mknodat", "unlink", "unlinkat", "rmdir",
+		"rename", "renameat", "renameat2", "link",    "linkat", "symlink",  "symlinkat",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(names[i], syscall))
+			return true;
+	return false;
+}
+
+/* Does the policy supervise any of these syscalls? */
+static bool supervises_any(const struct policy *p, const char *const *syscalls)
+{
+	for (; *syscalls; syscalls++)
+		if (policy_section_supervises(p, policy_section_for(p, *syscalls)))
+			return true;
+	return false;
+}
+
+/*
+ * Path rules judge a file by the name it is reached through. A hard link
+ * gives a file outside the rule's paths a name inside them, and a rename
+ * moves it in (and back out): the same inode, judged by its other name. Say
+ * so where a section that acts on files is judged by path while link or
+ * rename go unsupervised. Returns how many warnings were printed.
+ */
+static size_t warn_second_names(FILE *out, const char *file, const struct policy *p)
+{
+	static const char *const link_calls[] = {"link", "linkat", NULL};
+	static const char *const rename_calls[] = {"rename", "renameat", "renameat2", NULL};
+	bool no_link = !supervises_any(p, link_calls), no_rename = !supervises_any(p, rename_calls);
+	size_t n = 0;
+
+	if (!no_link && !no_rename)
+		return 0;
+	for (size_t i = 0; i < p->n_sections; i++) {
+		const struct section *s = &p->sections[i];
+		bool on_files = false;
+
+		if (!s->needs_path || s->implicit)
+			continue;
+		for (size_t k = 0; k < s->n_syscalls && !on_files; k++)
+			on_files = !acts_on_name(s->syscalls[k]);
+		if (!on_files)
+			continue;
+		fprintf(out,
+			"%s:%u: warning: [%s] judges files by path, but %s: a file outside its "
+			"paths can be %s inside them and changed there (see HARD LINKS AND "
+			"RENAMES in sysgate-policy(5))\n",
+			file, s->line, s->name,
+			no_link && no_rename ? "link and rename are not supervised"
+			: no_link	     ? "link is not supervised"
+					     : "rename is not supervised",
+			no_link && no_rename ? "hard-linked or renamed"
+			: no_link	     ? "hard-linked"
+					     : "renamed");
+		n++;
+	}
+	return n;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	int status = 0;
@@ -45,12 +114,16 @@ int cmd_check(int argc, char **argv)
 		struct policy *p = NULL;
 		int r = policy_load_file(argv[i], &p, &d);
 
+		size_t extra = 0;
+
 		cli_print_diags(stdout, argv[i], &d);
 		if (r < 0 && d.n_errors == 0)
 			printf("%s: error: %s\n", argv[i], strerror(-r));
-		if (r < 0 || d.n > 0)
+		if (r == 0)
+			extra = warn_second_names(stdout, argv[i], p);
+		if (r < 0 || d.n > 0 || extra > 0)
 			status = 1;
-		if (r == 0 && d.n == 0) {
+		if (r == 0 && d.n == 0 && extra == 0) {
 			size_t rules = 0;
 
 			for (size_t j = 0; j < p->n_sections; j++)

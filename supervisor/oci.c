@@ -254,6 +254,16 @@ int cmd_oci_profile(int argc, char **argv)
 				goto oom;
 		}
 	}
+	{
+		/* Doors no section names: i386's multiplexers, open_by_handle_at,
+		 * newer syscalls (which the runtime's libseccomp may know). */
+		const char *extra[32];
+		size_t n_extra = policy_extra_notified(p, extra, ARRAY_SIZE(extra));
+
+		for (size_t i = 0; i < n_extra; i++)
+			if (names_add(&notify, extra[i]) < 0)
+				goto oom;
+	}
 	if (p->dflt.kind != DECISION_ALLOW)
 		for (size_t i = 0; always_allowed[i]; i++)
 			if (!policy_section_for(p, always_allowed[i]) &&

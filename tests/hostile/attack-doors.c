@@ -6,6 +6,8 @@
  *
  *   sc-connect PATH     i386 socketcall(SYS_CONNECT) to a unix socket path
  *   ipc-shmget          i386 ipc(SHMGET, IPC_PRIVATE, 4096, IPC_CREAT|0600)
+ *   mux-all             every call socketcall (1..20) and ipc (12 calls) carry,
+ *                       with zeroed arguments: "socketcall N = ..." lines
  *   sc-race N           N i386 socketcall(SYS_SOCKET) while a thread flips the
  *                       domain in the argument array between AF_UNIX and
  *                       AF_INET; prints how many AF_INET sockets it got
@@ -126,6 +128,24 @@ static int ipc_shmget(void)
 	report_int80("ipc(SHMGET)", r);
 	if (r >= 0)
 		shmctl((int)r, IPC_RMID, NULL);
+	return 0;
+}
+
+static int mux_all(void)
+{
+	static const int ipc_calls[] = {1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24};
+	uint32_t *args = low(6 * sizeof(uint32_t));
+	char what[64];
+
+	for (int call = 1; call <= 20; call++) {
+		memset(args, 0, 6 * sizeof(uint32_t));
+		snprintf(what, sizeof(what), "socketcall %d", call);
+		report_int80(what, int80(NR32_SOCKETCALL, call, (long)(uintptr_t)args, 0, 0, 0, 0));
+	}
+	for (size_t i = 0; i < sizeof(ipc_calls) / sizeof(ipc_calls[0]); i++) {
+		snprintf(what, sizeof(what), "ipc %d", ipc_calls[i]);
+		report_int80(what, int80(NR32_IPC, ipc_calls[i], 0, 0, 0, 0, 0));
+	}
 	return 0;
 }
 
@@ -275,6 +295,8 @@ int main(int argc, char **argv)
 		return sc_connect(argv[2]);
 	if (!strcmp(op, "ipc-shmget"))
 		return ipc_shmget();
+	if (!strcmp(op, "mux-all"))
+		return mux_all();
 	if (!strcmp(op, "sc-race") && argc == 3)
 		return sc_race(strtol(argv[2], NULL, 10));
 	if (!strcmp(op, "handle") && argc == 3)

@@ -113,6 +113,75 @@ static void test_doors_ipc_shmget_is_judged_as_shmget(void **state)
 }
 
 /*
+ * Every call the two multiplexers carry is judged by its own section: each
+ * section denies with an errno of its own, so each answer says which
+ * section decided (SYS_SEND and SYS_SENDTO are both sendto, SYS_RECV and
+ * SYS_RECVFROM both recvfrom).
+ */
+static void test_doors_every_carried_call_has_its_section(void **state)
+{
+	struct doors *st = *state;
+	/* include/uapi/linux/net.h and ipc.h, by the name a section uses */
+	static const char *const sock_names[21] = {
+		NULL,	       "socket",      "bind",	    "connect",	  "listen",   "accept",
+		"getsockname", "getpeername", "socketpair", "sendto",	  "recvfrom", "sendto",
+		"recvfrom",    "shutdown",    "setsockopt", "getsockopt", "sendmsg",  "recvmsg",
+		"accept4",     "recvmmsg",    "sendmmsg",
+	};
+	static const int ipc_calls[] = {1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24};
+	static const char *const ipc_names[] = {"semop",  "semget", "semctl", "semtimedop",
+						"msgsnd", "msgrcv", "msgget", "msgctl",
+						"shmat",  "shmdt",  "shmget", "shmctl"};
+	char policy[8192];
+	size_t len = 0;
+
+	for (unsigned call = 1; call <= 20; call++) {
+		const char *name = sock_names[call];
+
+		if (call == 11 || call == 12)
+			continue; /* sendto, recvfrom: written at 9 and 10 */
+		len += (size_t)snprintf(policy + len, sizeof(policy) - len, "[%s]\ndeny = %u *\n",
+					name, 1000 + call);
+	}
+	for (size_t i = 0; i < sizeof(ipc_calls) / sizeof(ipc_calls[0]); i++)
+		len += (size_t)snprintf(policy + len, sizeof(policy) - len, "[%s]\ndeny = %d *\n",
+					ipc_names[i], 2000 + ipc_calls[i]);
+	lh_write_policy(&st->h, "%s", policy);
+	assert_int_equal(attack(st, "mux-all", NULL), 0);
+	for (unsigned call = 1; call <= 20; call++)
+		lh_assert_line(st->h.out,
+			       lh_tp(&st->h, "socketcall %u = -1 errno %u", call,
+				     1000 + (call == 11 || call == 12 ? call - 2 : call)));
+	for (size_t i = 0; i < sizeof(ipc_calls) / sizeof(ipc_calls[0]); i++)
+		lh_assert_line(st->h.out, lh_tp(&st->h, "ipc %d = -1 errno %d", ipc_calls[i],
+						2000 + ipc_calls[i]));
+	assert_logged(st, "i386:socketcall(SYS_RECVMMSG) -> recvmmsg(");
+	assert_logged(st, "i386:ipc(SEMTIMEDOP) -> semtimedop(");
+}
+
+/* `sysgate check` says when a path rule can be bypassed through a second name. */
+static void test_doors_check_warns_of_hard_links_and_renames(void **state)
+{
+	struct doors *st = *state;
+
+	lh_write_policy(&st->h, "[chmod]\nemulate = path ~ %s/ok/**\ndeny = EACCES *\n", st->h.dir);
+	assert_int_equal(lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, NULL},
+				"check", "policy.ini", NULL),
+			 1);
+	if (lh_count_lines_with(st->h.out, "policy.ini:1: warning: [chmod] judges files by path, "
+					   "but link and rename are not supervised") != 1)
+		fail_msg("no warning in:\n%s", st->h.out);
+	lh_write_policy(&st->h,
+			"[chmod]\nemulate = path ~ %s/ok/**\ndeny = EACCES *\n"
+			"[link]\ndeny = *\n[rename]\ndeny = *\n",
+			st->h.dir);
+	assert_int_equal(lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, NULL},
+				"check", "policy.ini", NULL),
+			 0);
+	assert_non_null(strstr(st->h.out, "policy.ini: ok"));
+}
+
+/*
  * An allow that rests on socketcall's arguments cannot be continued: the
  * kernel reads the array again. With a thread flipping the domain, no
  * AF_INET socket may come out, and none of AF_UNIX either (each allow is
@@ -213,7 +282,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_doors_socketcall_connect_is_judged_as_connect),
 		T(test_doors_ipc_shmget_is_judged_as_shmget),
+		T(test_doors_every_carried_call_has_its_section),
 		T(test_doors_socketcall_race_gets_no_arg_allow),
+		T(test_doors_check_warns_of_hard_links_and_renames),
 		T(test_doors_open_by_handle_at_is_refused_under_open_paths),
 		T(test_doors_builtin_kills_setuid_creation),
 		T(test_doors_builtin_denies_capability_and_acl_xattrs),
