@@ -436,7 +436,7 @@ void policy_filter_done(struct policy_filter *f)
 
 size_t policy_extra_notified(const struct policy *p, const char **names, size_t max)
 {
-	static const char *const fixed[] = { "socketcall", "ipc", "open_by_handle_at" };
+	static const char *const fixed[] = {"socketcall", "ipc", "open_by_handle_at"};
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fixed) && n < max; i++) {

@@ -1307,6 +1307,16 @@ static int check_warnings(struct loader *ld)
 			path_seen = path_seen || rule_has_path(b);
 			has_any = has_any || rule_is_any(b);
 		}
+		if (name_seen && !has_any &&
+		    (dflt->kind == DECISION_ALLOW || dflt->kind == DECISION_LOG)) {
+			r = warning(ld, s->line,
+				    "[%s]: the default (%s) after a name condition is denied EPERM: "
+				    "the name is read from the target's memory, and the kernel "
+				    "would read it again; end the section with a deny",
+				    s->name, policy_decision_name(dflt->kind));
+			if (r < 0)
+				return r;
+		}
 		if (path_seen && !has_any && !s->emulatable &&
 		    (dflt->kind == DECISION_ALLOW || dflt->kind == DECISION_LOG)) {
 			r = warning(ld, s->line,

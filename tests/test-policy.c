@@ -1516,13 +1516,15 @@ static void test_name_condition_loads_where_there_is_a_name(void **state)
 	assert_clean(f, "[setxattr]\ndeny = name ~ security.*\ndeny = EOPNOTSUPP *\n");
 	assert_int_equal(section(f, "fsetxattr")->rules[0].conds[0].kind, COND_NAME_MATCH);
 	assert_true(section(f, "lsetxattr")->needs_name);
-	assert_clean(f, "[removexattr]\nkill = name !~ user.*\n");
+	assert_clean(f, "[removexattr]\nkill = name !~ user.*\ndeny = *\n");
 	assert_refused(f, "[mkdir]\ndeny = name ~ x\n", 2, "[mkdir]: mkdir takes no xattr name");
 	assert_refused(f, "[setxattr]\ndeny = name x\n", 2, "expected ~ or !~ after 'name'");
 	assert_refused(f, "[setxattr]\ndeny = name ~ [x\n", 2, "bad name glob");
 	/* an allow after it is denied: said at load time */
 	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\nallow = *\n");
 	assert_diag(f, DIAG_WARNING, 3, "after a name condition is denied EPERM");
+	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\n");
+	assert_diag(f, DIAG_WARNING, 1, "the default (allow) after a name condition is denied");
 }
 
 static void test_decide_name_condition_never_continues(void **state)
@@ -1654,7 +1656,7 @@ static void test_newer_syscalls_named_and_decided(void **state)
 	assert_string_equal(policy_newer_syscall_by_name("setxattrat")->reach, "setxattr");
 	assert_null(policy_newer_syscall(452)); /* fchmodat2: libseccomp knows it */
 	assert_true(policy_syscall_known("mseal"));
-	assert_clean(f, "[mseal]\ndeny = *\n[setxattrat]\ndeny = name ~ security.*\n");
+	assert_clean(f, "[mseal]\ndeny = *\n[setxattrat]\ndeny = name ~ security.*\ndeny = *\n");
 
 	assert_loads(f, "[mount]\ndeny = *\n[open]\ndeny = path ~ /x/**\nallow = *\n");
 	d = policy_decide_unnamed(f->p, "open_tree_attr", &reach);
