@@ -15,7 +15,8 @@
  *   creat|openat|openat2|mknod PATH MODE   create a file with MODE (octal)
  *   setxattr PATH NAME  a valid value for security.capability or
  *                       system.posix_acl_access, "x" otherwise
- *   raw NAME PATH       a syscall newer than libseccomp, by number
+ *   raw NAME PATH       a syscall newer than libseccomp, by number (NAME
+ *                       open_tree_attr, open_tree_attr32 for i386, setxattrat)
  *
  * Links nothing but libc and pthread: it is the other side of the trust
  * boundary.
@@ -277,6 +278,15 @@ static int raw(const char *name, const char *path)
 	} xa = {(uint64_t)(uintptr_t) "v", 1, 0};
 	long r;
 
+	if (!strcmp(name, "open_tree_attr32")) {
+		/* the same number through the i386 entry point */
+		char *p32 = low(strlen(path) + 1);
+
+		strcpy(p32, path);
+		r = int80(467, AT_FDCWD, (long)(uintptr_t)p32, 0, 0, 0, 0);
+		report_int80(name, r);
+		return 0;
+	}
 	if (!strcmp(name, "open_tree_attr"))
 		r = syscall(467, AT_FDCWD, path, 0, NULL, 0);
 	else if (!strcmp(name, "setxattrat"))

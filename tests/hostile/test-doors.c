@@ -270,6 +270,9 @@ static void test_doors_builtin_newer_syscalls_get_enosys(void **state)
 	lh_assert_line(st->h.out, "open_tree_attr = -1 ENOSYS");
 	assert_logged(st, "open_tree_attr(AT_FDCWD, \"/\"");
 	assert_logged(st, "in the reach of [mount]");
+	assert_int_equal(attack_builtin(st, "raw", "open_tree_attr32", "/", NULL), 0);
+	lh_assert_line(st->h.out, "open_tree_attr32 = -1 ENOSYS");
+	assert_logged(st, "i386:open_tree_attr(AT_FDCWD, \"/\"");
 	assert_int_equal(attack_builtin(st, "raw", "setxattrat", f, NULL), 0);
 	lh_assert_line(st->h.out, "setxattrat = -1 ENOSYS");
 	assert_logged(st, "in the reach of [setxattr]");
