@@ -6,10 +6,11 @@
  *	x86_64 (also with garbage in cmd's high word), i386's int $0x80 and
  *	x32's numbers. One line each: "NAME ok" or "NAME errno N".
  *
- *   attack-tty pty ASKED-PATH
+ *   attack-tty pty ASKED-PATH [GO-FILE]
  *	For `sysgate run --prompt`: says whether fd 0 is a terminal and which,
  *	tries TIOCSTI, then reads its terminal on a thread while the main thread
- *	makes a call the policy asks about (mkdir ASKED-PATH). Whatever the
+ *	makes a call the policy asks about (mkdir ASKED-PATH, once GO-FILE
+ *	exists). Whatever the
  *	person types to answer must not reach this read; the first line it does
  *	get is printed as "stdin got [LINE]".
  *
@@ -128,8 +129,9 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static int do_pty(const char *asked)
+static int do_pty(const char *asked, const char *go)
 {
+	struct stat st;
 	const char *name = ttyname(0);
 	char x = 'x';
 	pthread_t t;
@@ -141,6 +143,10 @@ static int do_pty(const char *asked)
 	fflush(stdout);
 	if (pthread_create(&t, NULL, reader, NULL) != 0)
 		return 1;
+	/* The test says when the prompt is attached (until then an ask gets
+	 * ask_default at once). */
+	for (int i = 0; go && stat(go, &st) < 0 && i < 60 * 100; i++)
+		usleep(10 * 1000);
 	r = mkdir(asked, 0755);
 	printf("mkdir %s\n", r < 0 ? strerror(errno) : "ok");
 	printf("ready for a line\n");
@@ -155,7 +161,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "sti"))
 		return do_sti();
 	if (argc >= 3 && !strcmp(argv[1], "pty"))
-		return do_pty(argv[2]);
-	fprintf(stderr, "usage: attack-tty sti | pty ASKED-PATH\n");
+		return do_pty(argv[2], argc >= 4 ? argv[3] : NULL);
+	fprintf(stderr, "usage: attack-tty sti | pty ASKED-PATH [GO-FILE]\n");
 	return 2;
 }
