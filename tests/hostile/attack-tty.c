@@ -131,6 +131,7 @@ static void *reader(void *arg)
 
 static int do_pty(const char *asked, const char *go)
 {
+	struct winsize ws;
 	struct stat st;
 	const char *name = ttyname(0);
 	char x = 'x';
@@ -139,6 +140,8 @@ static int do_pty(const char *asked, const char *go)
 
 	printf("isatty0 %d\n", isatty(0));
 	printf("tty0 %s\n", name ? name : "none");
+	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+		printf("winsize %u %u\n", ws.ws_row, ws.ws_col);
 	try_sti("sti-fd0", 0, TIOCSTI, &x);
 	fflush(stdout);
 	if (pthread_create(&t, NULL, reader, NULL) != 0)

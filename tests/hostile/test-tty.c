@@ -344,7 +344,7 @@ static void test_tty_prompt_answer_does_not_reach_command(void **state)
 {
 	struct fixture *st = *state;
 	const char *asked = lh_tp(&st->h, "%s/q/a", st->h.dir), *screen, *tty_line;
-	const char *pane_tty;
+	const char *pane_tty, *pane_size;
 	FILE *f;
 
 	if (!lh_tool("tmux", true)) {
@@ -369,6 +369,7 @@ static void test_tty_prompt_answer_does_not_reach_command(void **state)
 			      "run", lh_tp(&st->h, "/bin/sh %s/run.sh", st->h.dir), NULL),
 			 0);
 	pane_tty = pane_info(st, "#{pane_tty}");
+	pane_size = pane_info(st, "winsize #{pane_height} #{pane_width}\n");
 
 	wait_pane(st, "sysgate prompt: waiting for calls", WAIT_MS);
 	lh_write_file(lh_tp(&st->h, "%s/go", st->h.dir), "", 0644);
@@ -400,6 +401,9 @@ static void test_tty_prompt_answer_does_not_reach_command(void **state)
 	if (!strncmp(tty_line + 5, pane_tty, strlen(pane_tty)) &&
 	    tty_line[5 + strlen(pane_tty)] == '\n')
 		fail_msg("the command's terminal is sysgate's own, %s", pane_tty);
+	/* Its terminal has the pane's size. */
+	if (!strstr(screen, lh_tp(&st->h, "%s\n", pane_size)))
+		fail_msg("no \"%s\" on the screen:\n%s", pane_size, screen);
 	/* The banner says who gets the keyboard. */
 	assert_non_null(strstr(screen, "what you type goes to it"));
 	lh_collect(&st->h);
