@@ -58,6 +58,7 @@ struct pty_relay {
 	atomic_bool stop;
 	bool running, stopped;
 	pthread_t thread;
+	int guard; /* write end of the guardian's pipe (see start_guardian) */
 };
 
 /* ---- restoring the terminal on any exit ---- */
@@ -112,6 +113,75 @@ static void install_handlers(void)
 	for (size_t i = 0; i < ARRAY_SIZE(crash_signals); i++)
 		sigaction(crash_signals[i], &sa, &crash_old[i]);
 	atexit(at_exit);
+}
+
+/*
+ * A SIGKILL leaves no handler to run: a small process of ours, outside the
+ * supervised tree, holds the terminal and waits on a pipe whose write end
+ * only sysgate has. EOF without a word first means sysgate died: it puts the
+ * modes back and lifts TIOCEXCL. Forked while sysgate has no other thread
+ * yet (before the relay and the session start); it makes only
+ * async-signal-safe calls and execs nothing.
+ */
+static void start_guardian(struct pty_relay *t)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		char c;
+		ssize_t n;
+
+		/* In the background by the time it acts: tcsetattr must not
+		 * stop it (SIGTTOU); and nothing of sysgate's is for it. */
+		signal(SIGTTOU, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(t->term, 3) < 0 || dup2(p[0], 4) < 0)
+			_exit(1);
+		syscall(SYS_close_range, 5, ~0U, 0);
+		close(0);
+		close(1);
+		close(2);
+		do
+			n = read(4, &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 0) {
+			if (t->raw)
+				tcsetattr(3, TCSANOW, &t->saved);
+			if (t->excl)
+				ioctl(3, TIOCNXCL);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	t->guard = p[1];
+}
+
+/* sysgate put the terminal back itself: the guardian leaves it alone. Our
+ * child: reaped by run's SIGCHLD handler, or killed with the rest of our
+ * children at the end. */
+static void stop_guardian(struct pty_relay *t)
+{
+	if (t->guard < 0)
+		return;
+	if (write(t->guard, "k", 1) < 0) {
+		/* it is gone already */
+	}
+	t->guard = safe_close(t->guard);
 }
 
 /* ---- setting up ---- */
@@ -171,7 +241,8 @@ int pty_relay_open(struct pty_relay **ret)
 				.pr_master = -1,
 				.pr_slave = -1,
 				.wake = -1,
-				.winch = -1};
+				.winch = -1,
+				.guard = -1};
 	/* An open file of our own: O_NONBLOCK must not reach the shell's. */
 	t->term = open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (t->term < 0) {
@@ -605,6 +676,8 @@ int pty_relay_start(struct pty_relay *t)
 	 * uid could otherwise open /dev/pts/N and read the answers). */
 	atomic_store(&active, t);
 	t->excl = ioctl(t->term, TIOCEXCL) == 0;
+	if (t->raw || t->excl)
+		start_guardian(t);
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -613,6 +686,7 @@ int pty_relay_start(struct pty_relay *t)
 	if (r < 0) {
 		atomic_store(&active, NULL);
 		restore_terminal(t);
+		stop_guardian(t);
 		return r;
 	}
 	t->running = true;
@@ -654,6 +728,7 @@ void pty_relay_stop(struct pty_relay *t)
 	}
 	atomic_store(&active, NULL);
 	restore_terminal(t);
+	stop_guardian(t);
 	/* Closing the masters hangs up both slaves: a prompt blocked writing
 	 * to its pty gets EIO and ends. */
 	t->cmd_master = safe_close(t->cmd_master);
