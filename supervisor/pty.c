@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -148,6 +149,9 @@ static void start_guardian(struct pty_relay *t)
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, SIG_DFL);
+		/* It holds the real terminal: no pidfd_getfd or /proc/PID/fd
+		 * from the command's side (same uid). */
+		prctl(PR_SET_DUMPABLE, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(t->term, 3) < 0 || dup2(p[0], 4) < 0)
@@ -269,6 +273,13 @@ int pty_relay_open(struct pty_relay **ret)
 	r = make_pty(t, have_ws ? &ws : NULL, &t->pr_master, &t->pr_slave);
 	if (r < 0)
 		goto fail;
+	/* The prompt's slave is /dev/pts/N of our uid, which the command
+	 * shares: without this it could open it and read the answers. (Not
+	 * the command's own pty: programs reopen /dev/tty.) */
+	if (ioctl(t->pr_slave, TIOCEXCL) < 0) {
+		r = -errno;
+		goto fail;
+	}
 	t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->wake < 0) {
 		r = -errno;

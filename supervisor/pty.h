@@ -23,9 +23,10 @@
  * through its pty, the command's own writes, nothing else.
  *
  * Trust: the command holds nothing of the real terminal after
- * pty_child_attach() (other fds on it are closed, and the terminal is
- * TIOCEXCL while the relay runs, so the same uid cannot reopen it, though
- * CAP_SYS_ADMIN can).
+ * pty_child_attach() (other fds on it are closed), and the real terminal and
+ * the prompt's pty are TIOCEXCL while the relay runs, so the same uid cannot
+ * open them by name (CAP_SYS_ADMIN still can). A guardian process restores
+ * the terminal if sysgate is killed with SIGKILL.
  */
 #include <stdbool.h>
 
