@@ -318,11 +318,18 @@ static void child_fail(const char *what, int err)
 	_exit(125);
 }
 
+/* Is fd the real terminal: its device, or /dev/tty or /dev/console opened
+ * while it was ours (TIOCGDEV names the device behind those)? */
 static bool is_term(int fd, dev_t rdev)
 {
+	unsigned int dev;
 	struct stat st;
 
-	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == rdev;
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))
+		return false;
+	if (st.st_rdev == rdev)
+		return true;
+	return ioctl(fd, TIOCGDEV, &dev) == 0 && dev == (unsigned int)rdev;
 }
 
 struct dirent64_hdr {
