@@ -410,6 +410,83 @@ static void test_tty_prompt_answer_does_not_reach_command(void **state)
 	assert_non_null(strstr(st->h.log, "-> allow (answer)"));
 }
 
+/*
+ * The person's terminal stalls (tcflow TCOOFF, what ^S does; here from
+ * outside, as the command holds no fd of it): the relay waits and the command
+ * blocks on its own output, but SIGTERM still ends sysgate, with the
+ * command's status, and the terminal gets its modes back.
+ */
+static void test_tty_prompt_stalled_terminal_does_not_hold_sysgate(void **state)
+{
+	struct fixture *st = *state;
+	const char *pane_tty, *pid_path = lh_tp(&st->h, "%s/sg.pid", st->h.dir);
+	struct termios t;
+	long end;
+	pid_t sg;
+	char *text;
+	FILE *f;
+	int fd;
+
+	if (!lh_tool("tmux", true)) {
+		print_message("tmux is not available: skipped (apt-get install tmux)\n");
+		skip();
+	}
+	snprintf(st->tmux, sizeof(st->tmux), "sg-tty-%d-%d", (int)getpid(), ++tmux_counter);
+	lh_write_file(lh_tp(&st->h, "%s/tmux.conf", st->h.dir),
+		      "set -g remain-on-exit on\nset -g history-limit 10000\n", 0644);
+	lh_write_policy(&st->h, "[mkdir]\nlog = *\n");
+	/* A non-interactive sh keeps its async list in the pane's foreground
+	 * process group; the terminal stays sysgate's stdin through fd 3. */
+	f = fopen(lh_tp(&st->h, "%s/run.sh", st->h.dir), "we");
+	assert_non_null(f);
+	fprintf(f,
+		"cd '%s' || exit 1\nexec 3<&0\n"
+		"'%s' run --prompt -p policy.ini --log log -- /bin/sh -c "
+		"'i=0; while :; do i=$((i+1)); echo line $i; mkdir -p d/$i; done' <&3 3<&- &\n"
+		"echo $! > sg.pid.tmp && mv sg.pid.tmp sg.pid\n"
+		"wait $!\n"
+		"echo $? > sg.status.tmp && mv sg.status.tmp sg.status\n"
+		"sleep 60\n", /* the terminal stays, to look at its modes */
+		st->h.dir, g_sysgate);
+	fclose(f);
+	assert_int_equal(tmux(st, "new-session", "-d", "-s", "sg", "-x", "200", "-y", "50", "-n",
+			      "run", lh_tp(&st->h, "/bin/sh %s/run.sh", st->h.dir), NULL),
+			 0);
+	pane_tty = pane_info(st, "#{pane_tty}");
+	end = lh_now_ms() + WAIT_MS;
+	while (!lh_exists(pid_path)) {
+		assert_true(lh_now_ms() < end);
+		usleep(10000);
+	}
+	text = lh_slurp(pid_path);
+	sg = atoi(text);
+	free(text);
+	assert_true(sg > 0);
+	/* Running, and being decided: its mkdirs are logged. */
+	wait_pane(st, "line 20\n", WAIT_MS);
+
+	fd = open(pane_tty, O_RDWR | O_NOCTTY | O_CLOEXEC); /* root: past TIOCEXCL */
+	assert_true(fd >= 0);
+	assert_int_equal(tcflow(fd, TCOOFF), 0);
+	usleep(300 * 1000);
+	assert_int_equal(kill(sg, SIGTERM), 0);
+	end = lh_now_ms() + 15000;
+	while (!lh_exists(lh_tp(&st->h, "%s/sg.status", st->h.dir)) && lh_now_ms() < end)
+		usleep(20000);
+	tcflow(fd, TCOON);
+	if (!lh_exists(lh_tp(&st->h, "%s/sg.status", st->h.dir))) {
+		close(fd);
+		fail_msg("sysgate did not end on SIGTERM with its terminal stalled");
+	}
+	assert_int_equal(wait_status_file(st), 128 + SIGTERM);
+	assert_int_equal(tcgetattr(fd, &t), 0);
+	close(fd);
+	assert_true(t.c_lflag & ICANON);
+	assert_true(t.c_lflag & ECHO);
+	lh_collect(&st->h);
+	assert_true(lh_count_lines_with(st->h.log, "mkdir(") > 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -419,6 +496,7 @@ int main(void)
 		T(test_tty_sti_denied_when_policy_allows_ioctl),
 		T(test_tty_sti_denied_when_policy_allows_tiocsti),
 		T(test_tty_prompt_answer_does_not_reach_command),
+		T(test_tty_prompt_stalled_terminal_does_not_hold_sysgate),
 	};
 	int r = lh_find_binaries("hostile-tty", g_sysgate, g_target, g_target_real);
 
