@@ -674,6 +674,9 @@ int pty_relay_start(struct pty_relay *t)
 
 	/* Ours no longer: the command's pty hangs up when its last fd closes. */
 	t->cmd_slave = safe_close(t->cmd_slave);
+	/* We hold the person's terminal now: the command (same uid) must not
+	 * copy it out of us with pidfd_getfd or /proc/PID/fd. */
+	prctl(PR_SET_DUMPABLE, 0);
 	install_handlers();
 	if (t->have_saved) {
 		struct termios raw = t->saved;
