@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "policy/policy.h"
+#include "sg-seccomp.h"
 #include "sg-util.h"
 
 /* Denying these cannot contain anything; it only wedges the target in a loop
@@ -345,6 +346,61 @@ static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct
 	return 0;
 }
 
+/*
+ * Always denied, whatever the policy says: ioctl(fd, TIOCSTI) pushes bytes
+ * into a terminal's input as if typed there, and TIOCLINUX (TIOCL_PASTESEL)
+ * pastes the console selection into it. A command sharing a terminal with a
+ * person (the inline prompt, or the shell that runs once the command is
+ * gone: bubblewrap's CVE-2017-5226) would type for them. No policy has a
+ * reason to allow either, so they fail with EPERM in the kernel, unlogged,
+ * in complain mode too.
+ *
+ * This is hand-written BPF put in front of libseccomp's program, not a
+ * libseccomp rule: a rule on ioctl's arg1 would have to live beside the
+ * policy's own ioctl rules (allow = arg1 == 0x5412, a deny on arg0, ...),
+ * and libseccomp 2.5.4 mis-compiles rules of one syscall that test different
+ * arguments (tests/test-compile.c). Here the two tests run first and fall
+ * through untouched to the policy's filter otherwise, so they cannot
+ * interact with it. They load nothing but arch and nr for any other
+ * syscall, which keeps the kernel's per-syscall allow cache intact.
+ *
+ * ioctl's cmd is an unsigned int (SYSCALL_DEFINE3(ioctl, unsigned int fd,
+ * unsigned int cmd, unsigned long arg), compat_sys_ioctl alike): the kernel
+ * truncates the register, so only its low 32 bits are compared, and
+ * 0xffffffff00005412 is TIOCSTI too. ioctl is 16 on x86_64 and 54 on i386;
+ * x32's is 514 with bit 30 set. 514 without the bit and 16 with it are
+ * caught as well: older kernels reached the x32 and 64-bit tables through
+ * both, and an extra test of a number that is not ioctl costs nothing.
+ */
+#define TTY_DENY_LEN 14
+
+static void tty_deny_prefix(struct sock_filter *f)
+{
+	const uint32_t nr = offsetof(struct seccomp_data, nr),
+		       arch = offsetof(struct seccomp_data, arch),
+		       cmd = offsetof(struct seccomp_data, args[1]); /* low word: little endian */
+	/* Jump offsets count from the next instruction; "end" is TTY_DENY_LEN,
+	 * the first instruction of libseccomp's program. */
+	const struct sock_filter prog[TTY_DENY_LEN] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arch),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5), /* -> 7 */
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, nr),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 16, 6, 0), /* -> 10 */
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __X32_SYSCALL_BIT | 514, 5, 0),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __X32_SYSCALL_BIT | 16, 4, 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 514, 3, 7),		    /* -> 10, end */
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 6), /* -> end */
+		/* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, nr),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 54, 0, 4), /* -> end */
+		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, cmd),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),   /* -> 13 */
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1), /* -> end */
+		/* 13 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+
+	memcpy(f, prog, sizeof(prog));
+}
+
 int policy_compile(const struct policy *p, struct policy_filter *ret)
 {
 	uint32_t dflt_action = p->dflt.kind == DECISION_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_NOTIFY;
@@ -402,23 +458,29 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		goto out;
 	size = lseek(fd, 0, SEEK_END);
 	prelude_len = build_prelude(p, dflt_action, prelude);
-	if (size <= 0 || size % 8 != 0 || size / 8 + (off_t)prelude_len > 4096) {
+	/* The program: the always-denied tty ioctls, then the prelude for the
+	 * syscalls libseccomp cannot name, then libseccomp's own; each of the
+	 * first two falls through to what follows it. */
+	if (size <= 0 || size % 8 != 0 ||
+	    size / 8 + (off_t)prelude_len + TTY_DENY_LEN > BPF_MAXINSNS) {
 		r = size > 0 ? -E2BIG : -EIO;
 		goto out;
 	}
-	buf = malloc(prelude_len * 8 + (size_t)size);
+	buf = malloc((TTY_DENY_LEN + prelude_len) * sizeof(struct sock_filter) + (size_t)size);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	memcpy(buf, prelude, prelude_len * 8);
-	if (pread(fd, (char *)buf + prelude_len * 8, (size_t)size, 0) != size) {
+	tty_deny_prefix(buf);
+	memcpy((struct sock_filter *)buf + TTY_DENY_LEN, prelude, prelude_len * 8);
+	if (pread(fd, (struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, (size_t)size, 0) !=
+	    size) {
 		free(buf);
 		r = -EIO;
 		goto out;
 	}
 	ret->insns = buf;
-	ret->len = prelude_len + (size_t)size / 8;
+	ret->len = TTY_DENY_LEN + prelude_len + (size_t)size / 8;
 	r = 0;
 out:
 	seccomp_release(ctx);

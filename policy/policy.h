@@ -311,7 +311,9 @@ const char *policy_rule_location(const struct policy *p, const struct section *s
  * policy decides in the kernel (unconditional allow, default allow, and
  * register-only conditions that provably end in allow) return
  * SECCOMP_RET_ALLOW; everything else is SECCOMP_RET_USER_NOTIF. Covers
- * x86_64, i386 and x32; any other architecture kills the process.
+ * x86_64, i386 and x32; any other architecture kills the process. Whatever
+ * the policy says, ioctl TIOCSTI and TIOCLINUX fail with EPERM in the kernel
+ * (compile.c: nothing may type into a terminal).
  */
 struct policy_filter {
 	size_t len;

@@ -780,7 +780,21 @@ struct session {
 	struct timespec started; /* CLOCK_MONOTONIC when we subscribed */
 	bool leaving;		 /* q or EOF: wait for replies in flight, then end */
 	int status;		 /* >= 0: end with this status */
+	void (*focus)(void *data, bool want); /* run --prompt: who gets the keyboard */
+	void *focus_data;
+	bool focused;
 };
+
+/* Tell run --prompt whether we need the keyboard: while a call waits. */
+static void update_focus(struct session *s)
+{
+	bool want = s->status < 0 && !s->leaving && (s->n_asks > 0 || s->confirming);
+
+	if (!s->focus || want == s->focused)
+		return;
+	s->focused = want;
+	s->focus(s->focus_data, want);
+}
 
 /* Output that is not the prompt: first end the prompt's line. */
 static void say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1330,6 +1344,7 @@ static int session_loop(struct session *s)
 		int timeout = -1, r;
 		ssize_t n;
 
+		update_focus(s);
 		show_prompt(s);
 		fflush(s->out);
 		if (!s->subscribed) {
@@ -1416,6 +1431,12 @@ static int session_loop(struct session *s)
 
 int prompt_session(int sock, int in_fd, FILE *out)
 {
+	return prompt_session_focus(sock, in_fd, out, NULL, NULL);
+}
+
+int prompt_session_focus(int sock, int in_fd, FILE *out, void (*focus)(void *data, bool want),
+			 void *data)
+{
 	struct session s = {
 		.sock = sock,
 		.in_fd = in_fd,
@@ -1424,6 +1445,8 @@ int prompt_session(int sock, int in_fd, FILE *out)
 		.last_block = -1,
 		.last_prompt = -1,
 		.status = -1,
+		.focus = focus,
+		.focus_data = data,
 	};
 	struct json_object *o = NULL;
 	char why[512];
@@ -1466,6 +1489,8 @@ int prompt_session(int sock, int in_fd, FILE *out)
 	status = s.status >= 0 ? s.status : session_loop(&s);
 out:
 	fflush(out);
+	if (s.focused)
+		focus(data, false);
 	json_object_put(o);
 	for (size_t i = 0; i < s.n_asks; i++)
 		ask_free(s.asks[i]);

@@ -8,6 +8,7 @@
  * strings it relays (exe, cmdline, path, call) come from the target: they are
  * escaped before they reach the terminal.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 /*
@@ -20,6 +21,16 @@
  * talked to (no hello, subscribe refused, an I/O error).
  */
 int prompt_session(int sock, int in_fd, FILE *out);
+
+/*
+ * The same, telling focus(data, true) when the prompt starts needing the
+ * person's keystrokes (a call waits for an answer, or a remembered answer
+ * for confirmation) and focus(data, false) when it no longer does, before
+ * anything about that is printed. `run --prompt` sends the keyboard to the
+ * command otherwise (pty.h).
+ */
+int prompt_session_focus(int sock, int in_fd, FILE *out, void (*focus)(void *data, bool want),
+			 void *data);
 
 /* sysgate prompt [PID | SOCKET-PATH]: find the socket, connect, prompt_session(). */
 int cmd_prompt(int argc, char **argv);

@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -39,6 +40,7 @@
 #include "supervisor/cli.h"
 #include "supervisor/control.h"
 #include "supervisor/prompt.h"
+#include "supervisor/pty.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/session.h"
@@ -130,60 +132,121 @@ static int receive_listener(int sock, pid_t child)
 }
 
 /*
- * --prompt: the prompt client on a thread of its own, reading the terminal
- * and talking to our own control socket like any other client (the main
- * loop serves it). Only when stdin is a terminal; the command's own output
- * may interleave with it.
+ * --prompt: the prompt client on a thread of its own, talking to our own
+ * control socket like any other client (the main loop serves it). Only when
+ * stdin is a terminal and sysgate its foreground job. The command then runs
+ * on a pseudo-terminal of its own (pty.h): it shares nothing of the person's
+ * terminal with the prompt, which has a pty of its own too, and a relay
+ * thread sends the keyboard to the prompt while a call waits for an answer,
+ * to the command otherwise.
  */
 struct inline_prompt {
 	pthread_t thread;
 	bool running;
-	int sock, tty;
+	int sock;
+	FILE *out;
+	struct pty_relay *pty;
 };
 
 static void *inline_prompt_main(void *arg)
 {
 	struct inline_prompt *ip = arg;
+	int fd = pty_relay_prompt_fd(ip->pty);
 
-	prompt_session(ip->sock, ip->tty, stderr);
+	prompt_session_focus(ip->sock, fd, ip->out, pty_relay_focus, ip->pty);
+	fflush(ip->out);
 	return NULL;
 }
 
-static void start_inline_prompt(struct inline_prompt *ip, const char *path)
+/* Before fork: the command's own terminal, if a prompt is wanted. */
+static void open_inline_terminal(struct inline_prompt *ip)
+{
+	int r = pty_relay_open(&ip->pty);
+
+	if (r == -ENOTTY)
+		fprintf(stderr,
+			"sysgate: --prompt needs a terminal on stdin; use sysgate prompt\n");
+	else if (r == -EBUSY)
+		fprintf(stderr, "sysgate: --prompt needs to run in the foreground of its terminal; "
+				"use sysgate prompt\n");
+	else if (r < 0)
+		fprintf(stderr, "sysgate: --prompt: cannot make a terminal for the command: %s\n",
+			strerror(-r));
+}
+
+/* After fork: relay the command's terminal, and start the prompt on our
+ * control socket at path (NULL: there is none, asks get ask_default). */
+static int start_inline_prompt(struct inline_prompt *ip, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	sigset_t all, old;
+	int fd, r;
 
-	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "sysgate: --prompt needs a terminal on stdin; use sysgate prompt\n");
-		return;
+	if (!ip->pty)
+		return 0;
+	r = pty_relay_start(ip->pty);
+	if (r < 0) {
+		fprintf(stderr, "sysgate: --prompt: cannot relay the command's terminal: %s\n",
+			strerror(-r));
+		return r;
 	}
-	ip->tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (!path)
+		return 0;
+	fd = dup(pty_relay_prompt_fd(ip->pty));
+	ip->out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ip->out)
+		safe_close(fd);
 	ip->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (ip->tty < 0 || ip->sock < 0 || connect(ip->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (!ip->out || ip->sock < 0 || connect(ip->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "sysgate: --prompt: %s\n", strerror(errno));
-		ip->tty = safe_close(ip->tty);
 		ip->sock = safe_close(ip->sock);
-		return;
+		return 0; /* the command runs on; asks get ask_default */
 	}
+	/* Fully buffered: what the prompt prints leaves at its flush, after it
+	 * has taken the keyboard for what it shows. */
+	setvbuf(ip->out, NULL, _IOFBF, 1 << 14);
+	fprintf(ip->out,
+		"sysgate: the command runs on a terminal of its own: what you type goes to it,\n"
+		"sysgate: except while a call waits for an answer: then this prompt has the\n"
+		"sysgate: keyboard (^C still interrupts the command) and holds its output.\n");
 	/* The process's signals belong to the main thread's signalfd. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	ip->running = pthread_create(&ip->thread, NULL, inline_prompt_main, ip) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
 }
 
 static void stop_inline_prompt(struct inline_prompt *ip)
 {
+	struct timespec end;
+
 	if (ip->running) {
-		/* Its socket's peer is closed by now: it reads EOF and returns. */
+		/* Its socket's peer is closed by now: it reads EOF, says so and
+		 * returns, while the relay still copies that to the terminal.
+		 * Bounded: a stalled terminal can hold its writes, and then
+		 * stopping the relay hangs its pty up, which fails them. */
 		shutdown(ip->sock, SHUT_RDWR);
-		pthread_join(ip->thread, NULL);
+		clock_gettime(CLOCK_REALTIME, &end);
+		end.tv_sec += 2;
+		if (pthread_timedjoin_np(ip->thread, NULL, &end) == 0)
+			ip->running = false;
+	}
+	pty_relay_stop(ip->pty);
+	if (ip->running) {
+		clock_gettime(CLOCK_REALTIME, &end);
+		end.tv_sec += 2;
+		if (pthread_timedjoin_np(ip->thread, NULL, &end) != 0)
+			return; /* leave its fds alone; we are about to exit */
 		ip->running = false;
 	}
-	ip->tty = safe_close(ip->tty);
+	if (ip->out)
+		fclose(ip->out);
+	ip->out = NULL;
 	ip->sock = safe_close(ip->sock);
+	pty_relay_free(ip->pty);
+	ip->pty = NULL;
 }
 
 /* The policy as loaded, for the control socket's "policy" request. */
@@ -314,7 +377,7 @@ int cmd_run(int argc, char **argv)
 	const char *sinks[MAX_SINKS];
 	size_t n_sinks = 0;
 	bool summary = false, want_prompt = false;
-	struct inline_prompt ip = { .sock = -1, .tty = -1 };
+	struct inline_prompt ip = {.sock = -1};
 	struct policy *policy = NULL;
 	struct policy_filter filter = {};
 	struct logger *log = NULL;
@@ -432,6 +495,8 @@ int cmd_run(int argc, char **argv)
 	if (pipe2(status_pipe, O_CLOEXEC) < 0)
 		goto out_errno;
 
+	if (want_prompt)
+		open_inline_terminal(&ip);
 	fflush(NULL);
 	run.child = fork();
 	if (run.child < 0)
@@ -448,6 +513,8 @@ int cmd_run(int argc, char **argv)
 			.envp = environ,
 		};
 
+		if (ip.pty)
+			pty_child_attach(ip.pty); /* its own terminal, or _exit(125) */
 		agent_exec(&cfg);
 	}
 	sv[1] = safe_close(sv[1]);
@@ -505,8 +572,11 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "sysgate: no control socket (%s: %s); asks get ask_default\n",
 				why ? why : "?", strerror(-r));
 	}
-	if (want_prompt && control)
-		start_inline_prompt(&ip, control_path(control));
+	if (want_prompt) {
+		r = start_inline_prompt(&ip, control ? control_path(control) : NULL);
+		if (r < 0)
+			goto out_err;
+	}
 	r = session_start(run.session, &run.done_fd);
 	if (r < 0)
 		goto out_err;

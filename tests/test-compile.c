@@ -9,6 +9,7 @@
  * rule or by the default allow stay in the kernel.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -25,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1047,6 +1049,224 @@ static void test_compile_open_by_handle_at_notified_under_open(void **state)
 	assert_int_equal(run0(f, ABI_X86_64, "open_by_handle_at"), RET_ALLOW);
 }
 
+/* ---- Always denied: TIOCSTI and TIOCLINUX (compile.c, tty_deny_prefix) ---- */
+
+#ifndef TIOCSTI
+#define TIOCSTI 0x5412
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#define RET_EPERM (SECCOMP_RET_ERRNO | EPERM)
+
+/* The full 32-bit return value (action and data) of a raw call. */
+static uint32_t run_full(const struct fx *f, uint32_t arch, int nr, const uint64_t args[6])
+{
+	struct seccomp_data d = {.nr = nr, .arch = arch, .instruction_pointer = 0x401000};
+
+	memcpy(d.args, args, sizeof(d.args));
+	return bpf_run(f->f.insns, f->f.len, &d);
+}
+
+/*
+ * Policies that say every possible thing about ioctl, TIOCSTI included. Each
+ * must still get EPERM for ioctl(fd, TIOCSTI) and ioctl(fd, TIOCLINUX).
+ */
+static const char *const tty_policies[] = {
+	"",
+	"[ioctl]\nallow = *\n",
+	"[ioctl]\nallow = arg1 == 0x5412\n",
+	"[ioctl]\nallow = arg1 == 0x5412\ndeny = *\n",
+	"[ioctl]\nallow = arg1 == 0x5412\nallow = arg1 == 0x541c\n",
+	"[ioctl]\ndeny = arg0 == 0\nallow = *\n",
+	"[ioctl]\nlog = arg1 & 0x5412\n",
+	"[ioctl]\nkill = arg1 == 0x5412\n",
+	"[ioctl]\ndeny = EACCES *\n",
+	"[ioctl]\nlog = *\n",
+	"[sysgate]\ndefault = deny\n",
+	"[sysgate]\ndefault = deny\n[ioctl]\nallow = *\n",
+	"[sysgate]\ndefault = log\n",
+	"[sysgate]\nmode = complain\ndefault = deny\n[ioctl]\nallow = arg1 == 0x5412\n",
+	"[ioctl]\nallow = arg0 == 0 and arg1 == 0x5412\nkill = arg2 > 5\n",
+};
+
+/* ioctl's number on each ABI, from libseccomp, as the prefix hard-codes it. */
+static void test_compile_tty_ioctl_numbers(void **state)
+{
+	(void)state;
+	assert_int_equal(abi_nr(ABI_X86_64, "ioctl"), 16);
+	assert_int_equal(abi_nr(ABI_I386, "ioctl"), 54);
+	assert_int_equal(abi_nr(ABI_X32, "ioctl"), (int)(X32_BIT | 514));
+	assert_int_equal(TIOCSTI, 0x5412);
+	assert_int_equal(TIOCLINUX, 0x541c);
+}
+
+static void test_compile_tty_inject_denied_whatever_the_policy(void **state)
+{
+	struct fx *f = *state;
+	/* (arch, nr) pairs that reach ioctl, or did on older kernels. */
+	static const struct {
+		uint32_t arch;
+		int nr;
+	} doors[] = {
+		{AUDIT_ARCH_X86_64, 16},
+		{AUDIT_ARCH_X86_64, (int)(X32_BIT | 514)},
+		{AUDIT_ARCH_X86_64, (int)(X32_BIT | 16)},
+		{AUDIT_ARCH_X86_64, 514},
+		{AUDIT_ARCH_I386, 54},
+	};
+	/* ioctl's cmd is an unsigned int: the kernel drops the high word, so
+	 * garbage there is the same command (i386 registers have none). */
+	static const uint64_t cmds[] = {
+		TIOCSTI,
+		TIOCLINUX,
+		0xffffffff00005412ULL,
+		0x100005412ULL,
+		0x800000000000541cULL,
+		0xdeadbeef0000541cULL,
+	};
+	static const uint64_t fds[] = {0, 1, 3, 0xffffffffULL, 0xffffffff00000000ULL};
+
+	for (size_t p = 0; p < ARRAY_SIZE(tty_policies); p++) {
+		compile(f, tty_policies[p]);
+		for (size_t d = 0; d < ARRAY_SIZE(doors); d++)
+			for (size_t c = 0; c < ARRAY_SIZE(cmds); c++)
+				for (size_t k = 0; k < ARRAY_SIZE(fds); k++) {
+					uint64_t a[6] = {fds[k], cmds[c], 0x7ffc0000};
+					uint32_t ret;
+
+					if (doors[d].arch == AUDIT_ARCH_I386) {
+						a[0] = (uint32_t)a[0];
+						a[1] = (uint32_t)a[1];
+					}
+					ret = run_full(f, doors[d].arch, doors[d].nr, a);
+					if (ret != RET_EPERM)
+						fail_msg(
+							"policy:\n%sarch %#x nr %#x ioctl(%#" PRIx64
+							", %#" PRIx64 "): %#" PRIx32
+							", not ERRNO(EPERM)",
+							tty_policies[p], doors[d].arch,
+							(unsigned)doors[d].nr, a[0], a[1], ret);
+				}
+	}
+}
+
+/* Other commands, and TIOCSTI's value in another argument or another
+ * syscall, are the policy's to decide: the prefix does not touch them. */
+static void test_compile_tty_prefix_leaves_the_rest_to_the_policy(void **state)
+{
+	struct fx *f = *state;
+	static const uint64_t others[] = {0x5411, 0x5413, 0x15412, 0x5412 << 8,
+					  0x541b, 0x541d, 0x5401 /* TCGETS */};
+	static const enum abi abis[] = {ABI_X86_64, ABI_I386, ABI_X32};
+
+	compile(f, "[ioctl]\nallow = *\n");
+	for (size_t i = 0; i < ARRAY_SIZE(abis); i++) {
+		print_message("  %s\n", abi_name(abis[i]));
+		for (size_t k = 0; k < ARRAY_SIZE(others); k++)
+			assert_int_equal(run_call(f, abis[i], "ioctl", (uint64_t[6]){0, others[k]}),
+					 RET_ALLOW);
+		assert_int_equal(run_call(f, abis[i], "ioctl", (uint64_t[6]){TIOCSTI, 0}),
+				 RET_ALLOW);
+		assert_int_equal(run_call(f, abis[i], "ioctl", (uint64_t[6]){0, 0, TIOCSTI}),
+				 RET_ALLOW);
+		assert_int_equal(run_call(f, abis[i], "write", (uint64_t[6]){0, TIOCSTI}),
+				 RET_ALLOW);
+		assert_int_equal(run_call(f, abis[i], "getpid", (uint64_t[6]){0, TIOCLINUX}),
+				 RET_ALLOW);
+	}
+	/* The policy's own ioctl rules still decide everything else. */
+	compile(f, "[ioctl]\ndeny = arg1 == 0x5401\nallow = *\n");
+	assert_int_equal(run_call(f, ABI_X86_64, "ioctl", (uint64_t[6]){0, 0x5401}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_I386, "ioctl", (uint64_t[6]){0, 0x5401}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ioctl", (uint64_t[6]){0, 0x5402}), RET_ALLOW);
+	compile(f, "[sysgate]\ndefault = deny\n");
+	assert_int_equal(run_call(f, ABI_X86_64, "ioctl", (uint64_t[6]){0, 0x5401}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X32, "ioctl", (uint64_t[6]){0, 0x5413}), RET_NOTIF);
+	/* Foreign architectures are still killed, ioctl's numbers or not. */
+	assert_int_equal(run_raw(f, AUDIT_ARCH_AARCH64, 29, (uint64_t[6]){0, TIOCSTI}),
+			 RET_KILL_PROCESS);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_ARM, 54, (uint64_t[6]){0, TIOCSTI}),
+			 RET_KILL_PROCESS);
+	/* libseccomp's program follows, and starts by loading what it tests:
+	 * it depends on nothing the prefix leaves in A. */
+	assert_int_equal(((const struct sock_filter *)f->f.insns)[14].code,
+			 BPF_LD | BPF_W | BPF_ABS);
+}
+
+/* The kernel's side: without a filter, ioctl(tty, 0xffffffff00005412) is
+ * TIOCSTI (the high word is dropped); under the compiled filter it is EPERM
+ * and nothing reaches the terminal. Skipped where TIOCSTI is unavailable. */
+static void test_compile_tty_kernel_truncates_cmd(void **state)
+{
+	struct fx *f = *state;
+	int m, s, fds[2], status;
+	char c = 'x', out[3] = {0};
+	struct termios t;
+	pid_t pid;
+
+	compile(f, "[ioctl]\nallow = arg1 == 0x5412\n");
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	s = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	assert_true(s >= 0);
+	assert_int_equal(tcgetattr(s, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
+	if (syscall(SYS_ioctl, s, 0xffffffff00005412ULL, &c) < 0) {
+		print_message("  TIOCSTI unavailable here (%s), skipped\n", strerror(errno));
+		close(s);
+		close(m);
+		skip();
+	}
+	assert_int_equal(read(s, out, 1), 1); /* injected as typed */
+	assert_int_equal(out[0], 'x');
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_fprog prog = {.len = (unsigned short)f->f.len, .filter = f->f.insns};
+		long r1, r2;
+		int e1, e2;
+
+		close(fds[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(77);
+		r1 = syscall(SYS_ioctl, s, 0xffffffff00005412ULL, &c);
+		e1 = errno;
+		r2 = syscall(SYS_ioctl, s, (unsigned long)TIOCSTI, &c);
+		e2 = errno;
+		out[0] = r1 < 0 && e1 == EPERM ? 'E' : 'a';
+		out[1] = r2 < 0 && e2 == EPERM ? 'E' : 'a';
+		if (write(fds[1], out, 2) != 2)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], out, 2), 2);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		close(s);
+		close(m);
+		print_message("  seccomp unavailable here, skipped\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(out[0], 'E');
+	assert_int_equal(out[1], 'E');
+	/* Nothing was typed into the terminal. */
+	assert_int_equal(read(s, out, 1), -1);
+	assert_int_equal(errno, EAGAIN);
+	close(s);
+	close(m);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1070,6 +1290,10 @@ int main(void)
 		T(test_compile_socketcall_notified_when_carried_call_supervised),
 		T(test_compile_newer_syscalls_in_prelude),
 		T(test_compile_open_by_handle_at_notified_under_open),
+		T(test_compile_tty_ioctl_numbers),
+		T(test_compile_tty_inject_denied_whatever_the_policy),
+		T(test_compile_tty_prefix_leaves_the_rest_to_the_policy),
+		T(test_compile_tty_kernel_truncates_cmd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
