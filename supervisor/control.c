@@ -54,11 +54,12 @@
 #endif
 
 #define MAX_CLIENTS 64
-#define MAX_PER_PEER 4	  /* connections per peer process */
-#define IDLE_MS 10000	  /* a client that has not subscribed, without a request */
-#define ACCEPT_BURST 64	  /* connections taken per wake-up, so a flood cannot starve the loop */
-#define MAX_ANCESTRY 4096 /* a deeper chain of parents is refused, not walked */
-#define LOG_BURST 10	  /* refusal lines per LOG_WINDOW_MS; the rest are counted */
+#define MAX_PER_PEER 4	    /* connections per peer process */
+#define IDLE_MS 10000	    /* a client that has not subscribed, without a request */
+#define ACCEPT_BURST 64	    /* connections taken per wake-up, so a flood cannot starve the loop */
+#define ACCEPT_PAUSE_MS 100 /* out of fds: how long before accepting again */
+#define MAX_ANCESTRY 4096   /* a deeper chain of parents is refused, not walked */
+#define LOG_BURST 10	    /* refusal lines per LOG_WINDOW_MS; the rest are counted */
 #define LOG_WINDOW_MS 10000
 #define MAX_LINE 65536
 #define MAX_OUT (4u << 20)
@@ -91,6 +92,7 @@ struct control {
 	bool proc_ok; /* /proc shows our own pid as getpid() */
 	long log_window_ms;
 	unsigned log_count, log_suppressed;
+	long accept_paused_until; /* out of fds: accept again at this time (0: not paused) */
 };
 
 static long now_ms(void)
@@ -214,7 +216,7 @@ enum peer_verdict {
  * subreaper or init, never back to a new holder of the old parent's pid).
  */
 static enum peer_verdict walk_ancestry(pid_t pid, int pidfd, struct proc_status *ret_peer,
-				       const char **ret_why)
+				       char *why, size_t size)
 {
 	_cleanup_close_ int ownfd = -1;
 	pid_t self = getpid();
@@ -222,11 +224,16 @@ static enum peer_verdict walk_ancestry(pid_t pid, int pidfd, struct proc_status 
 
 	for (int depth = 0; depth <= MAX_ANCESTRY; depth++) {
 		struct proc_status st, again;
-		int next;
+		int next, r;
 
-		if (read_status(pid, &st) < 0 || !pidfd_alive(curfd)) {
-			*ret_why = depth ? "an ancestor went away while it was checked"
-					 : "it went away while it was checked";
+		r = read_status(pid, &st);
+		if (r < 0) {
+			snprintf(why, size, "cannot read /proc/%d/status: %s", (int)pid,
+				 strerror(-r));
+			return PEER_UNVERIFIED;
+		}
+		if (!pidfd_alive(curfd)) {
+			snprintf(why, size, "pid %d exited while it was checked", (int)pid);
 			return PEER_UNVERIFIED;
 		}
 		if (depth == 0)
@@ -237,19 +244,26 @@ static enum peer_verdict walk_ancestry(pid_t pid, int pidfd, struct proc_status 
 			return PEER_OUTSIDE; /* init (or kthreadd): the top, and not us */
 		next = pidfd_open_pid(st.ppid);
 		if (next < 0) {
-			*ret_why = "an ancestor went away while it was checked";
+			snprintf(why, size, "no pidfd for pid %d: %s", (int)st.ppid,
+				 strerror(errno));
 			return PEER_UNVERIFIED;
 		}
-		if (read_status(pid, &again) < 0 || again.ppid != st.ppid || !pidfd_alive(curfd)) {
+		r = read_status(pid, &again);
+		if (r < 0 || again.ppid != st.ppid || !pidfd_alive(curfd)) {
 			close(next);
-			*ret_why = "its ancestry changed while it was checked";
+			if (r < 0)
+				snprintf(why, size, "cannot read /proc/%d/status: %s", (int)pid,
+					 strerror(-r));
+			else
+				snprintf(why, size, "pid %d changed parent while it was checked",
+					 (int)pid);
 			return PEER_UNVERIFIED;
 		}
 		safe_close(ownfd);
 		ownfd = curfd = next;
 		pid = st.ppid;
 	}
-	*ret_why = "its chain of parents is longer than 4096";
+	snprintf(why, size, "its chain of parents is longer than %d", MAX_ANCESTRY);
 	return PEER_UNVERIFIED;
 }
 
@@ -264,7 +278,7 @@ static int peer_check(const struct control *ctl, int fd, const struct ucred *cre
 	_cleanup_close_ int pidfd = -1;
 	socklen_t len = sizeof(pidfd);
 	struct proc_status peer = {};
-	const char *why = NULL;
+	char detail[160];
 
 	/* `sysgate run --prompt`: a thread of ours. Nothing else connects
 	 * with our pid (SO_PEERCRED is the kernel's, not the peer's, word). */
@@ -299,7 +313,7 @@ static int peer_check(const struct control *ctl, int fd, const struct ucred *cre
 			 (int)cred->pid, strerror(errno));
 		return -EPERM;
 	}
-	switch (walk_ancestry(cred->pid, pidfd, &peer, &why)) {
+	switch (walk_ancestry(cred->pid, pidfd, &peer, detail, sizeof(detail))) {
 	case PEER_INSIDE:
 		*ret_closed = "inside";
 		snprintf(buf, size,
@@ -311,7 +325,7 @@ static int peer_check(const struct control *ctl, int fd, const struct ucred *cre
 		snprintf(buf, size,
 			 "refused: cannot show that pid %d is outside the supervised "
 			 "tree: %s",
-			 (int)cred->pid, why);
+			 (int)cred->pid, detail);
 		return -EPERM;
 	case PEER_FILTERED:
 	case PEER_OUTSIDE:
@@ -916,8 +930,17 @@ static int on_accept(void *data, uint32_t events)
 		char buf[512];
 		int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), slot;
 
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of fds (or memory), the connection stays queued
+			 * and the socket readable: stop watching it for a while
+			 * rather than spin the loop on it. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				loop_mod(ctl->cfg.loop, ctl->fd, 0);
+				ctl->accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+			}
 			break;
+		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 		    (cred.uid != geteuid() && cred.uid != 0)) {
 			/* Another user: not a word to them. */
@@ -969,6 +992,8 @@ static void arm_idle_timer(struct control *ctl)
 		if (cl && !cl->subscribed && (next < 0 || cl->deadline_ms < next))
 			next = cl->deadline_ms;
 	}
+	if (ctl->accept_paused_until && (next < 0 || ctl->accept_paused_until < next))
+		next = ctl->accept_paused_until;
 	if (next >= 0) {
 		long ms = MAX(next - now, 1);
 
@@ -987,6 +1012,10 @@ static int on_idle_timer(void *data, uint32_t events)
 
 	(void)k;
 	(void)events;
+	if (ctl->accept_paused_until && ctl->accept_paused_until <= now) {
+		ctl->accept_paused_until = 0;
+		loop_mod(ctl->cfg.loop, ctl->fd, EPOLLIN);
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *cl = ctl->clients[i];
 
@@ -1172,6 +1201,10 @@ void control_close(struct control *ctl)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (ctl->clients[i])
 			client_close(ctl->clients[i]);
+	if (ctl->log_suppressed)
+		fprintf(stderr,
+			"sysgate: control: %u more refused or closed connections not shown\n",
+			ctl->log_suppressed);
 	if (ctl->fd >= 0) {
 		loop_del(ctl->cfg.loop, ctl->fd);
 		unlink(ctl->path);

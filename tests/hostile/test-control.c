@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -579,6 +580,7 @@ static void test_flood_from_the_tree_does_not_lock_the_prompt_out(void **state)
 	/* Refusals are recorded, but a flood does not flood the log. */
 	assert_contains(st->h.err, "inside the supervised tree");
 	assert_true(lh_count_lines_with(st->h.err, "sysgate: control:") <= 20);
+	assert_contains(st->h.err, "more refused or closed connections not shown");
 }
 
 /*
@@ -689,6 +691,104 @@ static void test_idle_client_timed_out_subscribed_kept(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
 }
 
+/* utime + stime of a process (all its threads), in clock ticks. */
+static long cpu_ticks(struct fixture *st, pid_t pid)
+{
+	char *text = lh_keep(&st->h, lh_slurp(lh_tp(&st->h, "/proc/%d/stat", (int)pid)));
+	char *p = strrchr(text, ')');
+	unsigned long ut = 0, stime = 0;
+
+	/* After "(comm)": state, then fields 4..13, then utime and stime. */
+	assert_non_null(p);
+	assert_int_equal(
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stime),
+		2);
+	return (long)(ut + stime);
+}
+
+/* The lowest fd number pid does not use. */
+static int lowest_free_fd(pid_t pid)
+{
+	char path[64];
+
+	for (int fd = 0;; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		if (access(path, F_OK) < 0)
+			return fd;
+	}
+}
+
+/*
+ * sysgate out of file descriptors (a hostile command has ways; here the
+ * test lowers sysgate's RLIMIT_NOFILE to what it uses): the connections it
+ * cannot accept stay queued, and the socket stays readable. It must not
+ * spin on it, and once it has fds again it must serve as before.
+ */
+static void test_out_of_fds_no_spin(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+	struct rlimit lim, old;
+	int hold[2], ready[2];
+	struct client *c;
+	long t0, n;
+	char byte;
+
+	write_policy(st);
+	start(st, g_target, "wait-file", lh_tp(&st->h, "%s/go", st->h.dir), ":", "mkdir", a, NULL);
+	c = attach(st, st->sg);
+	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, NULL, &old), 0);
+	lim.rlim_cur = (rlim_t)lowest_free_fd(st->sg);
+	lim.rlim_max = old.rlim_max;
+	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, &lim, NULL), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	st->helper_pipe = hold[1];
+	/* 3 processes with 4 connections each, queued: none can be accepted. */
+	for (int i = 0; i < 3; i++) {
+		pid_t pid;
+
+		fflush(NULL);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(hold[1]);
+			close(ready[0]);
+			for (int k = 0; k < 4; k++) {
+				struct sockaddr_un sa = {.sun_family = AF_UNIX};
+				int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+				snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+					 sock_path(st, st->sg));
+				(void)!connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+			}
+			(void)!write(ready[1], "x", 1);
+			(void)!read(hold[0], &byte, 1);
+			_exit(0);
+		}
+		st->helpers[st->n_helpers++] = pid;
+	}
+	close(ready[1]);
+	close(hold[0]);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	t0 = cpu_ticks(st, st->sg);
+	usleep(3000000);
+	n = cpu_ticks(st, st->sg) - t0;
+	/* Spinning on the readable socket costs a CPU; waiting costs nothing. */
+	if (n > 30)
+		fail_msg("sysgate used %ld ticks of CPU in 3 s while out of fds", n);
+	/* fds again: the queued clients are taken, and the prompt still answers. */
+	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, &old, NULL), 0);
+	close(open(lh_tp(&st->h, "%s/go", st->h.dir), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	n = expect_ask(st, c);
+	assert_ok(request(
+		st, c, lh_tp(&st->h, "\"op\":\"answer\",\"ask\":%ld,\"decision\":\"allow\"", n)));
+	assert_int_equal(finish(st), 0);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+}
+
 /* A process outside the tree under a seccomp filter sysgate is not under
  * (here a trivial one of its own) is refused with a reason. */
 static void test_filtered_outside_peer_refused(void **state)
@@ -756,6 +856,7 @@ int main(void)
 		T(test_outside_idle_clients_bounded_and_evicted),
 		T(test_idle_client_timed_out_subscribed_kept),
 		T(test_filtered_outside_peer_refused),
+		T(test_out_of_fds_no_spin),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r = lh_find_binaries("hostile-control", g_sysgate, g_target, g_target_real);
