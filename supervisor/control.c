@@ -201,7 +201,6 @@ static bool pidfd_alive(int pidfd)
 enum peer_verdict {
 	PEER_OUTSIDE,
 	PEER_INSIDE,	 /* a descendant of ours: the supervised tree */
-	PEER_FILTERED,	 /* under a seccomp filter we are not under */
 	PEER_UNVERIFIED, /* something could not be read or did not hold still */
 };
 
@@ -327,7 +326,6 @@ static int peer_check(const struct control *ctl, int fd, const struct ucred *cre
 			 "tree: %s",
 			 (int)cred->pid, detail);
 		return -EPERM;
-	case PEER_FILTERED:
 	case PEER_OUTSIDE:
 		break;
 	}
