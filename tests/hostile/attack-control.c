@@ -20,6 +20,15 @@
  *   attack-control grandchild SOCK PATH
  *	the same from a grandchild that double-forked, so it is reparented to
  *	the subreaper (prints "reparented = 1" first).
+ *   attack-control pidns SOCK PATH
+ *	the same from the init of a new pid namespace (unshare(CLONE_NEWPID),
+ *	then fork): its parent is outside its namespace, getppid() is 0
+ *	(prints "pidns = 1" first, or "pidns = -1 ERRNO").
+ *   attack-control dead SOCK GO
+ *	once GO exists, connect from a child that exits at once and is
+ *	reaped, so its pid is free for anyone to reuse; then say hello on that
+ *	connection. Prints "connector reaped = 1", then the first line sysgate
+ *	sends ("refused = LINE" or "reply = LINE").
  *   attack-control flood SOCK N GO PATH
  *	open N connections to SOCK and send nothing; print
  *	"flood connected = K"; wait for the file GO, then mkdir(PATH) (an ask
@@ -28,6 +37,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +274,51 @@ static int attack_grandchild(const char *sock, const char *path)
 	return 0;
 }
 
+static int attack_pidns(const char *sock, const char *path)
+{
+	int status;
+	pid_t child;
+
+	if (unshare(CLONE_NEWPID) < 0) {
+		report("pidns", -1, errno);
+		return 1;
+	}
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		printf("pidns = %d\n", getpid() == 1 && getppid() == 0);
+		fflush(stdout);
+		attack_self(sock, path, NULL);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	return 0;
+}
+
+static int attack_dead(const char *sockarg, const char *go)
+{
+	static char line[1 << 16];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), status;
+	pid_t child;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path(sockarg));
+	wait_file(go);
+	fflush(stdout);
+	child = fork();
+	if (child == 0)
+		_exit(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0);
+	waitpid(child, &status, 0);
+	printf("connector reaped = %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fflush(stdout);
+	send_str(fd, "{\"id\":1,\"op\":\"hello\"}\n");
+	if (read_line(fd, line, sizeof(line), 30000))
+		printf("%s = %s\n", strstr(line, "\"id\":1") ? "reply" : "refused", line);
+	printf("done\n");
+	fflush(stdout);
+	return 0;
+}
+
 static int attack_flood(const char *sock, int n, const char *go, const char *path)
 {
 	char what[4096];
@@ -292,9 +347,14 @@ int main(int argc, char **argv)
 		return attack_self(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "grandchild"))
 		return attack_grandchild(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "pidns"))
+		return attack_pidns(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "dead"))
+		return attack_dead(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "flood"))
 		return attack_flood(argv[2], atoi(argv[3]), argv[4], argv[5]);
-	fprintf(stderr, "usage: attack-control self SOCK PATH [GO] | grandchild SOCK PATH | flood "
+	fprintf(stderr, "usage: attack-control self SOCK PATH [GO] | grandchild|pidns SOCK PATH | "
+			"dead SOCK GO | flood "
 			"SOCK N GO PATH\n");
 	return 2;
 }

@@ -420,6 +420,20 @@ static void test_grandchild_cannot_answer_its_own_ask(void **state)
 	assert_self_answer_refused(st, a, "EACCES", "no-prompt");
 }
 
+/* The init of a pid namespace of the command's own: its parent is not in
+ * its namespace, but in sysgate's view its ancestry still leads to sysgate. */
+static void test_pid_namespace_init_cannot_answer(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+
+	write_policy(st);
+	start(st, g_attack, "pidns", lh_tp(&st->h, "@%s/sock", st->h.dir), a, NULL);
+	assert_int_equal(finish(st), 0);
+	lh_assert_line(st->h.out, "pidns = 1");
+	assert_self_answer_refused(st, a, "EACCES", "no-prompt");
+}
+
 /*
  * A program under another sysgate (a sibling sandbox, perhaps of the same
  * policy file) is outside this tree but runs under a filter this sysgate is
@@ -789,6 +803,36 @@ static void test_out_of_fds_no_spin(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
 }
 
+/*
+ * The process that connected is gone (and its pid free for an outside
+ * process to take) by the time sysgate looks: refused, since whatever holds
+ * the connection now cannot be shown to be outside. sysgate is kept from
+ * accepting (out of fds) until the connector has been reaped.
+ */
+static void test_dead_connector_refused(void **state)
+{
+	struct fixture *st = *state;
+	struct rlimit lim, old;
+
+	write_policy(st);
+	start(st, g_attack, "dead", lh_tp(&st->h, "@%s/sock", st->h.dir),
+	      lh_tp(&st->h, "%s/go", st->h.dir), NULL);
+	client_new(st, st->sg); /* the socket is there */
+	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, NULL, &old), 0);
+	lim.rlim_cur = (rlim_t)lowest_free_fd(st->sg);
+	lim.rlim_max = old.rlim_max;
+	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, &lim, NULL), 0);
+	close(open(lh_tp(&st->h, "%s/go", st->h.dir), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	if (!lh_wait_output(&st->h, "connector reaped = 1", WAIT_MS))
+		fail_msg("the connector did not connect and end: %s", st->h.out);
+	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, &old, NULL), 0);
+	assert_int_equal(finish(st), 0);
+	assert_contains(st->h.out, "refused = {\"ok\":false");
+	assert_contains(st->h.out, "\"closed\":\"unverified\"");
+	assert_not_contains(st->h.out, "reply = ");
+	assert_contains(st->h.err, "cannot show that pid");
+}
+
 /* A process outside the tree under a seccomp filter sysgate is not under
  * (here a trivial one of its own) is refused with a reason. */
 static void test_filtered_outside_peer_refused(void **state)
@@ -850,6 +894,7 @@ int main(void)
 		T(test_command_cannot_answer_its_own_ask),
 		T(test_ask_stays_for_the_real_prompt),
 		T(test_grandchild_cannot_answer_its_own_ask),
+		T(test_pid_namespace_init_cannot_answer),
 		T(test_sibling_sandbox_cannot_answer),
 		T(test_inline_prompt_is_accepted),
 		T(test_flood_from_the_tree_does_not_lock_the_prompt_out),
@@ -857,6 +902,7 @@ int main(void)
 		T(test_idle_client_timed_out_subscribed_kept),
 		T(test_filtered_outside_peer_refused),
 		T(test_out_of_fds_no_spin),
+		T(test_dead_connector_refused),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r = lh_find_binaries("hostile-control", g_sysgate, g_target, g_target_real);
