@@ -2,13 +2,15 @@
  * control: the control socket. See control.h and docs/control-protocol.md.
  *
  * Trust: a client may answer asks, which is the point, so who may be a
- * client is the boundary. Only a process of our user (or root) that is
- * outside the tree we supervise: the supervised command has our uid and
- * would otherwise connect, subscribe and answer its own asks ("allow,
- * always, everything below /", written into the policy file). So on accept, before a client
- * takes a slot, we take the peer as the kernel saw it at connect()
- * (SO_PEERCRED, and SO_PEERPIDFD so a dead peer's reused pid cannot stand in
- * for it) and refuse it when
+ * client is the boundary. The socket is owner-only from its creation, and
+ * other users are refused on connect (SO_PEERCRED) without a word. Of our
+ * user (or root), only a process outside the tree we supervise: the
+ * supervised command has our uid and would otherwise connect, subscribe
+ * and answer its own asks ("allow, always, everything below /", written
+ * into the policy file). So on accept, before a client takes a slot, we
+ * take the peer as the kernel saw it at connect() (SO_PEERCRED, and
+ * SO_PEERPIDFD so a dead peer's reused pid cannot stand in for it) and
+ * refuse it when
  *  - its ancestry leads to us: every process of the supervised tree is our
  *    descendant, since we are a child subreaper (orphans come back to us,
  *    or to a pid namespace's init that is our child), and a process cannot
@@ -18,9 +20,15 @@
  *    not answer here either; no interface tells us whose filter it is; or
  *  - any of this cannot be read or verified (fail closed).
  * A refused peer gets one JSON line saying why and is closed; the refusal
- * is logged (rate-limited, so a flood of connections does not flood the log).
- * The one peer inside that is served is ourselves: `run --prompt` is a
- * thread of sysgate.
+ * is logged (rate-limited, so a flood of connections does not flood the
+ * log). The one peer inside that is served is ourselves: `run --prompt` is
+ * a thread of sysgate; a helper process of ours (a child) would be judged
+ * inside, and refused.
+ *
+ * What the check cannot see: a process the command gets started outside
+ * the tree by someone else (systemd-run over D-Bus, cron, ssh) and a
+ * same-uid process it can ptrace or take fds from (pidfd_getfd) act for it
+ * from outside. That is the policy's to deny (docs/control-protocol.md).
  *
  * Nothing a client sends may crash, block or confuse the supervisor: every
  * message is parsed as untrusted JSON, every field checked, output to a
