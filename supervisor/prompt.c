@@ -337,7 +337,9 @@ static int hello_sync(int sock, struct linebuf *lb, struct server_info *ret, cha
 	json_object_object_add(req, "op", json_object_new_string("hello"));
 	r = send_obj(sock, req);
 	json_object_put(req);
-	if (r < 0) {
+	/* A refused client finds the socket closed, and the line saying why
+	 * waiting to be read: read it rather than report a broken pipe. */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
 		snprintf(why, why_size, "cannot send hello: %s", strerror(-r));
 		return r;
 	}
