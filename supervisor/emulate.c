@@ -476,12 +476,24 @@ static int fd_link(int fd, char *out, size_t size)
 	return 0;
 }
 
-/* Where fd is, in the session's view (target_view): what the policy judges. */
-static int fd_view(const struct emulate *e, int fd, char *out, size_t size)
+/*
+ * Where fd is, in the session's view (target_view): what the policy judges.
+ * fd is what the call will act on (or its parent), opened by us: if it is on
+ * a mount outside the view (a detached open_tree mount the target's dirfd or
+ * cwd was on), its /proc name ("/", "/sub") is not its name in the view, and
+ * the call is refused rather than judged by it.
+ */
+static int fd_view(struct emulate *e, int fd, char *out, size_t size)
 {
 	char host[TARGET_PATH_MAX];
 	int r;
 
+	r = target_view_mount_at(e->tid, fd, "", AT_EMPTY_PATH, e->view);
+	if (r < 0) {
+		if (r == -EPERM)
+			e->why = TARGET_WHY_MOUNT;
+		return r;
+	}
 	r = fd_link(fd, host, sizeof(host));
 	if (r < 0)
 		return r;

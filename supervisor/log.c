@@ -457,6 +457,11 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 		sb_escape(sb, r->path, strlen(r->path));
 		sb_puts(sb, "\"");
 	}
+	if (r->why) {
+		sb_puts(sb, " why=\"");
+		sb_escape(sb, r->why, strlen(r->why));
+		sb_puts(sb, "\"");
+	}
 	if (r->decision == DECISION_KILL && r->enforced)
 		sb_puts(sb, " +++ killed +++");
 }
@@ -688,6 +693,11 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	k = jadd_target_string(o, "path", r->path);
 	if (k < 0)
 		goto fail;
+	if (r->why) {
+		k = jadd(o, "why", json_object_new_string(r->why));
+		if (k < 0)
+			goto fail;
+	}
 	k = jadd(o, "decision",
 		 json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
 						? "none"

@@ -38,6 +38,7 @@ struct log_record {
 	 * NULL where not read (then the pointer is printed in hex). */
 	const char *strs[6];
 	const char *path;       /* the resolved absolute path the policy saw; NULL if none */
+	const char *why;        /* static: why there is no path, beyond the errno; NULL */
 	enum decision_kind decision;
 	int err;                /* errno returned to the target (DENY), else 0 */
 	const char *rule;       /* "FILE:LINE", "default" or "implicit:io_uring" */
