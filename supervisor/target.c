@@ -451,6 +451,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	_cleanup_free_ char *todo = NULL;
 	size_t todo_len;
 	int links = 0, r;
+	bool root_ok = false;
 	char p[64];
 
 	/* A flag this code does not know could change resolution: it cannot
@@ -479,10 +480,16 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	if (rootfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	/* A root on a detached mount (fchdir to an open_tree fd, chroot ".")
-	 * reads as "/": its absolute paths would be judged as ours. */
-	r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL);
-	if (r < 0)
-		return refused_mount(r, ret_why);
+	 * reads as "/": its absolute paths would be judged as ours. Checked
+	 * when the walk starts from it or jumps to it (an absolute symlink),
+	 * the only times the kernel uses it (a relative walk whose ".." meets
+	 * it stays where it is, which our walk also does). */
+	if (raw[0] == '/' && !scoped) {
+		r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL);
+		if (r < 0)
+			return refused_mount(r, ret_why);
+		root_ok = true;
+	}
 
 	if (raw[0] != '/' || scoped) {
 		char base[TARGET_PATH_MAX], what[32];
@@ -618,6 +625,12 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 
 			if (beneath)
 				return -EXDEV;
+			if (!magic && !in_root && !root_ok) {
+				r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL);
+				if (r < 0)
+					return refused_mount(r, ret_why);
+				root_ok = true;
+			}
 			if (magic && root_strip(&root, link, &view) < 0)
 				view = link;
 			cur.len = floor;

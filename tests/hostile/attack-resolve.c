@@ -23,6 +23,7 @@
  *	treeempty UID                      fchownat(tree, "", UID, -1, AT_EMPTY_PATH)
  *	procchown NAME UID                 chown("/proc/self/fd/TREE/NAME", UID, -1)
  *	treefchdir                         fchdir(tree)
+ *	chroot DIR                         chroot(DIR)
  *	mkdir NAME                         mkdir(NAME, 0755)
  *	chown PATH UID                     chown(PATH, UID, -1)
  *
@@ -204,6 +205,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(op, "treefchdir")) {
 			r = fchdir(tree);
 			say("treefchdir", r, errno);
+		} else if (!strcmp(op, "chroot")) {
+			need(argc, i, 1);
+			snprintf(what, sizeof(what), "chroot %s", argv[i]);
+			r = chroot(argv[i]);
+			say(what, r, errno);
+			i += 1;
 		} else if (!strcmp(op, "mkdir")) {
 			need(argc, i, 1);
 			snprintf(what, sizeof(what), "mkdir %s", argv[i]);

@@ -245,7 +245,8 @@ static void test_detached_mount_mkdir_refused(void **state)
 	assert_int_equal(rmdir(P(f, "denied/probe")), 0);
 
 	assert_int_equal(attack(f, "tree", "denied", "treemkdir", "x", "treefchdir", "mkdir", "y",
-				"mkdir", lh_tp(&f->h, "%s/ok/z", f->h.dir), NULL),
+				"mkdir", lh_tp(&f->h, "%s/ok/z", f->h.dir), "chroot", ".", "mkdir",
+				"/w", NULL),
 			 0);
 	lh_assert_line(f->h.out, "tree denied = 0");
 	lh_assert_line(f->h.out, "treemkdir x = -1 EPERM");
@@ -254,12 +255,16 @@ static void test_detached_mount_mkdir_refused(void **state)
 	/* An absolute path from that cwd is judged by the root, which is fine. */
 	lh_assert_line(f->h.out, lh_tp(&f->h, "mkdir %s/ok/z = 0", f->h.dir));
 	assert_false(lh_exists(P(f, "denied/x")));
+	/* chroot into the clone: its "/" is DIR/denied. */
+	lh_assert_line(f->h.out, "chroot . = 0");
+	lh_assert_line(f->h.out, "mkdir /w = -1 EPERM");
 	assert_false(lh_exists(P(f, "denied/y")));
+	assert_false(lh_exists(P(f, "denied/w")));
 	assert_true(lh_exists(P(f, "ok/z")));
 	assert_int_equal(
 		lh_count_lines_with(f->h.log,
 				    "why=\"descriptor on a mount outside the session's view\""),
-		2);
+		3);
 }
 
 /*
@@ -283,7 +288,8 @@ static void test_detached_mount_chown_refused(void **state)
 	assert_int_equal(attack(f, "tree", "denied", "treechown", "file", "4242", "treefchown",
 				"file", "4242", "treeempty", "4242", "procchown", "file", "4242",
 				"treefchdir", "chown", "file", "4242", "chown",
-				lh_tp(&f->h, "%s/ok/file", f->h.dir), "4242", NULL),
+				lh_tp(&f->h, "%s/ok/file", f->h.dir), "4242", "chroot", ".",
+				"chown", "/file", "4242", NULL),
 			 0);
 	lh_assert_line(f->h.out, "treechown file 4242 = -1 EPERM");
 	lh_assert_line(f->h.out, "treefchown file 4242 = -1 EPERM");
@@ -291,13 +297,16 @@ static void test_detached_mount_chown_refused(void **state)
 	lh_assert_line(f->h.out, "procchown file 4242 = -1 EPERM");
 	lh_assert_line(f->h.out, "chown file 4242 = -1 EPERM");
 	lh_assert_line(f->h.out, lh_tp(&f->h, "chown %s/ok/file 4242 = 0", f->h.dir));
+	/* chroot into the clone: "/file" is DIR/denied/file. */
+	lh_assert_line(f->h.out, "chroot . = 0");
+	lh_assert_line(f->h.out, "chown /file 4242 = -1 EPERM");
 	assert_int_equal(owner(P(f, "denied/file")), 0);
 	assert_int_equal(owner(P(f, "denied")), 0);
 	assert_int_equal(owner(P(f, "ok/file")), UID_X);
 	assert_int_equal(
 		lh_count_lines_with(f->h.log,
 				    "why=\"descriptor on a mount outside the session's view\""),
-		5);
+		6);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
