@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@
 #include "supervisor/target.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
 
 /* Newer than Debian 12's headers. */
 #ifndef STATX_MNT_ID
@@ -320,9 +324,18 @@ static int mountinfo_has(pid_t tid, uint64_t id)
 	return r;
 }
 
+/*
+ * FIFOs, sockets and character devices held through a descriptor are let
+ * through whatever their mount: a container's stdio is the host's pty or
+ * pipes, and runc's init reopens its exec FIFO (on the host) through
+ * /proc/self/fd under the container's filter. They are not files a path
+ * rule is about, and reopening one gives no more than the descriptor held.
+ */
+#define MOUNT_SPECIAL_OK 0x1
+
 /* target_view_mount_at, and the file type of what it names if ret_mode. */
 static int mount_check(pid_t tid, int dirfd, const char *path, int flags,
-		       const struct target_view *v, mode_t *ret_mode)
+		       const struct target_view *v, mode_t *ret_mode, unsigned how)
 {
 	struct statx sx;
 
@@ -331,6 +344,9 @@ static int mount_check(pid_t tid, int dirfd, const char *path, int flags,
 	if (ret_mode)
 		*ret_mode = sx.stx_mode;
 	if (!v)
+		return 0;
+	if ((how & MOUNT_SPECIAL_OK) &&
+	    (S_ISFIFO(sx.stx_mode) || S_ISSOCK(sx.stx_mode) || S_ISCHR(sx.stx_mode)))
 		return 0;
 	if ((sx.stx_mask & STATX_MNT_ID_UNIQUE) && v->mnt_ns_id) {
 		struct sg_mnt_id_req req = {
@@ -359,7 +375,7 @@ static int mount_check(pid_t tid, int dirfd, const char *path, int flags,
 int target_view_mount_at(pid_t tid, int dirfd, const char *path, int flags,
 			 const struct target_view *v)
 {
-	return mount_check(tid, dirfd, path, flags, v, NULL);
+	return mount_check(tid, dirfd, path, flags, v, NULL, 0);
 }
 
 /* -EPERM from a mount check: say why. */
@@ -393,7 +409,10 @@ static int proc_object(pid_t tid, const char *what, const struct target_view *v,
 	if (host[0] != '/' && !ret_mode)
 		return 0;
 	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, what);
-	r = mount_check(tid, AT_FDCWD, p, 0, host[0] == '/' ? v : NULL, ret_mode);
+	/* The object an fd names (not a directory to walk from) may be one
+	 * of the special files above. */
+	r = mount_check(tid, AT_FDCWD, p, 0, host[0] == '/' ? v : NULL, ret_mode,
+			ret_mode ? 0 : MOUNT_SPECIAL_OK);
 	if (r == -ENOENT)
 		return is_fd ? -EBADF : -ESRCH; /* closed, or gone, meanwhile */
 	return refused_mount(r, ret_why);
@@ -419,6 +438,123 @@ int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, co
 	/* Not a file system path (pipe, socket, anon inode) stays the kernel's
 	 * description: no absolute glob matches it. */
 	return target_view_path(v, link, out, TARGET_PATH_MAX);
+}
+
+/* Is the target's /proc a procfs? Only then do "self" and the magic links
+ * mean what they mean; a /proc the target made itself (a chroot into a
+ * directory it owns) holds ordinary symlinks. 1, 0 or -errno. */
+static int proc_is_procfs(int rootfd)
+{
+	_cleanup_close_ int fd =
+		openat(rootfd, "proc", O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sf;
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
+	if (fstatfs(fd, &sf) < 0)
+		return -errno;
+	return sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/* starttime (field 22) of a /proc/.../stat file, or 0. */
+static unsigned long long stat_start_time(int dirfd, const char *path)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	unsigned long long v = 0;
+	char buf[1024], *p;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 3; field <= 22; field++) {
+		char *e;
+
+		while (*p == ' ')
+			p++;
+		if (field == 22) {
+			v = strtoull(p, &e, 10);
+			return e == p ? 0 : v;
+		}
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+	}
+	return 0;
+}
+
+/* The ids of a "NStgid:" or "NSpid:" line (outermost namespace first). */
+static int ns_ids(const char *line, pid_t *ids, int max)
+{
+	int n = 0;
+
+	for (const char *c = line; *c && n < max;) {
+		char *e;
+		long v;
+
+		while (*c == ' ' || *c == '\t')
+			c++;
+		v = strtol(c, &e, 10);
+		if (e == c)
+			break;
+		ids[n++] = (pid_t)v;
+		c = e;
+	}
+	return n;
+}
+
+#define MAX_PIDNS_LEVELS 33 /* MAX_PID_NS_LEVEL + 1 */
+
+/*
+ * The numbers /proc/self and /proc/thread-self stand for when the target
+ * reads them: its ids in the pid namespace of the procfs at its /proc. That
+ * may be its own namespace (a container mounts its own /proc) or an outer one
+ * (a new pid namespace that kept the host's /proc), so each level of its ids
+ * (NStgid, NSpid) is tried, and the one whose entry in that procfs is this
+ * very task (the same start time) is taken. None, or more than one: which
+ * process it names cannot be told, and the call is refused (-EPERM).
+ */
+static int self_ids(pid_t tid, int rootfd, pid_t *ret_tgid, pid_t *ret_tid)
+{
+	pid_t tgids[MAX_PIDNS_LEVELS], tids[MAX_PIDNS_LEVELS];
+	int n_tgid = 0, n_tid = 0, found = 0;
+	unsigned long long start;
+	char p[96], line[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NStgid:", 7) == 0)
+			n_tgid = ns_ids(line + 7, tgids, MAX_PIDNS_LEVELS);
+		else if (strncmp(line, "NSpid:", 6) == 0)
+			n_tid = ns_ids(line + 6, tids, MAX_PIDNS_LEVELS);
+	}
+	fclose(f);
+	if (n_tgid == 0 || n_tgid != n_tid)
+		return -EPERM;
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)tid);
+	start = stat_start_time(AT_FDCWD, p);
+	if (!start)
+		return -ESRCH;
+	for (int i = 0; i < n_tgid; i++) {
+		snprintf(p, sizeof(p), "proc/%d/task/%d/stat", (int)tgids[i], (int)tids[i]);
+		if (stat_start_time(rootfd, p) == start) {
+			*ret_tgid = tgids[i];
+			*ret_tid = tids[i];
+			found++;
+		}
+	}
+	return found == 1 ? 0 : -EPERM;
 }
 
 /* A link in the target's /proc that the kernel follows by jumping to an
@@ -452,6 +588,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	size_t todo_len;
 	int links = 0, r;
 	bool root_ok = false;
+	int procfs = -1; /* is the target's /proc a procfs: not asked yet */
 	char p[64];
 
 	/* A flag this code does not know could change resolution: it cannot
@@ -485,7 +622,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	 * the only times the kernel uses it (a relative walk whose ".." meets
 	 * it stays where it is, which our walk also does). */
 	if (raw[0] == '/' && !scoped) {
-		r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL);
+		r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
 		if (r < 0)
 			return refused_mount(r, ret_why);
 		root_ok = true;
@@ -532,7 +669,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	for (size_t at = 0; at < todo_len;) {
 		char link[TARGET_PATH_MAX];
 		const char *c = todo + at;
-		bool last, magic = false;
+		bool last, in_proc, magic = false;
 		size_t n;
 		ssize_t k;
 
@@ -574,17 +711,26 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 
 		/* /proc/self and /proc/thread-self name the reader: substitute the
 		 * target, or we would resolve the supervisor's own files. */
-		if (streq(cur.s, "/proc/self") || streq(cur.s, "/proc/thread-self")) {
-			char who[64];
-			pid_t tgid = target_tgid(tid);
+		in_proc = strncmp(cur.s, "/proc/", 6) == 0;
+		if (in_proc && procfs < 0) {
+			procfs = proc_is_procfs(rootfd);
+			if (procfs < 0)
+				return procfs;
+		}
+		if (in_proc && procfs &&
+		    (streq(cur.s, "/proc/self") || streq(cur.s, "/proc/thread-self"))) {
+			pid_t stgid = 0, stid = 0;
 
-			if (tgid < 0)
-				return -ESRCH;
+			r = self_ids(tid, rootfd, &stgid, &stid);
+			if (r < 0) {
+				if (r == -EPERM && ret_why)
+					*ret_why = TARGET_WHY_SELF;
+				return r;
+			}
 			if (streq(cur.s, "/proc/self"))
-				snprintf(who, sizeof(who), "%d", (int)tgid);
+				snprintf(link, sizeof(link), "%d", (int)stgid);
 			else
-				snprintf(who, sizeof(who), "%d/task/%d", (int)tgid, (int)tid);
-			snprintf(link, sizeof(link), "%s", who);
+				snprintf(link, sizeof(link), "%d/task/%d", (int)stgid, (int)stid);
 		} else {
 			/* cur has no symlink in it (we expanded them), so the kernel
 			 * walks it below rootfd exactly as we did. */
@@ -599,7 +745,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			if ((size_t)k >= sizeof(link))
 				return -ENAMETOOLONG;
 			link[k] = '\0';
-			magic = magic_link(cur.s, link);
+			magic = in_proc && procfs && magic_link(cur.s, link);
 		}
 
 		/* A symlink to follow: where openat2 forbids that, so do we. */
@@ -612,7 +758,8 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 		if (magic && link[0] == '/') {
 			/* The kernel jumps to the object itself, which may be on a
 			 * detached mount that reads as "/": check the object. */
-			r = mount_check(tid, rootfd, cur.s + 1, 0, v, NULL);
+			r = mount_check(tid, rootfd, cur.s + 1, 0, v, NULL,
+					last ? MOUNT_SPECIAL_OK : 0);
 			if (r < 0)
 				return refused_mount(r, ret_why);
 		}
@@ -626,7 +773,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			if (beneath)
 				return -EXDEV;
 			if (!magic && !in_root && !root_ok) {
-				r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL);
+				r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
 				if (r < 0)
 					return refused_mount(r, ret_why);
 				root_ok = true;

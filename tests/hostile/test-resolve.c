@@ -309,6 +309,34 @@ static void test_detached_mount_chown_refused(void **state)
 		6);
 }
 
+/*
+ * A chrooted target whose root holds a /proc of its own making: there
+ * "proc/self" is an ordinary symlink (here to ../sub, which [chown] denies),
+ * and the kernel follows it as one. Read as the real /proc/self it named
+ * the target's pid and a path nobody denies.
+ */
+static void test_fake_proc_self_is_an_ordinary_symlink(void **state)
+{
+	struct fx *f = *state;
+
+	mk(f, "root");
+	mk(f, "root/proc");
+	mk(f, "root/sub");
+	touch(f, "root/sub/file");
+	ln(f, "../sub", "root/proc/self");
+	lh_write_policy(&f->h,
+			"[sysgate]\ndefault = allow\n[chown]\ndeny = path ~ %s/root/sub/**\n",
+			f->h.dir);
+
+	assert_int_equal(attack(f, "chroot", "root", "chown", "/proc/self/file", "4242", NULL), 0);
+	lh_assert_line(f->h.out, "chroot root = 0");
+	lh_assert_line(f->h.out, "chown /proc/self/file 4242 = -1 EPERM");
+	assert_int_equal(owner(P(f, "root/sub/file")), 0);
+	assert_int_equal(
+		lh_count_lines_with(f->h.log, lh_tp(&f->h, "path=\"%s/root/sub/file\"", f->h.dir)),
+		1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -319,6 +347,7 @@ int main(void)
 		T(test_empty_path_at_fdcwd_is_the_cwd),
 		T(test_detached_mount_mkdir_refused),
 		T(test_detached_mount_chown_refused),
+		T(test_fake_proc_self_is_an_ordinary_symlink),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r = lh_find_binaries("hostile-resolve", g_sysgate, g_target, g_target_real);
