@@ -228,5 +228,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	return 0;
+	/* _exit: after a chroot a sanitizer's exit-time checks cannot find
+	 * /proc, and would fail a run whose calls all went as expected. */
+	fflush(stdout);
+	_exit(0);
 }
