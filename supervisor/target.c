@@ -339,7 +339,11 @@ static int mount_check(pid_t tid, int dirfd, const char *path, int flags,
 {
 	struct statx sx;
 
-	if (statx(dirfd, path, flags, STATX_TYPE | STATX_MNT_ID | STATX_MNT_ID_UNIQUE, &sx) < 0)
+	/* AT_STATX_DONT_SYNC: the type and the mount need no fresh attributes,
+	 * and a FUSE file system the target serves is then not asked (it
+	 * could leave the question unanswered). */
+	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC,
+		  STATX_TYPE | STATX_MNT_ID | STATX_MNT_ID_UNIQUE, &sx) < 0)
 		return -errno;
 	if (ret_mode)
 		*ret_mode = sx.stx_mode;
@@ -364,7 +368,7 @@ static int mount_check(pid_t tid, int dirfd, const char *path, int flags,
 		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG)
 			return -EPERM; /* ENOENT: not in the view; EPERM: cannot tell */
 		/* statmount without namespaces (6.8 to 6.10): the old id. */
-		if (statx(dirfd, path, flags, STATX_MNT_ID, &sx) < 0)
+		if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0)
 			return -errno;
 	}
 	if (!(sx.stx_mask & STATX_MNT_ID))
