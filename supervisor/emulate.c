@@ -476,12 +476,42 @@ static int fd_link(int fd, char *out, size_t size)
 	return 0;
 }
 
-/* Where fd is, in the session's view (target_view): what the policy judges. */
-static int fd_view(const struct emulate *e, int fd, char *out, size_t size)
+/*
+ * Is fd (ours, opened as the target) on a mount of the session's view? Asked
+ * with our own credentials: looking at a mount of another namespace (a
+ * container's) takes CAP_SYS_ADMIN, which the target's may lack, and that is
+ * no reason to refuse its call.
+ */
+static int fd_in_view(struct emulate *e, int fd)
+{
+	bool entered = e->entered;
+	int r;
+
+	if (entered)
+		emulate_leave(e);
+	r = target_view_mount_at(e->tid, fd, "", AT_EMPTY_PATH, e->view);
+	if (entered && emulate_enter(e) < 0)
+		return -EPERM;
+	if (r == -EPERM)
+		e->why = TARGET_WHY_MOUNT;
+	return r;
+}
+
+/*
+ * Where fd is, in the session's view (target_view): what the policy judges.
+ * fd is what the call will act on (or its parent), opened by us: if it is on
+ * a mount outside the view (a detached open_tree mount the target's dirfd or
+ * cwd was on), its /proc name ("/", "/sub") is not its name in the view, and
+ * the call is refused rather than judged by it.
+ */
+static int fd_view(struct emulate *e, int fd, char *out, size_t size)
 {
 	char host[TARGET_PATH_MAX];
 	int r;
 
+	r = fd_in_view(e, fd);
+	if (r < 0)
+		return r;
 	r = fd_link(fd, host, sizeof(host));
 	if (r < 0)
 		return r;

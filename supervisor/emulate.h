@@ -68,6 +68,7 @@ struct emulate {
 	char last[256];
 
 	char path[TARGET_PATH_MAX]; /* where the call acts, in the target's view */
+	const char *why;    /* static: why it was refused, beyond the errno; NULL */
 
 	const struct target_view *view; /* the session's: where the policy's paths live */
 	struct emulate_creds target;

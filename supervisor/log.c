@@ -455,15 +455,16 @@ static void format_text(struct sbuf *sb, const struct log_record *r, bool prefix
 		sb_puts(sb, ", complain: allowed");
 	if (r->emulated && r->decision != DECISION_EMULATE)
 		sb_puts(sb, ", emulated");
-	if (r->why) {
-		sb_puts(sb, ", ");
-		sb_escape(sb, r->why, strlen(r->why));
-	}
 	sb_puts(sb, "]");
 
 	if (path_differs(r)) {
 		sb_puts(sb, " path=\"");
 		sb_escape(sb, r->path, strlen(r->path));
+		sb_puts(sb, "\"");
+	}
+	if (r->why) {
+		sb_puts(sb, " why=\"");
+		sb_escape(sb, r->why, strlen(r->why));
 		sb_puts(sb, "\"");
 	}
 	if (r->decision == DECISION_KILL && r->enforced)
@@ -697,6 +698,11 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	k = jadd_target_string(o, "path", r->path);
 	if (k < 0)
 		goto fail;
+	if (r->why) {
+		k = jadd(o, "why", json_object_new_string(r->why));
+		if (k < 0)
+			goto fail;
+	}
 	k = jadd(o, "decision",
 		 json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
 						? "none"
@@ -729,11 +735,6 @@ static int json_build(const struct log_record *r, struct json_object **ret)
 	}
 	if (r->via) {
 		k = jadd(o, "via", json_object_new_string(r->via));
-		if (k < 0)
-			goto fail;
-	}
-	if (r->why) {
-		k = jadd(o, "why", json_object_new_string(r->why));
 		if (k < 0)
 			goto fail;
 	}

@@ -51,7 +51,8 @@ struct log_record {
 				 * "socketcall(SYS_CONNECT)"; NULL if none */
 	const char *why;        /* why sysgate decided otherwise than the rule said
 				 * (memory it cannot trust, a syscall newer than
-				 * libseccomp); NULL if it did not */
+				 * libseccomp), or why there is no path beyond the
+				 * errno; NULL if neither */
 };
 
 struct logger;

@@ -236,7 +236,78 @@ static bool call_follows(const struct syscall_shape *shape, const uint64_t *args
 	return true;
 }
 
-/* Fill c->path (or c->path_err) for a call whose rules look at the path. */
+/*
+ * Calls that make or remove their final entry: the kernel looks up the
+ * parent and handles the last name itself, so a trailing slash does not make
+ * it follow a symlink there (mkdir("link/") is EEXIST, rmdir("link/")
+ * ENOTDIR). Every other call follows a final symlink when the path ends in
+ * '/', whatever its flags say (path_resolution(7)).
+ */
+static bool makes_entry(const char *name)
+{
+	static const char *const names[] = {
+		"mkdir",    "mkdirat",	 "unlink",  "unlinkat",	 "rmdir", "rename",
+		"renameat", "renameat2", "symlink", "symlinkat", "mknod", "mknodat",
+	};
+
+	for (size_t i = 0; name && i < ARRAY_SIZE(names); i++)
+		if (streq(names[i], name))
+			return true;
+	return false;
+}
+
+/* struct open_how (linux/openat2.h), version 0: what openat2 reads. */
+struct sg_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define OPEN_HOW_SIZE_MAX 4096 /* the kernel's PAGE_SIZE limit: E2BIG above */
+
+/*
+ * openat2 keeps its flags and resolve flags in a struct in the target's
+ * memory: read it once, as the kernel does (copy_struct_from_user), and
+ * resolve the path by it. A struct larger than ours is accepted by the kernel
+ * only if the part we do not know is zero (else E2BIG): so do we, or a flag
+ * we cannot see could change the resolution.
+ */
+static int read_open_how(pid_t tid, const struct call *c, struct target_lookup *l,
+			 const char **ret_why)
+{
+	static const unsigned char zeros[OPEN_HOW_SIZE_MAX];
+	unsigned char tail[OPEN_HOW_SIZE_MAX];
+	uint64_t addr = c->args[2], size = c->args[3];
+	struct sg_open_how how;
+	int r;
+
+	*ret_why = TARGET_WHY_HOW;
+	if (size < sizeof(how))
+		return -EINVAL;
+	if (size > OPEN_HOW_SIZE_MAX)
+		return -E2BIG;
+	r = target_read_mem(tid, addr, &how, sizeof(how));
+	if (r < 0)
+		return r;
+	if (size > sizeof(how)) {
+		size_t more = (size_t)size - sizeof(how);
+
+		r = target_read_mem(tid, addr + sizeof(how), tail, more);
+		if (r < 0)
+			return r;
+		if (memcmp(tail, zeros, more) != 0)
+			return -E2BIG;
+	}
+	*ret_why = NULL;
+	l->resolve = how.resolve;
+	if ((how.flags & O_NOFOLLOW) || (how.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		l->flags &= ~TARGET_FOLLOW;
+	else
+		l->flags |= TARGET_FOLLOW;
+	return 0;
+}
+
+/* Fill c->path (or c->path_err, and d->why) for a call whose rules look at
+ * the path: exactly the object the kernel will act on. */
 static void read_path(struct session *s, pid_t tid, const struct syscall_shape *shape,
 		      struct call *c, struct call_data *d)
 {
@@ -244,33 +315,50 @@ static void read_path(struct session *s, pid_t tid, const struct syscall_shape *
 	int idir = policy_shape_arg(shape, 'D');
 	int ifd = policy_shape_arg(shape, 'F');
 	int ia = policy_shape_arg(shape, 'a');
+	/* An fd is an int in every ABI: AT_FDCWD arrives as 0xffffff9c through
+	 * the 32-bit entry and as a sign-extended 64-bit value natively. */
+	struct target_lookup l = {
+		.dirfd = idir >= 0 ? (int)(uint32_t)c->args[idir] : AT_FDCWD,
+	};
+	const char *why = NULL;
 	int r;
 
 	if (is < 0 && ifd >= 0) {
-		r = target_fd_path(tid, (int)(uint32_t)c->args[ifd], &s->view, d->path);
+		r = target_fd_path(tid, (int)(uint32_t)c->args[ifd], &s->view, d->path, &why);
 		goto done;
 	}
 	if (is < 0) {
 		r = -EINVAL; /* the parser refuses path conditions here */
 		goto done;
 	}
+	if (c->args[is] == 0 && idir >= 0 && l.dirfd != AT_FDCWD && c->syscall &&
+	    (streq(c->syscall, "utimensat") || streq(c->syscall, "futimesat"))) {
+		/* utimensat(fd, NULL, ...) is futimens(fd): the fd itself. */
+		r = target_fd_path(tid, l.dirfd, &s->view, d->path, &why);
+		goto done;
+	}
 	r = target_read_string(tid, c->args[is], d->raw);
 	if (r < 0)
 		goto done;
 	d->raw_ok = true;
-	if (!d->raw[0] && idir >= 0 && ia >= 0 && (c->args[ia] & AT_EMPTY_PATH)) {
-		/* AT_EMPTY_PATH: the call acts on dirfd itself. */
-		r = target_fd_path(tid, (int)(uint32_t)c->args[idir], &s->view, d->path);
-		goto done;
+	l.raw = d->raw;
+	if (call_follows(shape, c->args))
+		l.flags |= TARGET_FOLLOW;
+	if (makes_entry(c->syscall))
+		l.flags |= TARGET_ENTRY;
+	if (idir >= 0 && ia >= 0 && (c->args[ia] & AT_EMPTY_PATH))
+		l.flags |= TARGET_EMPTY_PATH; /* "" is dirfd itself, AT_FDCWD the cwd */
+	if (c->syscall && streq(c->syscall, "openat2")) {
+		r = read_open_how(tid, c, &l, &why);
+		if (r < 0)
+			goto done;
 	}
-	/* An fd is an int in every ABI: AT_FDCWD arrives as 0xffffff9c through
-	 * the 32-bit entry and as a sign-extended 64-bit value natively. */
-	r = target_resolve_path(tid, idir >= 0 ? (int)(uint32_t)c->args[idir] : AT_FDCWD, d->raw,
-				call_follows(shape, c->args), &s->view, d->path);
+	r = target_resolve_path(tid, &l, &s->view, d->path, &why);
 done:
 	if (r < 0) {
 		c->path = NULL;
 		c->path_err = -r;
+		snprintf(d->why, sizeof(d->why), "%s", why ? why : "");
 	} else {
 		c->path = d->path;
 	}
@@ -342,6 +430,7 @@ static bool prepare_emulated(struct session *s, uint64_t id, pid_t tid, const st
 		return false;
 	if (r < 0) {
 		c->path_err = -r;
+		snprintf(d->why, sizeof(d->why), "%s", em->why ? em->why : "");
 		return true;
 	}
 	if (e->section->needs_exe) {
@@ -353,6 +442,7 @@ static bool prepare_emulated(struct session *s, uint64_t id, pid_t tid, const st
 		r = emulate_resolve(em);
 	if (r < 0) {
 		c->path_err = -r;
+		snprintf(d->why, sizeof(d->why), "%s", em->why ? em->why : "");
 	} else {
 		memcpy(d->path, em->path, sizeof(d->path));
 		c->path = d->path;

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -15,6 +18,32 @@
 #include "supervisor/target.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+/* Newer than Debian 12's headers. */
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x1000U
+#endif
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U /* Linux 6.8: ids never reused */
+#endif
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t) /* Linux 6.11 */
+#endif
+#define SG_STATMOUNT_MNT_BASIC 0x2U
+/* struct mnt_id_req, version 1 (Linux 6.11: with the namespace to look in) */
+struct sg_mnt_id_req {
+	uint32_t size;
+	uint32_t spare;
+	uint64_t mnt_id;
+	uint64_t param;
+	uint64_t mnt_ns_id;
+};
 
 int target_read_string(pid_t tid, uint64_t addr, char *buf)
 {
@@ -223,6 +252,16 @@ int target_view_load(pid_t pid, struct target_view *ret)
 		return errno == ENOENT ? -ESRCH : -errno;
 	ret->mnt_dev = st.st_dev;
 	ret->mnt_ino = st.st_ino;
+	ret->mnt_ns_id = 0;
+	{
+		/* Its id lets statmount say whether a mount is in it. Without
+		 * one (before 6.11) mountinfo is read instead. */
+		_cleanup_close_ int nsfd = open(p, O_RDONLY | O_CLOEXEC);
+		uint64_t id = 0;
+
+		if (nsfd >= 0 && ioctl(nsfd, NS_GET_MNTNS_ID, &id) == 0)
+			ret->mnt_ns_id = id;
+	}
 	r = proc_readlink(pid, "root", ret->root, sizeof(ret->root));
 	if (r < 0)
 		return r;
@@ -258,20 +297,146 @@ int target_view_path(const struct target_view *v, const char *host, char *out, s
 	return 0;
 }
 
-int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out)
+/* Is mount id (the old kind, STATX_MNT_ID) in tid's mountinfo? For kernels
+ * without statmount in a namespace; tid is in the view's namespace (checked
+ * by the caller, and a task blocked in a notification cannot change its own). */
+static int mountinfo_has(pid_t tid, uint64_t id)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t n = 0;
+	char p[64];
+	int r = -EPERM;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/mountinfo", (int)tid);
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (getline(&line, &n, f) > 0) {
+		unsigned long long m;
+
+		if (sscanf(line, "%llu", &m) == 1 && m == id) {
+			r = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * FIFOs, sockets and character devices held through a descriptor are let
+ * through whatever their mount: a container's stdio is the host's pty or
+ * pipes, and runc's init reopens its exec FIFO (on the host) through
+ * /proc/self/fd under the container's filter. They are not files a path
+ * rule is about, and reopening one gives no more than the descriptor held.
+ */
+#define MOUNT_SPECIAL_OK 0x1
+
+/* target_view_mount_at, and the file type of what it names if ret_mode. */
+static int mount_check(pid_t tid, int dirfd, const char *path, int flags,
+		       const struct target_view *v, mode_t *ret_mode, unsigned how)
+{
+	struct statx sx;
+
+	/* AT_STATX_DONT_SYNC: the type and the mount need no fresh attributes,
+	 * and a FUSE file system the target serves is then not asked (it
+	 * could leave the question unanswered). */
+	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC,
+		  STATX_TYPE | STATX_MNT_ID | STATX_MNT_ID_UNIQUE, &sx) < 0)
+		return -errno;
+	if (ret_mode)
+		*ret_mode = sx.stx_mode;
+	if (!v)
+		return 0;
+	if ((how & MOUNT_SPECIAL_OK) &&
+	    (S_ISFIFO(sx.stx_mode) || S_ISSOCK(sx.stx_mode) || S_ISCHR(sx.stx_mode)))
+		return 0;
+	if ((sx.stx_mask & STATX_MNT_ID_UNIQUE) && v->mnt_ns_id) {
+		struct sg_mnt_id_req req = {
+			.size = sizeof(req),
+			.mnt_id = sx.stx_mnt_id,
+			.param = SG_STATMOUNT_MNT_BASIC,
+			.mnt_ns_id = v->mnt_ns_id,
+		};
+		uint64_t buf[512];
+
+		/* statmount looks the id up in that namespace's own table: a
+		 * detached mount, or one of another namespace, is not there. */
+		if (syscall(__NR_statmount, &req, buf, sizeof(buf), 0) == 0)
+			return 0;
+		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG)
+			return -EPERM; /* ENOENT: not in the view; EPERM: cannot tell */
+		/* statmount without namespaces (6.8 to 6.10): the old id. */
+		if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0)
+			return -errno;
+	}
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return -EPERM; /* before 5.8 the mount cannot be told: fail closed */
+	return mountinfo_has(tid, sx.stx_mnt_id);
+}
+
+int target_view_mount_at(pid_t tid, int dirfd, const char *path, int flags,
+			 const struct target_view *v)
+{
+	return mount_check(tid, dirfd, path, flags, v, NULL, 0);
+}
+
+/* -EPERM from a mount check: say why. */
+static int refused_mount(int r, const char **ret_why)
+{
+	if (r == -EPERM && ret_why)
+		*ret_why = TARGET_WHY_MOUNT;
+	return r;
+}
+
+/*
+ * What /proc/TID/<what> (cwd, fd/N) links to, read as a host path into host,
+ * and, when it is a path, checked to be on a mount of the view (the check
+ * follows the same link: the object, not its name). ret_mode: its type.
+ * -EBADF for an fd that is not open.
+ */
+static int proc_object(pid_t tid, const char *what, const struct target_view *v, char *host,
+		       mode_t *ret_mode, const char **ret_why)
+{
+	bool is_fd = strncmp(what, "fd/", 3) == 0;
+	char p[64];
+	int r;
+
+	r = proc_readlink(tid, what, host, TARGET_PATH_MAX);
+	if (r == -ESRCH && is_fd)
+		return -EBADF; /* /proc/tid/fd/N missing: fd not open (the task is checked by
+				  ID_VALID) */
+	if (r < 0)
+		return r;
+	/* Not a file system path (pipe, socket, anon inode): no glob names it. */
+	if (host[0] != '/' && !ret_mode)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, what);
+	/* The object an fd names (not a directory to walk from) may be one
+	 * of the special files above. */
+	r = mount_check(tid, AT_FDCWD, p, 0, host[0] == '/' ? v : NULL, ret_mode,
+			ret_mode ? 0 : MOUNT_SPECIAL_OK);
+	if (r == -ENOENT)
+		return is_fd ? -EBADF : -ESRCH; /* closed, or gone, meanwhile */
+	return refused_mount(r, ret_why);
+}
+
+int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, const char **ret_why)
 {
 	char link[TARGET_PATH_MAX], what[32];
 	int r;
 
-	if (fd < 0)
+	if (fd < 0 && fd != AT_FDCWD)
 		return -EBADF;
 	r = target_view_check(tid, v);
 	if (r < 0)
 		return r;
-	snprintf(what, sizeof(what), "fd/%d", fd);
-	r = proc_readlink(tid, what, link, sizeof(link));
-	if (r == -ESRCH)
-		return -EBADF; /* /proc/tid/fd/N missing: fd not open (the task is checked by ID_VALID) */
+	if (fd == AT_FDCWD)
+		snprintf(what, sizeof(what), "cwd"); /* AT_EMPTY_PATH with AT_FDCWD */
+	else
+		snprintf(what, sizeof(what), "fd/%d", fd);
+	r = proc_object(tid, what, v, link, NULL, ret_why);
 	if (r < 0)
 		return r;
 	/* Not a file system path (pipe, socket, anon inode) stays the kernel's
@@ -279,20 +444,172 @@ int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out)
 	return target_view_path(v, link, out, TARGET_PATH_MAX);
 }
 
-int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
-			const struct target_view *v, char *out)
+/* Is the target's /proc a procfs? Only then do "self" and the magic links
+ * mean what they mean; a /proc the target made itself (a chroot into a
+ * directory it owns) holds ordinary symlinks. 1, 0 or -errno. */
+static int proc_is_procfs(int rootfd)
 {
+	_cleanup_close_ int fd =
+		openat(rootfd, "proc", O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sf;
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
+	if (fstatfs(fd, &sf) < 0)
+		return -errno;
+	return sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/* starttime (field 22) of a /proc/.../stat file, or 0. */
+static unsigned long long stat_start_time(int dirfd, const char *path)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	unsigned long long v = 0;
+	char buf[1024], *p;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 3; field <= 22; field++) {
+		char *e;
+
+		while (*p == ' ')
+			p++;
+		if (field == 22) {
+			v = strtoull(p, &e, 10);
+			return e == p ? 0 : v;
+		}
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+	}
+	return 0;
+}
+
+/* The ids of a "NStgid:" or "NSpid:" line (outermost namespace first). */
+static int ns_ids(const char *line, pid_t *ids, int max)
+{
+	int n = 0;
+
+	for (const char *c = line; *c && n < max;) {
+		char *e;
+		long v;
+
+		while (*c == ' ' || *c == '\t')
+			c++;
+		v = strtol(c, &e, 10);
+		if (e == c)
+			break;
+		ids[n++] = (pid_t)v;
+		c = e;
+	}
+	return n;
+}
+
+#define MAX_PIDNS_LEVELS 33 /* MAX_PID_NS_LEVEL + 1 */
+
+/*
+ * The numbers /proc/self and /proc/thread-self stand for when the target
+ * reads them: its ids in the pid namespace of the procfs at its /proc. That
+ * may be its own namespace (a container mounts its own /proc) or an outer one
+ * (a new pid namespace that kept the host's /proc), so each level of its ids
+ * (NStgid, NSpid) is tried, and the one whose entry in that procfs is this
+ * very task (the same start time) is taken. None, or more than one: which
+ * process it names cannot be told, and the call is refused (-EPERM).
+ */
+static int self_ids(pid_t tid, int rootfd, pid_t *ret_tgid, pid_t *ret_tid)
+{
+	pid_t tgids[MAX_PIDNS_LEVELS], tids[MAX_PIDNS_LEVELS];
+	int n_tgid = 0, n_tid = 0, found = 0;
+	unsigned long long start;
+	char p[96], line[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NStgid:", 7) == 0)
+			n_tgid = ns_ids(line + 7, tgids, MAX_PIDNS_LEVELS);
+		else if (strncmp(line, "NSpid:", 6) == 0)
+			n_tid = ns_ids(line + 6, tids, MAX_PIDNS_LEVELS);
+	}
+	fclose(f);
+	if (n_tgid == 0 || n_tgid != n_tid)
+		return -EPERM;
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)tid);
+	start = stat_start_time(AT_FDCWD, p);
+	if (!start)
+		return -ESRCH;
+	for (int i = 0; i < n_tgid; i++) {
+		snprintf(p, sizeof(p), "proc/%d/task/%d/stat", (int)tgids[i], (int)tids[i]);
+		if (stat_start_time(rootfd, p) == start) {
+			*ret_tgid = tgids[i];
+			*ret_tid = tids[i];
+			found++;
+		}
+	}
+	return found == 1 ? 0 : -EPERM;
+}
+
+/* A link in the target's /proc that the kernel follows by jumping to an
+ * object rather than by reading a path (fd/N, cwd, root, exe, ns/...): its
+ * text is an absolute host path or "type:[inode]". /proc/self and
+ * /proc/mounts read as relative text and are ordinary symlinks. */
+static bool magic_link(const char *cur, const char *link)
+{
+	return strncmp(cur, "/proc/", 6) == 0 && (link[0] == '/' || strchr(link, ':'));
+}
+
+int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct target_view *v,
+			char *out, const char **ret_why)
+{
+	const bool beneath = l->resolve & TARGET_RESOLVE_BENEATH;
+	const bool in_root = l->resolve & TARGET_RESOLVE_IN_ROOT;
+	const bool scoped = beneath || in_root;
+	const bool no_symlinks = l->resolve & TARGET_RESOLVE_NO_SYMLINKS;
+	const bool no_magic =
+		l->resolve & (TARGET_RESOLVE_NO_MAGICLINKS | TARGET_RESOLVE_NO_SYMLINKS);
+	const char *raw = l->raw;
+	bool follow = l->flags & TARGET_FOLLOW;
 	_cleanup_close_ int rootfd = -1;
 	struct target_root root;
 	struct pathbuf cur = {};
+	/* Where ".." and absolute names stop: the root, or under RESOLVE_IN_ROOT
+	 * and RESOLVE_BENEATH the dirfd (cur never gets shorter than this). */
+	size_t floor = 0;
 	/* Components still to walk. Symlink targets are prepended here. */
 	_cleanup_free_ char *todo = NULL;
 	size_t todo_len;
 	int links = 0, r;
+	bool root_ok = false;
+	int procfs = -1; /* is the target's /proc a procfs: not asked yet */
 	char p[64];
 
-	if (!raw[0])
+	/* A flag this code does not know could change resolution: it cannot
+	 * be judged (this kernel says EINVAL too). */
+	if (l->resolve & ~(uint64_t)TARGET_RESOLVE_KNOWN) {
+		if (ret_why)
+			*ret_why = TARGET_WHY_RESOLVE;
+		return -EINVAL;
+	}
+	if (beneath && in_root)
+		return -EINVAL; /* as the kernel */
+	if (!raw[0]) {
+		/* AT_EMPTY_PATH: the call acts on dirfd itself (AT_FDCWD: the cwd). */
+		if (l->flags & TARGET_EMPTY_PATH)
+			return target_fd_path(tid, l->dirfd, v, out, ret_why);
 		return -ENOENT;
+	}
 	r = target_view_check(tid, v);
 	if (r < 0)
 		return r;
@@ -303,41 +620,50 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
 	rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
+	/* A root on a detached mount (fchdir to an open_tree fd, chroot ".")
+	 * reads as "/": its absolute paths would be judged as ours. Checked
+	 * when the walk starts from it or jumps to it (an absolute symlink),
+	 * the only times the kernel uses it (a relative walk whose ".." meets
+	 * it stays where it is, which our walk also does). */
+	if (raw[0] == '/' && !scoped) {
+		r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
+		if (r < 0)
+			return refused_mount(r, ret_why);
+		root_ok = true;
+	}
 
-	if (raw[0] != '/') {
+	if (raw[0] != '/' || scoped) {
 		char base[TARGET_PATH_MAX], what[32];
 		const char *view;
+		mode_t mode = 0;
 
-		if (dirfd == AT_FDCWD) {
-			r = proc_readlink(tid, "cwd", base, sizeof(base));
+		if (l->dirfd == AT_FDCWD) {
+			snprintf(what, sizeof(what), "cwd");
 		} else {
-			struct stat st;
-
-			if (dirfd < 0)
+			if (l->dirfd < 0)
 				return -EBADF;
-			snprintf(what, sizeof(what), "fd/%d", dirfd);
-			r = proc_readlink(tid, what, base, sizeof(base));
-			if (r == -ESRCH)
-				return -EBADF;
-			if (r == 0) {
-				char fdp[64];
-
-				snprintf(fdp, sizeof(fdp), "/proc/%d/fd/%d", (int)tid, dirfd);
-				if (stat(fdp, &st) < 0)
-					return -errno;
-				if (!S_ISDIR(st.st_mode))
-					return -ENOTDIR;
-			}
+			snprintf(what, sizeof(what), "fd/%d", l->dirfd);
 		}
+		/* The directory the walk starts from, checked to be on a mount
+		 * of the view: a detached mount's fd reads as "/". */
+		r = proc_object(tid, what, v, base, &mode, ret_why);
 		if (r < 0)
 			return r;
+		if (!S_ISDIR(mode))
+			return -ENOTDIR;
 		r = root_strip(&root, base, &view);
 		if (r < 0)
 			return r == -EINVAL ? -ENOTDIR : r;
 		r = path_set(&cur, view);
 		if (r < 0)
 			return r;
+		if (scoped)
+			floor = cur.len;
 	}
+	/* RESOLVE_BENEATH: an absolute path escapes at once. RESOLVE_IN_ROOT:
+	 * it starts at dirfd, where cur already is. */
+	if (raw[0] == '/' && beneath)
+		return -EXDEV;
 
 	todo_len = strlen(raw);
 	todo = strdup(raw);
@@ -347,8 +673,8 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
 	for (size_t at = 0; at < todo_len;) {
 		char link[TARGET_PATH_MAX];
 		const char *c = todo + at;
+		bool last, in_proc, magic = false;
 		size_t n;
-		bool last;
 		ssize_t k;
 
 		if (*c == '/') {
@@ -366,29 +692,49 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
 		if (n == 1 && c[0] == '.')
 			continue;
 		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (cur.len <= floor) {
+				if (beneath)
+					return -EXDEV; /* climbs out of dirfd */
+				continue;	       /* at the root: ".." stays there */
+			}
 			path_pop(&cur);
 			continue;
 		}
 		r = path_push(&cur, c, n);
 		if (r < 0)
 			return r;
+		/* A final name followed by '/' must be a directory, so the
+		 * kernel follows a symlink there whatever the call (lchown,
+		 * AT_SYMLINK_NOFOLLOW, O_NOFOLLOW), and from then on in the
+		 * link's text too; except where the call makes or removes the
+		 * entry itself, and then fails on a symlink (ENOTDIR, EEXIST). */
+		if (last && at < todo_len && !(l->flags & TARGET_ENTRY))
+			follow = true;
 		if (last && !follow)
 			break;
 
 		/* /proc/self and /proc/thread-self name the reader: substitute the
 		 * target, or we would resolve the supervisor's own files. */
-		if (streq(cur.s, "/proc/self") || streq(cur.s, "/proc/thread-self")) {
-			char who[64];
-			pid_t tgid = target_tgid(tid);
+		in_proc = strncmp(cur.s, "/proc/", 6) == 0;
+		if (in_proc && procfs < 0) {
+			procfs = proc_is_procfs(rootfd);
+			if (procfs < 0)
+				return procfs;
+		}
+		if (in_proc && procfs &&
+		    (streq(cur.s, "/proc/self") || streq(cur.s, "/proc/thread-self"))) {
+			pid_t stgid = 0, stid = 0;
 
-			if (tgid < 0)
-				return -ESRCH;
+			r = self_ids(tid, rootfd, &stgid, &stid);
+			if (r < 0) {
+				if (r == -EPERM && ret_why)
+					*ret_why = TARGET_WHY_SELF;
+				return r;
+			}
 			if (streq(cur.s, "/proc/self"))
-				snprintf(who, sizeof(who), "%d", (int)tgid);
+				snprintf(link, sizeof(link), "%d", (int)stgid);
 			else
-				snprintf(who, sizeof(who), "%d/task/%d", (int)tgid, (int)tid);
-			snprintf(link, sizeof(link), "%s", who);
-			k = (ssize_t)strlen(link);
+				snprintf(link, sizeof(link), "%d/task/%d", (int)stgid, (int)stid);
 		} else {
 			/* cur has no symlink in it (we expanded them), so the kernel
 			 * walks it below rootfd exactly as we did. */
@@ -396,46 +742,74 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
 			if (k < 0) {
 				if (errno == EINVAL || errno == ENOENT || errno == ENOTDIR ||
 				    errno == EACCES)
-					continue; /* not a symlink, or not there: lexical from here */
+					continue; /* not a symlink, or not there: lexical from here
+						   */
 				return -errno;
 			}
 			if ((size_t)k >= sizeof(link))
 				return -ENAMETOOLONG;
 			link[k] = '\0';
+			magic = in_proc && procfs && magic_link(cur.s, link);
 		}
 
+		/* A symlink to follow: where openat2 forbids that, so do we. */
+		if (no_symlinks || (magic && no_magic))
+			return -ELOOP;
+		if (magic && scoped)
+			return -EXDEV; /* the kernel's answer for a scoped walk */
 		if (++links > MAX_SYMLINKS)
 			return -ELOOP;
+		if (magic && link[0] == '/') {
+			/* The kernel jumps to the object itself, which may be on a
+			 * detached mount that reads as "/": check the object. */
+			r = mount_check(tid, rootfd, cur.s + 1, 0, v, NULL,
+					last ? MOUNT_SPECIAL_OK : 0);
+			if (r < 0)
+				return refused_mount(r, ret_why);
+		}
 		path_pop(&cur);
 		if (link[0] == '/') {
-			/* Absolute: from the target's root. Magic links under /proc
-			 * (fd/N, cwd, root) read as host paths: map them. */
+			/* Absolute: from the target's root (RESOLVE_IN_ROOT: from
+			 * dirfd; RESOLVE_BENEATH: an escape). Magic links under
+			 * /proc (fd/N, cwd, root) read as host paths: map them. */
 			const char *view = link;
 
-			if (strncmp(cur.s, "/proc/", 6) == 0 && root_strip(&root, link, &view) < 0)
+			if (beneath)
+				return -EXDEV;
+			if (!magic && !in_root && !root_ok) {
+				r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
+				if (r < 0)
+					return refused_mount(r, ret_why);
+				root_ok = true;
+			}
+			if (magic && root_strip(&root, link, &view) < 0)
 				view = link;
-			cur.len = 0;
-			cur.s[0] = '\0';
+			cur.len = floor;
+			cur.s[cur.len] = '\0';
 			if (view != link)
 				memmove(link, view, strlen(view) + 1);
-		} else if (strchr(link, ':') && strncmp(cur.s, "/proc/", 6) == 0) {
+		} else if (magic) {
 			/* A magic link to a pipe or socket: no path beyond it. */
 			snprintf(out, TARGET_PATH_MAX, "%s", link);
 			return 0;
 		}
 		{
-			size_t ln = strlen(link), rest = todo_len - at;
-			char *nt = malloc(ln + 1 + rest + 1);
+			/* The link's text, then what was left of the path (no
+			 * '/' between when nothing was: that would read as a
+			 * trailing slash the caller never wrote). */
+			size_t ln = strlen(link), rest = todo_len - at, sep = rest ? 1 : 0;
+			char *nt = malloc(ln + sep + rest + 1);
 
 			if (!nt)
 				return -ENOMEM;
 			memcpy(nt, link, ln);
-			nt[ln] = '/';
-			memcpy(nt + ln + 1, todo + at, rest);
-			nt[ln + 1 + rest] = '\0';
+			if (sep)
+				nt[ln] = '/';
+			memcpy(nt + ln + sep, todo + at, rest);
+			nt[ln + sep + rest] = '\0';
 			free(todo);
 			todo = nt;
-			todo_len = ln + 1 + rest;
+			todo_len = ln + sep + rest;
 			at = 0;
 		}
 	}
@@ -450,4 +824,20 @@ int target_resolve_path(pid_t tid, int dirfd, const char *raw, bool follow,
 			return -ENAMETOOLONG;
 		return target_view_path(v, host, out, TARGET_PATH_MAX);
 	}
+}
+
+int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	if (addr == 0 || addr + len < addr)
+		return -EFAULT;
+	n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return errno == ESRCH ? -ESRCH : -EFAULT;
+	return (size_t)n == len ? 0 : -EFAULT; /* a partial read: part unmapped */
 }
