@@ -14,6 +14,8 @@
  * closes the close-on-exec listener: the supervisor holds its own copy.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <linux/filter.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,31 +36,31 @@
 #include "sg-util.h"
 
 /* Shared between the filtered thread and the helper. */
-static _Atomic int listener_state = -1;	/* listener fd, or -errno, or -1 while pending */
+static _Atomic int listener_state = -1; /* listener fd, or -errno, or -1 while pending */
 static atomic_bool listener_ready;
-static _Atomic int send_state;		/* 0 pending, 1 sent, -errno failed */
+static _Atomic int send_state; /* 0 pending, 1 sent, -errno failed */
 static int handover_sock = -1;
 
 static const char *handover_message; /* sysgate-agent's JSON, or NULL */
 
 static int send_handover(int sock, int status, int fd)
 {
-	struct agent_handover msg = { .status = status };
+	struct agent_handover msg = {.status = status};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u = {};
-	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	struct iovec iov = {.iov_base = &msg, .iov_len = sizeof(msg)};
 	size_t want = sizeof(msg);
 
 	if (handover_message) {
 		if (fd < 0)
 			return -EINVAL; /* the daemon learns of failure by EOF */
-		iov = (struct iovec){ .iov_base = (void *)handover_message,
-				      .iov_len = strlen(handover_message) };
+		iov = (struct iovec){.iov_base = (void *)handover_message,
+				     .iov_len = strlen(handover_message)};
 		want = iov.iov_len;
 	}
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (fd >= 0) {
 		struct cmsghdr *c;
@@ -85,13 +87,14 @@ static int send_handover(int sock, int status, int fd)
 /* Not under the filter: free to make any syscall. */
 static void *helper_main(void *arg)
 {
-	struct timespec nap = { .tv_nsec = 20 * 1000 };
+	struct timespec nap = {.tv_nsec = 20 * 1000};
 	int r;
 
 	(void)arg;
 	while (!atomic_load_explicit(&listener_ready, memory_order_acquire))
 		nanosleep(&nap, NULL);
-	r = send_handover(handover_sock, atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
+	r = send_handover(handover_sock,
+			  atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
 			  atomic_load(&listener_state));
 	/* This thread is not under the filter: it can say what went wrong, which
 	 * the filtered thread could not (its write might be notified). For run,
@@ -106,6 +109,40 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
+/* The supervisor is gone: the pipe only it writes to has hung up (or cannot
+ * be polled: fail closed), or, without one, we have another parent. */
+static bool supervisor_gone(const struct agent_config *cfg)
+{
+	struct pollfd p = {.fd = cfg->alive_fd, .events = POLLIN};
+	int r;
+
+	if (cfg->alive_fd < 0)
+		return getppid() != cfg->parent;
+	do
+		r = poll(&p, 1, 0);
+	while (r < 0 && errno == EINTR);
+	return r != 0;
+}
+
+int agent_reserve_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number is fd itself: 0..fd-1 are open. */
+		n = open("/dev/null", O_RDWR);
+		if (n < 0)
+			return -errno;
+		if (n != fd) {
+			close(n);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 static _Noreturn void die(const struct agent_config *cfg, int err)
 {
 	/* Best effort: the supervisor prints the message. */
@@ -118,7 +155,7 @@ static _Noreturn void die(const struct agent_config *cfg, int err)
 
 _Noreturn void agent_exec(const struct agent_config *cfg)
 {
-	struct sock_fprog prog = { .len = cfg->len, .filter = (struct sock_filter *)cfg->insns };
+	struct sock_fprog prog = {.len = cfg->len, .filter = (struct sock_filter *)cfg->insns};
 	pthread_t helper;
 	sigset_t all;
 	int fd, s;
@@ -130,9 +167,10 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
 	/* Fail closed: if the supervisor goes, so does the command. Checked after
-	 * arming, since the parent may have died before. */
-	if (cfg->parent &&
-	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != cfg->parent))
+	 * arming, since the parent may have died before. The command can clear
+	 * this itself; sysgate run's pid namespace is what holds against that
+	 * (supervisor/contain.c). */
+	if (cfg->parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(cfg)))
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(cfg, errno);
@@ -204,7 +242,7 @@ int agent_find_command(const char *cmd, char *out, size_t size)
 				return 0;
 			err = EACCES;
 		}
-next:
+	next:
 		if (!*e)
 			break;
 		p = e;
