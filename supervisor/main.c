@@ -36,8 +36,7 @@ static void usage(FILE *out)
 		"  sysgate prompt [PID | SOCKET-PATH]\n"
 		"      Attach to a running sysgate run and answer the calls its policy's\n"
 		"      ask rules hold for a person (no argument: this user's only one).\n"
-		"  sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini] [--log "
-		"SINK]...\n"
+		"  sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini] [--log SINK]...\n"
 		"      Supervise containers and sandboxes started elsewhere: runc and crun\n"
 		"      hand their listener fds to PATH (OCI listenerPath); listenerMetadata\n"
 		"      policy=NAME picks DIR/NAME.ini. SIGHUP reloads policies. docs/serve.md\n"
@@ -69,7 +68,7 @@ int main(int argc, char **argv)
 	 * Non-dumpable, for every verb: then a process of the same uid without
 	 * CAP_SYS_PTRACE (a supervised command, say) cannot ptrace us, read or
 	 * write our memory, copy our fds with pidfd_getfd (our seccomp listener
-	 * among them) or open /proc/PID/fd, mem, environ of ours. Root with
+	 * among them) or open our /proc/PID/fd, mem or environ. Root with
 	 * CAP_SYS_PTRACE still can: see the README, "what cannot be contained".
 	 */
 	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
