@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -303,6 +304,74 @@ static void test_cmd_exit_kills_tree_with_fds_exhausted(void **state)
 	assert_grandchild_dies(st, g, marker);
 }
 
+/* prlimit(pid, RLIMIT_NOFILE, rl) from a process of uid: 0 or the errno. */
+static int prlimit_as(uid_t uid, pid_t pid, const struct rlimit *rl)
+{
+	pid_t c = fork();
+	int st = 0;
+
+	if (c < 0)
+		return errno;
+	if (c == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(EPERM);
+		_exit(prlimit(pid, RLIMIT_NOFILE, rl, NULL) < 0 ? errno : 0);
+	}
+	if (waitpid(c, &st, 0) < 0 || !WIFEXITED(st))
+		return EIO;
+	return WEXITSTATUS(st);
+}
+
+/* The same as a plain user, where sysgate has no pid namespace: the rest of
+ * the tree is killed through the children list sysgate opened in advance. */
+static void test_cmd_exit_kills_tree_with_fds_exhausted_no_pidns(void **state)
+{
+	struct st *st = *state;
+	const char *setpriv = lh_tool("setpriv", false);
+	const char *w = lh_tp(&st->h, "%s/w", st->h.dir);
+	const char *marker = lh_tp(&st->h, "%s/beat", w);
+	const char *go = lh_tp(&st->h, "%s/go", st->h.dir);
+	const char *const argv[] = {setpriv ? setpriv : "/usr/bin/setpriv",
+				    "--reuid=65534",
+				    "--regid=65534",
+				    "--clear-groups",
+				    "--",
+				    g_sysgate,
+				    "run",
+				    "--",
+				    g_attack,
+				    "orphan",
+				    marker,
+				    go,
+				    NULL};
+	struct rlimit tiny = {.rlim_cur = 3, .rlim_max = 3};
+	pid_t sg, g;
+	int status, r;
+
+	if (!setpriv)
+		skip();
+	assert_int_equal(chmod(st->h.dir, 0755), 0);
+	assert_int_equal(mkdir(w, 0777), 0);
+	assert_int_equal(chmod(w, 0777), 0);
+	sg = spawn_sg(st, 0, argv);
+	assert_true(lh_wait_output(&st->h, "waiting for", 10000));
+	g = out_pid(st, "grandchild ");
+	assert_grandchild_lives(st, g, marker);
+	/* This test may lack CAP_SYS_RESOURCE: set it as sysgate's own uid. */
+	r = prlimit_as(65534, sg, &tiny);
+	if (r != 0)
+		fail_msg("prlimit on sysgate %d: %s", (int)sg, strerror(r));
+	lh_write_file(go, "", 0644);
+	status = lh_wait_status(&st->h, sg, 10000);
+	assert_int_not_equal(status, -1);
+	assert_int_equal(lh_shell_status(status), 5);
+	assert_grandchild_dies(st, g, marker);
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.err, "the tree is not in its own PID namespace"),
+			 1);
+}
+
 /* Started with fd 2 (then 0, 1 and 2) closed, sysgate holds /dev/null there
  * while it runs, not its signalfd, socket or listener, and works. */
 static void std_fds_closed(struct st *st, unsigned mask)
@@ -399,6 +468,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_exit_kills_tree_with_fds_exhausted, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cmd_exit_kills_tree_with_fds_exhausted_no_pidns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_std_fds_closed_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nondumpable_refuses_pidfd_getfd, setup,
 						teardown),
