@@ -8,9 +8,11 @@
  *   session's thread, while this thread's event loop reads signals → when CMD
  *   exits, kill what is left of the tree and exit with CMD's status.
  *
- * sysgate is a child subreaper, so every descendant whose parent dies is
- * reparented to it, not to init: the tree stays within reach, and when CMD
- * ends nothing of it is left running unsupervised.
+ * CMD is forked into a pid namespace of its own whose init is sysgate's
+ * helper (contain.c): when CMD ends, or sysgate dies, the kernel kills the
+ * whole namespace, so nothing of the tree is left running unsupervised.
+ * Without a namespace sysgate is a child subreaper, so every descendant whose
+ * parent dies is reparented to it, not to init, and stays within reach.
  */
 #include <dirent.h>
 #include <errno.h>
