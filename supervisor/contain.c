@@ -53,8 +53,24 @@
  * means sysgate is gone. The init checks the same way, and sysgate forks the
  * command only once the init has closed its copy of the write end.
  *
- * Without CAP_SYS_ADMIN (or where unshare is refused, e.g. under an outer
- * sysgate), there is no namespace: the command has PR_SET_PDEATHSIG, sysgate
+ * Without CAP_SYS_ADMIN, sysgate tries the same in a user namespace of its
+ * own (unprivileged ones are allowed on Debian 12). sysgate cannot join a
+ * pid namespace it does not own from its own user namespace (setns needs
+ * CAP_SYS_ADMIN in both), so the forked child becomes a relay instead: it
+ * unshares a user namespace (identity map of our uid and gid only) and a pid
+ * namespace, forks the init and then the command, forwards the signals
+ * sysgate forwards to it, and when the command ends kills the init, waits
+ * for the namespace to empty and exits as the command did (the same code, or
+ * the same signal). The relay is outside the pid namespace (the tree cannot
+ * name it), non-dumpable, and dies with sysgate (PR_SET_PDEATHSIG, checked
+ * through the pipe); the init's death signal is tied to the relay. The tree
+ * then sees other users' files as owned by nobody (65534): only our own ids
+ * are mapped. After exec the command has no capabilities in that namespace
+ * (a non-zero uid), as before.
+ *
+ * Where neither can be made (e.g. under an outer sysgate, or Docker's
+ * default seccomp profile, both of which refuse unshare), there is no
+ * namespace: the command has PR_SET_PDEATHSIG, sysgate
  * is a child subreaper, and when the command exits the rest of the tree is
  * killed through /proc/self/task/TID/children, opened here in advance so
  * that a full fd table cannot stop it. Then a command that clears its
@@ -74,6 +90,22 @@
 
 #include "sg-util.h"
 #include "supervisor/contain.h"
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	if (n < 0) {
+		safe_close(fd);
+		return -1;
+	}
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : (errno = EIO, -1);
+}
 
 /* The pipe's write end is held by sysgate alone: a hang-up means it is gone.
  * A failing poll counts as gone (fail closed). */
@@ -138,6 +170,55 @@ static int open_children(struct contain *c)
 	return c->children_fd < 0 ? -errno : 0;
 }
 
+/* Map our own uid and gid (only) into the user namespace just made. The
+ * files are written by ourselves, which /proc allows only while dumpable;
+ * nothing of the tree exists yet. */
+static int map_ids(uid_t uid, gid_t gid)
+{
+	char m[64];
+	int r = 0;
+
+	if (prctl(PR_SET_DUMPABLE, 1) < 0)
+		return -errno;
+	if (write_file("/proc/self/setgroups", "deny") < 0)
+		r = -errno;
+	snprintf(m, sizeof(m), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (r == 0 && write_file("/proc/self/uid_map", m) < 0)
+		r = -errno;
+	snprintf(m, sizeof(m), "%u %u 1", (unsigned)gid, (unsigned)gid);
+	if (r == 0 && write_file("/proc/self/gid_map", m) < 0)
+		r = -errno;
+	prctl(PR_SET_DUMPABLE, 0);
+	return r;
+}
+
+/* Can we make a user and a pid namespace, and map our ids? 0 or -errno. */
+static int probe_userns(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int r = 0;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
+			r = -errno;
+		else
+			r = map_ids(uid, gid);
+		_exit(r < 0 ? (-r & 0xff) : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st))
+		return -ECHILD;
+	return -WEXITSTATUS(st);
+}
+
 int contain_prepare(struct contain *c)
 {
 	int alive[2], ready[2] = {-1, -1}, r;
@@ -151,8 +232,16 @@ int contain_prepare(struct contain *c)
 
 	c->back_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (c->back_fd < 0 || unshare(CLONE_NEWPID) < 0) {
-		snprintf(c->why, sizeof(c->why), "%s", strerror(errno));
+		int err = errno;
+
 		c->back_fd = safe_close(c->back_fd);
+		r = probe_userns();
+		if (r == 0) {
+			c->relay = true;
+			return 0;
+		}
+		snprintf(c->why, sizeof(c->why), "%s; in a user namespace: %s", strerror(err),
+			 strerror(-r));
 		return open_children(c);
 	}
 	if (pipe2(ready, O_CLOEXEC) < 0) {
@@ -204,11 +293,118 @@ int contain_after_fork(struct contain *c)
 	return r;
 }
 
+static _Noreturn void relay_fail(const char *what, int err)
+{
+	dprintf(STDERR_FILENO, "sysgate: cannot contain the command's tree: %s: %s\n", what,
+		strerror(err));
+	_exit(125);
+}
+
+/* Exit as the command did: its code, or its signal (no core: we are not
+ * dumpable), 128+N if the signal does not end us. */
+static _Noreturn void exit_like(int status)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+	int sig;
+
+	if (!WIFSIGNALED(status))
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+	sig = WTERMSIG(status);
+	sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	kill(getpid(), sig);
+	_exit(128 + sig);
+}
+
+/*
+ * The relay (unprivileged sysgate): see the top of this file. Returns in the
+ * command only.
+ */
+static void relay(struct contain *c)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int ready[2], status = 0, r;
+	sigset_t set;
+	pid_t cmd;
+	ssize_t n;
+	char b;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
+		_exit(125);
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
+		relay_fail("unshare", errno);
+	r = map_ids(uid, gid);
+	if (r < 0)
+		relay_fail("uid_map", -r);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		relay_fail("pipe", errno);
+	c->init = fork();
+	if (c->init < 0)
+		relay_fail("fork", errno);
+	if (c->init == 0) {
+		safe_close(ready[0]);
+		/* Its death signal is tied to us, the relay. */
+		init_main(c, ready[1]);
+	}
+	safe_close(ready[1]);
+	do
+		n = read(ready[0], &b, 1);
+	while (n < 0 && errno == EINTR);
+	safe_close(ready[0]);
+	if (n != 1)
+		relay_fail("the namespace's init", ECHILD);
+
+	cmd = fork();
+	if (cmd < 0) {
+		kill(c->init, SIGKILL);
+		relay_fail("fork", errno);
+	}
+	if (cmd == 0)
+		return; /* the command: on to the agent */
+
+	/* sysgate's signal mask is ours: the forwarded signals and SIGCHLD
+	 * are blocked; read them here. Nothing else of sysgate's is needed. */
+	close_range(3, ~0U, 0);
+	sigprocmask(SIG_BLOCK, NULL, &set);
+	sigaddset(&set, SIGCHLD);
+	for (;;) {
+		siginfo_t si;
+		pid_t pid;
+
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo != SIGCHLD) {
+			/* As sysgate does: what the terminal sent the whole
+			 * group reached the command already. */
+			if (si.si_code != SI_KERNEL)
+				kill(cmd, si.si_signo);
+			continue;
+		}
+		pid = waitpid(cmd, &status, WNOHANG);
+		if (pid == cmd)
+			break;
+		/* The init gone (killed from outside): the kernel ends the
+		 * tree, the command's status follows. */
+		waitpid(c->init, NULL, WNOHANG);
+	}
+	/* The rest of the tree: the kernel empties the namespace before the
+	 * init can be reaped. */
+	kill(c->init, SIGKILL);
+	while (waitpid(-1, NULL, __WALL) >= 0 || errno == EINTR)
+		;
+	exit_like(status);
+}
+
 void contain_in_child(struct contain *c)
 {
 	c->alive_wr = safe_close(c->alive_wr);
 	c->back_fd = safe_close(c->back_fd);
 	c->children_fd = safe_close(c->children_fd);
+	if (c->relay)
+		relay(c);
 }
 
 bool contain_reaped(struct contain *c, pid_t pid)

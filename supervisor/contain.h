@@ -21,6 +21,8 @@
 #include <sys/types.h>
 
 struct contain {
+	bool relay; /* unprivileged: the forked child is a relay in a new user and pid
+		     * namespace, which forks the init and the command */
 	pid_t init; /* the namespace's init, as sysgate sees it; 0 without one */
 	bool init_reaped;
 	int alive_rd;	 /* a pipe only sysgate holds the write end of: its */

@@ -419,7 +419,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "sysgate: cannot contain the command's tree: %s\n", strerror(-r));
 		goto out;
 	}
-	if (contain.init == 0)
+	if (contain.init == 0 && !contain.relay)
 		fprintf(stderr,
 			"sysgate: the tree is not in its own PID namespace: %s; if sysgate is killed, "
 			"a process that cleared its PR_SET_PDEATHSIG runs on unsupervised\n",

@@ -17,9 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <grp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +79,30 @@ static int teardown(void **state)
  * of fd exhaustion take away from sysgate on purpose.
  */
 #define NO_LEAK_CHECK (1u << 8)
+/* With NO_UNSHARE, sysgate starts under a filter that fails unshare of a
+ * user or pid namespace with EPERM, as an outer sysgate's built-in policy
+ * does: then it can make no namespace at all. */
+#define NO_UNSHARE (1u << 9)
+
+static void refuse_unshare(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x30000000 /* CLONE_NEWUSER|NEWPID */, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = ARRAY_LEN(f), .filter = f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		_exit(123);
+}
 static pid_t spawn_sg(struct st *st, unsigned close_mask, const char *const *argv)
 {
 	pid_t pid;
@@ -92,6 +122,8 @@ static pid_t spawn_sg(struct st *st, unsigned close_mask, const char *const *arg
 		close_range(3, ~0U, 0);
 		if (close_mask & NO_LEAK_CHECK)
 			setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+		if (close_mask & NO_UNSHARE)
+			refuse_unshare();
 		for (int fd = 0; fd < 3; fd++)
 			if (close_mask & (1u << fd))
 				close(fd);
@@ -311,6 +343,116 @@ static void test_cmd_exit_kills_tree_with_fds_exhausted(void **state)
 	assert_grandchild_dies(st, g, marker);
 }
 
+#define AS_NOBODY(tool)                                                                            \
+	tool ? tool : "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"
+
+/* A plain user's sysgate puts the tree in a user and pid namespace of its
+ * own: the command and a grandchild clear their death signal, sysgate is
+ * killed from outside, and both die. */
+static void test_unprivileged_tree_dies_with_sysgate(void **state)
+{
+	struct st *st = *state;
+	const char *setpriv = lh_tool("setpriv", false);
+	const char *w = lh_tp(&st->h, "%s/w", st->h.dir);
+	const char *marker = lh_tp(&st->h, "%s/beat", w);
+	const char *go = lh_tp(&st->h, "%s/go", st->h.dir);
+	const char *const argv[] = {AS_NOBODY(setpriv), g_sysgate, "run", "--", g_attack,
+				    "orphan",		marker,	   go,	  NULL};
+	pid_t sg, g, cmd;
+	int status;
+
+	if (!setpriv)
+		skip();
+	assert_int_equal(chmod(st->h.dir, 0755), 0);
+	assert_int_equal(mkdir(w, 0777), 0);
+	assert_int_equal(chmod(w, 0777), 0);
+	sg = spawn_sg(st, 0, argv);
+	assert_true(lh_wait_output(&st->h, "waiting for", 10000));
+	g = out_pid(st, "grandchild ");
+	cmd = out_pid(st, "command ");
+	assert_true(cmd > 0);
+	remember_extra(st, cmd);
+	assert_grandchild_lives(st, g, marker);
+	assert_int_equal(kill(sg, SIGKILL), 0);
+	status = lh_wait_status(&st->h, sg, 5000);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	if (!wait_gone(cmd, 3000))
+		fail_msg("the command %d survived its supervisor", (int)cmd);
+	assert_grandchild_dies(st, g, marker);
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.err, "not in its own PID namespace"), 0);
+}
+
+/* The same attack as test_signal_kill_tree_dies, by a plain user's command. */
+static void test_unprivileged_signal_kill_refused(void **state)
+{
+	struct st *st = *state;
+	const char *setpriv = lh_tool("setpriv", false);
+	const char *w = lh_tp(&st->h, "%s/w", st->h.dir);
+	const char *marker = lh_tp(&st->h, "%s/beat", w);
+	const char *const argv[] = {AS_NOBODY(setpriv), g_sysgate, "run",     "--",   g_attack,
+				    "signal",		"KILL",	   st->h.dir, marker, NULL};
+	pid_t sg, g;
+	int status;
+
+	if (!setpriv)
+		skip();
+	assert_int_equal(chmod(st->h.dir, 0755), 0);
+	assert_int_equal(mkdir(w, 0777), 0);
+	assert_int_equal(chmod(w, 0777), 0);
+	sg = spawn_sg(st, 0, argv);
+	status = lh_wait_status(&st->h, sg, 20000);
+	lh_collect(&st->h);
+	assert_int_not_equal(status, -1);
+	g = out_pid(st, "grandchild ");
+	remember_extra(st, g);
+	assert_grandchild_dies(st, g, marker);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(st->h.out, "getppid = 0, "));
+	lh_assert_line(st->h.out, "kill(0) = -1 EPERM");
+	lh_assert_line(st->h.out, "unshare = -1 EPERM");
+}
+
+/* Exit status and signal forwarding through the relay are those of run. */
+static void test_unprivileged_exit_status_and_signals(void **state)
+{
+	struct st *st = *state;
+	const char *setpriv = lh_tool("setpriv", false);
+	const char *const exit3[] = {AS_NOBODY(setpriv), g_sysgate, "run", "--",
+				     g_target,		 "exit",    "3",   NULL};
+	const char *const self15[] = {AS_NOBODY(setpriv), g_sysgate,   "run", "--",
+				      g_target,		  "kill-self", "15",  NULL};
+	const char *const term[] = {AS_NOBODY(setpriv), g_sysgate,	  "run", "--",
+				    g_target,		"sigterm-report", NULL};
+	const char *const intr[] = {AS_NOBODY(setpriv), g_sysgate, "run", "--",
+				    g_target,		"pause",   NULL};
+	pid_t sg;
+
+	if (!setpriv)
+		skip();
+	assert_int_equal(chmod(st->h.dir, 0755), 0);
+	sg = spawn_sg(st, 0, exit3);
+	assert_int_equal(lh_shell_status(lh_wait_status(&st->h, sg, 10000)), 3);
+	lh_forget_pid(&st->h, sg);
+	sg = spawn_sg(st, 0, self15);
+	assert_int_equal(lh_shell_status(lh_wait_status(&st->h, sg, 10000)), 128 + SIGTERM);
+	lh_forget_pid(&st->h, sg);
+	sg = spawn_sg(st, 0, term);
+	assert_true(lh_wait_output(&st->h, "sigterm-report ready", 10000));
+	assert_int_equal(kill(sg, SIGTERM), 0);
+	assert_int_equal(lh_shell_status(lh_wait_status(&st->h, sg, 10000)), 42);
+	lh_collect(&st->h);
+	lh_assert_line(st->h.out, "got SIGTERM");
+	lh_forget_pid(&st->h, sg);
+	sg = spawn_sg(st, 0, intr);
+	usleep(300 * 1000);
+	assert_int_equal(kill(sg, SIGINT), 0);
+	assert_int_equal(lh_shell_status(lh_wait_status(&st->h, sg, 10000)), 128 + SIGINT);
+	lh_collect(&st->h);
+	assert_int_equal(lh_count_lines_with(st->h.err, "not in its own PID namespace"), 0);
+}
+
 /* prlimit(pid, RLIMIT_NOFILE, rl) from a process of uid: 0 or the errno. */
 static int prlimit_as(uid_t uid, pid_t pid, const struct rlimit *rl)
 {
@@ -330,8 +472,9 @@ static int prlimit_as(uid_t uid, pid_t pid, const struct rlimit *rl)
 	return WEXITSTATUS(st);
 }
 
-/* The same as a plain user, where sysgate has no pid namespace: the rest of
- * the tree is killed through the children list sysgate opened in advance. */
+/* The same as a plain user where no namespace can be made (unshare refused):
+ * the rest of the tree is killed through the children list sysgate opened in
+ * advance. */
 static void test_cmd_exit_kills_tree_with_fds_exhausted_no_pidns(void **state)
 {
 	struct st *st = *state;
@@ -361,7 +504,7 @@ static void test_cmd_exit_kills_tree_with_fds_exhausted_no_pidns(void **state)
 	assert_int_equal(chmod(st->h.dir, 0755), 0);
 	assert_int_equal(mkdir(w, 0777), 0);
 	assert_int_equal(chmod(w, 0777), 0);
-	sg = spawn_sg(st, NO_LEAK_CHECK, argv);
+	sg = spawn_sg(st, NO_LEAK_CHECK | NO_UNSHARE, argv);
 	assert_true(lh_wait_output(&st->h, "waiting for", 10000));
 	g = out_pid(st, "grandchild ");
 	assert_grandchild_lives(st, g, marker);
@@ -426,8 +569,9 @@ static void test_std_fds_closed_at_start(void **state)
 	std_fds_closed(st, 7);
 }
 
-/* sysgate as a plain user, with a policy that lets pidfd_getfd through:
- * being non-dumpable, it refuses the copy to a command of its own uid. */
+/* sysgate as a plain user where no namespace can be made, with a policy that
+ * lets pidfd_getfd through: the command can name sysgate, but sysgate being
+ * non-dumpable refuses the copy to a command of its own uid. */
 static void test_nondumpable_refuses_pidfd_getfd(void **state)
 {
 	struct st *st = *state;
@@ -452,10 +596,11 @@ static void test_nondumpable_refuses_pidfd_getfd(void **state)
 		skip();
 	assert_int_equal(chmod(st->h.dir, 0755), 0);
 	lh_write_policy(&st->h, "[mkdir]\nlog = *\n");
-	sg = spawn_sg(st, 0, argv);
+	sg = spawn_sg(st, NO_UNSHARE, argv);
 	status = lh_wait_status(&st->h, sg, 20000);
 	lh_collect(&st->h);
-	assert_int_equal(lh_shell_status(status), 0);
+	if (lh_shell_status(status) != 0)
+		fail_msg("exit %d; stderr:\n%s", lh_shell_status(status), st->h.err);
 	assert_int_equal(lh_count_lines_with(st->h.out, "pidfd_open(ppid "), 1);
 	assert_null(strstr(st->h.out, "pidfd_open(ppid 0)"));
 	lh_assert_line(st->h.out, "pidfd_getfd copied 0 fds");
@@ -477,6 +622,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_cmd_exit_kills_tree_with_fds_exhausted_no_pidns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unprivileged_tree_dies_with_sysgate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unprivileged_signal_kill_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unprivileged_exit_status_and_signals, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_std_fds_closed_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nondumpable_refuses_pidfd_getfd, setup,
 						teardown),
