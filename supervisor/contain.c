@@ -388,11 +388,13 @@ static void relay(struct contain *c)
 			break;
 		/* The init gone (killed from outside): the kernel ends the
 		 * tree, the command's status follows. */
-		waitpid(c->init, NULL, WNOHANG);
+		if (waitpid(c->init, NULL, WNOHANG) == c->init)
+			c->init_reaped = true;
 	}
 	/* The rest of the tree: the kernel empties the namespace before the
-	 * init can be reaped. */
-	kill(c->init, SIGKILL);
+	 * init can be reaped. Never signal a reaped pid: it may be reused. */
+	if (!c->init_reaped)
+		kill(c->init, SIGKILL);
 	while (waitpid(-1, NULL, __WALL) >= 0 || errno == EINTR)
 		;
 	exit_like(status);
