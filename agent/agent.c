@@ -14,6 +14,8 @@
  * closes the close-on-exec listener: the supervisor holds its own copy.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <linux/filter.h>
 #include <pthread.h>
 #include <signal.h>
@@ -106,6 +108,41 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
+/* The supervisor is gone: the pipe only it holds the write end of has hung
+ * up (or cannot be polled: fail closed), or, without one, we have another
+ * parent. */
+static bool supervisor_gone(const struct agent_config *cfg)
+{
+	struct pollfd p = { .fd = cfg->alive_fd, .events = POLLIN };
+	int r;
+
+	if (cfg->alive_fd < 0)
+		return getppid() != cfg->parent;
+	do
+		r = poll(&p, 1, 0);
+	while (r < 0 && errno == EINTR);
+	return r != 0;
+}
+
+int agent_reserve_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number is fd itself: 0..fd-1 are open. */
+		n = open("/dev/null", O_RDWR);
+		if (n < 0)
+			return -errno;
+		if (n != fd) {
+			close(n);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 static _Noreturn void die(const struct agent_config *cfg, int err)
 {
 	/* Best effort: the supervisor prints the message. */
@@ -130,9 +167,10 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
 	/* Fail closed: if the supervisor goes, so does the command. Checked after
-	 * arming, since the parent may have died before. */
-	if (cfg->parent &&
-	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != cfg->parent))
+	 * arming, since the parent may have died before. The command can clear
+	 * this itself; sysgate run's pid namespace is what holds against that
+	 * (supervisor/contain.c). */
+	if (cfg->parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(cfg)))
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(cfg, errno);

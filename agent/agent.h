@@ -18,6 +18,10 @@ struct agent_config {
 	int status_fd;       /* close-on-exec pipe: on exec failure the errno is written here */
 	pid_t parent;        /* the supervisor; the agent dies if it is gone (0: no such tie,
 			      * as for sysgate-agent, whose supervisor is a daemon) */
+	int alive_fd;        /* with parent: the read end of a pipe only the supervisor holds
+			      * the write end of, or -1. Its hang-up says the supervisor is
+			      * gone; needed where getppid() cannot tell (in a new pid
+			      * namespace it is 0). With -1, getppid() is compared. */
 	const char *message; /* sent with the listener instead of struct agent_handover
 			      * (sysgate-agent: the OCI agent JSON); NULL for run */
 	const char *path;    /* the executable, already resolved */
@@ -40,6 +44,13 @@ struct agent_handover {
  * apart and nothing of the command starts. 0 with the path in out.
  */
 int agent_find_command(const char *cmd, char *out, size_t size);
+
+/*
+ * Make sure fds 0, 1 and 2 are open (on /dev/null where they were closed),
+ * before anything else opens an fd: otherwise the first socket, signalfd or
+ * listener becomes "stderr" and messages are written into it. 0 or -errno.
+ */
+int agent_reserve_stdio(void);
 
 /* Never returns: execs cfg->path, or _exit()s with 127 (ENOENT) or 126. */
 _Noreturn void agent_exec(const struct agent_config *cfg);

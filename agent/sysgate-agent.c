@@ -466,6 +466,10 @@ int main(int argc, char **argv)
 	int c, r, sock;
 	pid_t pid;
 
+	/* Before anything opens an fd: a closed 0-2 would be taken by the
+	 * daemon's socket, and our messages (and CMD's output) go into it. */
+	if (agent_reserve_stdio() < 0)
+		return EXIT_AGENT_FAILED;
 	while ((c = getopt_long(argc, argv, "+S:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':

@@ -237,6 +237,7 @@ static const struct syscall_shape shapes[] = {
 	{"seccomp", "uux", FOLLOW_NEVER},
 	{"pidfd_open", "du", FOLLOW_NEVER},
 	{"pidfd_getfd", "ddu", FOLLOW_NEVER},
+	{"pidfd_send_signal", "ddxx", FOLLOW_NEVER},
 	{"setuid", "u", FOLLOW_NEVER},
 	{"setgid", "u", FOLLOW_NEVER},
 	{"setresuid", "uuu", FOLLOW_NEVER},

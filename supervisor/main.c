@@ -1,7 +1,9 @@
 /* sysgate: the command line. One file per verb; this one dispatches. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
+#include "agent/agent.h"
 #include "policy/policy.h"
 #include "sg-util.h"
 #include "supervisor/cli.h"
@@ -53,6 +55,26 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Before anything opens an fd: with 0, 1 or 2 closed at start, the
+	 * first socket, signalfd or seccomp listener would take its number and
+	 * every record meant for stderr would be written into it. /dev/null
+	 * takes the place; if even that fails, nothing can be trusted to go
+	 * where it should, so stop (silently: stderr may be the hole).
+	 */
+	if (agent_reserve_stdio() < 0)
+		return EXIT_SYSGATE_FAILED;
+	/*
+	 * Non-dumpable, for every verb: then a process of the same uid without
+	 * CAP_SYS_PTRACE (a supervised command, say) cannot ptrace us, read or
+	 * write our memory, copy our fds with pidfd_getfd (our seccomp listener
+	 * among them) or open our /proc/PID/fd, mem or environ. Root with
+	 * CAP_SYS_PTRACE still can: see the README, "what cannot be contained".
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		fprintf(stderr, "sysgate: cannot make itself non-dumpable: %m\n");
+		return EXIT_SYSGATE_FAILED;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_SYSGATE_FAILED;

@@ -8,9 +8,11 @@
  *   session's thread, while this thread's event loop reads signals → when CMD
  *   exits, kill what is left of the tree and exit with CMD's status.
  *
- * sysgate is a child subreaper, so every descendant whose parent dies is
- * reparented to it, not to init: the tree stays within reach, and when CMD
- * ends nothing of it is left running unsupervised.
+ * CMD is forked into a pid namespace of its own whose init is sysgate's
+ * helper (contain.c): when CMD ends, or sysgate dies, the kernel kills the
+ * whole namespace, so nothing of the tree is left running unsupervised.
+ * Without a namespace sysgate is a child subreaper, so every descendant whose
+ * parent dies is reparented to it, not to init, and stays within reach.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +40,7 @@
 #include "sg-util.h"
 #include "supervisor/ask.h"
 #include "supervisor/cli.h"
+#include "supervisor/contain.h"
 #include "supervisor/control.h"
 #include "supervisor/prompt.h"
 #include "supervisor/pty.h"
@@ -53,6 +56,7 @@ extern char **environ;
 struct run {
 	struct loop *loop;
 	struct session *session;
+	struct contain *contain;
 	int sigfd;
 	int done_fd;
 	pid_t child;
@@ -291,8 +295,7 @@ static int on_session_done(void *data, uint32_t events)
 	(void)events;
 	fprintf(stderr, "sysgate: cannot serve the listener: %s; killing the supervised processes\n",
 		strerror(-session_error(run->session)));
-	if (!run->child_done)
-		kill(run->child, SIGKILL);
+	contain_kill_tree(run->contain, run->child_done ? 0 : run->child);
 	loop_del(run->loop, run->done_fd);
 	return 0;
 }
@@ -305,6 +308,9 @@ static void reap(struct run *run)
 
 		if (pid <= 0)
 			break;
+		/* The namespace's init gone: the kernel kills the tree, and the
+		 * command's own status follows. */
+		contain_reaped(run->contain, pid);
 		if (pid == run->child) {
 			run->child_done = true;
 			run->child_status = status;
@@ -334,33 +340,6 @@ static int on_signal(void *data, uint32_t events)
 	return 0;
 }
 
-/* Kill whatever of the tree is left: our children (descendants reparent to
- * us as their parents die, so repeat until none is left). */
-static void kill_descendants(pid_t child)
-{
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/self/task/%d/children", (int)getpid());
-	for (int round = 0; round < 10000; round++) {
-		pid_t pids[256];
-		int n = 0;
-		FILE *f = fopen(p, "re");
-
-		if (f) {
-			while (n < (int)ARRAY_SIZE(pids) && fscanf(f, "%d", &pids[n]) == 1)
-				n++;
-			fclose(f);
-		}
-		if (n == 0)
-			break;
-		for (int i = 0; i < n; i++)
-			kill(pids[i], SIGKILL);
-		for (int i = 0; i < n; i++)
-			if (pids[i] != child)
-				waitpid(pids[i], NULL, 0);
-	}
-}
-
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -385,11 +364,13 @@ int cmd_run(int argc, char **argv)
 	struct target_view view;
 	struct control *control = NULL;
 	_cleanup_free_ char *policy_text = NULL;
-	struct run run = { .sigfd = -1, .done_fd = -1, .child = -1 };
+	struct contain contain = CONTAIN_INIT;
+	struct run run = { .sigfd = -1, .done_fd = -1, .child = -1, .contain = &contain };
 	char exe[PATH_MAX];
 	int sv[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
 	int ret = EXIT_SYSGATE_FAILED, listener = -1, c, r;
 	enum policy_mode pmode;
+	pid_t self = getpid();
 	sigset_t mask;
 
 	optind = 1;
@@ -495,28 +476,54 @@ int cmd_run(int argc, char **argv)
 	if (pipe2(status_pipe, O_CLOEXEC) < 0)
 		goto out_errno;
 
+	/* Forks nothing: the terminal's guardian process starts with the relay,
+	 * after contain_after_fork(), so it can never be the first fork into
+	 * the command's pid namespace (its init). */
 	if (want_prompt)
 		open_inline_terminal(&ip);
+
+	/* The command's own pid namespace, where we may (contain.c). */
+	r = contain_prepare(&contain);
+	if (r < 0) {
+		fprintf(stderr, "sysgate: cannot contain the command's tree: %s\n", strerror(-r));
+		goto out;
+	}
+	if (contain.init == 0 && !contain.relay)
+		fprintf(stderr,
+			"sysgate: the tree is not in its own PID namespace: %s; if sysgate is killed, "
+			"a process that cleared its PR_SET_PDEATHSIG runs on unsupervised\n",
+			contain.why);
+
 	fflush(NULL);
 	run.child = fork();
-	if (run.child < 0)
-		goto out_errno;
 	if (run.child == 0) {
 		struct agent_config cfg = {
 			.insns = filter.insns,
 			.len = (unsigned short)filter.len,
 			.sock = sv[1],
 			.status_fd = status_pipe[1],
-			.parent = getppid(),
+			.parent = self,
+			.alive_fd = contain.alive_rd,
 			.path = exe,
 			.argv = argv + optind,
 			.envp = environ,
 		};
 
+		/* First: under a plain user it returns only in the command's process. */
+		contain_in_child(&contain);
 		if (ip.pty)
 			pty_child_attach(ip.pty); /* its own terminal, or _exit(125) */
 		agent_exec(&cfg);
 	}
+	if (run.child < 0) {
+		r = -errno;
+		contain_after_fork(&contain);
+		goto out_err;
+	}
+	/* Before any thread is started (session_start, the inline prompt). */
+	r = contain_after_fork(&contain);
+	if (r < 0)
+		goto out_err;
 	sv[1] = safe_close(sv[1]);
 	status_pipe[1] = safe_close(status_pipe[1]);
 
@@ -592,13 +599,14 @@ int cmd_run(int argc, char **argv)
 	if (r < 0) {
 		/* Fail closed: a supervisor that cannot serve ends the tree. */
 		fprintf(stderr, "sysgate: %s; killing the supervised processes\n", strerror(-r));
-		kill(run.child, SIGKILL);
+		contain_kill_tree(&contain, run.child_done ? 0 : run.child);
 	}
 	if (!run.child_done) {
 		waitpid(run.child, &run.child_status, 0);
 		run.child_done = true;
 	}
-	kill_descendants(run.child);
+	/* Whatever is left of the tree, with no new fd (contain.c). */
+	contain_end(&contain, run.child);
 	session_stop(run.session);
 	control_shutdown_asks(control);
 	control_close(control); /* the inline prompt sees the end and returns */
@@ -631,10 +639,13 @@ out_errno:
 out_err:
 	fprintf(stderr, "sysgate: %s\n", strerror(-r));
 	if (run.child > 0) {
-		kill(run.child, SIGKILL);
+		contain_kill_tree(&contain, run.child);
 		waitpid(run.child, NULL, 0);
 	}
 out:
+	contain_kill_tree(&contain, 0);
+	contain_end(&contain, run.child);
+	contain_done(&contain);
 	session_stop(run.session);
 	control_close(control);
 	stop_inline_prompt(&ip);

@@ -224,6 +224,22 @@ static long mkdir_loop(const char *path, long n)
 	return fails;
 }
 
+/*
+ * Our pid as sysgate's records (and the host's /proc) name it. Under sysgate
+ * run the tree is in a pid namespace of its own, where getpid() is another
+ * number; /proc is still the host's, so /proc/self names the host's pid.
+ */
+static pid_t seen_pid(void)
+{
+	char b[32];
+	ssize_t n = readlink("/proc/self", b, sizeof(b) - 1);
+
+	if (n <= 0)
+		return getpid();
+	b[n] = '\0';
+	return (pid_t)atoi(b);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: sg-target OP [ARGS] [: OP [ARGS]]...\n"
@@ -441,21 +457,33 @@ static void run_op(char **w, int n)
 		printf("fork status %d\n", status);
 	} else if (!strcmp(op, "orphan")) {
 		pid_t pid;
+		int p[2];
 
 		/* A child that outlives us, tries a mkdir SECS seconds later and
 		 * reports it: what a descendant sees after the supervisor died. */
 		NEED(2);
 		fflush(stdout);
+		if (pipe(p) < 0)
+			exit(2);
 		pid = fork();
 		if (pid < 0)
 			exit(2);
 		if (pid == 0) {
+			pid_t me = seen_pid();
+
+			if (write(p[1], &me, sizeof(me)) != sizeof(me))
+				_exit(2);
+			close(p[1]);
 			sleep((unsigned)atoi(w[1]));
 			r = syscall(SYS_mkdir, w[2], 0755);
 			snprintf(what, sizeof(what), "orphan mkdir %s", w[2]);
 			report_sys(what, r);
 			_exit(0);
 		}
+		close(p[1]);
+		if (read(p[0], &pid, sizeof(pid)) != sizeof(pid))
+			exit(2);
+		close(p[0]);
 		printf("orphan %d\n", (int)pid);
 		fflush(stdout);
 	} else if (!strcmp(op, "exec")) {
@@ -465,7 +493,7 @@ static void run_op(char **w, int n)
 		report_sys("exec", -1);
 		exit(2);
 	} else if (!strcmp(op, "pid")) {
-		printf("pid %d\n", (int)getpid());
+		printf("pid %d\n", (int)seen_pid());
 		fflush(stdout);
 		return;
 	} else if (!strcmp(op, "sleep")) {
