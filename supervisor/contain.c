@@ -38,12 +38,13 @@
  *   namespace, and pidfd_send_signal() on a /proc/PID directory of sysgate
  *   (the tree still sees the host's /proc) is refused by the kernel because
  *   the target is outside the caller's namespace (EINVAL).
- * - What the namespace does not cover: the process group. The command starts
- *   in sysgate's process group (so that the terminal's job control treats
- *   them as one job), and kill(0, sig) and pidfd_send_signal(...,
- *   PIDFD_SIGNAL_PROCESS_GROUP) reach every member of the group, sysgate
- *   included, across namespaces. The built-in policy denies both; a policy
- *   of your own must too (see the README).
+ * - What the namespace does not cover: the process group, which crosses
+ *   namespaces (kill(0, sig), kill(-pgrp, sig), pidfd_send_signal(...,
+ *   PIDFD_SIGNAL_PROCESS_GROUP)). The init leads a group of its own, and
+ *   run.c gives the command one too unless sysgate leads the foreground job
+ *   of a terminal; only then can a group signal from the tree reach sysgate,
+ *   and a stopped or killed sysgate stalls or ends the tree, never lets a
+ *   call through (see in_terminal_foreground() in run.c).
  * - The init holds no file descriptor (so pidfd_getfd on it yields nothing)
  *   and is non-dumpable, like sysgate.
  *
@@ -138,6 +139,9 @@ static _Noreturn void init_main(struct contain *c, int ready_wr)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_SETMASK, &chld, NULL);
+	/* Out of sysgate's process group: a group signal sent through the
+	 * init's pidfd (PIDFD_SIGNAL_PROCESS_GROUP) reaches the init alone. */
+	setpgid(0, 0);
 
 	safe_close(c->alive_wr);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))

@@ -62,6 +62,7 @@ struct run {
 	pid_t child;
 	bool child_done;
 	int child_status;
+	bool own_group; /* the command leads a process group of its own */
 };
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
@@ -331,13 +332,36 @@ static int on_signal(void *data, uint32_t events)
 			continue;
 		}
 		/* A signal from the terminal went to the whole foreground process
-		 * group, CMD included; pass on only what was sent to us alone. */
-		if (si.ssi_code == SI_KERNEL)
+		 * group, CMD included; pass on only what was sent to us alone
+		 * (all of them when CMD has a group of its own). */
+		if (si.ssi_code == SI_KERNEL && !run->own_group)
 			continue;
 		if (!run->child_done)
 			kill(run->child, (int)si.ssi_signo);
 	}
 	return 0;
+}
+
+/*
+ * Does sysgate lead the job in the foreground of its controlling terminal?
+ * Only then does the command stay in sysgate's process group, so that ^C and
+ * ^Z act on both as one job. Otherwise (no terminal, a background job, CI,
+ * a service) the command gets a process group of its own: kill(0, SIGSTOP)
+ * or kill(-pgrp, ...) from the tree then reaches the tree only, never
+ * sysgate, which is outside its pid namespace anyway. In the foreground case
+ * such a group signal still reaches sysgate: it stops or ends sysgate, which
+ * stalls or ends the tree's own supervised calls, and lets nothing through.
+ */
+static bool in_terminal_foreground(void)
+{
+	int fd = open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	bool fg;
+
+	if (fd < 0)
+		return false;
+	fg = tcgetpgrp(fd) == getpgrp();
+	close(fd);
+	return fg;
 }
 
 int cmd_run(int argc, char **argv)
@@ -494,6 +518,7 @@ int cmd_run(int argc, char **argv)
 			"a process that cleared its PR_SET_PDEATHSIG runs on unsupervised\n",
 			contain.why);
 
+	run.own_group = !ip.pty && !in_terminal_foreground();
 	fflush(NULL);
 	run.child = fork();
 	if (run.child == 0) {
@@ -513,6 +538,8 @@ int cmd_run(int argc, char **argv)
 		contain_in_child(&contain);
 		if (ip.pty)
 			pty_child_attach(ip.pty); /* its own terminal, or _exit(125) */
+		else if (run.own_group && setpgid(0, 0) < 0)
+			_exit(EXIT_SYSGATE_FAILED);
 		agent_exec(&cfg);
 	}
 	if (run.child < 0) {

@@ -256,11 +256,12 @@ static void test_signal_stop_refused(void **state)
 		fail_msg("sysgate did not finish (stopped?); out:\n%s", st->h.out);
 	assert_int_equal(lh_shell_status(status), 0);
 	assert_null(strstr(st->h.out, "the sender was stopped"));
-	lh_assert_line(st->h.out, "kill(0) = -1 EPERM");
-	lh_assert_line(st->h.out, "pidfd_send_signal(PROCESS_GROUP) = -1 EPERM");
+	/* The group signals reach only the command's own group: sysgate,
+	 * which they would stop, finished (above). */
+	lh_assert_line(st->h.out, "kill(0) = 0");
+	assert_int_equal(lh_count_lines_with(st->h.out, "pidfd_send_signal(PROCESS_GROUP) = "), 1);
 	lh_assert_line(st->h.out, "unshare = -1 EPERM");
 	assert_int_equal(lh_count_lines_with(st->h.log, "unshare(0x4000000) = -1 EPERM [deny "), 1);
-	assert_int_equal(lh_count_lines_with(st->h.log, " kill(0, 19) = -1 EPERM [deny "), 1);
 	g = out_pid(st, "grandchild ");
 	remember_extra(st, g);
 	assert_grandchild_dies(st, g, marker);
@@ -410,7 +411,7 @@ static void test_unprivileged_signal_kill_refused(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_non_null(strstr(st->h.out, "getppid = 0, "));
-	lh_assert_line(st->h.out, "kill(0) = -1 EPERM");
+	lh_assert_line(st->h.out, "kill(0) = 0");
 	lh_assert_line(st->h.out, "unshare = -1 EPERM");
 }
 
