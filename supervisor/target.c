@@ -4,17 +4,90 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sg-util.h"
 #include "supervisor/target.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
+
+/* This thread's guard; see target.h. */
+static __thread struct target_guard *guard;
+
+void target_guard_set(struct target_guard *g)
+{
+	guard = g;
+}
+
+uint64_t target_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Before a read that the target can make sleep forever: the time it began
+ * (the token guard_end needs), or 0 without a guard. */
+static uint64_t guard_begin(void)
+{
+	uint64_t t;
+
+	if (!guard)
+		return 0;
+	t = target_now_ns() | 1; /* never IDLE */
+	if (t == TARGET_GUARD_ABANDONED)
+		t--;
+	atomic_store(&guard->since, t);
+	return t;
+}
+
+/* After it: back to idle, unless the watchdog has taken the call over in the
+ * meantime. Then nothing the caller holds is ours any more (the watchdog has
+ * answered the call and another thread serves the session): the thread ends
+ * here, without returning into code that would act on the call. */
+static void guard_end(uint64_t t)
+{
+	uint64_t expect = t;
+
+	if (!guard)
+		return;
+	if (!atomic_compare_exchange_strong(&guard->since, &expect, TARGET_GUARD_IDLE))
+		guard->abandoned(guard); /* does not return */
+}
+
+bool target_guard_expire(struct target_guard *g, uint64_t now_ns, uint64_t bound_ns)
+{
+	uint64_t t = atomic_load(&g->since);
+
+	if (t == TARGET_GUARD_IDLE || t == TARGET_GUARD_ABANDONED)
+		return false;
+	if (now_ns < t || now_ns - t < bound_ns)
+		return false;
+	/* Fails if the read ended (or another began) since we looked. */
+	return atomic_compare_exchange_strong(&g->since, &t, TARGET_GUARD_ABANDONED);
+}
+
+/* One process_vm_readv, guarded. */
+static ssize_t read_guarded(pid_t tid, void *local_buf, uint64_t at, size_t len)
+{
+	struct iovec local = {.iov_base = local_buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)at, .iov_len = len};
+	uint64_t t = guard_begin();
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	int err = errno;
+
+	guard_end(t);
+	errno = err;
+	return n;
+}
 
 int target_read_string(pid_t tid, uint64_t addr, char *buf)
 {
@@ -27,16 +100,13 @@ int target_read_string(pid_t tid, uint64_t addr, char *buf)
 	while (got < TARGET_PATH_MAX) {
 		uint64_t at = addr + got;
 		size_t chunk = 4096 - (size_t)(at & 4095);
-		struct iovec local, remote;
 		ssize_t n;
 		char *nul;
 
 		if (at < addr)
 			return -EFAULT; /* wrapped around */
 		chunk = MIN(chunk, (size_t)TARGET_PATH_MAX - got);
-		local = (struct iovec){ .iov_base = buf + got, .iov_len = chunk };
-		remote = (struct iovec){ .iov_base = (void *)(uintptr_t)at, .iov_len = chunk };
-		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		n = read_guarded(tid, buf + got, at, chunk);
 		if (n < 0)
 			return errno == ESRCH ? -ESRCH : -EFAULT;
 		if (n == 0)
@@ -47,6 +117,24 @@ int target_read_string(pid_t tid, uint64_t addr, char *buf)
 		got += (size_t)n;
 	}
 	return -ENAMETOOLONG;
+}
+
+int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	if (addr + len < addr)
+		return -EFAULT;
+	while (got < len) {
+		ssize_t n = read_guarded(tid, (char *)buf + got, addr + got, len - got);
+
+		if (n < 0)
+			return errno == ESRCH ? -ESRCH : -EFAULT;
+		if (n == 0)
+			return -EFAULT;
+		got += (size_t)n;
+	}
+	return 0;
 }
 
 static int proc_readlink(pid_t tid, const char *what, char *out, size_t size)
@@ -111,8 +199,15 @@ char **target_cmdline(pid_t pid)
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	{
+		/* The kernel copies cmdline out of the target's memory, which
+		 * the target may have put on a page that never arrives. */
+		uint64_t t = guard_begin();
+
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd); /* before guard_end, which may end the thread */
+		guard_end(t);
+	}
 	if (len < 0)
 		return NULL;
 	buf[len] = '\0';
