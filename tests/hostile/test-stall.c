@@ -341,6 +341,33 @@ static void test_stall_serve_dead_sandbox_does_not_hold_the_daemon(void **state)
 	assert_true(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* ---- a policy without a default ---- */
+
+/*
+ * `[reboot] deny = *` alone allows everything else: check warns (and says 1)
+ * until the default is written down.
+ */
+static void test_check_warns_policy_that_only_refuses_without_default(void **state)
+{
+	struct st *st = *state;
+	const char *only = lh_tp(&st->h, "%s/only-deny.ini", st->h.dir);
+	const char *said = lh_tp(&st->h, "%s/said.ini", st->h.dir);
+	int code;
+
+	lh_write_file(only, "[reboot]\ndeny = *\n", 0644);
+	lh_write_file(said, "[sysgate]\ndefault = allow\n\n[reboot]\ndeny = *\n", 0644);
+	code = lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, "check", only, NULL},
+		      NULL);
+	assert_int_equal(code, 1);
+	assert_true(strstr(st->h.out, lh_tp(&st->h, "%s: warning: no default is set", only)));
+	assert_true(strstr(st->h.out, "(default = allow)"));
+	assert_null(strstr(st->h.out, ": ok"));
+	code = lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, "check", said, NULL},
+		      NULL);
+	assert_int_equal(code, 0);
+	assert_true(strstr(st->h.out, lh_tp(&st->h, "%s: ok", said)));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -349,6 +376,7 @@ int main(void)
 		T(test_stall_run_others_served_stalled_call_fails_closed),
 		T(test_stall_twice_kills_the_caller),
 		T(test_stall_serve_dead_sandbox_does_not_hold_the_daemon),
+		T(test_check_warns_policy_that_only_refuses_without_default),
 	};
 	int r = lh_find_binaries("hostile-stall", g_sysgate, g_target, g_target_real);
 	const char *hd = getenv("SG_HOSTILE_DIR");
