@@ -73,7 +73,8 @@ struct call_data {
  * abandoned (see target.h and the watchdog below) and a fresh one takes over.
  * Everything a worker writes while it reads is its own (buf, scratch), so the
  * abandoned one can go on sleeping in the kernel, and one day wake up and
- * end, without touching the session: it may be long gone by then.
+ * end, without touching the session: it may be long gone by then (except
+ * after a stall in a path walk, see may_touch).
  */
 struct worker {
 	struct target_guard guard; /* first: the abandoned() callback finds us */
@@ -87,6 +88,8 @@ struct worker {
 	bool running;	     /* a thread was started for it */
 	atomic_int refs;     /* the thread's and the session's */
 	atomic_bool ended;   /* an abandoned thread has woken up and ended */
+	bool may_touch;	     /* abandoned in a span that reads the session
+			      * (target_guard_enter): free it only once ended */
 	struct worker *next; /* in the session's list of abandoned workers */
 };
 
@@ -289,7 +292,6 @@ static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 	}
 	return e;
 }
-
 
 static bool call_follows(const struct syscall_shape *shape, const uint64_t *args)
 {
@@ -605,7 +607,13 @@ int session_handle(struct session *s)
 	d->raw_ok = d->exe_ok = false;
 	emulate_init(&em);
 	if (e->emulates) {
-		if (!prepare_emulated(s, id, tid, e, &c, d, &em)) {
+		/* The path walk and the open may cross a FUSE mount that
+		 * never answers: guarded like a read (see "Stalls" below). */
+		int g = target_guard_enter(TARGET_STALL_FILES);
+		bool waiting = prepare_emulated(s, id, tid, e, &c, d, &em);
+
+		target_guard_leave(g);
+		if (!waiting) {
 			s->stats.vanished++;
 			emulate_done(&em);
 			return 0;
@@ -613,7 +621,10 @@ int session_handle(struct session *s)
 		dec = policy_decide(s->policy, e->section, &c);
 	} else {
 		if (e->section && e->section->needs_path && e->shape) {
+			int g = target_guard_enter(TARGET_STALL_FILES);
+
 			read_path(s, tid, e->shape, &c, d);
+			target_guard_leave(g);
 			read_memory = true;
 		}
 		if (e->section && e->section->needs_exe) {
@@ -677,8 +688,12 @@ int session_handle(struct session *s)
 			result = -EINTR; /* gone: nobody will see it */
 		else if (emulate_enter(&em) < 0)
 			result = -EPERM;
-		else
+		else {
+			int g = target_guard_enter(TARGET_STALL_FILES);
+
 			result = emulate_run(&em);
+			target_guard_leave(g);
+		}
 	}
 	emulate_leave(&em);
 
@@ -736,8 +751,10 @@ int session_handle(struct session *s)
 /*
  * Stalls: memory that never arrives.
  *
- * A worker asleep in a read of target memory (see target.h) holds up every
- * call of its session, since the listener has one serving thread. A single
+ * A worker asleep in a read of target memory (see target.h), or in the walk
+ * of a call's path (or the emulated call itself) through a FUSE mount whose
+ * daemon never answers, holds up every call of its session, since the
+ * listener has one serving thread. Those spans are guarded alike. A single
  * watchdog thread, for all sessions, looks every WATCHDOG_TICK_MS at each
  * session's worker; one whose current read began more than SESSION_STALL_MS
  * ago is abandoned: the watchdog answers its call itself and starts a fresh
@@ -753,7 +770,8 @@ int session_handle(struct session *s)
  * guard costs two atomic operations. Only a stall pays for a thread.
  *
  * What the target sees: EFAULT, what the kernel answers for memory it cannot
- * read, and a record "target memory did not arrive within 1 s" (the call is
+ * read, and a record "target memory did not arrive within 1 s" (EIO and "a
+ * file system on the path did not answer" for a path walk; the call is
  * not decided: it fails closed, in complain mode too, since the policy never
  * saw it). A legitimately slow page (a FUSE file on a slow network) gets an
  * error it can retry. A process that stalls again while an abandoned reader
@@ -763,9 +781,17 @@ int session_handle(struct session *s)
  * readers asleep at once (the userfaultfd handed to a process that outlives
  * the killed ones) ends with EDEADLK: `run` then kills the tree, `serve`
  * ends the sandbox's session. Threads are never spent without bound.
+ *
+ * A thread abandoned in a memory read never runs session code again: the
+ * read's own end ends it. One abandoned in a path walk runs on to the next
+ * end of a span once the file system answers, inside code that reads the
+ * session (its view, listener, policy) and writes only its own: such a
+ * worker is marked may_touch, and the session is not freed (session_stop_
+ * timed says -EBUSY; serve reaps it later or leaks it) until it has ended.
  */
 #define SESSION_STALL_MS 1000 /* said as "1 s" in the record below */
 #define SESSION_STALL_WHY "stall: target memory did not arrive within 1 s"
+#define SESSION_STALL_FILES_WHY "stall: a file system on the path did not answer within 1 s"
 #define WATCHDOG_TICK_MS 100
 #define SESSION_STALLS_FORGIVEN 1
 #define SESSION_STUCK_MAX 8
@@ -792,6 +818,7 @@ static void worker_forget(struct session *s, struct worker *w)
 	atomic_fetch_add(&w->refs, 1);
 	pthread_detach(w->thread);
 	w->running = false;
+	w->may_touch = atomic_load(&w->guard.outer) == TARGET_STALL_FILES;
 	w->next = s->stuck;
 	s->stuck = w;
 	if (s->cur == w)
@@ -815,6 +842,12 @@ static unsigned stuck_count(struct session *s)
 		}
 	}
 	return n;
+}
+
+/* What the target gets for a call whose span stalled. */
+static int stall_errno(struct worker *w)
+{
+	return atomic_load(&w->guard.what) == TARGET_STALL_FILES ? EIO : EFAULT;
 }
 
 /* Answer the call an abandoned worker was reading for, with its record. */
@@ -849,15 +882,15 @@ static void answer_stalled(struct session *s, struct worker *w, bool kill)
 			for (int i = 0; i < 6; i++)
 				rec.args[i] &= 0xffffffffu;
 		rec.decision = kill ? DECISION_KILL : DECISION_DENY;
-		rec.err = kill ? 0 : EFAULT;
-		rec.rule = SESSION_STALL_WHY;
+		rec.err = kill ? 0 : stall_errno(w);
+		rec.rule = stall_errno(w) == EIO ? SESSION_STALL_FILES_WHY : SESSION_STALL_WHY;
 		rec.enforced = true;
 		log_emit(s->log, &rec);
 		free(name);
 	}
 	if (kill)
 		session_kill_caller(s->listener, w->tid, w->id);
-	(void)notify_send_errno(s->listener, s->wd_buf, w->id, EFAULT);
+	(void)notify_send_errno(s->listener, s->wd_buf, w->id, stall_errno(w));
 }
 
 /* The session cannot go on serving: its main loop learns it from done_fd. */
@@ -1067,8 +1100,10 @@ int session_stop_timed(struct session *s, unsigned wait_ms)
 	uint64_t end;
 	struct worker *w;
 
-	if (!s || !s->started)
+	if (!s)
 		return 0;
+	if (!s->started)
+		goto abandoned;
 	watch_stop(s); /* from here s->cur is ours alone */
 	atomic_store(&s->stop, true);
 	w = s->cur;
@@ -1094,13 +1129,20 @@ int session_stop_timed(struct session *s, unsigned wait_ms)
 			 * end on our signal. Abandon it, and answer its call
 			 * (closing the listener would give it ENOSYS). */
 			worker_forget(s, w);
-			(void)notify_send_errno(s->listener, s->wd_buf, w->id, EFAULT);
+			(void)notify_send_errno(s->listener, s->wd_buf, w->id, stall_errno(w));
 			break;
 		}
 		if (target_now_ns() >= end)
 			return -EBUSY;
 	}
 	s->started = false;
+abandoned:
+	/* An abandoned thread that may still read the session (it stalled in
+	 * a path walk, and runs on to the end of its span once that returns)
+	 * keeps it from being freed. */
+	for (struct worker *a = s->stuck; a; a = a->next)
+		if (a->may_touch && !atomic_load(&a->ended))
+			return -EBUSY;
 	return 0;
 }
 

@@ -18,12 +18,16 @@
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 
-/* This thread's guard; see target.h. */
+/* This thread's guard; see target.h. Spans nest: only the outermost
+ * begins and ends the watched time, every end checks for abandonment. */
 static __thread struct target_guard *guard;
+static __thread unsigned guard_depth;
+static __thread uint64_t guard_token;
 
 void target_guard_set(struct target_guard *g)
 {
 	guard = g;
+	guard_depth = 0;
 }
 
 uint64_t target_now_ns(void)
@@ -34,33 +38,56 @@ uint64_t target_now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Before a read that the target can make sleep forever: the time it began
- * (the token guard_end needs), or 0 without a guard. */
-static uint64_t guard_begin(void)
+/* Before work that the target can make sleep forever; returns what the
+ * guard said before, for guard_end. */
+static int guard_begin(int what)
 {
-	uint64_t t;
+	int was;
 
 	if (!guard)
 		return 0;
-	t = target_now_ns() | 1; /* never IDLE */
-	if (t == TARGET_GUARD_ABANDONED)
-		t--;
-	atomic_store(&guard->since, t);
-	return t;
+	was = atomic_exchange(&guard->what, what);
+	if (guard_depth++ == 0) {
+		uint64_t t = target_now_ns() | 1; /* never IDLE */
+
+		if (t == TARGET_GUARD_ABANDONED)
+			t--;
+		guard_token = t;
+		atomic_store(&guard->outer, what);
+		atomic_store(&guard->since, t); /* publishes what and outer */
+	}
+	return was;
 }
 
 /* After it: back to idle, unless the watchdog has taken the call over in the
  * meantime. Then nothing the caller holds is ours any more (the watchdog has
  * answered the call and another thread serves the session): the thread ends
  * here, without returning into code that would act on the call. */
-static void guard_end(uint64_t t)
+static void guard_end(int was)
 {
-	uint64_t expect = t;
+	uint64_t expect;
 
 	if (!guard)
 		return;
+	atomic_store(&guard->what, was);
+	if (--guard_depth > 0) {
+		if (atomic_load(&guard->since) == TARGET_GUARD_ABANDONED)
+			guard->abandoned(guard); /* does not return */
+		return;
+	}
+	expect = guard_token;
 	if (!atomic_compare_exchange_strong(&guard->since, &expect, TARGET_GUARD_IDLE))
 		guard->abandoned(guard); /* does not return */
+}
+
+int target_guard_enter(int what)
+{
+	return guard_begin(what);
+}
+
+void target_guard_leave(int token)
+{
+	guard_end(token);
 }
 
 bool target_guard_expire(struct target_guard *g, uint64_t now_ns, uint64_t bound_ns)
@@ -80,11 +107,11 @@ static ssize_t read_guarded(pid_t tid, void *local_buf, uint64_t at, size_t len)
 {
 	struct iovec local = {.iov_base = local_buf, .iov_len = len};
 	struct iovec remote = {.iov_base = (void *)(uintptr_t)at, .iov_len = len};
-	uint64_t t = guard_begin();
+	int g = guard_begin(TARGET_STALL_MEMORY);
 	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
 	int err = errno;
 
-	guard_end(t);
+	guard_end(g);
 	errno = err;
 	return n;
 }
@@ -202,11 +229,11 @@ char **target_cmdline(pid_t pid)
 	{
 		/* The kernel copies cmdline out of the target's memory, which
 		 * the target may have put on a page that never arrives. */
-		uint64_t t = guard_begin();
+		int g = guard_begin(TARGET_STALL_MEMORY);
 
 		len = read(fd, buf, sizeof(buf) - 1);
 		close(fd); /* before guard_end, which may end the thread */
-		guard_end(t);
+		guard_end(g);
 	}
 	if (len < 0)
 		return NULL;

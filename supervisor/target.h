@@ -47,10 +47,19 @@
 #define TARGET_GUARD_IDLE 0
 #define TARGET_GUARD_ABANDONED UINT64_MAX
 
+/* What a guarded span waits for: the record and the errno say which. */
+enum {
+	TARGET_STALL_NONE,
+	TARGET_STALL_MEMORY, /* the target's memory: EFAULT */
+	TARGET_STALL_FILES,  /* a file system on the call's path (FUSE): EIO */
+};
+
 struct target_guard {
 	/* TARGET_GUARD_IDLE, TARGET_GUARD_ABANDONED, or the CLOCK_MONOTONIC
 	 * time in ns (never 0) at which the current read began. */
 	_Atomic uint64_t since;
+	_Atomic int what;  /* TARGET_STALL_*: the innermost span's */
+	_Atomic int outer; /* the outermost span's */
 	/* Called on the reading thread when its read returns after it was
 	 * abandoned. Must not return (it ends the thread). */
 	void (*abandoned)(struct target_guard *g);
@@ -58,6 +67,18 @@ struct target_guard {
 
 /* Install g as this thread's guard (NULL: reads are unguarded). */
 void target_guard_set(struct target_guard *g);
+/*
+ * Guard a span of work for a call that the target can make block beyond a
+ * read of its memory: walking the call's path, which may cross a FUSE mount
+ * whose daemon never answers, or carrying the call out there. what is
+ * TARGET_STALL_FILES; pass the returned token to target_guard_leave(). Spans
+ * nest, and every end of one checks: a thread whose span was abandoned ends
+ * at the first end it reaches. Until then it runs on in the span's code, so
+ * a span may only write what belongs to its thread, and whoever frees what
+ * it reads must wait for such a thread (session.c: may_touch).
+ */
+int target_guard_enter(int what);
+void target_guard_leave(int token);
 /* CLOCK_MONOTONIC in ns, as the guard counts it. */
 uint64_t target_now_ns(void);
 /*

@@ -13,6 +13,10 @@
  *   attack-stall run DIR     one thread stalls mkdir; 100 ms later a child
  *                            process makes 20 ordinary mkdirs of DIR/steady-N,
  *                            each printed with the time it took
+ *   attack-stall fuse DIR    the same, but the path is DIR/mnt/x, and DIR/mnt a
+ *                            FUSE mount (made here, in sysgate's own mount
+ *                            namespace, as root) whose daemon never answers:
+ *                            the stall is in sysgate's walk of the path
  *   attack-stall twice DIR   stalls once, then (the first reader still asleep,
  *                            since the page is still unserved) again
  *   attack-stall serve SOCK  hands the userfaultfd to whoever listens on the
@@ -33,8 +37,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -113,12 +119,33 @@ static int steady(const char *dir)
 	return 0;
 }
 
-static int attack_run(const char *dir)
+/* DIR/mnt/x, below a FUSE mount nobody serves (the fd stays open, unread). */
+static char *unserved_fuse_path(const char *dir)
+{
+	static char path[4096];
+	char opts[128];
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	snprintf(path, sizeof(path), "%s/mnt", dir);
+	if (fd < 0 || mkdir(path, 0755) < 0) {
+		dprintf(1, "no fuse: %s\n", strerror(errno));
+		exit(2);
+	}
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	if (mount("sg-stall", path, "fuse", 0, opts) < 0) {
+		dprintf(1, "no fuse: mount: %s\n", strerror(errno));
+		exit(2);
+	}
+	snprintf(path, sizeof(path), "%s/mnt/x", dir);
+	return path;
+}
+
+static int attack_run(const char *dir, bool fuse)
 {
 	struct timespec pause = {.tv_nsec = 100 * 1000000l};
 	pthread_t t;
 	int uffd, status;
-	char *page = unserved_pages(&uffd, 1);
+	char *page = fuse ? unserved_fuse_path(dir) : unserved_pages(&uffd, 1);
 	pid_t kid;
 
 	if (pthread_create(&t, NULL, stall_thread, page) != 0)
@@ -183,11 +210,13 @@ static int attack_serve(const char *sock)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "run") == 0)
-		return attack_run(argv[2]);
+		return attack_run(argv[2], false);
+	if (argc == 3 && strcmp(argv[1], "fuse") == 0)
+		return attack_run(argv[2], true);
 	if (argc == 3 && strcmp(argv[1], "twice") == 0)
 		return attack_twice();
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		return attack_serve(argv[2]);
-	fprintf(stderr, "usage: attack-stall run DIR | twice DIR | serve SOCK\n");
+	fprintf(stderr, "usage: attack-stall run DIR | fuse DIR | twice DIR | serve SOCK\n");
 	return 2;
 }

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,6 +41,7 @@
 #define STALL_MIN_MS 900
 #define STALL_MAX_MS 6000
 #define WHY "stall: target memory did not arrive within 1 s"
+#define WHY_FILES "stall: a file system on the path did not answer within 1 s"
 
 static char g_sysgate[PATH_MAX], g_target[PATH_MAX], g_target_real[PATH_MAX];
 static char g_attack[PATH_MAX], g_agent[PATH_MAX];
@@ -73,6 +75,8 @@ static int teardown(void **state)
 			kill(st->h.pids[i], SIGKILL);
 			waitpid(st->h.pids[i], NULL, 0);
 		}
+	/* The attack's FUSE mount, if any (dead once the attack is). */
+	umount2(lh_tp(&st->h, "%s/mnt", st->h.dir), MNT_DETACH);
 	/* Releasing the userfaultfd wakes every reader still asleep on it. */
 	if (st->uffd >= 0)
 		close(st->uffd);
@@ -158,6 +162,40 @@ static void test_stall_run_others_served_stalled_call_fails_closed(void **state)
 	assert_true(lh_has_line(st->h.out, "done"));
 	/* The record says what happened. */
 	assert_int_equal(lh_count_lines_with(st->h.log, "= -1 EFAULT [deny " WHY "]"), 1);
+	assert_int_equal(lh_count_lines_with(st->h.log, "steady-"), 20);
+}
+
+/*
+ * The same with the stall in sysgate's walk of the path: DIR/mnt is a FUSE
+ * mount whose daemon (the attack) never answers. The call fails EIO after
+ * the bound; the other process is served meanwhile.
+ */
+static void test_stall_fuse_path_walk_others_served_call_fails_closed(void **state)
+{
+	struct st *st = *state;
+	long t0, t1, last;
+	int code;
+
+	write_run_policy(st);
+	code = lh_run(&st->h, RUN_TIMEOUT_MS,
+		      (const char *const[]){g_sysgate, "run", "-p",
+					    lh_tp(&st->h, "%s/policy.ini", st->h.dir), "--log",
+					    st->h.log_path, "--", g_attack, NULL},
+		      "fuse", st->h.dir, NULL);
+	if (strstr(st->h.out, "no fuse"))
+		fail_msg("attack-stall cannot mount FUSE: %s", st->h.out);
+	if (code != 0)
+		fprintf(stderr, "out: %s\nerr: %s\nlog: %s\n", st->h.out, st->h.err, st->h.log);
+	assert_int_equal(code, 0);
+	t0 = num_after(st->h.out, "stall start ");
+	t1 = last_num_of_line(st->h.out, "stall rc=");
+	assert_true(strstr(st->h.out, "stall rc=-1 errno=5 ") != NULL); /* EIO */
+	assert_true(t1 - t0 >= STALL_MIN_MS);
+	assert_true(t1 - t0 <= STALL_MAX_MS);
+	assert_int_equal(lh_count_lines_with(st->h.out, " rc=0 errno=0 took="), 20);
+	last = last_num_of_line(st->h.out, "steady 19 ");
+	assert_true(last - t0 <= STALL_MAX_MS);
+	assert_int_equal(lh_count_lines_with(st->h.log, "= -1 EIO [deny " WHY_FILES "]"), 1);
 	assert_int_equal(lh_count_lines_with(st->h.log, "steady-"), 20);
 }
 
@@ -401,6 +439,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_stall_run_others_served_stalled_call_fails_closed),
+		T(test_stall_fuse_path_walk_others_served_call_fails_closed),
 		T(test_stall_twice_kills_the_caller),
 		T(test_stall_serve_dead_sandbox_does_not_hold_the_daemon),
 		T(test_check_warns_policy_that_only_refuses_without_default),
