@@ -84,6 +84,9 @@ struct worker {
 	 * before it reads (before guard.since, which publishes them). */
 	uint64_t id;
 	pid_t tid;
+	/* The call's emulation state, on this thread's stack in session_handle,
+	 * where every guarded span lies: released if the thread is abandoned. */
+	struct emulate *em;
 	pthread_t thread;
 	bool running;	     /* a thread was started for it */
 	atomic_int refs;     /* the thread's and the session's */
@@ -606,6 +609,7 @@ int session_handle(struct session *s)
 	d = s->scratch;
 	d->raw_ok = d->exe_ok = false;
 	emulate_init(&em);
+	s->cur->em = &em;
 	if (e->emulates) {
 		/* The path walk and the open may cross a FUSE mount that
 		 * never answers: guarded like a read (see "Stalls" below). */
@@ -805,6 +809,10 @@ static void worker_abandoned(struct target_guard *g)
 {
 	struct worker *w = (struct worker *)g;
 
+	/* Its open directories and copied groups; the credentials it took on
+	 * die with the thread. */
+	if (w->em)
+		emulate_done(w->em);
 	/* Whoever abandoned us gave this thread a reference and detached it. */
 	atomic_store(&w->ended, true);
 	worker_unref(w);
@@ -818,7 +826,9 @@ static void worker_forget(struct session *s, struct worker *w)
 	atomic_fetch_add(&w->refs, 1);
 	pthread_detach(w->thread);
 	w->running = false;
-	w->may_touch = atomic_load(&w->guard.outer) == TARGET_STALL_FILES;
+	/* Asleep in a memory read, it ends at that read's end; asleep in a
+	 * path walk, it runs on to the next end of a span (see target.h). */
+	w->may_touch = atomic_load(&w->guard.what) == TARGET_STALL_FILES;
 	w->next = s->stuck;
 	s->stuck = w;
 	if (s->cur == w)

@@ -53,8 +53,7 @@ static int guard_begin(int what)
 		if (t == TARGET_GUARD_ABANDONED)
 			t--;
 		guard_token = t;
-		atomic_store(&guard->outer, what);
-		atomic_store(&guard->since, t); /* publishes what and outer */
+		atomic_store(&guard->since, t);
 	}
 	return was;
 }

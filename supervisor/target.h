@@ -58,8 +58,7 @@ struct target_guard {
 	/* TARGET_GUARD_IDLE, TARGET_GUARD_ABANDONED, or the CLOCK_MONOTONIC
 	 * time in ns (never 0) at which the current read began. */
 	_Atomic uint64_t since;
-	_Atomic int what;  /* TARGET_STALL_*: the innermost span's */
-	_Atomic int outer; /* the outermost span's */
+	_Atomic int what; /* TARGET_STALL_*: the innermost span's */
 	/* Called on the reading thread when its read returns after it was
 	 * abandoned. Must not return (it ends the thread). */
 	void (*abandoned)(struct target_guard *g);
