@@ -101,6 +101,33 @@ static size_t warn_second_names(FILE *out, const char *file, const struct policy
 	return n;
 }
 
+/*
+ * A policy that sets no `default` gets `default = allow`. When every rule it
+ * has refuses something (deny, kill), that implicit allow is all it lets
+ * through: `[reboot] deny = *` alone reads like a list of what may not run,
+ * but means "everything but reboot, unsupervised". The loader accepts it
+ * (it is a valid policy, and the built-in default), so check says so, and
+ * counts it as a warning: write the default down to silence it. 1 if warned.
+ */
+static int warn_no_default(FILE *out, const char *file, const struct policy *p)
+{
+	if (p->dflt.line != 0 || p->n_sections == 0)
+		return 0;
+	for (size_t i = 0; i < p->n_sections; i++)
+		for (size_t j = 0; j < p->sections[i].n_rules; j++) {
+			enum decision_kind k = p->sections[i].rules[j].kind;
+
+			if (k != DECISION_DENY && k != DECISION_KILL)
+				return 0;
+		}
+	fprintf(out,
+		"%s: warning: no default is set, so every call that no rule here refuses is "
+		"allowed (default = allow), every syscall without a section included; write "
+		"\"default = allow\" or \"default = deny\" in [sysgate] to say which is meant\n",
+		file);
+	return 1;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	int status = 0;
@@ -123,7 +150,9 @@ int cmd_check(int argc, char **argv)
 			extra = warn_second_names(stdout, argv[i], p);
 		if (r < 0 || d.n > 0 || extra > 0)
 			status = 1;
-		if (r == 0 && d.n == 0 && extra == 0) {
+		if (r == 0 && warn_no_default(stdout, argv[i], p)) {
+			status = 1;
+		} else if (r == 0 && d.n == 0 && extra == 0) {
 			size_t rules = 0;
 
 			for (size_t j = 0; j < p->n_sections; j++)

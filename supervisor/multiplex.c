@@ -19,24 +19,11 @@ static const unsigned char socketcall_nargs[POLICY_SOCKETCALL_MAX + 1] = {
 	0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4,
 };
 
-/*
- * Copy len bytes at addr in tid's memory. 0, -EFAULT, -ESRCH.
- * TODO(stall): like every read of target memory, a page nobody serves
- * (userfaultfd, FUSE) can stall this; it must go through the same bounded
- * reader as target_read_string.
- */
+/* Copy len bytes at addr in tid's memory: bounded, like every read of
+ * target memory (target_read_mem). 0, -EFAULT, -ESRCH. */
 static int read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
-	struct iovec local = {.iov_base = buf, .iov_len = len};
-	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
-	ssize_t n;
-
-	if (addr == 0)
-		return -EFAULT;
-	n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-	if (n < 0)
-		return errno == ESRCH ? -ESRCH : -EFAULT;
-	return (size_t)n == len ? 0 : -EFAULT;
+	return target_read_mem(tid, addr, buf, len);
 }
 
 static void decode_socketcall(pid_t tid, const uint64_t *args, struct mux_call *m)

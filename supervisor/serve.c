@@ -46,6 +46,16 @@
 #define MAX_CONNS 256
 #define CONN_DEADLINE_MS 5000
 #define MAX_SINKS 8
+/*
+ * The main loop never waits for a session's thread without a bound: a thread
+ * that has not ended SVC_STOP_WAIT_MS after it was told to is reaped later,
+ * from the timer, and one that has not ended after SVC_LEAK_MS is leaked
+ * (its session, listener and policy), with a message, rather than waited for.
+ * A thread asleep on target memory that never arrives is abandoned at once by
+ * the session itself (see session.c), so that is not what lands here.
+ */
+#define SVC_STOP_WAIT_MS 20
+#define SVC_LEAK_MS 30000
 
 /* A loaded policy, shared by the sessions that use it. SIGHUP replaces the
  * entry; sessions keep the version they started with. */
@@ -64,6 +74,7 @@ struct svc {
 	int listener; /* borrowed from the session, for POLLHUP */
 	int done_fd;
 	char *id;
+	uint64_t dying_since; /* in sv->dying: when its stop was asked */
 	struct svc *next;
 };
 
@@ -88,6 +99,7 @@ struct serve {
 	struct pol *pols;   /* current versions, by name */
 	struct pol *deny_all;
 	struct svc *svcs;
+	struct svc *dying; /* ended, their threads not yet: reaped by on_timer */
 	size_t n_svcs, n_conns;
 	struct conn *conns;
 	bool stopping;
@@ -256,6 +268,15 @@ static void reload(struct serve *sv)
 
 /* ---- sessions ---- */
 
+/* Its thread has ended (or it never had one). */
+static void svc_free(struct svc *c)
+{
+	session_free(c->session); /* closes the listener */
+	pol_unref(c->pol);
+	free(c->id);
+	free(c);
+}
+
 static void svc_end(struct svc *c)
 {
 	struct serve *sv = c->sv;
@@ -269,10 +290,38 @@ static void svc_end(struct svc *c)
 	loop_del(sv->loop, c->listener);
 	if (c->done_fd >= 0)
 		loop_del(sv->loop, c->done_fd);
-	session_free(c->session); /* stops the thread, closes the listener */
-	pol_unref(c->pol);
-	free(c->id);
-	free(c);
+	if (session_stop_timed(c->session, SVC_STOP_WAIT_MS) < 0) {
+		c->dying_since = now_ms();
+		c->next = sv->dying;
+		sv->dying = c;
+		return;
+	}
+	svc_free(c);
+}
+
+/* Try the dying sessions again, waiting at most wait_ms for each; leak the
+ * ones that have taken too long (all of them when final). */
+static void reap_dying(struct serve *sv, unsigned wait_ms, bool final)
+{
+	uint64_t now = now_ms();
+
+	for (struct svc **pp = &sv->dying; *pp;) {
+		struct svc *c = *pp;
+
+		if (session_stop_timed(c->session, wait_ms) == 0) {
+			*pp = c->next;
+			svc_free(c);
+		} else if (final || now - c->dying_since >= SVC_LEAK_MS) {
+			say("sandbox %s: its session thread has not ended in %llu s; leaking its "
+			    "session rather than waiting for it",
+			    c->id, (unsigned long long)((now - c->dying_since) / 1000));
+			*pp = c->next;
+			free(c->id);
+			free(c); /* the session and its policy stay: the thread uses them */
+		} else {
+			pp = &c->next;
+		}
+	}
 }
 
 /* POLLHUP: the last process of the sandbox is gone. */
@@ -626,7 +675,8 @@ static int on_accept(void *data, uint32_t events)
 	}
 }
 
-/* Once a second: drop connections that sent nothing whole in time. */
+/* Once a second: reap dying sessions; drop connections that sent nothing
+ * whole in time. */
 static int on_timer(void *data, uint32_t events)
 {
 	struct serve *sv = data;
@@ -635,6 +685,7 @@ static int on_timer(void *data, uint32_t events)
 
 	(void)k;
 	(void)events;
+	reap_dying(sv, 0, false);
 	for (struct conn *cn = sv->conns, *next; cn; cn = next) {
 		next = cn->next;
 		if (now >= cn->deadline) {
@@ -837,6 +888,7 @@ out:
 		conn_close(sv.conns);
 	while (sv.svcs)
 		svc_end(sv.svcs);
+	reap_dying(&sv, 1000, true);
 	while (sv.pols) {
 		struct pol *p = sv.pols;
 

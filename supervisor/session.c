@@ -45,6 +45,10 @@ enum abi {
 };
 
 #define MAX_NR 1024
+/* How long session_stop() and session_free() wait for a serving thread that
+ * is not asleep in a read of target memory (one that is, is abandoned at
+ * once: see "Stalls" below). */
+#define SESSION_STOP_MS 2000
 
 struct sysent {
 	bool resolved;
@@ -68,6 +72,35 @@ struct call_data {
 	char why[200];                 /* the record's why, or "" */
 };
 
+/*
+ * A thread that serves the session's listener. A session has one at a time
+ * (s->cur); a worker whose read of target memory outlives its bound is
+ * abandoned (see target.h and the watchdog below) and a fresh one takes over.
+ * Everything a worker writes while it reads is its own (buf, scratch), so the
+ * abandoned one can go on sleeping in the kernel, and one day wake up and
+ * end, without touching the session: it may be long gone by then (except
+ * after a stall in a path walk, see may_touch).
+ */
+struct worker {
+	struct target_guard guard; /* first: the abandoned() callback finds us */
+	struct notify_buf *buf;
+	struct call_data *scratch;
+	/* The call being handled, for the watchdog: written by the thread
+	 * before it reads (before guard.since, which publishes them). */
+	uint64_t id;
+	pid_t tid;
+	/* The call's emulation state, on this thread's stack in session_handle,
+	 * where every guarded span lies: released if the thread is abandoned. */
+	struct emulate *em;
+	pthread_t thread;
+	bool running;	     /* a thread was started for it */
+	atomic_int refs;     /* the thread's and the session's */
+	atomic_bool ended;   /* an abandoned thread has woken up and ended */
+	bool may_touch;	     /* abandoned in a span that reads the session
+			      * (target_guard_enter): free it only once ended */
+	struct worker *next; /* in the session's list of abandoned workers */
+};
+
 struct session {
 	int listener;
 	const struct policy *policy;
@@ -80,12 +113,19 @@ struct session {
 	struct notify_buf *buf;
 	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
 	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
-	pthread_t thread;
 	bool started;
 	atomic_bool stop;
 	int done_fd;                 /* eventfd: the thread ended on its own */
 	int error;
 	struct session_stats stats;
+	/* Stalls (see the watchdog below). cur, stuck and wd_buf change only
+	 * under wd_lock while the session is watched, and on the main thread
+	 * otherwise. s->buf and s->scratch are cur's. */
+	struct worker *cur;	   /* the worker serving the listener now */
+	struct worker *stuck;	   /* abandoned, their threads still asleep or gone */
+	struct notify_buf *wd_buf; /* the watchdog's, to answer a stalled call */
+	struct session *wd_next;
+	bool watched;
 };
 
 static const uint32_t abi_token[N_ABI] = {
@@ -94,8 +134,50 @@ static const uint32_t abi_token[N_ABI] = {
 	[ABI_X32] = SCMP_ARCH_X32,
 };
 
+static void worker_abandoned(struct target_guard *g);
+
+static struct worker *worker_unref(struct worker *w)
+{
+	if (w && atomic_fetch_sub(&w->refs, 1) == 1) {
+		notify_buf_free(w->buf);
+		free(w->scratch);
+		free(w);
+	}
+	return NULL;
+}
+
+/* A worker with its own buffers, not yet running: one reference. */
+static int worker_new(struct worker **ret)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	atomic_init(&w->refs, 1);
+	atomic_init(&w->guard.since, TARGET_GUARD_IDLE);
+	w->guard.abandoned = worker_abandoned;
+	r = notify_buf_new(&w->buf);
+	w->scratch = malloc(sizeof(*w->scratch));
+	if (r < 0 || !w->scratch) {
+		worker_unref(w);
+		return r < 0 ? r : -ENOMEM;
+	}
+	*ret = w;
+	return 0;
+}
+
+/* Make w the session's serving worker (before its thread starts). */
+static void worker_install(struct session *s, struct worker *w)
+{
+	s->cur = w;
+	s->buf = w->buf;
+	s->scratch = w->scratch;
+}
+
 int session_new(int listener, const struct session_config *cfg, struct session **ret)
 {
+	struct worker *w = NULL;
 	struct session *s = calloc(1, sizeof(*s));
 	int r;
 
@@ -116,14 +198,13 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = notify_buf_new(&s->buf);
+	r = worker_new(&w);
 	if (r < 0)
 		goto fail;
-	s->scratch = malloc(sizeof(*s->scratch));
-	if (!s->scratch) {
-		r = -ENOMEM;
+	worker_install(s, w);
+	r = notify_buf_new(&s->wd_buf);
+	if (r < 0)
 		goto fail;
-	}
 	for (int i = 0; i < N_ABI; i++) {
 		s->table[i] = calloc(MAX_NR, sizeof(struct sysent));
 		if (!s->table[i]) {
@@ -145,13 +226,24 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
-	session_stop(s);
+	/* A thread that does not end still uses the session: leak it rather
+	 * than free what it holds (serve says so). */
+	if (session_stop_timed(s, SESSION_STOP_MS) < 0)
+		return;
 	free(s->container);
 	free(s->pod);
 	safe_close(s->done_fd);
 	safe_close(s->listener);
-	notify_buf_free(s->buf);
-	free(s->scratch);
+	/* Abandoned workers whose threads still sleep keep their own reference:
+	 * the last of the two frees them. */
+	worker_unref(s->cur);
+	while (s->stuck) {
+		struct worker *w = s->stuck;
+
+		s->stuck = w->next;
+		worker_unref(w);
+	}
+	notify_buf_free(s->wd_buf);
 	for (int i = 0; i < N_ABI; i++) {
 		if (!s->table[i])
 			continue;
@@ -211,7 +303,6 @@ static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 	}
 	return e;
 }
-
 
 static bool call_follows(const struct syscall_shape *shape, const uint64_t *args)
 {
@@ -642,6 +733,9 @@ int session_handle(struct session *s)
 	id = req->id;
 	tid = (pid_t)req->pid;
 	nr = req->data.nr;
+	/* For the watchdog, should a read of this call's memory stall. */
+	s->cur->id = id;
+	s->cur->tid = tid;
 
 	if (req->data.arch == AUDIT_ARCH_X86_64 && (nr & __X32_SYSCALL_BIT)) {
 		abi = ABI_X32;
@@ -681,8 +775,15 @@ int session_handle(struct session *s)
 		e = decode_multiplexed(s, tid, nr, e, &carried, &c, d);
 	read_memory = d->via[0] != '\0'; /* socketcall's array, ipc's SEMCTL and MSGRCV */
 	emulate_init(&em);
+	s->cur->em = &em;
 	if (e->emulates) {
-		if (!prepare_emulated(s, id, tid, e, &c, d, &em)) {
+		/* The path walk and the open may cross a FUSE mount that
+		 * never answers: guarded like a read (see "Stalls" below). */
+		int g = target_guard_enter(TARGET_STALL_FILES);
+		bool waiting = prepare_emulated(s, id, tid, e, &c, d, &em);
+
+		target_guard_leave(g);
+		if (!waiting) {
 			s->stats.vanished++;
 			emulate_done(&em);
 			return 0;
@@ -690,7 +791,10 @@ int session_handle(struct session *s)
 		dec = policy_decide(s->policy, e->section, &c);
 	} else {
 		if (e->section && e->section->needs_path && e->shape) {
+			int g = target_guard_enter(TARGET_STALL_FILES);
+
 			read_path(s, tid, e->shape, &c, d);
+			target_guard_leave(g);
 			read_memory = true;
 		}
 		if (e->section && e->section->needs_exe) {
@@ -766,8 +870,12 @@ int session_handle(struct session *s)
 			result = -EINTR; /* gone: nobody will see it */
 		else if (emulate_enter(&em) < 0)
 			result = -EPERM;
-		else
+		else {
+			int g = target_guard_enter(TARGET_STALL_FILES);
+
 			result = emulate_run(&em);
+			target_guard_leave(g);
+		}
 	}
 	emulate_leave(&em);
 
@@ -822,20 +930,296 @@ int session_handle(struct session *s)
 /* Interrupts a session thread blocked in NOTIF_RECV, so that it sees stop. */
 #define SIG_WAKE (SIGRTMIN + 3)
 
+/*
+ * Stalls: memory that never arrives.
+ *
+ * A worker asleep in a read of target memory (see target.h), or in the walk
+ * of a call's path (or the emulated call itself) through a FUSE mount whose
+ * daemon never answers, holds up every call of its session, since the
+ * listener has one serving thread. Those spans are guarded alike. A single
+ * watchdog thread, for all sessions, looks every WATCHDOG_TICK_MS at each
+ * session's worker; one whose current read began more than SESSION_STALL_MS
+ * ago is abandoned: the watchdog answers its call itself and starts a fresh
+ * worker, so the session's other calls wait at most that bound and are then
+ * served at their usual pace. The abandoned thread cannot be woken (the sleep
+ * is killable only); it ends by itself if the page ever arrives or its
+ * userfaultfd is released (usually: the target dies), and it never touches
+ * the session again.
+ *
+ * Why a watchdog and not a reader thread per read: a hand-off to another
+ * thread costs two wake-ups per read, each a cross-CPU wake-up on these
+ * machines (tens of microseconds, more than the whole round trip); the
+ * guard costs two atomic operations. Only a stall pays for a thread.
+ *
+ * What the target sees: EFAULT, what the kernel answers for memory it cannot
+ * read, and a record "target memory did not arrive within 1 s" (EIO and "a
+ * file system on the path did not answer" for a path walk; the call is
+ * not decided: it fails closed, in complain mode too, since the policy never
+ * saw it). A legitimately slow page (a FUSE file on a slow network) gets an
+ * error it can retry. A process that stalls again while an abandoned reader
+ * of its session still sleeps (SESSION_STALLS_FORGIVEN) is killed: that is
+ * an attack or a program that cannot work here, and its death is what most
+ * often releases the sleeping readers. A session with SESSION_STUCK_MAX
+ * readers asleep at once (the userfaultfd handed to a process that outlives
+ * the killed ones) ends with EDEADLK: `run` then kills the tree, `serve`
+ * ends the sandbox's session. Threads are never spent without bound.
+ *
+ * A thread abandoned in a memory read never runs session code again: the
+ * read's own end ends it. One abandoned in a path walk runs on to the next
+ * end of a span once the file system answers, inside code that reads the
+ * session (its view, listener, policy) and writes only its own: such a
+ * worker is marked may_touch, and the session is not freed (session_stop_
+ * timed says -EBUSY; serve reaps it later or leaks it) until it has ended.
+ */
+#define SESSION_STALL_MS 1000 /* said as "1 s" in the record below */
+#define SESSION_STALL_WHY "stall: target memory did not arrive within 1 s"
+#define SESSION_STALL_FILES_WHY "stall: a file system on the path did not answer within 1 s"
+#define WATCHDOG_TICK_MS 100
+#define SESSION_STALLS_FORGIVEN 1
+#define SESSION_STUCK_MAX 8
+
+static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wd_cond = PTHREAD_COND_INITIALIZER;
+static struct session *wd_sessions; /* watched: started and not stopping */
+static bool wd_running;
+
+static void worker_abandoned(struct target_guard *g)
+{
+	struct worker *w = (struct worker *)g;
+
+	/* Its open directories and copied groups; the credentials it took on
+	 * die with the thread. */
+	if (w->em)
+		emulate_done(w->em);
+	/* Whoever abandoned us gave this thread a reference and detached it. */
+	atomic_store(&w->ended, true);
+	worker_unref(w);
+	pthread_exit(NULL);
+}
+
+/* The abandoned worker w becomes the session's to forget (the thread holds
+ * its own reference, taken here). Caller: the one that abandoned it. */
+static void worker_forget(struct session *s, struct worker *w)
+{
+	atomic_fetch_add(&w->refs, 1);
+	pthread_detach(w->thread);
+	w->running = false;
+	/* Asleep in a memory read, it ends at that read's end; asleep in a
+	 * path walk, it runs on to the next end of a span (see target.h). */
+	w->may_touch = atomic_load(&w->guard.what) == TARGET_STALL_FILES;
+	w->next = s->stuck;
+	s->stuck = w;
+	if (s->cur == w)
+		s->cur = NULL;
+}
+
+/* Abandoned readers of s still asleep; drops the ones that have ended. */
+static unsigned stuck_count(struct session *s)
+{
+	unsigned n = 0;
+
+	for (struct worker **pp = &s->stuck; *pp;) {
+		struct worker *w = *pp;
+
+		if (atomic_load(&w->ended)) {
+			*pp = w->next;
+			worker_unref(w);
+		} else {
+			n++;
+			pp = &w->next;
+		}
+	}
+	return n;
+}
+
+/* What the target gets for a call whose span stalled. */
+static int stall_errno(struct worker *w)
+{
+	return atomic_load(&w->guard.what) == TARGET_STALL_FILES ? EIO : EFAULT;
+}
+
+/* Answer the call an abandoned worker was reading for, with its record. */
+static void answer_stalled(struct session *s, struct worker *w, bool kill)
+{
+	const struct seccomp_notif *req = w->buf->req;
+	struct log_record rec = {};
+	char exe[TARGET_PATH_MAX];
+	char *name = NULL;
+	bool x32 = req->data.arch == AUDIT_ARCH_X86_64 && (req->data.nr & __X32_SYSCALL_BIT);
+	int nr = req->data.nr & ~__X32_SYSCALL_BIT;
+
+	if (s->log) {
+		uint32_t token = req->data.arch == AUDIT_ARCH_I386 ? SCMP_ARCH_X86
+				 : x32				   ? SCMP_ARCH_X32
+								   : SCMP_ARCH_X86_64;
+
+		clock_gettime(CLOCK_REALTIME, &rec.time);
+		rec.pid = w->tid;
+		rec.container = s->container;
+		rec.pod = s->pod;
+		/* /proc/tid/exe does not touch the target's memory. */
+		rec.exe = target_exe(w->tid, exe, sizeof(exe)) == 0 ? exe : NULL;
+		rec.arch = req->data.arch;
+		rec.x32 = x32;
+		rec.nr = nr;
+		name = seccomp_syscall_resolve_num_arch(token, x32 ? (nr | __X32_SYSCALL_BIT) : nr);
+		rec.syscall = name;
+		rec.shape = name ? policy_syscall_shape(name) : NULL;
+		memcpy(rec.args, req->data.args, sizeof(rec.args));
+		if (req->data.arch == AUDIT_ARCH_I386)
+			for (int i = 0; i < 6; i++)
+				rec.args[i] &= 0xffffffffu;
+		rec.decision = kill ? DECISION_KILL : DECISION_DENY;
+		rec.err = kill ? 0 : stall_errno(w);
+		rec.rule = stall_errno(w) == EIO ? SESSION_STALL_FILES_WHY : SESSION_STALL_WHY;
+		rec.enforced = true;
+		log_emit(s->log, &rec);
+		free(name);
+	}
+	if (kill)
+		session_kill_caller(s->listener, w->tid, w->id);
+	(void)notify_send_errno(s->listener, s->wd_buf, w->id, stall_errno(w));
+}
+
+/* The session cannot go on serving: its main loop learns it from done_fd. */
+static void session_fail(struct session *s, int err)
+{
+	uint64_t one = 1;
+	ssize_t k;
+
+	s->error = err;
+	k = write(s->done_fd, &one, sizeof(one));
+	(void)k;
+}
+
+static int worker_start(struct session *s, struct worker *w);
+
+/* Under wd_lock. */
+static void watch(struct session *s, uint64_t now)
+{
+	struct worker *w = s->cur, *fresh = NULL;
+	unsigned stuck = stuck_count(s);
+	int r;
+
+	if (!w || !target_guard_expire(&w->guard, now, SESSION_STALL_MS * 1000000ull))
+		return;
+	/* The call is ours now; w's thread never comes back to it. */
+	worker_forget(s, w);
+	answer_stalled(s, w, stuck >= SESSION_STALLS_FORGIVEN);
+	if (++stuck >= SESSION_STUCK_MAX) {
+		session_fail(s, -EDEADLK);
+		return;
+	}
+	r = worker_new(&fresh);
+	if (r == 0) {
+		worker_install(s, fresh);
+		r = worker_start(s, fresh);
+	}
+	if (r < 0) {
+		s->cur = NULL;
+		worker_unref(fresh);
+		session_fail(s, r);
+	}
+}
+
+static void *watchdog_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wd_lock);
+	for (;;) {
+		struct timespec tick = {.tv_nsec = WATCHDOG_TICK_MS * 1000000l};
+		uint64_t now;
+
+		while (!wd_sessions)
+			pthread_cond_wait(&wd_cond, &wd_lock);
+		now = target_now_ns();
+		for (struct session *s = wd_sessions; s; s = s->wd_next)
+			watch(s, now);
+		pthread_mutex_unlock(&wd_lock);
+		nanosleep(&tick, NULL);
+		pthread_mutex_lock(&wd_lock);
+	}
+	return NULL;
+}
+
+/* Create a thread with every signal blocked (the process's signals belong
+ * to the main thread's signalfd; a worker unblocks SIG_WAKE itself). */
+static int thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	r = -pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+static int watch_start(struct session *s)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&wd_lock);
+	if (!wd_running) {
+		pthread_t t;
+
+		r = thread_create(&t, watchdog_thread, NULL);
+		if (r == 0) {
+			pthread_detach(t);
+			wd_running = true;
+		}
+	}
+	if (r == 0) {
+		s->wd_next = wd_sessions;
+		wd_sessions = s;
+		s->watched = true;
+		pthread_cond_signal(&wd_cond);
+	}
+	pthread_mutex_unlock(&wd_lock);
+	return r;
+}
+
+/* After this the watchdog never looks at s again. */
+static void watch_stop(struct session *s)
+{
+	pthread_mutex_lock(&wd_lock);
+	if (s->watched)
+		for (struct session **pp = &wd_sessions; *pp; pp = &(*pp)->wd_next)
+			if (*pp == s) {
+				*pp = s->wd_next;
+				break;
+			}
+	s->watched = false;
+	pthread_mutex_unlock(&wd_lock);
+}
+
 static void on_wake(int sig)
 {
 	(void)sig;
 }
 
+struct worker_arg {
+	struct session *s;
+	struct worker *w;
+};
+
 static void *session_thread(void *arg)
 {
-	struct session *s = arg;
+	struct worker_arg a = *(struct worker_arg *)arg;
+	struct session *s = a.s;
 	uint64_t one = 1;
 	sigset_t m;
 
+	free(arg);
 	sigemptyset(&m);
 	sigaddset(&m, SIG_WAKE);
 	pthread_sigmask(SIG_UNBLOCK, &m, NULL);
+	target_guard_set(&a.w->guard);
 	/* Our own umask, cwd and root, for emulation in a target's context. */
 	if (unshare(CLONE_FS) < 0) {
 		s->error = -errno;
@@ -857,11 +1241,26 @@ out:
 	return NULL;
 }
 
+static int worker_start(struct session *s, struct worker *w)
+{
+	struct worker_arg *a = malloc(sizeof(*a));
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	*a = (struct worker_arg){.s = s, .w = w};
+	r = thread_create(&w->thread, session_thread, a);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	w->running = true;
+	return 0;
+}
+
 int session_start(struct session *s, int *ret_done_fd)
 {
-	struct sigaction sa = { .sa_handler = on_wake }; /* no SA_RESTART: RECV returns EINTR */
-	pthread_attr_t attr;
-	sigset_t all, old;
+	struct sigaction sa = {.sa_handler = on_wake}; /* no SA_RESTART: RECV returns EINTR */
 	int r;
 
 	if (s->started)
@@ -871,43 +1270,73 @@ int session_start(struct session *s, int *ret_done_fd)
 	s->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->done_fd < 0)
 		return -errno;
-	/* The thread starts with every signal blocked and unblocks SIG_WAKE
-	 * itself: the process's signals belong to the main thread's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	r = -pthread_create(&s->thread, &attr, session_thread, s);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = worker_start(s, s->cur);
 	if (r < 0)
 		return r;
 	s->started = true;
+	r = watch_start(s);
+	if (r < 0) {
+		session_stop(s);
+		return r;
+	}
 	*ret_done_fd = s->done_fd;
 	return 0;
 }
 
-void session_stop(struct session *s)
+int session_stop_timed(struct session *s, unsigned wait_ms)
 {
-	if (!s || !s->started)
-		return;
+	uint64_t end;
+	struct worker *w;
+
+	if (!s)
+		return 0;
+	if (!s->started)
+		goto abandoned;
+	watch_stop(s); /* from here s->cur is ours alone */
 	atomic_store(&s->stop, true);
-	/* The signal may land just before the thread blocks in RECV: repeat
-	 * until it has gone. */
-	for (;;) {
+	w = s->cur;
+	end = target_now_ns() + (uint64_t)wait_ms * 1000000u;
+	while (w && w->running) {
 		struct timespec t;
 
-		pthread_kill(s->thread, SIG_WAKE);
+		/* The signal may land just before the thread blocks in RECV:
+		 * repeat until it has gone. */
+		pthread_kill(w->thread, SIG_WAKE);
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_nsec += 10 * 1000 * 1000;
 		if (t.tv_nsec >= 1000000000) {
 			t.tv_sec++;
 			t.tv_nsec -= 1000000000;
 		}
-		if (pthread_timedjoin_np(s->thread, NULL, &t) == 0)
+		if (pthread_timedjoin_np(w->thread, NULL, &t) == 0) {
+			w->running = false;
 			break;
+		}
+		if (target_guard_expire(&w->guard, UINT64_MAX, 0)) {
+			/* Asleep in a read of target memory: it would never
+			 * end on our signal. Abandon it, and answer its call
+			 * (closing the listener would give it ENOSYS). */
+			worker_forget(s, w);
+			(void)notify_send_errno(s->listener, s->wd_buf, w->id, stall_errno(w));
+			break;
+		}
+		if (target_now_ns() >= end)
+			return -EBUSY;
 	}
 	s->started = false;
+abandoned:
+	/* An abandoned thread that may still read the session (it stalled in
+	 * a path walk, and runs on to the end of its span once that returns)
+	 * keeps it from being freed. */
+	for (struct worker *a = s->stuck; a; a = a->next)
+		if (a->may_touch && !atomic_load(&a->ended))
+			return -EBUSY;
+	return 0;
+}
+
+void session_stop(struct session *s)
+{
+	(void)session_stop_timed(s, SESSION_STOP_MS);
 }
 
 int session_error(const struct session *s)

@@ -4,7 +4,8 @@
  * fd: its policy, mode, logger, buffers and syscall-name cache. `run` has one,
  * `serve` will have many.
  *
- * Each session serves its listener on a thread of its own, blocked in
+ * Each session serves its listener on a thread of its own (one at a time: a
+ * thread stalled on target memory is replaced, see session.c), blocked in
  * SECCOMP_IOCTL_NOTIF_RECV: a round trip then costs exactly recv + send, with
  * no epoll wake-up in between (measured: epoll in front of each recv costs
  * 12-14% per notified call), and a slow session never stalls another. The
@@ -34,7 +35,10 @@ struct session_config {
 
 /* Takes ownership of listener. */
 int session_new(int listener, const struct session_config *cfg, struct session **ret);
-void session_free(struct session *s); /* NULL-safe; closes the listener */
+/* NULL-safe; closes the listener. If the session's thread did not end within
+ * 2 s (session_stop_timed), the session is leaked instead: the thread still
+ * uses it. */
+void session_free(struct session *s);
 int session_fd(const struct session *s);
 
 /*
@@ -49,7 +53,15 @@ int session_handle(struct session *s);
  * thread has ended on its own, with session_error() telling why.
  */
 int session_start(struct session *s, int *ret_done_fd);
-/* Stop the thread and wait for it. NULL-safe; idempotent. */
+/*
+ * Stop the thread, waiting at most wait_ms for it. A thread asleep in a read
+ * of target memory (a page that never arrives, see target.h) is abandoned at
+ * once: it can be neither woken nor waited for. 0 when no thread of the
+ * session runs any more (it may be freed); -EBUSY if one still does: call
+ * again later, never wait without a bound. NULL-safe; idempotent.
+ */
+int session_stop_timed(struct session *s, unsigned wait_ms);
+/* The same with a bound of 2 s, for a caller that can afford it. */
 void session_stop(struct session *s);
 /* 0, or the -errno that ended the session's thread. */
 int session_error(const struct session *s);

@@ -19,12 +19,89 @@
 #define TARGET_PATH_MAX 4096 /* PATH_MAX, including the NUL */
 
 /*
+ * Reads of target memory that may never return.
+ *
+ * A target decides what backs the memory it points us at: a page registered
+ * with userfaultfd that nobody serves, or a page of a FUSE file whose daemon
+ * never answers, makes process_vm_readv (and a read of /proc/PID/cmdline)
+ * sleep in the kernel until the page arrives. That sleep is killable only, so
+ * no signal short of killing sysgate ends it, and no flag makes the read give
+ * up. The thread that reads cannot be saved; what can be saved is everything
+ * else: the thread is abandoned and another one carries on.
+ *
+ * So every read of target memory in this file is bracketed by a guard, when
+ * the reading thread has installed one (target_guard_set): before the read
+ * the guard holds the time it began, after it the reader takes the guard
+ * back to idle with one compare-and-swap. A watchdog on another thread that
+ * finds a read older than its bound swaps the guard to ABANDONED first
+ * (target_guard_expire): from then on the call belongs to the watchdog, and
+ * when the reader's read returns, if ever, its swap fails and it calls
+ * guard->abandoned(), which must not return (the session's ends the thread).
+ * One atomic word decides who owns the call, so the reader and the watchdog
+ * can never both act on it. The fast path costs a clock_gettime (vDSO) and
+ * two atomic operations per read, nothing more: no hand-off to another
+ * thread, no syscall.
+ *
+ * Reads without a guard (tests, tools) behave as before.
+ */
+#define TARGET_GUARD_IDLE 0
+#define TARGET_GUARD_ABANDONED UINT64_MAX
+
+/* What a guarded span waits for: the record and the errno say which. */
+enum {
+	TARGET_STALL_NONE,
+	TARGET_STALL_MEMORY, /* the target's memory: EFAULT */
+	TARGET_STALL_FILES,  /* a file system on the call's path (FUSE): EIO */
+};
+
+struct target_guard {
+	/* TARGET_GUARD_IDLE, TARGET_GUARD_ABANDONED, or the CLOCK_MONOTONIC
+	 * time in ns (never 0) at which the current read began. */
+	_Atomic uint64_t since;
+	_Atomic int what; /* TARGET_STALL_*: the innermost span's */
+	/* Called on the reading thread when its read returns after it was
+	 * abandoned. Must not return (it ends the thread). */
+	void (*abandoned)(struct target_guard *g);
+};
+
+/* Install g as this thread's guard (NULL: reads are unguarded). */
+void target_guard_set(struct target_guard *g);
+/*
+ * Guard a span of work for a call that the target can make block beyond a
+ * read of its memory: walking the call's path, which may cross a FUSE mount
+ * whose daemon never answers, or carrying the call out there. what is
+ * TARGET_STALL_FILES; pass the returned token to target_guard_leave(). Spans
+ * nest, and every end of one checks: a thread whose span was abandoned ends
+ * at the first end it reaches. Until then it runs on in the span's code, so
+ * a span may only write what belongs to its thread, and whoever frees what
+ * it reads must wait for such a thread (session.c: may_touch).
+ */
+int target_guard_enter(int what);
+void target_guard_leave(int token);
+/* CLOCK_MONOTONIC in ns, as the guard counts it. */
+uint64_t target_now_ns(void);
+/*
+ * The watchdog's side: if g's thread has been in one read since before
+ * now - bound_ns (bound_ns 0: any read in progress), mark it abandoned and
+ * return true; the caller then owns the call the thread was handling. false
+ * if it is not reading, or not for that long, or already abandoned.
+ */
+bool target_guard_expire(struct target_guard *g, uint64_t now_ns, uint64_t bound_ns);
+
+/*
  * Copy the NUL-terminated string at addr in tid's memory into buf
  * (TARGET_PATH_MAX bytes). 0; -EFAULT if unmapped or unreadable before the
  * NUL; -ENAMETOOLONG if no NUL within TARGET_PATH_MAX bytes (never a
- * truncated prefix); -ESRCH if the task is gone.
+ * truncated prefix); -ESRCH if the task is gone. Guarded (above).
  */
 int target_read_string(pid_t tid, uint64_t addr, char *buf);
+/*
+ * Copy exactly len bytes at addr in tid's memory into buf (a struct the call
+ * points at: openat2's open_how, socketcall's arguments). 0; -EFAULT if any
+ * of it is unmapped or unreadable; -ESRCH if the task is gone. Guarded: use
+ * this, never process_vm_readv directly, for every read of target memory.
+ */
+int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
 
 /* The target's executable (readlink /proc/tid/exe). 0 or -errno. */
 int target_exe(pid_t tid, char *buf, size_t size);
@@ -34,15 +111,9 @@ pid_t target_tgid(pid_t tid);
 /* Its thread group id and parent pid. 0 or -errno. */
 int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid);
 /* Its command line (/proc/PID/cmdline), as a malloc'd NULL-terminated vector
- * of at most 64 arguments. NULL on error. */
+ * of at most 64 arguments. NULL on error. The kernel reads it from the
+ * target's memory, so it is guarded like target_read_string. */
 char **target_cmdline(pid_t pid);
-
-/*
- * Copy len bytes at addr in tid's memory into buf (a structure an argument
- * points to, such as openat2's struct open_how). 0; -EFAULT if any of it is
- * unmapped; -ESRCH if the task is gone.
- */
-int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
 
 /*
  * The view in which a session's policy names paths: the mount namespace and

@@ -812,7 +812,7 @@ static void test_check_exit_codes_and_locations(void **state)
 	lh_write_file(lh_tp(&st->h, "%s/warn.ini", st->h.dir),
 		      "[unlink]\ndeny = EACCES path ~ /etc/**\n", 0644);
 	lh_write_file(lh_tp(&st->h, "%s/emul.ini", st->h.dir),
-		      "[mkdir]\ndeny = EACCES path ~ /etc/**\n", 0644);
+		      "[sysgate]\ndefault = allow\n[mkdir]\ndeny = EACCES path ~ /etc/**\n", 0644);
 	assert_int_equal(sysgate(st, "check", "emul.ini", NULL), 0);
 	assert_non_null(strstr(st->h.out, "emul.ini: ok"));
 	assert_int_equal(sysgate(st, "check", "good.ini", NULL), 0);

@@ -1457,6 +1457,71 @@ static void test_agent_many_sandboxes_no_fd_or_memory_growth(void **state)
 	assert_int_equal(count(slurp(st, st->log), "= -1 EACCES [deny "), 220);
 }
 
+/*
+ * Issue 8, section 4: 1,000 sysgate-agent sandboxes started and ended one
+ * after another, with the daemon's fd count and RSS measured after a warm-up
+ * of 20 (start), after 500 and after 1,000, and printed:
+ *
+ *	test-serve: 1000 sandboxes: fds S/M/E, VmRSS S/M/E kB
+ *
+ * Flat means: the end within FD_SLACK fds and RSS_SLACK_KB of the start.
+ * $SG_SERVE_SANDBOXES sets another count (at least 40).
+ */
+static void test_agent_thousand_sandboxes_fd_and_rss_flat(void **state)
+{
+	struct sv *st = *state;
+	const char *path = lh_tp(&st->h, "/tmp/denied-agent-1000-%d", (int)getpid());
+	const char *out_path = lh_tp(&st->h, "%s/agent.out", st->h.dir);
+	char *argv[] = {"/bin/mkdir", (char *)path, NULL};
+	const char *env = getenv("SG_SERVE_SANDBOXES");
+	int n = env && atoi(env) >= 40 ? atoi(env) : 1000;
+	unsigned fds[3] = {};
+	long rss[3] = {}, t0 = lh_now_ms();
+
+	need_agent();
+	snprintf(st->host_paths[0], sizeof(st->host_paths[0]), "%s", path);
+	for (int i = 0; i <= 20 + n; i++) {
+		pid_t pid;
+		int code;
+
+		if (i == 20 || i == 20 + n / 2 || i == 20 + n) {
+			int k = i == 20 ? 0 : i == 20 + n ? 2 : 1;
+			long end = lh_now_ms() + 5000;
+
+			/* The last POLLHUP may still be on its way. */
+			sleep_ms(200);
+			while (k > 0 && fd_count(st->pid) > fds[0] + FD_SLACK && lh_now_ms() < end)
+				sleep_ms(50);
+			fds[k] = fd_count(st->pid);
+			rss[k] = rss_kb(st->pid);
+			if (i == 20 + n)
+				break;
+		}
+		pid = agent_start(st, out_path, argv);
+		code = lh_shell_status(wait_kid(st, pid, 30000));
+		if (code != 1) {
+			fprintf(stderr, "test-serve: sandbox %d exited %d\n", i, code);
+			show("sysgate-agent sandbox", slurp(st, out_path));
+			show("daemon stderr", slurp(st, st->err));
+		}
+		assert_int_equal(code, 1); /* mkdir: Permission denied */
+		if (st->h.n_strs > STRS_KEPT)
+			lh_free_strs(&st->h);
+	}
+	fprintf(stderr,
+		"test-serve: %d sandboxes: fds %u/%u/%u, VmRSS %ld/%ld/%ld kB (start, after %d, "
+		"after %d), %ld s\n",
+		n, fds[0], fds[1], fds[2], rss[0], rss[1], rss[2], n / 2, n,
+		(lh_now_ms() - t0) / 1000);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_true(fds[2] <= fds[0] + FD_SLACK);
+	if (sanitized(st->pid))
+		fprintf(stderr, "test-serve: sanitizer build, VmRSS not bounded (quarantine)\n");
+	else
+		assert_true(rss[2] <= rss[0] + RSS_SLACK_KB);
+	assert_int_equal(count(slurp(st, st->log), "= -1 EACCES [deny "), (size_t)(n + 20));
+}
+
 /* ---- main ---- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1482,6 +1547,7 @@ int main(void)
 		T(test_reload_broken_policy_keeps_old),
 		T(test_agent_sandbox_supervised_beside_containers),
 		T(test_agent_many_sandboxes_no_fd_or_memory_growth),
+		T(test_agent_thousand_sandboxes_fd_and_rss_flat),
 	};
 	char cmd[PATH_MAX + 64];
 	int failed;
