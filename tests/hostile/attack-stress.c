@@ -2,13 +2,14 @@
  * attack-stress: load on the supervisor while parts of the supervised tree
  * die under it. Run as
  *
- *	attack-stress DIR ITER
+ *	attack-stress DIR ITER [THREADS PROCS]
  *
  * under a policy that denies mkdir and chmod in DIR/deny, emulates mkdir in
  * DIR/emu, logs mkdir and chmod in DIR/logd and allows the rest (see
  * test-stress.c). At once:
  *
- *  - 64 survivor threads in this process and 64 survivor processes each do
+ *  - 64 survivor threads in this process and 64 survivor processes (or
+ *    THREADS and PROCS, at most 64) each do
  *    ITER rounds of six notified calls (mkdir deny, mkdir emu, mkdir log,
  *    chmod log, chmod deny of a file it creates, mkdir plain: allowed and
  *    unrecorded), and 32
@@ -46,8 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N_THREADS 64
-#define N_PROCS 64
+#define MAX_THREADS 64 /* survivor threads and processes: 64 unless told fewer */
+#define MAX_PROCS 64
 #define N_SHORT 32
 #define SHORT_ITER 3
 #define N_VICTIMS 16
@@ -211,14 +212,21 @@ static _Noreturn void victim_proc(int ready, enum victim_kind kind)
 int main(int argc, char **argv)
 {
 	int start[2], results[2], ready[2];
-	pid_t procs[N_PROCS], victims[N_VICTIMS];
-	struct worker workers[N_THREADS + N_SHORT] = {};
+	pid_t procs[MAX_PROCS], victims[N_VICTIMS];
+	struct worker workers[MAX_THREADS + N_SHORT] = {};
+	int n_threads = MAX_THREADS, n_procs = MAX_PROCS;
 	int killed = 0, bad_children = 0;
 	struct pollfd pfd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: attack-stress DIR ITER\n");
+	if (argc != 3 && argc != 5) {
+		fprintf(stderr, "usage: attack-stress DIR ITER [THREADS PROCS]\n");
 		return 2;
+	}
+	if (argc == 5) {
+		n_threads = atoi(argv[3]);
+		n_procs = atoi(argv[4]);
+		if (n_threads < 0 || n_threads > MAX_THREADS || n_procs < 0 || n_procs > MAX_PROCS)
+			return 2;
 	}
 	dir = argv[1];
 	iter = atoi(argv[2]);
@@ -228,7 +236,7 @@ int main(int argc, char **argv)
 	start_fd = start[0];
 
 	/* Processes first, while this one has a single thread. */
-	for (int i = 0; i < N_PROCS; i++) {
+	for (int i = 0; i < n_procs; i++) {
 		procs[i] = fork();
 		if (procs[i] < 0)
 			return 1;
@@ -248,7 +256,7 @@ int main(int argc, char **argv)
 	}
 	close(results[1]);
 	close(ready[1]);
-	for (int i = 0; i < N_THREADS; i++) {
+	for (int i = 0; i < n_threads; i++) {
 		workers[i] = (struct worker){.id = i, .rounds = iter, .wait = true};
 		if (pthread_create(&workers[i].t, NULL, worker_main, &workers[i]) != 0)
 			return 1;
@@ -258,7 +266,7 @@ int main(int argc, char **argv)
 	close(start[1]);
 
 	/* Threads that start, make their calls and end while the rest run. */
-	for (int i = N_THREADS; i < N_THREADS + N_SHORT; i++) {
+	for (int i = n_threads; i < n_threads + N_SHORT; i++) {
 		workers[i] = (struct worker){.id = i, .rounds = SHORT_ITER};
 		if (pthread_create(&workers[i].t, NULL, worker_main, &workers[i]) != 0)
 			return 1;
@@ -300,9 +308,9 @@ int main(int argc, char **argv)
 			bad_children++;
 	}
 
-	for (int i = 0; i < N_THREADS + N_SHORT; i++)
+	for (int i = 0; i < n_threads + N_SHORT; i++)
 		pthread_join(workers[i].t, NULL);
-	for (int i = 0; i < N_PROCS; i++) {
+	for (int i = 0; i < n_procs; i++) {
 		int status;
 
 		if (waitpid(procs[i], &status, 0) != procs[i] || !WIFEXITED(status) ||
