@@ -198,13 +198,17 @@ static void *victim_main(void *arg)
 
 static _Noreturn void victim_proc(int ready, enum victim_kind kind)
 {
+	pthread_attr_t attr;
 	pthread_t t;
 
 	victim_ready_fd = ready;
 	victim_kind = kind;
+	/* Detached: nobody joins them; the process dies with them in calls. */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	wait_start();
 	for (long i = 1; i < VICTIM_THREADS; i++)
-		pthread_create(&t, NULL, victim_main, (void *)i);
+		pthread_create(&t, &attr, victim_main, (void *)i);
 	victim_main((void *)0);
 	_exit(0); /* not reached */
 }
