@@ -51,7 +51,9 @@ test)
 	(cd build-asan && ctest --output-on-failure)
 	# ThreadSanitizer: the suites where sysgate runs threads (sessions,
 	# the inline prompt) under real load. A report makes the sanitized
-	# process exit 66, which the suites see as a wrong exit status.
+	# process exit 66, which the suites see as a wrong exit status. (To
+	# keep the reports, log_path=/NAME: a log_path with directories makes
+	# every instrumented target mkdir them under its filter at start.)
 	build build-tsan -DTSAN=ON
 	export TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
 	(cd build-tsan && ctest --output-on-failure -R '^(live|emulate|ask|serve|hostile-.*)$')
