@@ -3,14 +3,17 @@
 #
 #   ./dev.sh demo    run the untrusted demo under the built-in default policy
 #   ./dev.sh test    build with warnings as errors and run every test, then the
-#                    same again under AddressSanitizer + UBSan (ctest both times)
+#                    same again under AddressSanitizer + UBSan (ctest both times),
+#                    the live suites under ThreadSanitizer (build-tsan), and each
+#                    libFuzzer target for FUZZ_SECONDS (build-fuzz, clang)
 #   ./dev.sh bench   the benchmark (prints ratios; never fails a build)
 #   ./dev.sh build   just build (build/sysgate)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PKGS=(gcc make cmake pkg-config libseccomp-dev libmnl-dev libinih-dev libcmocka-dev
-      libjson-c-dev strace tmux acl auditd runc crun busybox-static)
+      libjson-c-dev strace tmux acl auditd runc crun busybox-static
+      clang libclang-rt-14-dev)
 
 install_missing() {
 	local need=() p
@@ -46,6 +49,22 @@ test)
 	(cd build && ctest --output-on-failure)
 	build build-asan -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	(cd build-asan && ctest --output-on-failure)
+	# ThreadSanitizer: the suites where sysgate runs threads (sessions,
+	# the inline prompt) under real load. A report makes the sanitized
+	# process exit 66, which the suites see as a wrong exit status. (To
+	# keep the reports, log_path=/NAME: a log_path with directories makes
+	# every instrumented target mkdir them under its filter at start.)
+	build build-tsan -DTSAN=ON
+	export TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+	(cd build-tsan && ctest --output-on-failure -R '^(live|emulate|ask|serve|hostile-.*)$')
+	unset TSAN_OPTIONS
+	# libFuzzer: each parser fuzzed briefly from its seed corpus; a crash,
+	# a leak or a sanitizer report fails (tests/fuzz/CMakeLists.txt). Only
+	# the fuzz targets are built: the rest is gcc's to check.
+	CC=clang cmake -S . -B build-fuzz -DWERROR=ON -DFUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+		-DFUZZ_SECONDS="${FUZZ_SECONDS:-30}" >/dev/null
+	cmake --build build-fuzz -j"$(nproc)" --target fuzz
+	(cd build-fuzz && ctest --output-on-failure -L fuzz)
 	;;
 bench)
 	build build-bench -DCMAKE_BUILD_TYPE=Release

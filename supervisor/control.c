@@ -1228,3 +1228,40 @@ void control_close(struct control *ctl)
 		loop_del(ctl->cfg.loop, ask_queue_fd(ctl->cfg.asks));
 	free(ctl);
 }
+
+/*
+ * For tests/fuzz/fuzz-control.c only: parse one request line exactly as
+ * handle_line() does and, for "answer", into the ask_answer that
+ * handle_request() would pass on, without a client or a session to act on.
+ * 0 for a request sysgate would act on, -EINVAL for one it would refuse.
+ * Declared here, not in control.h: it is no part of the module's interface.
+ */
+int control_fuzz_request(const char *line, size_t len);
+int control_fuzz_request(const char *line, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *req = NULL;
+	struct ask_answer a;
+	const char *op, *why = NULL;
+	uint64_t seq = 0;
+	int r = -EINVAL;
+
+	if (!tok || len > MAX_LINE) /* on_client never passes more */
+		goto out;
+	req = json_tokener_parse_ex(tok, line, (int)len);
+	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(req, json_type_object))
+		goto out;
+	op = get_string(req, "op");
+	if (!op)
+		goto out;
+	if (streq(op, "answer"))
+		r = parse_answer(req, &seq, &a, &why);
+	else if (streq(op, "hello") || streq(op, "subscribe") || streq(op, "list") ||
+		 streq(op, "policy"))
+		r = 0;
+out:
+	json_object_put(req);
+	json_tokener_free(tok);
+	return r;
+}

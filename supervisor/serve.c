@@ -902,3 +902,67 @@ out:
 	log_close(sv.log);
 	return ret;
 }
+
+/*
+ * For tests/fuzz/fuzz-serve.c only: what on_conn() and handle_message() make
+ * of the bytes of one runtime message (the OCI seccomp agent state, or
+ * sysgate-agent's filter request), down to the policy name that would be
+ * loaded, without a connection, fds or a policy directory. 1 while more bytes
+ * are needed, 0 for a message that names a policy (or none: the default), and
+ * -EINVAL for one that would be refused or served deny-all.
+ * Declared here, not in a header: it is no part of serve's interface.
+ */
+int serve_fuzz_message(const char *buf, size_t len);
+int serve_fuzz_message(const char *buf, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *msg = NULL, *state = NULL, *ann = NULL, *fds = NULL, *v;
+	char name[72] = "", id[128];
+	const char *why = NULL;
+	int r = -EINVAL, idx = -1;
+
+	if (!tok || len > MAX_MSG)
+		goto out;
+	msg = json_tokener_parse_ex(tok, buf, (int)len);
+	if (json_tokener_get_error(tok) == json_tokener_continue) {
+		r = 1;
+		goto out;
+	}
+	if (!msg || !json_object_is_type(msg, json_type_object))
+		goto out;
+	if (jstr(msg, "op")) {
+		_cleanup_free_ char *md = NULL;
+		const char *pname = jstr(msg, "policy");
+
+		if (!streq(jstr(msg, "op"), "filter"))
+			goto out;
+		if (!pname)
+			r = 0;
+		else if (asprintf(&md, "policy=%s", pname) >= 0 &&
+			 metadata_policy(md, name, sizeof(name), &why) == 0 && *name)
+			r = 0;
+		goto out;
+	}
+	json_object_object_get_ex(msg, "state", &state);
+	clean_id(jstr(state, "id"), id, sizeof(id));
+	if (state && json_object_object_get_ex(state, "annotations", &ann))
+		(void)jstr(ann, "io.kubernetes.pod.name");
+	if (json_object_object_get_ex(msg, "pid", &v) && json_object_is_type(v, json_type_int))
+		(void)json_object_get_int(v);
+	if (!json_object_object_get_ex(msg, "fds", &fds) ||
+	    !json_object_is_type(fds, json_type_array))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(fds); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(fds, i));
+
+		if (n && streq(n, "seccompFd"))
+			idx = (int)i;
+	}
+	if (idx < 0)
+		goto out;
+	r = metadata_policy(jstr(msg, "metadata"), name, sizeof(name), &why);
+out:
+	json_object_put(msg);
+	json_tokener_free(tok);
+	return r;
+}

@@ -314,6 +314,7 @@ static bool fds_at_most(struct sv *st, unsigned n, unsigned timeout_ms)
  * default) before it is reused, so the RSS of a leak-free daemon grows with
  * every session: there the RSS bound says nothing, and LeakSanitizer, which
  * fails the daemon's exit status in teardown, checks for leaks instead.
+ * ThreadSanitizer's shadow and per-thread history grow the same way.
  */
 static bool sanitized(pid_t pid)
 {
@@ -325,7 +326,7 @@ static bool sanitized(pid_t pid)
 	f = fopen(path, "re");
 	assert_non_null(f);
 	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "libasan") != NULL;
+		found = strstr(line, "libasan") || strstr(line, "libtsan");
 	fclose(f);
 	return found;
 }
