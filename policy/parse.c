@@ -44,8 +44,9 @@
 
 /* ---- diagnostics ---- */
 
-static int diag_vadd(struct policy_diags *d, enum diag_severity sev, unsigned line, const char *fmt,
-		     va_list ap)
+static __attribute__((format(printf, 4, 0))) int
+diag_vadd(struct policy_diags *d, enum diag_severity sev, unsigned line, const char *fmt,
+	  va_list ap)
 {
 	struct policy_diag *v;
 	char *msg;

@@ -1,15 +1,15 @@
 /*
  * fuzz-control: the control-protocol parser (docs/control-protocol.md), as
  * on_client() feeds it: the bytes a client sends, split at newlines, each
- * line (without its newline, and not NUL-terminated) parsed as a request and,
- * for "answer", into the answer sysgate would act on. Any peer the socket
+ * line (without its newline, and not NUL-terminated) parsed as a request by
+ * control_request_parse(), the function handle_line() calls. Any peer the socket
  * lets in can send these bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int control_fuzz_request(const char *line, size_t len); /* supervisor/control.c */
+#include "supervisor/control.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,7 +25,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!line)
 			return 0;
 		memcpy(line, p, len);
-		(void)control_fuzz_request(line, len);
+		{
+			struct control_request rq;
+			const char *why = NULL;
+
+			/* The parser handle_line() uses; rq.obj may be set on
+			 * failure too, so it is always released. */
+			(void)control_request_parse(line, len, &rq, &why);
+			control_request_done(&rq);
+		}
 		free(line);
 		if (!nl)
 			break;
