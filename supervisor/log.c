@@ -927,21 +927,26 @@ static void summary_free(struct summary *s)
  *          a futex, not a condition variable, so that session_stop's
  *          SIG_WAKE (a handler without SA_RESTART) ends the wait with EINTR:
  *          a stopping session is never held by a sink. Such a record, and
- *          any record that arrives once log_close() has begun, is dropped
- *          and counted like one in drop mode.
+ *          any record that would have to wait once log_close() has begun,
+ *          is dropped and counted like one in drop mode.
  *   drop:  the record is counted and dropped; the writer reports how many
  *          ("N records dropped") at the place they were lost: before the
  *          next record that made it, or as soon as the queue has drained,
  *          hence also at exit.
  *
- * Which sinks may block. The stderr sink, and any sink that is a terminal,
- * always drops: in `run` the command shares that terminal (or pipe) and can
- * stall it at will, and a supervisor whose decisions wait on its target's
- * terminal is not a supervisor. Every other sink blocks by default (issue 9:
- * a file, a FIFO, syslog or audit lose nothing), and log_set_full() (the
- * policy's `log_full`, serve's --log-full) can make them drop. A stalled
- * stderr in drop mode costs only records, each counted and reported once it
- * moves again or on the other sinks at exit.
+ * Which sinks may block: reconciling issue 8 ("no write to a terminal or
+ * pipe the target can stall may hold a decision or stop a shutdown") with
+ * issue 9 ("log_full = block is the default: nothing is lost"). The stderr
+ * sink, and any file sink that turns out to be a terminal, always drops,
+ * whatever log_full says: in `run` the command shares that terminal (or
+ * pipe) and can stall it at will, and a supervisor whose decisions wait on
+ * its own target's terminal is not a supervisor. That costs only records,
+ * each counted and reported once the sink moves, or on the other sinks at
+ * exit. Every other sink (a file, a FIFO, syslog, audit) is the operator's
+ * choice, not the command's, and blocks by default as issue 9 asks;
+ * log_set_full() (the policy's `log_full`, serve's --log-full) can make them
+ * drop. A blocking sink that stalls holds only the calls that log to it,
+ * never the event loop (below) and never the exit (log_close).
  *
  * The thread that opened the logger never waits either: it is the event
  * loop (signals, the control socket, the ask queue's timers; under serve,
@@ -1158,10 +1163,13 @@ static bool queue_full(const struct sink *s, size_t len)
 	return s->count >= LOG_QUEUE_RECORDS || s->bytes + len > LOG_QUEUE_BYTES;
 }
 
+/* The caller holds s->lock. The writer says how many once it can. */
 static void count_drop(struct sink *s)
 {
 	s->dropped_pending++;
 	s->dropped_total++;
+	s->drained = false;
+	pthread_cond_signal(&s->work);
 }
 
 /* Append e; the caller holds s->lock and has checked the room. */
@@ -1888,7 +1896,6 @@ static void drop_unrendered(struct sink *s)
 {
 	pthread_mutex_lock(&s->lock);
 	count_drop(s);
-	pthread_cond_signal(&s->work);
 	pthread_mutex_unlock(&s->lock);
 }
 

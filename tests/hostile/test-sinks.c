@@ -30,6 +30,7 @@
 #include "live-harness.h"
 
 static char sysgate[PATH_MAX], target[PATH_MAX], target_real[PATH_MAX], attack[PATH_MAX];
+static char agent[PATH_MAX]; /* sysgate-agent, for the serve case; "" if there is none */
 
 /* Generous: the machine is shared; a working sysgate needs far less. */
 #define CALLS_DEADLINE_MS 60000
@@ -421,6 +422,116 @@ static void test_fifo_block_sigterm_exits(void **state)
 	assert_non_null(strstr(f->h.err, lh_tp(&f->h, "sysgate: log sink %s/fifo: ", f->h.dir)));
 }
 
+/*
+ * Under serve, two sandboxes share a FIFO sink nobody reads (--log-full
+ * drop): the calls of both are all answered, and the count of what was
+ * dropped is written once the FIFO is read; SIGTERM then ends the daemon.
+ */
+static void test_serve_stalled_sink_holds_no_sandbox(void **state)
+{
+	struct fix *f = *state;
+	const char *sock = lh_tp(&f->h, "%s/agent.sock", f->h.dir);
+	const char *go = lh_tp(&f->h, "%s/go", f->h.dir);
+	pid_t daemon, agents[2];
+	char *buf = NULL;
+	size_t len = 0;
+	long dropped, end;
+	int st;
+
+	if (!agent[0] || access(agent, X_OK) < 0) {
+		fprintf(stderr, "hostile-sinks: SKIP: no sysgate-agent\n");
+		skip();
+	}
+	make_fifo(f);
+	lh_write_file(lh_tp(&f->h, "%s/sinks.ini", f->h.dir),
+		      "[sysgate]\ndefault = allow\n[mkdir]\nlog = *\n", 0644);
+	{
+		const char *argv[] = {
+			sysgate,	"serve",  "--socket", sock,
+			"--policy-dir", f->h.dir, "--log",    lh_tp(&f->h, "%s/fifo", f->h.dir),
+			"--log-full",	"drop",	  NULL};
+
+		daemon = lh_spawn(&f->h, argv);
+	}
+	end = lh_now_ms() + CALLS_DEADLINE_MS;
+	while (!lh_exists(sock) && lh_now_ms() < end)
+		usleep(10 * 1000);
+	assert_true(lh_exists(sock));
+
+	for (int i = 0; i < 2; i++) {
+		const char *out = lh_tp(&f->h, "%s/agent%d.out", f->h.dir, i);
+
+		agents[i] = fork();
+		assert_true(agents[i] >= 0);
+		if (agents[i] == 0) {
+			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+			if (fd < 0 || dup2(fd, 1) < 0)
+				_exit(126);
+			execl(agent, agent, "--socket", sock, "--policy", "sinks", "--", attack,
+			      "--calls", "3000", "--dir", f->h.dir, "--wait", go, (char *)NULL);
+			_exit(127);
+		}
+		lh_remember_pid(&f->h, agents[i]);
+	}
+	/* Every call of both sandboxes is answered, though nobody reads. */
+	end = lh_now_ms() + CALLS_DEADLINE_MS;
+	for (int i = 0; i < 2; i++) {
+		const char *out = lh_tp(&f->h, "%s/agent%d.out", f->h.dir, i);
+
+		for (;;) {
+			char *text = lh_slurp(out);
+			bool done = lh_count_lines_with(text, "call ") == 3000;
+
+			free(text);
+			if (done)
+				break;
+			if (lh_now_ms() > end)
+				fail_msg("sandbox %d: not every call answered; its output:\n%s", i,
+					 lh_keep(&f->h, lh_slurp(out)));
+			usleep(10 * 1000);
+		}
+	}
+
+	assert_true(read_until(f->fifo, &buf, &len, "records dropped", CALLS_DEADLINE_MS));
+	dropped = records_said(buf, "records dropped");
+	assert_true(dropped > 0);
+	lh_write_file(go, "", 0644);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+			lh_shell_status(lh_wait_status(&f->h, agents[i], EXIT_DEADLINE_MS)), 0);
+	assert_int_equal(kill(daemon, SIGTERM), 0);
+	end = lh_now_ms() + EXIT_DEADLINE_MS;
+	while (drain(f->fifo, &buf, &len, 100) && lh_now_ms() < end)
+		;
+	st = lh_wait_status(&f->h, daemon, EXIT_DEADLINE_MS);
+	assert_int_equal(lh_shell_status(st), 0);
+	/* Both sandboxes' records and every drop count add up to their 6000
+	 * calls: nothing went missing unsaid. */
+	{
+		long n = 0, sum = 0;
+
+		for (const char *p = strstr(buf, "/none/"); p; p = strstr(p + 1, "/none/"))
+			n++;
+		for (const char *line = buf; line && *line; line = strchr(line, '\n') + 1) {
+			const char *nl = strchr(line, '\n');
+			long k;
+
+			if (!nl)
+				break;
+			if (!strncmp(line, "sysgate: log sink ", 18) &&
+			    memmem(line, (size_t)(nl - line), "records dropped", 15)) {
+				k = records_said(line, "records dropped");
+				assert_true(k > 0);
+				sum += k;
+			}
+		}
+		assert_true(sum >= dropped);
+		assert_int_equal(n + sum, 6000);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +543,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fifo_block_waits_and_loses_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_block_sigterm_exits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_stalled_sink_holds_no_sandbox, setup,
+						teardown),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r = lh_find_binaries("hostile-sinks", sysgate, target, target_real);
@@ -439,6 +552,8 @@ int main(void)
 	if (r)
 		return r;
 	snprintf(attack, sizeof(attack), "%s/attack-sinks", dir && *dir ? dir : ".");
+	if (!lh_locate(agent, sizeof(agent), "SYSGATE_AGENT", "../../sysgate-agent"))
+		agent[0] = '\0';
 	if (access(attack, X_OK) < 0) {
 		fprintf(stderr, "hostile-sinks: %s: %s\n", attack, strerror(errno));
 		return 1;
