@@ -1047,6 +1047,7 @@ struct sink {
 	uint64_t dropped_pending; /* dropped, not yet reported */
 	uint64_t dropped_total;
 	unsigned long errors; /* records this sink failed to take */
+	bool ready;	      /* the writer has started and reached its loop */
 	bool busy;	      /* the writer is between pop and done */
 	bool drained;	      /* nothing queued, nothing pending, no write under way */
 	bool closing;	      /* log_close has begun: no more waiting */
@@ -1415,6 +1416,8 @@ static void *sink_main(void *arg)
 	bool abandoned;
 
 	pthread_mutex_lock(&s->lock);
+	s->ready = true;
+	pthread_cond_broadcast(&s->idle);
 	while (!s->abandoned) {
 		if (s->count > 0) {
 			struct entry e = s->ring[s->head];
@@ -1780,6 +1783,27 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		r = sink_start(l->sinks[i]);
 		if (r < 0)
 			return r;
+	}
+	/*
+	 * Return only once every writer is idle in its loop: `run` forks the
+	 * agent right after this, and a thread caught starting up could hold
+	 * a lock of the allocator (ASan's is not fork-safe) that the child
+	 * would then wait on for ever.
+	 */
+	{
+		struct timespec deadline;
+
+		deadline_in(&deadline, 5000);
+		for (i = 0; i < l->n_sinks; i++) {
+			struct sink *s = l->sinks[i];
+
+			pthread_mutex_lock(&s->lock);
+			while (!s->ready)
+				if (pthread_cond_timedwait(&s->idle, &s->lock, &deadline) ==
+				    ETIMEDOUT)
+					break;
+			pthread_mutex_unlock(&s->lock);
+		}
 	}
 	/* No audit in this kernel, or no right to it: say so once and go on;
 	 * records still reach the other sinks. */
