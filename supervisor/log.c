@@ -1031,6 +1031,7 @@ struct sink {
 	bool records; /* takes decision records (the internal stderr does not) */
 	char *name;
 	struct mnl_socket *audit; /* SINK_AUDIT; NULL when unavailable */
+	int open_err;		  /* ... and why */
 	unsigned audit_seq;
 
 	pthread_t thread;
@@ -1731,6 +1732,8 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 				mnl_socket_close(s->audit);
 				s->audit = NULL;
 			}
+			if (!s->audit)
+				s->open_err = errno ? errno : EPERM;
 			if (s->audit && audit_enabled(s->audit) == 0)
 				audit_off = true;
 		} else if (streq(name, "syslog")) {
@@ -1809,7 +1812,7 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 	 * records still reach the other sinks. */
 	for (i = 0; i < l->n_sinks; i++)
 		if (l->sinks[i]->kind == SINK_AUDIT && !l->sinks[i]->audit)
-			sink_failed(l->sinks[i], errno ? errno : EPERM);
+			sink_failed(l->sinks[i], l->sinks[i]->open_err);
 	if (audit_off)
 		notice(l,
 		       "sysgate: log sink audit: audit is disabled in this kernel (auditctl -e 1 "
