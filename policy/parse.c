@@ -110,6 +110,7 @@ void policy_free(struct policy *p)
 		free(*s);
 	free(p->log_sinks);
 	free(p->log_format);
+	free(p->log_full);
 	for (size_t i = 0; i < p->n_sections; i++)
 		section_done(&p->sections[i]);
 	free(p->sections);
@@ -149,7 +150,7 @@ struct loader {
 	enum { CTX_NONE, CTX_SYSGATE, CTX_SECTION, CTX_BAD } ctx;
 	size_t cur;		/* CTX_SECTION: index in p->sections */
 	struct section scratch; /* CTX_BAD: rules are checked, then dropped */
-	unsigned key_line[6];	/* [sysgate] keys, by index in sysgate_keys */
+	unsigned key_line[7];	/* [sysgate] keys, by index in sysgate_keys */
 };
 
 static int error(struct loader *ld, unsigned line, const char *fmt, ...)
@@ -905,7 +906,8 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 /* ---- [sysgate] ---- */
 
 static const char *const sysgate_keys[] = {"mode",	 "default",	"log",
-					   "log_format", "ask_timeout", "ask_default"};
+					   "log_format", "ask_timeout", "ask_default",
+					   "log_full"};
 
 /* "30s", "1500ms", "2m", "0": how long an ask waits. At most a day. */
 static int set_ask_timeout(struct loader *ld, unsigned line, const char *value)
@@ -1030,7 +1032,7 @@ static int sysgate_key(struct loader *ld, unsigned line, const char *key, const 
 	if (k == ARRAY_SIZE(sysgate_keys))
 		return error(ld, line,
 			     "unknown key '%s' in [sysgate] (mode, default, log, log_format, "
-			     "ask_timeout or ask_default)",
+			     "log_full, ask_timeout or ask_default)",
 			     key)
 			       ?: -EINVAL;
 	if (ld->key_line[k])
@@ -1059,6 +1061,15 @@ static int sysgate_key(struct loader *ld, unsigned line, const char *key, const 
 		return set_ask_timeout(ld, line, value);
 	case 5:
 		return set_default(ld, line, value, true);
+	case 6:
+		/* What a log sink does when it cannot keep up: the call waits, or
+		 * the record is dropped and counted (supervisor/log.c). */
+		if (!streq(value, "block") && !streq(value, "drop"))
+			return error(ld, line, "bad log_full '%s' (block or drop)", value)
+				       ?: -EINVAL;
+		free(ld->p->log_full);
+		ld->p->log_full = strdup(value);
+		return ld->p->log_full ? 0 : -ENOMEM;
 	default:
 		if (!streq(value, "text") && !streq(value, "json"))
 			return error(ld, line, "bad log_format '%s' (text or json)", value)

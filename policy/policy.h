@@ -173,6 +173,8 @@ struct policy {
 	struct rule dflt;   /* the [sysgate] default (n_conds == 0, line of the key or 0) */
 	char **log_sinks;   /* from [sysgate] log = a, b; NULL-terminated; may be empty */
 	char *log_format;   /* "text", "json", or NULL when unset */
+	char *log_full;     /* "block", "drop", or NULL when unset (then block;
+			     * stderr and terminals always drop) */
 	unsigned ask_timeout_ms; /* how long an ask waits for an answer (default 30 s) */
 	struct rule ask_default; /* what it gets without one: allow, deny ERRNO or kill
 				  * (default deny EPERM; n_conds == 0) */

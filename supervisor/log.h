@@ -23,21 +23,21 @@ enum log_format {
 };
 
 struct log_record {
-	struct timespec time;   /* CLOCK_REALTIME when the call was decided */
-	const char *container;  /* sysgate serve: the container id; NULL otherwise */
-	const char *pod;        /* its Kubernetes pod name, where the runtime gave one */
-	pid_t pid;              /* the calling thread, as the notification names it */
-	const char *exe;        /* the target's executable; NULL if unknown */
-	uint32_t arch;          /* AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, ... */
-	bool x32;               /* an x32 call (nr had __X32_SYSCALL_BIT) */
-	int nr;                 /* syscall number in that ABI (without the x32 bit) */
-	const char *syscall;    /* libseccomp name; NULL if unknown (printed syscall_NR) */
+	struct timespec time;  /* CLOCK_REALTIME when the call was decided */
+	const char *container; /* sysgate serve: the container id; NULL otherwise */
+	const char *pod;       /* its Kubernetes pod name, where the runtime gave one */
+	pid_t pid;	       /* the calling thread, as the notification names it */
+	const char *exe;       /* the target's executable; NULL if unknown */
+	uint32_t arch;	       /* AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, ... */
+	bool x32;	       /* an x32 call (nr had __X32_SYSCALL_BIT) */
+	int nr;		       /* syscall number in that ABI (without the x32 bit) */
+	const char *syscall;   /* libseccomp name; NULL if unknown (printed syscall_NR) */
 	const struct syscall_shape *shape; /* argument layout; NULL: print 6 hex args */
 	uint64_t args[6];
 	/* Raw strings read from the target for 's' arguments, by argument index;
 	 * NULL where not read (then the pointer is printed in hex). */
 	const char *strs[6];
-	const char *path;       /* the resolved absolute path the policy saw; NULL if none */
+	const char *path; /* the resolved absolute path the policy saw; NULL if none */
 	enum decision_kind decision;
 	int err;                /* errno returned to the target (DENY), else 0 */
 	const char *rule;       /* "FILE:LINE", "default" or "implicit:io_uring" */
@@ -57,22 +57,59 @@ struct log_record {
 
 struct logger;
 
+/* What a sink does when its queue is full (the policy's log_full). */
+enum log_full {
+	LOG_FULL_BLOCK, /* the deciding thread waits for room: nothing is lost */
+	LOG_FULL_DROP,	/* the record is dropped, counted, and the count written
+			 * to the sink as soon as it moves again, and at exit */
+};
+
 /*
  * Open the sinks: each is "stderr", "syslog", "audit" (user records over
  * NETLINK_AUDIT; where audit is unavailable that is said once on stderr and
  * the other sinks go on), or a file path (opened O_APPEND, created 0600 if
  * missing). 0, or -errno with *ret_bad naming the sink that
  * failed. summary: count records for log_summary_print().
+ *
+ * Each sink gets a bounded queue and a writer thread of its own (started
+ * here, with every signal blocked), so a stalled sink never stalls a
+ * decision while its queue has room. Sinks block when full, except stderr
+ * and any sink that is a terminal: the supervised command may share those
+ * and stall them at will, so they always drop. The thread that calls
+ * log_open (the event loop's) never waits in log_emit: past a full queue its
+ * records take a small slack, then are dropped and counted.
  */
-int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks,
-	     enum log_format fmt, bool summary, const char **ret_bad);
+int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum log_format fmt,
+	     bool summary, const char **ret_bad);
+/* The mode of every sink that may block (not stderr, not a terminal). Call
+ * it before the first log_emit. */
+void log_set_full(struct logger *l, enum log_full mode);
+/*
+ * Queue one record on every sink, in call order within each sink. It is
+ * queued (not yet written) when this returns. In block mode a full queue
+ * makes it wait; a signal to the waiting thread (session_stop's SIG_WAKE)
+ * or log_close ends the wait, and the record is then counted as dropped.
+ */
 void log_emit(struct logger *l, const struct log_record *r);
-/* The --summary table (like strace -c): one row per syscall and decision. */
-void log_summary_print(const struct logger *l, FILE *out);
-void log_close(struct logger *l); /* NULL-safe */
-/* Records the sinks failed to take (EPIPE, ENOSPC, ...), summed over sinks. The
- * first failure of each sink is reported once on stderr; the rest only counted. */
-unsigned long log_write_errors(const struct logger *l);
+/* The --summary table (like strace -c): one row per syscall and decision.
+ * out == stderr goes through stderr's queue, after the records queued there,
+ * so a stopped terminal cannot hold the exit. */
+void log_summary_print(struct logger *l, FILE *out);
+/* Wait up to timeout_ms for every queue to be written: 0, or -ETIMEDOUT. */
+int log_flush(struct logger *l, int timeout_ms);
+/*
+ * NULL-safe. Gives the writers 2 s in all to write what is queued, then says
+ * on the sinks that moved how many records each stuck sink lost, and
+ * returns (after at most 0.5 s more): a writer stuck in write(2) is
+ * abandoned, never joined.
+ */
+void log_close(struct logger *l);
+/* Records the sinks failed to take (EPIPE, ENOSPC, ...), summed over sinks,
+ * after a bounded log_flush. The first failure of each sink is reported once
+ * on stderr; the rest only counted. */
+unsigned long log_write_errors(struct logger *l);
+/* Records dropped (full queue in drop mode, interrupted or late), summed. */
+uint64_t log_dropped(struct logger *l);
 
 /*
  * Formatting, exposed for tests and for the prompt client. Each writes a

@@ -481,6 +481,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "sysgate: log %s: %s\n", bad ? bad : "?", strerror(-r));
 		goto out;
 	}
+	if (policy->log_full) /* stderr and terminals drop whatever it says */
+		log_set_full(log, streq(policy->log_full, "drop") ? LOG_FULL_DROP : LOG_FULL_BLOCK);
 
 	/* A log sink that went away must not kill the supervisor. */
 	signal(SIGPIPE, SIG_IGN);

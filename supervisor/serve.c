@@ -756,7 +756,7 @@ static void serve_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini]\n"
-		"                     [--log SINK]... [--log-format text|json]\n");
+		"                     [--log SINK]... [--log-format text|json] [--log-full block|drop]\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -767,10 +767,11 @@ int cmd_serve(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
+		{ "log-full", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *sinks[MAX_SINKS], *format = "text", *why = NULL, *bad = NULL;
+	const char *sinks[MAX_SINKS], *format = "text", *why = NULL, *bad = NULL, *full = NULL;
 	struct serve sv = { .sock = -1, .sigfd = -1, .timerfd = -1 };
 	struct itimerspec its = { .it_interval.tv_sec = 1, .it_value.tv_sec = 1 };
 	size_t n_sinks = 0;
@@ -778,7 +779,7 @@ int cmd_serve(int argc, char **argv)
 	int c, r, ret = EXIT_SYSGATE_FAILED;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+S:D:p:l:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+S:D:p:l:f:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			sv.socket_path = optarg;
@@ -796,6 +797,9 @@ int cmd_serve(int argc, char **argv)
 		case 'f':
 			format = optarg;
 			break;
+		case 'F':
+			full = optarg;
+			break;
 		case 'h':
 			serve_usage(stdout);
 			return 0;
@@ -809,6 +813,10 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_SYSGATE_FAILED;
 	}
 	if (!streq(format, "text") && !streq(format, "json")) {
+		serve_usage(stderr);
+		return EXIT_SYSGATE_FAILED;
+	}
+	if (full && !streq(full, "block") && !streq(full, "drop")) {
 		serve_usage(stderr);
 		return EXIT_SYSGATE_FAILED;
 	}
@@ -843,6 +851,8 @@ int cmd_serve(int argc, char **argv)
 		say("log %s: %s", bad ? bad : "?", strerror(-r));
 		goto out;
 	}
+	if (full) /* stderr and terminals drop whatever it says */
+		log_set_full(sv.log, streq(full, "drop") ? LOG_FULL_DROP : LOG_FULL_BLOCK);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

@@ -2,15 +2,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -447,7 +452,8 @@ static void test_format_json_every_key(void **state)
 	assert_true(json_object_get_boolean(json_key(o, "enforced")));
 	assert_true(json_object_is_type(json_key(o, "emulated"), json_type_boolean));
 	assert_false(json_object_get_boolean(json_key(o, "emulated")));
-	assert_false(json_object_object_get_ex(o, "result", NULL)); /* only emulated calls carry it */
+	assert_false(
+		json_object_object_get_ex(o, "result", NULL)); /* only emulated calls carry it */
 	assert_int_equal(json_object_object_length(o), 13);
 	/* Numbers stay exact, as unsigned 64-bit, not doubles. */
 	assert_non_null(strstr(buf, "\"args\":[18446744073709551516,2147291136,493]"));
@@ -557,6 +563,7 @@ static void test_format_json_enobufs(void **state)
 struct fixture {
 	char dir[64];
 	char file[128];
+	char file2[128];
 };
 
 static int setup_dir(void **state)
@@ -571,6 +578,7 @@ static int setup_dir(void **state)
 		return -1;
 	}
 	snprintf(f->file, sizeof(f->file), "%s/log", f->dir);
+	snprintf(f->file2, sizeof(f->file2), "%s/log2", f->dir);
 	*state = f;
 	return 0;
 }
@@ -580,6 +588,7 @@ static int teardown_dir(void **state)
 	struct fixture *f = *state;
 
 	unlink(f->file);
+	unlink(f->file2);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -615,10 +624,12 @@ static void test_emit_file_sink_appends_whole_lines(void **state)
 	struct stat st;
 	char *s;
 
-	/* Two loggers on one file, as two sysgate runs would be. */
+	/* Two loggers on one file, as two sysgate runs would be (each
+	 * writes on its own thread: a's line is out before b's is queued). */
 	assert_int_equal(log_open(&a, sinks, 1, LOG_TEXT, false, NULL), 0);
 	assert_int_equal(log_open(&b, sinks, 1, LOG_TEXT, false, NULL), 0);
 	log_emit(a, &r);
+	assert_int_equal(log_flush(a, 5000), 0);
 	r.pid = 4712;
 	r.decision = DECISION_LOG;
 	log_emit(b, &r);
@@ -832,6 +843,314 @@ static void test_summary_without_records(void **state)
 	log_close(l);
 }
 
+/* ---- The queues: block and drop, order, the drop count, a bounded exit ---- */
+
+/* A FIFO at path, opened for reading (so the sink's open returns), with a
+ * one-page buffer, and read only when the test says. */
+static int fifo_unread(const char *path)
+{
+	int fd;
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	fcntl(fd, F_SETPIPE_SZ, 4096);
+	return fd;
+}
+
+/* Read what fd has into buf (grows it); false at EOF. */
+static bool fifo_drain(int fd, char **buf, size_t *len, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char chunk[65536];
+	ssize_t n;
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return true;
+	n = read(fd, chunk, sizeof(chunk));
+	if (n == 0)
+		return false;
+	if (n < 0)
+		return true;
+	*buf = realloc(*buf, *len + (size_t)n + 1);
+	assert_non_null(*buf);
+	memcpy(*buf + *len, chunk, (size_t)n);
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return true;
+}
+
+/* The records in text ("sysgate: PID ...") have ascending pids; how many. */
+static int records_in_order(const char *text)
+{
+	long last = -1;
+	int n = 0;
+
+	for (const char *p = strstr(text, "sysgate: "); p; p = strstr(p + 1, "sysgate: ")) {
+		char *end;
+		long pid = strtol(p + 9, &end, 10);
+
+		if (end == p + 9)
+			continue; /* not a record: a notice */
+		assert_true(pid > last);
+		last = pid;
+		n++;
+	}
+	return n;
+}
+
+/* The sum of N over the lines "sysgate: log sink NAME: N records WHAT", or
+ * -1 if there is none. Drops are said where they happened, so there may be
+ * several: one before each record that made it after a run of drops. */
+static long records_said(const char *text, const char *name, const char *what)
+{
+	char head[256], tail[64];
+	long sum = -1;
+
+	snprintf(head, sizeof(head), "sysgate: log sink %s: ", name);
+	snprintf(tail, sizeof(tail), " records %s", what);
+	for (const char *p = strstr(text, head); p; p = strstr(p + 1, head)) {
+		const char *nl = strchrnul(p, '\n');
+		long n;
+
+		if (!*nl)
+			break; /* not whole yet */
+		if (sscanf(p + strlen(head), "%ld", &n) != 1 ||
+		    !memmem(p, (size_t)(nl - p), tail, strlen(tail)))
+			continue;
+		sum = (sum < 0 ? 0 : sum) + n;
+	}
+	return sum;
+}
+
+struct emitter {
+	struct logger *l;
+	int n, first_pid;
+	atomic_int done; /* records emitted so far */
+	pthread_t thread;
+};
+
+/* A session's thread: log_emit may wait here (it is not the opener). */
+static void *emitter_main(void *arg)
+{
+	struct emitter *e = arg;
+	struct log_record r = mkdirat_record();
+
+	for (int i = 0; i < e->n; i++) {
+		r.pid = e->first_pid + i;
+		log_emit(e->l, &r);
+		atomic_store(&e->done, i + 1);
+	}
+	return NULL;
+}
+
+static void emitter_start(struct emitter *e, struct logger *l, int first_pid, int n)
+{
+	e->l = l;
+	e->n = n;
+	e->first_pid = first_pid;
+	atomic_store(&e->done, 0);
+	assert_int_equal(pthread_create(&e->thread, NULL, emitter_main, e), 0);
+}
+
+#define N_MANY 3000 /* more than a queue (1024) and a 4 KiB FIFO hold */
+
+static void test_queue_drop_goes_on_and_counts(void **state)
+{
+	struct fixture *f = *state;
+	const char *sinks[] = {f->file};
+	int fd = fifo_unread(f->file);
+	struct logger *l = NULL;
+	struct emitter e;
+	char *buf = NULL;
+	size_t len = 0;
+	long dropped;
+
+	assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+	log_set_full(l, LOG_FULL_DROP);
+	/* Nobody reads, yet every emit returns. */
+	emitter_start(&e, l, 10000, N_MANY);
+	assert_int_equal(pthread_join(e.thread, NULL), 0);
+	assert_int_equal(atomic_load(&e.done), N_MANY);
+	assert_true(log_dropped(l) > 0);
+
+	/* The FIFO moves: what was queued comes out in order, and the counts,
+	 * each where its drops happened, add up to what was dropped. */
+	while (records_said(buf ? buf : "", f->file, "dropped") < (long)log_dropped(l))
+		assert_true(fifo_drain(fd, &buf, &len, 5000));
+	dropped = records_said(buf, f->file, "dropped");
+	assert_int_equal((uint64_t)dropped, log_dropped(l));
+	assert_int_equal(records_in_order(buf) + dropped, N_MANY);
+
+	/* The next record comes after the counts, and nothing is said twice. */
+	emitter_start(&e, l, 20000, 1);
+	assert_int_equal(pthread_join(e.thread, NULL), 0);
+	log_close(l);
+	while (fifo_drain(fd, &buf, &len, 1000))
+		;
+	assert_int_equal(records_in_order(buf) + dropped, N_MANY + 1);
+	assert_int_equal(records_said(buf, f->file, "dropped"), dropped);
+	free(buf);
+	close(fd);
+}
+
+static void test_queue_block_waits_and_loses_nothing(void **state)
+{
+	struct fixture *f = *state;
+	const char *sinks[] = {f->file};
+	int fd = fifo_unread(f->file);
+	struct logger *l = NULL;
+	struct emitter e;
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+	emitter_start(&e, l, 10000, N_MANY);
+	/* The queue fills (its 1024 and the FIFO's 4 KiB, ~30 records)... */
+	while (atomic_load(&e.done) < 1000)
+		usleep(1000);
+	/* ... and the emitter cannot get past what they hold. */
+	assert_true(atomic_load(&e.done) < 1024 + 100);
+	/* Read: it goes on, to the last record, none dropped. */
+	while (atomic_load(&e.done) < N_MANY)
+		fifo_drain(fd, &buf, &len, 10);
+	assert_int_equal(pthread_join(e.thread, NULL), 0);
+	assert_int_equal(log_dropped(l), 0);
+	while (!buf || records_in_order(buf) < N_MANY)
+		assert_true(fifo_drain(fd, &buf, &len, 5000));
+	log_close(l);
+	while (fifo_drain(fd, &buf, &len, 1000))
+		;
+	assert_int_equal(records_in_order(buf), N_MANY);
+	assert_null(strstr(buf, "dropped"));
+	free(buf);
+	close(fd);
+}
+
+/* The opener is the event loop: it never waits, even in block mode. */
+static void test_queue_opener_never_waits(void **state)
+{
+	struct fixture *f = *state;
+	const char *sinks[] = {f->file};
+	int fd = fifo_unread(f->file);
+	struct log_record r = mkdirat_record();
+	struct logger *l = NULL;
+
+	assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+	for (int i = 0; i < N_MANY; i++) {
+		r.pid = 10000 + i;
+		log_emit(l, &r);
+	}
+	/* Past the queue and its slack (1280), the rest were dropped. */
+	assert_true(log_dropped(l) > 0);
+	assert_true(log_dropped(l) < N_MANY - 1024);
+	log_close(l);
+	close(fd);
+}
+
+static void on_sig(int sig)
+{
+	(void)sig;
+}
+
+/* A signal without SA_RESTART (session_stop's SIG_WAKE) ends a blocked wait. */
+static void test_queue_block_wait_ends_on_signal(void **state)
+{
+	struct fixture *f = *state;
+	const char *sinks[] = {f->file};
+	struct sigaction sa = {.sa_handler = on_sig};
+	int fd = fifo_unread(f->file);
+	struct logger *l = NULL;
+	struct emitter e;
+
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+	emitter_start(&e, l, 10000, N_MANY);
+	while (atomic_load(&e.done) < 1000)
+		usleep(1000);
+	/* Each signal ends one wait; the emitter reaches the end. */
+	while (atomic_load(&e.done) < N_MANY) {
+		pthread_kill(e.thread, SIGUSR1);
+		usleep(100);
+	}
+	assert_int_equal(pthread_join(e.thread, NULL), 0);
+	assert_true(log_dropped(l) > 0);
+	log_close(l);
+	signal(SIGUSR1, SIG_DFL);
+	close(fd);
+}
+
+/* At exit a sink that never moves costs at most the bound, and the sinks
+ * that do move say how many records it lost. */
+static void test_queue_close_is_bounded_and_says_what_was_lost(void **state)
+{
+	struct fixture *f = *state;
+	const char *sinks[] = {f->file, f->file2};
+	int fd = fifo_unread(f->file);
+	struct log_record r = mkdirat_record();
+	struct logger *l = NULL;
+	struct timespec t0, t1;
+	long lost;
+	char *s;
+
+	/* From the opener, which never waits: 1200 records fit in a queue
+	 * and its slack, so the file loses none; the FIFO takes ~30. */
+	assert_int_equal(log_open(&l, sinks, 2, LOG_TEXT, false, NULL), 0);
+	for (int i = 0; i < 1200; i++) {
+		r.pid = 10000 + i;
+		log_emit(l, &r);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_close(l);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* 2 s to drain, 0.5 s for the notices; the machine may be slow. */
+	assert_true(t1.tv_sec - t0.tv_sec < 6);
+
+	s = read_all(f->file2, NULL);
+	assert_int_equal(records_in_order(s), 1200);
+	lost = records_said(s, f->file, "lost");
+	/* What the FIFO took (a page, ~30 records) and what it lost add up. */
+	assert_true(lost > 1200 - 100 && lost <= 1200);
+	free(s);
+	close(fd);
+}
+
+/* The summary to stderr goes through stderr's queue: it cannot hold. */
+static void test_summary_to_stderr_is_queued(void **state)
+{
+	struct log_record r = mkdirat_record();
+	struct logger *l = NULL;
+
+	(void)state;
+	assert_int_equal(log_open(&l, NULL, 0, LOG_TEXT, true, NULL), 0);
+	log_emit(l, &r);
+	log_summary_print(l, stderr);
+	assert_int_equal(log_flush(l, 5000), 0);
+	log_close(l);
+}
+
+static void test_policy_log_full_key(void **state)
+{
+	struct policy_diags d = {};
+	struct policy *p = NULL;
+
+	(void)state;
+	assert_int_equal(policy_load_string("t.ini", "[sysgate]\nlog_full = drop\n", &p, &d), 0);
+	assert_string_equal(p->log_full, "drop");
+	policy_free(p);
+	policy_diags_free(&d);
+	p = NULL;
+	assert_int_equal(policy_load_string("t.ini", "[sysgate]\n", &p, &d), 0);
+	assert_null(p->log_full);
+	policy_free(p);
+	policy_diags_free(&d);
+	p = NULL;
+	assert_int_equal(policy_load_string("t.ini", "[sysgate]\nlog_full = maybe\n", &p, &d),
+			 -EINVAL);
+	assert_null(p);
+	policy_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +1192,18 @@ int main(void)
 		cmocka_unit_test(test_summary_counts_by_syscall_and_decision),
 		cmocka_unit_test(test_summary_caps_distinct_rows),
 		cmocka_unit_test(test_summary_without_records),
+		cmocka_unit_test(test_summary_to_stderr_is_queued),
+		cmocka_unit_test_setup_teardown(test_queue_drop_goes_on_and_counts, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_block_waits_and_loses_nothing, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_opener_never_waits, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_block_wait_ends_on_signal, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_close_is_bounded_and_says_what_was_lost,
+						setup_dir, teardown_dir),
+		cmocka_unit_test(test_policy_log_full_key),
 	};
 
 	/* As the CLI does: a vanished log reader is an error to count, not a signal. */
