@@ -1,0 +1,127 @@
+/*
+ * Hostile tests from the post-merge review of issue 8: attacks that got past
+ * a policy after the fixes for "Containment that holds". Each runs
+ * attack-review under `sysgate run` and asserts what the attacker saw (its
+ * printed errno, the content it could read) and what the log holds; where
+ * it matters, the same ops without sysgate prove the kernel alone lets them
+ * through, so each refusal is sysgate's. Needs root (chroot).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "live-harness.h"
+
+#define RUN_TIMEOUT_MS 60000
+
+static char g_sysgate[PATH_MAX];
+static char g_target[PATH_MAX];
+static char g_target_real[PATH_MAX];
+static char g_attack[PATH_MAX];
+
+struct fx {
+	struct lh h;
+};
+
+/* sysgate run -p policy.ini --log log -- attack-review OPS... */
+#define attack(f, ...)                                                                             \
+	lh_run(&(f)->h, RUN_TIMEOUT_MS,                                                            \
+	       (const char *const[]){g_sysgate, "run", "-p", "policy.ini", "--log", "log", "--",   \
+				     g_attack, NULL},                                              \
+	       __VA_ARGS__)
+
+/* attack-review OPS... without sysgate: what the kernel alone does. */
+#define native(f, ...)                                                                             \
+	lh_run(&(f)->h, RUN_TIMEOUT_MS, (const char *const[]){g_attack, NULL}, __VA_ARGS__)
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || lh_init(&f->h, "/tmp/sg-review-XXXXXX", 0) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < f->h.n_pids; i++)
+		if (f->h.pids[i] > 0)
+			kill(f->h.pids[i], SIGKILL);
+	lh_fini(&f->h);
+	free(f);
+	return 0;
+}
+
+/*
+ * "A chrooted one is judged by where its paths really land." [open] denies
+ * DIR/secret. The (root) target chroots into /proc, so procfs is its "/"
+ * and its magic links sit at /PID/root, /PID/cwd, /PID/fd/N, not under
+ * "/proc/". /PID/root/DIR/secret (PID: this test, whose root is the host's
+ * "/") is the denied file; judged as an ordinary symlink below the chroot
+ * it reads as /proc/DIR/secret, and the kernel opens the secret.
+ */
+static void test_chroot_into_proc_magic_link_judged(void **state)
+{
+	struct fx *f = *state;
+	const char *path = lh_tp(&f->h, "/%d/root%s/secret", (int)getpid(), f->h.dir);
+	const char *line = lh_tp(&f->h, "chroot-open /proc %s", path);
+
+	lh_write_file(lh_tp(&f->h, "%s/secret", f->h.dir), "TOPSECRET\n", 0644);
+	lh_write_policy(&f->h, "[sysgate]\ndefault = allow\n[open]\ndeny = path ~ %s/secret\n",
+			f->h.dir);
+
+	/* The kernel alone reads the secret this way. */
+	assert_int_equal(native(f, "chroot-open", "/proc", path, NULL), 0);
+	lh_assert_line(f->h.out, "content TOPSECRET");
+	lh_assert_line(f->h.out, lh_tp(&f->h, "%s = 0", line));
+
+	assert_int_equal(attack(f, "chroot-open", "/proc", path, NULL), 0);
+	assert_false(lh_has_line(f->h.out, "content TOPSECRET"));
+	lh_assert_line(f->h.out, lh_tp(&f->h, "%s = -1 EPERM", line));
+	assert_true(lh_count_lines_with(f->h.log, "deny") >= 1);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_chroot_into_proc_magic_link_judged),
+	};
+	const char *dir = getenv("SG_HOSTILE_DIR");
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "hostile-review: needs root\n");
+		return 77;
+	}
+	r = lh_find_binaries("hostile-review", g_sysgate, g_target, g_target_real);
+	if (r)
+		return r;
+	if (dir && *dir)
+		snprintf(g_attack, sizeof(g_attack), "%s/attack-review", dir);
+	else if (!lh_locate(g_attack, sizeof(g_attack), "SG_ATTACK_REVIEW", "attack-review"))
+		return 1;
+	if (access(g_attack, X_OK) < 0) {
+		fprintf(stderr, "hostile-review: %s: %s\n", g_attack, strerror(errno));
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
