@@ -7,6 +7,9 @@
  *                           with ROOT /proc, PATH /PID/root/... reaches the
  *                           host's file through a magic link that does not
  *                           sit under "/proc/" in the target's own view
+ *   chroot-stay ROOT PATH   chroot(ROOT) keeping the cwd outside it, then
+ *                           open(PATH, O_RDONLY): /proc/self/cwd/... and
+ *                           /proc/PID/root/... jump out of the chroot
  *
  * Links nothing but libc and pthread: it is the other side of the trust
  * boundary.
@@ -15,6 +18,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +42,7 @@ static void report(const char *what, long r, int err)
 }
 
 /* Returns how many arguments it used, -1 on a bad op. */
-static int op_chroot_open(int argc, char **argv)
+static int op_chroot_open(int argc, char **argv, bool stay)
 {
 	char what[512];
 	long r;
@@ -46,8 +50,8 @@ static int op_chroot_open(int argc, char **argv)
 
 	if (argc < 3)
 		return -1;
-	snprintf(what, sizeof(what), "chroot-open %s %s", argv[1], argv[2]);
-	if (chroot(argv[1]) < 0 || chdir("/") < 0) {
+	snprintf(what, sizeof(what), "%s %s %s", argv[0], argv[1], argv[2]);
+	if (chroot(argv[1]) < 0 || (!stay && chdir("/") < 0)) {
 		report(what, -1, errno);
 		return 3;
 	}
@@ -75,7 +79,9 @@ int main(int argc, char **argv)
 		int used = -1;
 
 		if (!strcmp(argv[i], "chroot-open"))
-			used = op_chroot_open(argc - i, argv + i);
+			used = op_chroot_open(argc - i, argv + i, false);
+		else if (!strcmp(argv[i], "chroot-stay"))
+			used = op_chroot_open(argc - i, argv + i, true);
 		if (used < 0) {
 			fprintf(stderr, "attack-review: bad op at %s\n", argv[i]);
 			return 2;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ static char g_attack[PATH_MAX];
 
 struct fx {
 	struct lh h;
+	char proc_mnt[PATH_MAX]; /* a procfs the test mounted, or "" */
 };
 
 /* sysgate run -p policy.ini --log log -- attack-review OPS... */
@@ -64,6 +66,8 @@ static int teardown(void **state)
 	for (size_t i = 0; i < f->h.n_pids; i++)
 		if (f->h.pids[i] > 0)
 			kill(f->h.pids[i], SIGKILL);
+	if (f->proc_mnt[0])
+		umount2(f->proc_mnt, MNT_DETACH);
 	lh_fini(&f->h);
 	free(f);
 	return 0;
@@ -98,12 +102,50 @@ static void test_chroot_into_proc_magic_link_judged(void **state)
 	assert_true(lh_count_lines_with(f->h.log, "deny") >= 1);
 }
 
+/*
+ * The same class with the target's /proc where it belongs: a jail (DIR/jail)
+ * with a procfs at jail/proc, as a build chroot has. The target chroots into
+ * it and keeps its cwd, DIR, outside. /proc/self/cwd/secret and
+ * /proc/PID/root/DIR/secret are magic links whose objects lie outside the
+ * jail; the kernel opens DIR/secret through both, but sysgate puts the jail
+ * back in front of the link's text (DIR/jail/DIR/secret) and allows them.
+ */
+static void test_chroot_magic_link_out_of_the_jail_judged(void **state)
+{
+	struct fx *f = *state;
+	const char *jail = lh_tp(&f->h, "%s/jail", f->h.dir);
+	const char *via_root = lh_tp(&f->h, "/proc/%d/root%s/secret", (int)getpid(), f->h.dir);
+
+	lh_write_file(lh_tp(&f->h, "%s/secret", f->h.dir), "TOPSECRET\n", 0644);
+	assert_int_equal(mkdir(jail, 0755), 0);
+	assert_int_equal(mkdir(lh_tp(&f->h, "%s/proc", jail), 0755), 0);
+	snprintf(f->proc_mnt, sizeof(f->proc_mnt), "%s/proc", jail);
+	assert_int_equal(mount("proc", f->proc_mnt, "proc", 0, NULL), 0);
+	lh_write_policy(&f->h, "[sysgate]\ndefault = allow\n[open]\ndeny = path ~ %s/secret\n",
+			f->h.dir);
+
+	/* The kernel alone reads the secret both ways (the cwd is DIR). */
+	assert_int_equal(native(f, "chroot-stay", jail, "/proc/self/cwd/secret", NULL), 0);
+	lh_assert_line(f->h.out, "content TOPSECRET");
+	assert_int_equal(native(f, "chroot-stay", jail, via_root, NULL), 0);
+	lh_assert_line(f->h.out, "content TOPSECRET");
+
+	assert_int_equal(attack(f, "chroot-stay", jail, "/proc/self/cwd/secret", NULL), 0);
+	assert_false(lh_has_line(f->h.out, "content TOPSECRET"));
+	lh_assert_line(f->h.out,
+		       lh_tp(&f->h, "chroot-stay %s /proc/self/cwd/secret = -1 EPERM", jail));
+	assert_int_equal(attack(f, "chroot-stay", jail, via_root, NULL), 0);
+	assert_false(lh_has_line(f->h.out, "content TOPSECRET"));
+	lh_assert_line(f->h.out, lh_tp(&f->h, "chroot-stay %s %s = -1 EPERM", jail, via_root));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_chroot_into_proc_magic_link_judged),
+		T(test_chroot_magic_link_out_of_the_jail_judged),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r;
