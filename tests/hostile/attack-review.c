@@ -10,6 +10,8 @@
  *   chroot-stay ROOT PATH   chroot(ROOT) keeping the cwd outside it, then
  *                           open(PATH, O_RDONLY): /proc/self/cwd/... and
  *                           /proc/PID/root/... jump out of the chroot
+ *   uring-statx PATH        statx(PATH) carried out by io_uring
+ *                           (IORING_OP_STATX): no syscall the filter sees
  *
  * Links nothing but libc and pthread: it is the other side of the trust
  * boundary.
@@ -18,11 +20,15 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <linux/io_uring.h>
+#include <linux/stat.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -73,6 +79,69 @@ static int op_chroot_open(int argc, char **argv, bool stay)
 	return 3;
 }
 
+/* One statx through a fresh ring: its result is the completion's. */
+static int op_uring_statx(int argc, char **argv)
+{
+	struct io_uring_params prm = {0};
+	static struct statx sx;
+	char what[512];
+	size_t sq_sz, cq_sz;
+	uint8_t *sq, *cq;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqe;
+	uint32_t *tail, *array, *cq_head, *cq_tail;
+	long r;
+	int fd;
+
+	if (argc < 2)
+		return -1;
+	snprintf(what, sizeof(what), "uring-statx %s", argv[1]);
+	fd = (int)syscall(__NR_io_uring_setup, 4, &prm);
+	if (fd < 0) {
+		report(what, -1, errno);
+		return 2;
+	}
+	sq_sz = prm.sq_off.array + prm.sq_entries * sizeof(uint32_t);
+	cq_sz = prm.cq_off.cqes + prm.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		report(what, -1, errno);
+		return 2;
+	}
+	tail = (uint32_t *)(sq + prm.sq_off.tail);
+	array = (uint32_t *)(sq + prm.sq_off.array);
+	cq_head = (uint32_t *)(cq + prm.cq_off.head);
+	cq_tail = (uint32_t *)(cq + prm.cq_off.tail);
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = IORING_OP_STATX;
+	sqes[0].fd = AT_FDCWD;
+	sqes[0].addr = (uint64_t)(uintptr_t)argv[1];
+	sqes[0].len = STATX_BASIC_STATS;
+	sqes[0].off = (uint64_t)(uintptr_t)&sx;
+	array[*tail & (prm.sq_entries - 1)] = 0;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	r = syscall(__NR_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (r < 0) {
+		report(what, -1, errno);
+		return 2;
+	}
+	if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head) {
+		report(what, -1, EAGAIN);
+		return 2;
+	}
+	cqe = (struct io_uring_cqe *)(cq + prm.cq_off.cqes) + (*cq_head & (prm.cq_entries - 1));
+	if (cqe->res < 0)
+		report(what, -1, -cqe->res);
+	else
+		report(what, (long)(sx.stx_size), 0); /* the size: it saw the file */
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc;) {
@@ -80,6 +149,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "chroot-open"))
 			used = op_chroot_open(argc - i, argv + i, false);
+		else if (!strcmp(argv[i], "uring-statx"))
+			used = op_uring_statx(argc - i, argv + i);
 		else if (!strcmp(argv[i], "chroot-stay"))
 			used = op_chroot_open(argc - i, argv + i, true);
 		if (used < 0) {

@@ -139,6 +139,34 @@ static void test_chroot_magic_link_out_of_the_jail_judged(void **state)
 	lh_assert_line(f->h.out, lh_tp(&f->h, "chroot-stay %s %s = -1 EPERM", jail, via_root));
 }
 
+/*
+ * "io_uring stays out whenever a policy supervises file syscalls." [statx]
+ * and [getxattr] hide DIR/secret (path rules on file syscalls), but neither
+ * is one of the seven families that add the implicit [io_uring] section, so
+ * io_uring_setup is allowed and IORING_OP_STATX (or IORING_OP_GETXATTR)
+ * reads what the rules hide, with no syscall the filter sees.
+ */
+static void test_io_uring_out_when_stat_supervised(void **state)
+{
+	struct fx *f = *state;
+	const char *secret = lh_tp(&f->h, "%s/secret", f->h.dir);
+
+	lh_write_file(secret, "TOPSECRET\n", 0644);
+	lh_write_policy(&f->h,
+			"[sysgate]\ndefault = allow\n[statx]\ndeny = path ~ %s\n"
+			"[newfstatat]\ndeny = path ~ %s\n[getxattr]\ndeny = path ~ %s\n",
+			secret, secret, secret);
+
+	/* The kernel alone: the ring stats the file (10 bytes). */
+	assert_int_equal(native(f, "uring-statx", secret, NULL), 0);
+	lh_assert_line(f->h.out, lh_tp(&f->h, "uring-statx %s = 10", secret));
+
+	assert_int_equal(attack(f, "uring-statx", secret, NULL), 0);
+	assert_false(lh_has_line(f->h.out, lh_tp(&f->h, "uring-statx %s = 10", secret)));
+	lh_assert_line(f->h.out, lh_tp(&f->h, "uring-statx %s = -1 EPERM", secret));
+	assert_true(lh_count_lines_with(f->h.log, "io_uring_setup") >= 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -146,6 +174,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_chroot_into_proc_magic_link_judged),
 		T(test_chroot_magic_link_out_of_the_jail_judged),
+		T(test_io_uring_out_when_stat_supervised),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r;
