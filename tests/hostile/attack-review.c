@@ -10,6 +10,9 @@
  *   chroot-stay ROOT PATH   chroot(ROOT) keeping the cwd outside it, then
  *                           open(PATH, O_RDONLY): /proc/self/cwd/... and
  *                           /proc/PID/root/... jump out of the chroot
+ *   fdlink-chown PATH       open(PATH, O_PATH|O_NOFOLLOW) (a symlink), then
+ *                           chown("/proc/self/fd/N", 4242, 4242): the kernel
+ *                           jumps to the symlink itself and chowns it
  *   uring-statx PATH        statx(PATH) carried out by io_uring
  *                           (IORING_OP_STATX): no syscall the filter sees
  *
@@ -77,6 +80,27 @@ static int op_chroot_open(int argc, char **argv, bool stay)
 	}
 	report(what, r, errno);
 	return 3;
+}
+
+static int op_fdlink_chown(int argc, char **argv)
+{
+	char what[512], p[64];
+	int fd;
+	long r;
+
+	if (argc < 2)
+		return -1;
+	snprintf(what, sizeof(what), "fdlink-chown %s", argv[1]);
+	fd = open(argv[1], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		report(what, -1, errno);
+		return 2;
+	}
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	r = syscall(SYS_fchownat, AT_FDCWD, p, 4242, 4242, 0);
+	report(what, r, errno);
+	close(fd);
+	return 2;
 }
 
 /* One statx through a fresh ring: its result is the completion's. */
@@ -149,6 +173,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "chroot-open"))
 			used = op_chroot_open(argc - i, argv + i, false);
+		else if (!strcmp(argv[i], "fdlink-chown"))
+			used = op_fdlink_chown(argc - i, argv + i);
 		else if (!strcmp(argv[i], "uring-statx"))
 			used = op_uring_statx(argc - i, argv + i);
 		else if (!strcmp(argv[i], "chroot-stay"))

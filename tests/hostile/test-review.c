@@ -167,6 +167,34 @@ static void test_io_uring_out_when_stat_supervised(void **state)
 	assert_true(lh_count_lines_with(f->h.log, "io_uring_setup") >= 1);
 }
 
+/*
+ * [chown] denies DIR/secret and below; DIR/secret/link -> ../ok/target.
+ * chown("/proc/self/fd/N") with N an O_PATH|O_NOFOLLOW fd of the link: the
+ * kernel jumps to the fd's object, the symlink itself, and chowns it (no
+ * further following after a magic link's jump). sysgate follows the link's
+ * text on to ok/target, judges that, and allows: the link in the denied
+ * directory changes owner.
+ */
+static void test_proc_fd_of_a_symlink_is_the_symlink(void **state)
+{
+	struct fx *f = *state;
+	const char *link = lh_tp(&f->h, "%s/secret/link", f->h.dir);
+	struct stat st;
+
+	assert_int_equal(mkdir(lh_tp(&f->h, "%s/secret", f->h.dir), 0755), 0);
+	assert_int_equal(mkdir(lh_tp(&f->h, "%s/ok", f->h.dir), 0755), 0);
+	lh_write_file(lh_tp(&f->h, "%s/ok/target", f->h.dir), "x\n", 0644);
+	assert_int_equal(symlink("../ok/target", link), 0);
+	lh_write_policy(&f->h, "[sysgate]\ndefault = allow\n[chown]\ndeny = path ~ %s/secret/**\n",
+			f->h.dir);
+
+	assert_int_equal(attack(f, "fdlink-chown", link, NULL), 0);
+	lh_assert_line(f->h.out, lh_tp(&f->h, "fdlink-chown %s = -1 EPERM", link));
+	assert_int_equal(lstat(link, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_true(lh_count_lines_with(f->h.log, lh_tp(&f->h, "path=\"%s\"", link)) >= 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -175,6 +203,7 @@ int main(void)
 		T(test_chroot_into_proc_magic_link_judged),
 		T(test_chroot_magic_link_out_of_the_jail_judged),
 		T(test_io_uring_out_when_stat_supervised),
+		T(test_proc_fd_of_a_symlink_is_the_symlink),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r;
