@@ -13,6 +13,9 @@
  *   fdlink-chown PATH       open(PATH, O_PATH|O_NOFOLLOW) (a symlink), then
  *                           chown("/proc/self/fd/N", 4242, 4242): the kernel
  *                           jumps to the symlink itself and chowns it
+ *   exec PATH ARG           execve(PATH, [PATH, ARG]): a script whose #! line
+ *                           names a program [exec] denies; prints only if
+ *                           execve fails
  *   uring-statx PATH        statx(PATH) carried out by io_uring
  *                           (IORING_OP_STATX): no syscall the filter sees
  *
@@ -103,6 +106,20 @@ static int op_fdlink_chown(int argc, char **argv)
 	return 2;
 }
 
+static int op_exec(int argc, char **argv)
+{
+	char what[512];
+	char *args[] = {argv[1], argv[2], NULL};
+
+	if (argc < 3)
+		return -1;
+	snprintf(what, sizeof(what), "exec %s %s", argv[1], argv[2]);
+	fflush(stdout);
+	syscall(SYS_execve, argv[1], args, (char *[]){NULL});
+	report(what, -1, errno);
+	return 3;
+}
+
 /* One statx through a fresh ring: its result is the completion's. */
 static int op_uring_statx(int argc, char **argv)
 {
@@ -175,6 +192,8 @@ int main(int argc, char **argv)
 			used = op_chroot_open(argc - i, argv + i, false);
 		else if (!strcmp(argv[i], "fdlink-chown"))
 			used = op_fdlink_chown(argc - i, argv + i);
+		else if (!strcmp(argv[i], "exec"))
+			used = op_exec(argc - i, argv + i);
 		else if (!strcmp(argv[i], "uring-statx"))
 			used = op_uring_statx(argc - i, argv + i);
 		else if (!strcmp(argv[i], "chroot-stay"))
