@@ -18,6 +18,7 @@
  *                           execve fails
  *   uring-statx PATH        statx(PATH) carried out by io_uring
  *                           (IORING_OP_STATX): no syscall the filter sees
+ *   uring-connect PATH      connect to a unix socket PATH by IORING_OP_CONNECT
  *
  * Links nothing but libc and pthread: it is the other side of the trust
  * boundary.
@@ -35,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static void report(const char *what, long r, int err)
@@ -120,12 +123,10 @@ static int op_exec(int argc, char **argv)
 	return 3;
 }
 
-/* One statx through a fresh ring: its result is the completion's. */
-static int op_uring_statx(int argc, char **argv)
+/* One SQE through a fresh ring: the completion's result, or -errno. */
+static long uring_one(const struct io_uring_sqe *sqe)
 {
 	struct io_uring_params prm = {0};
-	static struct statx sx;
-	char what[512];
 	size_t sq_sz, cq_sz;
 	uint8_t *sq, *cq;
 	struct io_uring_sqe *sqes;
@@ -134,14 +135,9 @@ static int op_uring_statx(int argc, char **argv)
 	long r;
 	int fd;
 
-	if (argc < 2)
-		return -1;
-	snprintf(what, sizeof(what), "uring-statx %s", argv[1]);
 	fd = (int)syscall(__NR_io_uring_setup, 4, &prm);
-	if (fd < 0) {
-		report(what, -1, errno);
-		return 2;
-	}
+	if (fd < 0)
+		return -errno;
 	sq_sz = prm.sq_off.array + prm.sq_entries * sizeof(uint32_t);
 	cq_sz = prm.cq_off.cqes + prm.cq_entries * sizeof(struct io_uring_cqe);
 	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
@@ -150,36 +146,69 @@ static int op_uring_statx(int argc, char **argv)
 		  IORING_OFF_CQ_RING);
 	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
-		report(what, -1, errno);
-		return 2;
-	}
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		return -errno;
 	tail = (uint32_t *)(sq + prm.sq_off.tail);
 	array = (uint32_t *)(sq + prm.sq_off.array);
 	cq_head = (uint32_t *)(cq + prm.cq_off.head);
 	cq_tail = (uint32_t *)(cq + prm.cq_off.tail);
-	memset(&sqes[0], 0, sizeof(sqes[0]));
-	sqes[0].opcode = IORING_OP_STATX;
-	sqes[0].fd = AT_FDCWD;
-	sqes[0].addr = (uint64_t)(uintptr_t)argv[1];
-	sqes[0].len = STATX_BASIC_STATS;
-	sqes[0].off = (uint64_t)(uintptr_t)&sx;
+	sqes[0] = *sqe;
 	array[*tail & (prm.sq_entries - 1)] = 0;
 	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
 	r = syscall(__NR_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-	if (r < 0) {
+	if (r < 0)
+		return -errno;
+	if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
+		return -EAGAIN;
+	cqe = (struct io_uring_cqe *)(cq + prm.cq_off.cqes) + (*cq_head & (prm.cq_entries - 1));
+	return cqe->res;
+}
+
+static int op_uring_statx(int argc, char **argv)
+{
+	static struct statx sx;
+	struct io_uring_sqe sqe = {0};
+	char what[512];
+	long r;
+
+	if (argc < 2)
+		return -1;
+	snprintf(what, sizeof(what), "uring-statx %s", argv[1]);
+	sqe.opcode = IORING_OP_STATX;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (uint64_t)(uintptr_t)argv[1];
+	sqe.len = STATX_BASIC_STATS;
+	sqe.off = (uint64_t)(uintptr_t)&sx;
+	r = uring_one(&sqe);
+	/* The size: it saw the file. */
+	report(what, r < 0 ? -1 : (long)sx.stx_size, r < 0 ? (int)-r : 0);
+	return 2;
+}
+
+/* connect(2) to a unix socket path, carried out by IORING_OP_CONNECT. */
+static int op_uring_connect(int argc, char **argv)
+{
+	static struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct io_uring_sqe sqe = {0};
+	char what[512];
+	long r;
+	int s;
+
+	if (argc < 2)
+		return -1;
+	snprintf(what, sizeof(what), "uring-connect %s", argv[1]);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
 		report(what, -1, errno);
 		return 2;
 	}
-	if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head) {
-		report(what, -1, EAGAIN);
-		return 2;
-	}
-	cqe = (struct io_uring_cqe *)(cq + prm.cq_off.cqes) + (*cq_head & (prm.cq_entries - 1));
-	if (cqe->res < 0)
-		report(what, -1, -cqe->res);
-	else
-		report(what, (long)(sx.stx_size), 0); /* the size: it saw the file */
+	sqe.opcode = IORING_OP_CONNECT;
+	sqe.fd = s;
+	sqe.addr = (uint64_t)(uintptr_t)&sa;
+	sqe.off = sizeof(sa);
+	r = uring_one(&sqe);
+	report(what, r < 0 ? -1 : r, r < 0 ? (int)-r : 0);
 	return 2;
 }
 
@@ -194,6 +223,8 @@ int main(int argc, char **argv)
 			used = op_fdlink_chown(argc - i, argv + i);
 		else if (!strcmp(argv[i], "exec"))
 			used = op_exec(argc - i, argv + i);
+		else if (!strcmp(argv[i], "uring-connect"))
+			used = op_uring_connect(argc - i, argv + i);
 		else if (!strcmp(argv[i], "uring-statx"))
 			used = op_uring_statx(argc - i, argv + i);
 		else if (!strcmp(argv[i], "chroot-stay"))

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -239,6 +241,34 @@ static void test_exec_script_interpreter_judged(void **state)
 	lh_assert_line(f->h.out, lh_tp(&f->h, "exec %s MARKER = -1 EPERM", script));
 }
 
+/*
+ * The same door for sockets: [connect] deny = * (no file family at all, so no
+ * implicit [io_uring]) and io_uring's IORING_OP_CONNECT connects anyway,
+ * unseen and unlogged. IORING_OP_SOCKET, BIND, LISTEN, ACCEPT, SEND(MSG)
+ * and RECV(MSG) are the same. Once fixed (io_uring kept out whenever the
+ * policy supervises a call io_uring can make), io_uring_setup gets EPERM.
+ */
+static void test_io_uring_out_when_connect_denied(void **state)
+{
+	struct fx *f = *state;
+	const char *path = lh_tp(&f->h, "%s/sock", f->h.dir);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s, 8), 0);
+	lh_write_policy(&f->h, "[sysgate]\ndefault = allow\n[connect]\ndeny = *\n");
+
+	assert_int_equal(native(f, "uring-connect", path, NULL), 0);
+	lh_assert_line(f->h.out, lh_tp(&f->h, "uring-connect %s = 0", path));
+
+	assert_int_equal(attack(f, "uring-connect", path, NULL), 0);
+	lh_assert_line(f->h.out, lh_tp(&f->h, "uring-connect %s = -1 EPERM", path));
+	close(s);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -249,6 +279,7 @@ int main(void)
 		T(test_io_uring_out_when_stat_supervised),
 		T(test_proc_fd_of_a_symlink_is_the_symlink),
 		T(test_exec_script_interpreter_judged),
+		T(test_io_uring_out_when_connect_denied),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r;
