@@ -16,6 +16,9 @@
  *   exec PATH ARG           execve(PATH, [PATH, ARG]): a script whose #! line
  *                           names a program [exec] denies; prints only if
  *                           execve fails
+ *   tcooff-mkdir DIR OUT    stop the terminal on fd 2 (tcflow TCOOFF, what ^S
+ *                           does), mkdir(DIR), write "mkdir = R" to the file
+ *                           OUT (not the stopped terminal), restart it
  *   uring-statx PATH        statx(PATH) carried out by io_uring
  *                           (IORING_OP_STATX): no syscall the filter sees
  *   uring-connect PATH      connect to a unix socket PATH by IORING_OP_CONNECT
@@ -39,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void report(const char *what, long r, int err)
@@ -120,6 +124,28 @@ static int op_exec(int argc, char **argv)
 	fflush(stdout);
 	syscall(SYS_execve, argv[1], args, (char *[]){NULL});
 	report(what, -1, errno);
+	return 3;
+}
+
+static int op_tcooff_mkdir(int argc, char **argv)
+{
+	char line[128];
+	long r;
+	int fd, n;
+
+	if (argc < 3)
+		return -1;
+	if (tcflow(STDERR_FILENO, TCOOFF) < 0)
+		n = snprintf(line, sizeof(line), "tcooff = -1 %s\n", strerrorname_np(errno));
+	else
+		n = snprintf(line, sizeof(line), "mkdir = %ld\n",
+			     r = syscall(SYS_mkdir, argv[1], 0755));
+	fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		(void)!write(fd, line, (size_t)n);
+		close(fd);
+	}
+	tcflow(STDERR_FILENO, TCOON);
 	return 3;
 }
 
@@ -225,6 +251,8 @@ int main(int argc, char **argv)
 			used = op_exec(argc - i, argv + i);
 		else if (!strcmp(argv[i], "uring-connect"))
 			used = op_uring_connect(argc - i, argv + i);
+		else if (!strcmp(argv[i], "tcooff-mkdir"))
+			used = op_tcooff_mkdir(argc - i, argv + i);
 		else if (!strcmp(argv[i], "uring-statx"))
 			used = op_uring_statx(argc - i, argv + i);
 		else if (!strcmp(argv[i], "chroot-stay"))

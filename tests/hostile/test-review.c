@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -269,6 +270,75 @@ static void test_io_uring_out_when_connect_denied(void **state)
 	close(s);
 }
 
+/*
+ * Issue 8: "No write to a terminal or pipe the target can stall may hold a
+ * decision or stop a shutdown." Without --prompt the command shares
+ * sysgate's terminal, where the records go (log = stderr). It stops the
+ * terminal (tcflow TCOOFF) and makes a logged mkdir: sysgate's session
+ * thread blocks in write(2) on the stopped terminal, the mkdir is never
+ * answered, nor is any other call of the run, for as long as the terminal
+ * stays stopped. The bound of the other stalls is 1 s; here 15 s pass
+ * without an answer.
+ */
+static void test_stopped_terminal_does_not_hold_a_decision(void **state)
+{
+	struct fx *f = *state;
+	const char *dir = lh_tp(&f->h, "%s/new", f->h.dir);
+	const char *out = lh_tp(&f->h, "%s/result", f->h.dir);
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK), slave;
+	char *result = NULL;
+	pid_t pid;
+
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(slave >= 0);
+	lh_write_policy(&f->h, "[sysgate]\ndefault = allow\nlog = stderr\n[mkdir]\nlog = *\n");
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(slave, STDIN_FILENO);
+		dup2(slave, STDOUT_FILENO);
+		dup2(slave, STDERR_FILENO);
+		if (chdir(f->h.dir) < 0)
+			_exit(127);
+		execl(g_sysgate, g_sysgate, "run", "-p", "policy.ini", "--", g_attack,
+		      "tcooff-mkdir", dir, out, (char *)NULL);
+		_exit(127);
+	}
+	lh_remember_pid(&f->h, pid);
+	for (long end = lh_now_ms() + 15000; lh_now_ms() < end;) {
+		free(result);
+		result = lh_slurp(out);
+		if (result && *result)
+			break;
+		usleep(20000);
+	}
+	/* Let the terminal go again, so whatever blocked ends. */
+	tcflow(slave, TCOON);
+	if (!result || !*result) {
+		/* What the stalled call got once the terminal ran again. */
+		char junk[4096];
+
+		usleep(2000000);
+		while (read(master, junk, sizeof(junk)) > 0)
+			;
+		free(result);
+		result = lh_slurp(out);
+		print_message("after TCOON: \"%s\"\n", result ? result : "");
+		free(result);
+		result = NULL;
+	}
+	assert_non_null(result);
+	assert_string_equal(result, "mkdir = 0\n");
+	free(result);
+	assert_true(lh_wait_status(&f->h, pid, 20000) >= 0);
+	close(slave);
+	close(master);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -280,6 +350,7 @@ int main(void)
 		T(test_proc_fd_of_a_symlink_is_the_symlink),
 		T(test_exec_script_interpreter_judged),
 		T(test_io_uring_out_when_connect_denied),
+		T(test_stopped_terminal_does_not_hold_a_decision),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r;
