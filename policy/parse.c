@@ -1343,23 +1343,24 @@ static int check_warnings(struct loader *ld)
 }
 
 /*
- * io_uring carries out mkdirat, openat, renameat... without any syscall the
- * filter sees. A policy that supervises file syscalls and says nothing about
- * io_uring gets it denied, or its file rules would be a formality.
+ * io_uring carries out openat, statx, getxattr, mkdirat, renameat, connect,
+ * accept, send and more without any syscall the filter sees. Whatever a
+ * policy supervises, io_uring could do it unseen, so any policy that
+ * supervises anything (a section whose first rule is not a plain allow, or
+ * a default other than allow) and says nothing about io_uring gets it
+ * denied: otherwise its rules would be a formality. (It used to be added
+ * for the file families only, and `[connect] deny = *` was passed by
+ * IORING_OP_CONNECT.)
  */
 static int add_implicit_io_uring(struct policy *p)
 {
 	const struct family *io = policy_family("io_uring");
 	struct section s = {.implicit = true, .family = io};
-	bool file = false;
+	bool file = p->dflt.kind != DECISION_ALLOW;
 	int r;
 
 	for (size_t i = 0; i < p->n_sections && !file; i++)
-		for (size_t k = 0; k < p->sections[i].n_syscalls && !file; k++) {
-			const struct family *f = policy_family_of(p->sections[i].syscalls[k]);
-
-			file = f && f->file_family;
-		}
+		file = policy_section_supervises(p, &p->sections[i]);
 	if (!file || policy_section_for(p, "io_uring_setup"))
 		return 0;
 

@@ -97,7 +97,7 @@ int policy_shape_arg(const struct syscall_shape *shape, char letter);
 struct family {
 	const char *name;            /* the family head, e.g. "mkdir" */
 	const char *const *syscalls; /* NULL-terminated, libseccomp names */
-	bool file_family;            /* supervising it means io_uring must stay out */
+	bool file_family;            /* acts on files (the file families of sysgate-policy(5)) */
 };
 /*
  * Can sysgate carry this syscall out itself (emulate)? mkdir, mkdirat, chmod,

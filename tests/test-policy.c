@@ -740,8 +740,17 @@ static void test_implicit_io_uring_not_added_otherwise(void **state)
 {
 	struct fx *f = *state;
 
+	/* Any supervised call keeps io_uring out (IORING_OP_CONNECT, STATX,
+	 * ... would pass any section's rules); only a policy that supervises
+	 * nothing leaves it alone. */
 	assert_clean(f, "[reboot]\ndeny = *\n[exec]\nlog = *\n");
+	assert_true(section(f, "io_uring_setup")->implicit);
+	assert_clean(f, "[connect]\ndeny = *\n");
+	assert_true(section(f, "io_uring_setup")->implicit);
+	assert_clean(f, "[getpid]\nallow = *\n");
 	assert_null(policy_section_for(f->p, "io_uring_setup"));
+	assert_clean(f, "[sysgate]\ndefault = log\n");
+	assert_true(section(f, "io_uring_setup")->implicit);
 	assert_clean(f, "[mkdir]\nlog = *\n[io_uring]\nallow = *\n");
 	assert_int_equal(f->p->n_sections, 2);
 	assert_false(section(f, "io_uring_setup")->implicit);

