@@ -154,9 +154,10 @@ static bool is_reply(const char *line, int id)
  * for whatever came instead) when it does not come. */
 static bool request(int fd, int id, const char *rest, char *line, size_t size)
 {
-	char req[512];
+	char req[1024];
 
-	snprintf(req, sizeof(req), "{\"id\":%d,%s}\n", id, rest);
+	if ((size_t)snprintf(req, sizeof(req), "{\"id\":%d,%s}\n", id, rest) >= sizeof(req))
+		return false;
 	send_str(fd, req);
 	while (read_line(fd, line, size, 10000)) {
 		if (is_reply(line, id))
