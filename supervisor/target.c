@@ -567,20 +567,32 @@ int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, co
 	return target_view_path(v, link, out, TARGET_PATH_MAX);
 }
 
-/* Is the target's /proc a procfs? Only then do "self" and the magic links
- * mean what they mean; a /proc the target made itself (a chroot into a
- * directory it owns) holds ordinary symlinks. 1, 0 or -errno. */
-static int proc_is_procfs(int rootfd)
+#ifndef PROC_ROOT_INO
+#define PROC_ROOT_INO 1 /* the inode of every procfs's root directory */
+#endif
+
+/*
+ * Open the directory dir (a path in the target's view, "" for its root, with
+ * no symlink in it) below rootfd, and say whether it is on a procfs and
+ * whether it is that procfs's root. Only there do "self" and the magic links
+ * mean what they mean, wherever that procfs sits in the target's view: at
+ * /proc, at "/" (a chroot into /proc), at jail/proc. A "proc" directory the
+ * target made itself holds ordinary symlinks. The fd, or -errno.
+ */
+static int proc_dir_open(int rootfd, const char *dir, bool *ret_procfs, bool *ret_proc_root)
 {
-	_cleanup_close_ int fd =
-		openat(rootfd, "proc", O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(rootfd, dir[0] ? dir + 1 : ".",
+					O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct statfs sf;
+	struct stat st;
 
 	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
-	if (fstatfs(fd, &sf) < 0)
 		return -errno;
-	return sf.f_type == PROC_SUPER_MAGIC;
+	if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	*ret_procfs = sf.f_type == PROC_SUPER_MAGIC;
+	*ret_proc_root = *ret_procfs && st.st_ino == PROC_ROOT_INO;
+	return TAKE_FD(fd);
 }
 
 /* starttime (field 22) of a /proc/.../stat file, or 0. */
@@ -641,14 +653,15 @@ static int ns_ids(const char *line, pid_t *ids, int max)
 
 /*
  * The numbers /proc/self and /proc/thread-self stand for when the target
- * reads them: its ids in the pid namespace of the procfs at its /proc. That
+ * reads them: its ids in the pid namespace of the procfs being walked (procfd,
+ * its root directory, wherever it sits in the target's view). That
  * may be its own namespace (a container mounts its own /proc) or an outer one
  * (a new pid namespace that kept the host's /proc), so each level of its ids
  * (NStgid, NSpid) is tried, and the one whose entry in that procfs is this
  * very task (the same start time) is taken. None, or more than one: which
  * process it names cannot be told, and the call is refused (-EPERM).
  */
-static int self_ids(pid_t tid, int rootfd, pid_t *ret_tgid, pid_t *ret_tid)
+static int self_ids(pid_t tid, int procfd, pid_t *ret_tgid, pid_t *ret_tid)
 {
 	pid_t tgids[MAX_PIDNS_LEVELS], tids[MAX_PIDNS_LEVELS];
 	int n_tgid = 0, n_tid = 0, found = 0;
@@ -674,8 +687,8 @@ static int self_ids(pid_t tid, int rootfd, pid_t *ret_tgid, pid_t *ret_tid)
 	if (!start)
 		return -ESRCH;
 	for (int i = 0; i < n_tgid; i++) {
-		snprintf(p, sizeof(p), "proc/%d/task/%d/stat", (int)tgids[i], (int)tids[i]);
-		if (stat_start_time(rootfd, p) == start) {
+		snprintf(p, sizeof(p), "%d/task/%d/stat", (int)tgids[i], (int)tids[i]);
+		if (stat_start_time(procfd, p) == start) {
 			*ret_tgid = tgids[i];
 			*ret_tid = tids[i];
 			found++;
@@ -684,13 +697,14 @@ static int self_ids(pid_t tid, int rootfd, pid_t *ret_tgid, pid_t *ret_tid)
 	return found == 1 ? 0 : -EPERM;
 }
 
-/* A link in the target's /proc that the kernel follows by jumping to an
+/* A link in a procfs directory that the kernel follows by jumping to an
  * object rather than by reading a path (fd/N, cwd, root, exe, ns/...): its
- * text is an absolute host path or "type:[inode]". /proc/self and
- * /proc/mounts read as relative text and are ordinary symlinks. */
-static bool magic_link(const char *cur, const char *link)
+ * text is an absolute host path or "type:[inode]". self and mounts read as
+ * relative text and are ordinary symlinks. The caller has checked the
+ * directory the link is in is on a procfs (proc_dir_open). */
+static bool magic_link(const char *link)
 {
-	return strncmp(cur, "/proc/", 6) == 0 && (link[0] == '/' || strchr(link, ':'));
+	return link[0] == '/' || strchr(link, ':');
 }
 
 int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct target_view *v,
@@ -715,7 +729,11 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	size_t todo_len;
 	int links = 0, r;
 	bool root_ok = false;
-	int procfs = -1; /* is the target's /proc a procfs: not asked yet */
+	/* After a magic link's jump, the end (in todo) of the last component
+	 * of its text: that component is the object the kernel jumped to and
+	 * is never followed, even if it is a symlink (an O_PATH|O_NOFOLLOW fd
+	 * of one); 0: none pending. */
+	size_t jump_end = 0;
 	char p[64];
 
 	/* A flag this code does not know could change resolution: it cannot
@@ -796,7 +814,8 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	for (size_t at = 0; at < todo_len;) {
 		char link[TARGET_PATH_MAX];
 		const char *c = todo + at;
-		bool last, in_proc, magic = false;
+		bool last, magic = false;
+		mode_t obj_mode = 0;
 		size_t n;
 		ssize_t k;
 
@@ -836,45 +855,93 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 		if (last && !follow)
 			break;
 
-		/* /proc/self and /proc/thread-self name the reader: substitute the
-		 * target, or we would resolve the supervisor's own files. */
-		in_proc = strncmp(cur.s, "/proc/", 6) == 0;
-		if (in_proc && procfs < 0) {
-			procfs = proc_is_procfs(rootfd);
-			if (procfs < 0)
-				return procfs;
+		/* The object a magic link jumped to: the kernel does not look
+		 * at it again (chown of /proc/self/fd/N, N an O_PATH fd of a
+		 * symlink, changes the symlink), so neither do we. */
+		if (jump_end && at == jump_end) {
+			jump_end = 0;
+			continue;
 		}
-		if (in_proc && procfs &&
-		    (streq(cur.s, "/proc/self") || streq(cur.s, "/proc/thread-self"))) {
-			pid_t stgid = 0, stid = 0;
+		if (jump_end && at > jump_end)
+			jump_end = 0;
 
-			r = self_ids(tid, rootfd, &stgid, &stid);
-			if (r < 0) {
-				if (r == -EPERM && ret_why)
-					*ret_why = TARGET_WHY_SELF;
+		/* Whether this is a magic link, or "self" names the reader, is
+		 * decided by the directory it is in being a procfs, not by the
+		 * name "/proc/": a target that chroots into /proc has its magic
+		 * links at /PID/root, and one in a jail at /proc inside it. */
+		if ((n == 4 && memcmp(c, "self", 4) == 0) ||
+		    (n == 11 && memcmp(c, "thread-self", 11) == 0)) {
+			bool is_proc = false, is_proc_root = false;
+			_cleanup_close_ int dfd = -1;
+
+			path_pop(&cur);
+			dfd = proc_dir_open(rootfd, cur.s, &is_proc, &is_proc_root);
+			r = path_push(&cur, c, n);
+			if (r < 0)
 				return r;
+			if (dfd >= 0 && is_proc_root) {
+				/* The reader's ids in that procfs: substitute the
+				 * target's, or we would resolve our own files. */
+				pid_t stgid = 0, stid = 0;
+
+				r = self_ids(tid, dfd, &stgid, &stid);
+				if (r < 0) {
+					if (r == -EPERM && ret_why)
+						*ret_why = TARGET_WHY_SELF;
+					return r;
+				}
+				if (n == 4)
+					snprintf(link, sizeof(link), "%d", (int)stgid);
+				else
+					snprintf(link, sizeof(link), "%d/task/%d", (int)stgid,
+						 (int)stid);
+				goto have_link;
 			}
-			if (streq(cur.s, "/proc/self"))
-				snprintf(link, sizeof(link), "%d", (int)stgid);
-			else
-				snprintf(link, sizeof(link), "%d/task/%d", (int)stgid, (int)stid);
-		} else {
-			/* cur has no symlink in it (we expanded them), so the kernel
-			 * walks it below rootfd exactly as we did. */
-			k = readlinkat(rootfd, cur.s + 1, link, sizeof(link));
-			if (k < 0) {
-				if (errno == EINVAL || errno == ENOENT || errno == ENOTDIR ||
-				    errno == EACCES)
-					continue; /* not a symlink, or not there: lexical from here
-						   */
-				return -errno;
+		}
+		/* cur has no symlink in it (we expanded them), so the kernel
+		 * walks it below rootfd exactly as we did. */
+		k = readlinkat(rootfd, cur.s + 1, link, sizeof(link));
+		if (k < 0) {
+			if (errno == EINVAL || errno == ENOENT || errno == ENOTDIR ||
+			    errno == EACCES)
+				continue; /* not a symlink, or not there: lexical from here */
+			return -errno;
+		}
+		{
+			/* A symlink: is the directory it is in a procfs? Its
+			 * text is read again from that very directory, so the
+			 * answer and the text belong together. */
+			bool is_proc = false, is_proc_root = false;
+			_cleanup_close_ int dfd = -1;
+
+			path_pop(&cur);
+			dfd = proc_dir_open(rootfd, cur.s, &is_proc, &is_proc_root);
+			r = path_push(&cur, c, n);
+			if (r < 0)
+				return r;
+			if (dfd < 0)
+				continue; /* gone meanwhile: lexical from here */
+			if (is_proc) {
+				char name[NAME_MAX + 1];
+
+				if (n > NAME_MAX)
+					return -ENAMETOOLONG;
+				memcpy(name, c, n);
+				name[n] = '\0';
+				k = readlinkat(dfd, name, link, sizeof(link));
+				if (k < 0) {
+					if (errno == EINVAL || errno == ENOENT ||
+					    errno == ENOTDIR || errno == EACCES)
+						continue;
+					return -errno;
+				}
 			}
 			if ((size_t)k >= sizeof(link))
 				return -ENAMETOOLONG;
 			link[k] = '\0';
-			magic = in_proc && procfs && magic_link(cur.s, link);
+			magic = is_proc && magic_link(link);
 		}
-
+	have_link:
 		/* A symlink to follow: where openat2 forbids that, so do we. */
 		if (no_symlinks || (magic && no_magic))
 			return -ELOOP;
@@ -885,7 +952,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 		if (magic && link[0] == '/') {
 			/* The kernel jumps to the object itself, which may be on a
 			 * detached mount that reads as "/": check the object. */
-			r = mount_check(tid, rootfd, cur.s + 1, 0, v, NULL,
+			r = mount_check(tid, rootfd, cur.s + 1, 0, v, &obj_mode,
 					last ? MOUNT_SPECIAL_OK : 0);
 			if (r < 0)
 				return refused_mount(r, ret_why);
@@ -905,8 +972,30 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 					return refused_mount(r, ret_why);
 				root_ok = true;
 			}
-			if (magic && root_strip(&root, link, &view) < 0)
+			/*
+			 * The link's text is a host path. One outside the
+			 * target's root (a cwd or fd kept from before a chroot,
+			 * another process's root, a chroot into /proc) cannot be
+			 * put in the target's view, and putting the root back
+			 * in front of it would judge a path that is not the
+			 * object's: refused (fail closed). Walking on in host
+			 * coordinates would judge it exactly, but a `serve`
+			 * target's host paths are not sysgate's. A FIFO, socket
+			 * or character device as the last component (runc's
+			 * init reopening its exec FIFO from the host through
+			 * /proc/self/fd) is let through as before: no path rule
+			 * is about them and reopening one gives no more than the
+			 * descriptor held (MOUNT_SPECIAL_OK).
+			 */
+			if (magic && root_strip(&root, link, &view) < 0) {
+				if (!(last && (S_ISFIFO(obj_mode) || S_ISSOCK(obj_mode) ||
+					       S_ISCHR(obj_mode)))) {
+					if (ret_why)
+						*ret_why = TARGET_WHY_OUTSIDE;
+					return -EPERM;
+				}
 				view = link;
+			}
 			cur.len = floor;
 			cur.s[cur.len] = '\0';
 			if (view != link)
@@ -933,6 +1022,14 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			free(todo);
 			todo = nt;
 			todo_len = ln + sep + rest;
+			/* A pending jump's end moves with the rest of the path;
+			 * this link's own, if magic, is the end of its text. */
+			if (jump_end > at)
+				jump_end = jump_end - at + ln + sep;
+			else
+				jump_end = 0;
+			if (magic && link[0] == '/' && ln > 1)
+				jump_end = ln;
 			at = 0;
 		}
 	}

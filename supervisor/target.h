@@ -159,6 +159,7 @@ int target_view_mount_at(pid_t tid, int dirfd, const char *path, int flags,
 #define TARGET_WHY_RESOLVE "openat2 resolve flags sysgate does not know"
 #define TARGET_WHY_HOW "openat2 struct open_how too small, too large or unreadable"
 #define TARGET_WHY_SELF "cannot tell which process /proc/self names in the target's /proc"
+#define TARGET_WHY_OUTSIDE "magic link leads outside the target's root"
 
 /* How a path is resolved (target_lookup.flags). */
 #define TARGET_FOLLOW 0x1 /* follow a final symlink */
