@@ -216,14 +216,19 @@ static long records_said(const char *text, const char *what)
 	return sum;
 }
 
-/* The records of "mkdir(DIR/none/I" in text are for I ascending, and how many. */
+/* The records of "mkdir(DIR/none/I" in text are for I ascending, and how
+ * many. Only whole lines count: the text may have been read mid-record. */
 static int records_in_order(const char *text)
 {
 	int n = 0;
 	long last = -1;
 
 	for (const char *p = strstr(text, "/none/"); p; p = strstr(p + 1, "/none/")) {
-		long i = strtol(p + 6, NULL, 10);
+		long i;
+
+		if (!strchr(p, '\n'))
+			break; /* the last line, not whole yet */
+		i = strtol(p + 6, NULL, 10);
 
 		if (i <= last)
 			fail_msg("record for call %ld after call %ld", i, last);
