@@ -8,12 +8,13 @@
 #                    libFuzzer target for FUZZ_SECONDS (build-fuzz, clang)
 #   ./dev.sh bench   the benchmark (prints ratios; never fails a build)
 #   ./dev.sh build   just build (build/sysgate)
+#   ./dev.sh format  apply .clang-format to every C file (test fails on drift)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PKGS=(gcc make cmake pkg-config libseccomp-dev libmnl-dev libinih-dev libcmocka-dev
       libjson-c-dev strace tmux acl auditd runc crun busybox-static
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev clang-format)
 
 install_missing() {
 	local need=() p
@@ -38,6 +39,25 @@ build() {
 	cmake --build "$dir" -j"$(nproc)"
 }
 
+# Every tracked C file as .clang-format has it; "./dev.sh format" applies it.
+c_files() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files '*.c' '*.h'
+	else
+		find agent include policy supervisor tests -name '*.[ch]'
+	fi
+}
+
+check_format() {
+	if ! c_files | xargs clang-format --dry-run --Werror 2>/tmp/sysgate-format.$$; then
+		head -40 /tmp/sysgate-format.$$ >&2
+		rm -f /tmp/sysgate-format.$$
+		echo "dev.sh: these files drift from .clang-format: ./dev.sh format fixes them" >&2
+		exit 1
+	fi
+	rm -f /tmp/sysgate-format.$$
+}
+
 install_missing
 case "${1:-}" in
 demo)
@@ -45,6 +65,7 @@ demo)
 	exec build/sysgate run -- build/tests/sg-demo
 	;;
 test)
+	check_format
 	build build
 	(cd build && ctest --output-on-failure)
 	build build-asan -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
@@ -76,8 +97,11 @@ bench)
 build)
 	build build
 	;;
+format)
+	c_files | xargs clang-format -i
+	;;
 *)
-	echo "usage: $0 demo|test|bench|build" >&2
+	echo "usage: $0 demo|test|bench|build|format" >&2
 	exit 2
 	;;
 esac

@@ -36,31 +36,31 @@
 #include "sg-util.h"
 
 /* Shared between the filtered thread and the helper. */
-static _Atomic int listener_state = -1;	/* listener fd, or -errno, or -1 while pending */
+static _Atomic int listener_state = -1; /* listener fd, or -errno, or -1 while pending */
 static atomic_bool listener_ready;
-static _Atomic int send_state;		/* 0 pending, 1 sent, -errno failed */
+static _Atomic int send_state; /* 0 pending, 1 sent, -errno failed */
 static int handover_sock = -1;
 
 static const char *handover_message; /* sysgate-agent's JSON, or NULL */
 
 static int send_handover(int sock, int status, int fd)
 {
-	struct agent_handover msg = { .status = status };
+	struct agent_handover msg = {.status = status};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u = {};
-	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	struct iovec iov = {.iov_base = &msg, .iov_len = sizeof(msg)};
 	size_t want = sizeof(msg);
 
 	if (handover_message) {
 		if (fd < 0)
 			return -EINVAL; /* the daemon learns of failure by EOF */
-		iov = (struct iovec){ .iov_base = (void *)handover_message,
-				      .iov_len = strlen(handover_message) };
+		iov = (struct iovec){.iov_base = (void *)handover_message,
+				     .iov_len = strlen(handover_message)};
 		want = iov.iov_len;
 	}
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (fd >= 0) {
 		struct cmsghdr *c;
@@ -87,13 +87,14 @@ static int send_handover(int sock, int status, int fd)
 /* Not under the filter: free to make any syscall. */
 static void *helper_main(void *arg)
 {
-	struct timespec nap = { .tv_nsec = 20 * 1000 };
+	struct timespec nap = {.tv_nsec = 20 * 1000};
 	int r;
 
 	(void)arg;
 	while (!atomic_load_explicit(&listener_ready, memory_order_acquire))
 		nanosleep(&nap, NULL);
-	r = send_handover(handover_sock, atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
+	r = send_handover(handover_sock,
+			  atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
 			  atomic_load(&listener_state));
 	/* This thread is not under the filter: it can say what went wrong, which
 	 * the filtered thread could not (its write might be notified). For run,
@@ -113,7 +114,7 @@ static void *helper_main(void *arg)
  * parent. */
 static bool supervisor_gone(const struct agent_config *cfg)
 {
-	struct pollfd p = { .fd = cfg->alive_fd, .events = POLLIN };
+	struct pollfd p = {.fd = cfg->alive_fd, .events = POLLIN};
 	int r;
 
 	if (cfg->alive_fd < 0)
@@ -155,7 +156,7 @@ static _Noreturn void die(const struct agent_config *cfg, int err)
 
 _Noreturn void agent_exec(const struct agent_config *cfg)
 {
-	struct sock_fprog prog = { .len = cfg->len, .filter = (struct sock_filter *)cfg->insns };
+	struct sock_fprog prog = {.len = cfg->len, .filter = (struct sock_filter *)cfg->insns};
 	pthread_t helper;
 	sigset_t all;
 	int fd, s;
@@ -242,7 +243,7 @@ int agent_find_command(const char *cmd, char *out, size_t size)
 				return 0;
 			err = EACCES;
 		}
-next:
+	next:
 		if (!*e)
 			break;
 		p = e;

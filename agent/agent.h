@@ -12,13 +12,13 @@
 #include <sys/types.h>
 
 struct agent_config {
-	const void *insns;   /* struct sock_filter[len], from policy_compile() */
+	const void *insns; /* struct sock_filter[len], from policy_compile() */
 	unsigned short len;
-	int sock;            /* unix socket to the supervisor (SOCK_SEQPACKET) */
-	int status_fd;       /* close-on-exec pipe: on exec failure the errno is written here */
-	pid_t parent;        /* the supervisor; the agent dies if it is gone (0: no such tie,
+	int sock;	     /* unix socket to the supervisor (SOCK_SEQPACKET) */
+	int status_fd;	     /* close-on-exec pipe: on exec failure the errno is written here */
+	pid_t parent;	     /* the supervisor; the agent dies if it is gone (0: no such tie,
 			      * as for sysgate-agent, whose supervisor is a daemon) */
-	int alive_fd;        /* with parent: the read end of a pipe only the supervisor holds
+	int alive_fd;	     /* with parent: the read end of a pipe only the supervisor holds
 			      * the write end of, or -1. Its hang-up says the supervisor is
 			      * gone; needed where getppid() cannot tell (in a new pid
 			      * namespace it is 0). With -1, getppid() is compared. */

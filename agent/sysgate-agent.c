@@ -58,14 +58,13 @@ extern char **environ;
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sysgate-agent --socket PATH [--policy NAME] -- CMD [ARGS...]\n"
-		"\n"
-		"Run CMD under the filter of policy NAME (the daemon's default policy\n"
-		"without --policy), supervised by the sysgate serve listening on PATH.\n"
-		"NAME is a policy of the daemon's --policy-dir, without \".ini\".\n"
-		"Exits with CMD's status; 125 if sysgate-agent failed; 126 if CMD is not\n"
-		"executable; 127 if CMD was not found.\n");
+	fprintf(out, "usage: sysgate-agent --socket PATH [--policy NAME] -- CMD [ARGS...]\n"
+		     "\n"
+		     "Run CMD under the filter of policy NAME (the daemon's default policy\n"
+		     "without --policy), supervised by the sysgate serve listening on PATH.\n"
+		     "NAME is a policy of the daemon's --policy-dir, without \".ini\".\n"
+		     "Exits with CMD's status; 125 if sysgate-agent failed; 126 if CMD is not\n"
+		     "executable; 127 if CMD was not found.\n");
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -91,11 +90,10 @@ static bool plain_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
 }
 
-
 /* A close-on-exec stream connection to the daemon, or -errno. */
 static int connect_daemon(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -135,7 +133,7 @@ static int read_line(int fd, char *buf, size_t size, size_t *ret_len)
 	size_t len = 0;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		char *nl;
 		ssize_t n;
 		int k = poll(&pfd, 1, REPLY_TIMEOUT_MS);
@@ -219,14 +217,30 @@ static int parse_string(const char **pp, char **ret)
 			continue;
 		}
 		switch (*p++) {
-		case '"': out[o++] = '"'; break;
-		case '\\': out[o++] = '\\'; break;
-		case '/': out[o++] = '/'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
+		case '"':
+			out[o++] = '"';
+			break;
+		case '\\':
+			out[o++] = '\\';
+			break;
+		case '/':
+			out[o++] = '/';
+			break;
+		case 'b':
+			out[o++] = '\b';
+			break;
+		case 'f':
+			out[o++] = '\f';
+			break;
+		case 'n':
+			out[o++] = '\n';
+			break;
+		case 'r':
+			out[o++] = '\r';
+			break;
+		case 't':
+			out[o++] = '\t';
+			break;
 		case 'u': {
 			unsigned v = 0;
 
@@ -263,7 +277,7 @@ static int parse_reply(const char *line, struct reply *ret)
 	const char *p = skip_ws(line);
 	int r;
 
-	*ret = (struct reply){ .ok = -1 };
+	*ret = (struct reply){.ok = -1};
 	if (*p++ != '{')
 		return -EPROTO;
 	for (;;) {
@@ -454,9 +468,9 @@ static int fetch_filter(const char *socket_path, const char *policy, struct sock
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
+		{"socket", required_argument, NULL, 'S'},
+		{"policy", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *socket_path = NULL, *policy = NULL;

@@ -38,17 +38,17 @@ static inline void closep(int *fd)
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Hand ownership over: return the value and leave the source empty. */
-#define TAKE_PTR(p)                                 \
-	({                                          \
-		__typeof__(p) _taken = (p);         \
-		(p) = NULL;                         \
-		_taken;                             \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _taken = (p);                                                        \
+		(p) = NULL;                                                                        \
+		_taken;                                                                            \
 	})
-#define TAKE_FD(fd)                                 \
-	({                                          \
-		int _taken = (fd);                  \
-		(fd) = -1;                          \
-		_taken;                             \
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _taken = (fd);                                                                 \
+		(fd) = -1;                                                                         \
+		_taken;                                                                            \
 	})
 
 #define streq(a, b) (strcmp((a), (b)) == 0)

@@ -44,9 +44,9 @@
 
 /* ---- diagnostics ---- */
 
-static __attribute__((format(printf, 4, 0))) int
-diag_vadd(struct policy_diags *d, enum diag_severity sev, unsigned line, const char *fmt,
-	  va_list ap)
+static __attribute__((format(printf, 4, 0))) int diag_vadd(struct policy_diags *d,
+							   enum diag_severity sev, unsigned line,
+							   const char *fmt, va_list ap)
 {
 	struct policy_diag *v;
 	char *msg;
@@ -537,8 +537,8 @@ static const struct {
 	const char *name;
 	enum decision_kind kind;
 } decisions[] = {
-	{"allow", DECISION_ALLOW}, {"continue", DECISION_ALLOW}, {"deny", DECISION_DENY},
-	{"errno", DECISION_DENY},  {"kill", DECISION_KILL},	 {"log", DECISION_LOG},
+	{"allow", DECISION_ALLOW},     {"continue", DECISION_ALLOW}, {"deny", DECISION_DENY},
+	{"errno", DECISION_DENY},      {"kill", DECISION_KILL},	     {"log", DECISION_LOG},
 	{"emulate", DECISION_EMULATE}, {"ask", DECISION_ASK},
 };
 
@@ -554,7 +554,8 @@ static int lookup_decision(struct loader *ld, unsigned line, const char *key,
 	if (!*key)
 		return error(ld, line, "missing key before '='") ?: -EINVAL;
 	return error(ld, line,
-		     "unknown decision '%s' (allow, continue, deny, errno, kill, log, emulate or ask)",
+		     "unknown decision '%s' (allow, continue, deny, errno, kill, log, emulate or "
+		     "ask)",
 		     key)
 		       ?: -EINVAL;
 }
@@ -783,7 +784,8 @@ static int parse_rule(struct loader *ld, const struct section *s, unsigned line,
 		for (size_t k = 0; k < s->n_syscalls; k++)
 			if (!policy_syscall_emulatable(s->syscalls[k]))
 				return error(ld, line,
-					     "[%s]: sysgate cannot emulate %s; emulate is supported "
+					     "[%s]: sysgate cannot emulate %s; emulate is "
+					     "supported "
 					     "for " POLICY_EMULATABLE_LIST,
 					     s->name, s->syscalls[k])
 					       ?: -EINVAL;
@@ -905,9 +907,8 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 
 /* ---- [sysgate] ---- */
 
-static const char *const sysgate_keys[] = {"mode",	 "default",	"log",
-					   "log_format", "ask_timeout", "ask_default",
-					   "log_full"};
+static const char *const sysgate_keys[] = {"mode",	  "default",	 "log",	    "log_format",
+					   "ask_timeout", "ask_default", "log_full"};
 
 /* "30s", "1500ms", "2m", "0": how long an ask waits. At most a day. */
 static int set_ask_timeout(struct loader *ld, unsigned line, const char *value)
@@ -934,8 +935,7 @@ static int set_ask_timeout(struct loader *ld, unsigned line, const char *value)
 	ld->p->ask_timeout_ms = (unsigned)(v * scale);
 	return 0;
 bad:
-	return error(ld, line, "bad ask_timeout '%s' (a number with ms, s or m, like 30s)",
-		     value)
+	return error(ld, line, "bad ask_timeout '%s' (a number with ms, s or m, like 30s)", value)
 		       ?: -EINVAL;
 }
 
@@ -970,9 +970,10 @@ static int set_default(struct loader *ld, unsigned line, const char *value, bool
 	}
 	if (ask) {
 		/* An answer that nobody gave is logged either way. */
-		ld->p->ask_default = (struct rule){
-			.kind = kind == DECISION_LOG ? DECISION_ALLOW : kind, .err = err, .line = line
-		};
+		ld->p->ask_default =
+			(struct rule){.kind = kind == DECISION_LOG ? DECISION_ALLOW : kind,
+				      .err = err,
+				      .line = line};
 		return 0;
 	}
 	ld->p->dflt.kind = kind;
@@ -1321,11 +1322,12 @@ static int check_warnings(struct loader *ld)
 		}
 		if (name_seen && !has_any &&
 		    (dflt->kind == DECISION_ALLOW || dflt->kind == DECISION_LOG)) {
-			r = warning(ld, s->line,
-				    "[%s]: the default (%s) after a name condition is denied EPERM: "
-				    "the name is read from the target's memory, and the kernel "
-				    "would read it again; end the section with a deny",
-				    s->name, policy_decision_name(dflt->kind));
+			r = warning(
+				ld, s->line,
+				"[%s]: the default (%s) after a name condition is denied EPERM: "
+				"the name is read from the target's memory, and the kernel "
+				"would read it again; end the section with a deny",
+				s->name, policy_decision_name(dflt->kind));
 			if (r < 0)
 				return r;
 		}

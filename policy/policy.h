@@ -18,49 +18,49 @@ enum policy_mode {
 };
 
 enum decision_kind {
-	DECISION_ALLOW, /* "continue": the kernel carries the call out */
-	DECISION_DENY,  /* fail with an errno */
-	DECISION_KILL,  /* kill the whole process */
-	DECISION_LOG,   /* allow, and log it */
+	DECISION_ALLOW,	  /* "continue": the kernel carries the call out */
+	DECISION_DENY,	  /* fail with an errno */
+	DECISION_KILL,	  /* kill the whole process */
+	DECISION_LOG,	  /* allow, and log it */
 	DECISION_EMULATE, /* the supervisor carries the call out itself, from the
 			   * copy of the arguments it checked (mkdir, chmod families) */
-	DECISION_ASK,     /* a person decides, through `sysgate prompt` */
+	DECISION_ASK,	  /* a person decides, through `sysgate prompt` */
 };
 
 enum cond_kind {
-	COND_ANY,          /* "*" */
+	COND_ANY,	   /* "*" */
 	COND_PATH_MATCH,   /* path ~ GLOB */
 	COND_PATH_NOMATCH, /* path !~ GLOB */
-	COND_MODE_ANY,     /* mode & OCTAL: any of those bits set */
-	COND_ARG,          /* argN OP VALUE */
-	COND_EXE_MATCH,    /* exe ~ GLOB */
+	COND_MODE_ANY,	   /* mode & OCTAL: any of those bits set */
+	COND_ARG,	   /* argN OP VALUE */
+	COND_EXE_MATCH,	   /* exe ~ GLOB */
 	COND_EXE_NOMATCH,  /* exe !~ GLOB */
 	COND_NAME_MATCH,   /* name ~ GLOB: the xattr name ('n'), read from memory */
 	COND_NAME_NOMATCH, /* name !~ GLOB */
 };
 
 enum arg_op {
-	ARG_EQ, /* == */
-	ARG_NE, /* != */
-	ARG_LT, /* <  (unsigned 64-bit, as seccomp compares) */
-	ARG_LE, /* <= */
-	ARG_GT, /* >  */
-	ARG_GE, /* >= */
+	ARG_EQ,	 /* == */
+	ARG_NE,	 /* != */
+	ARG_LT,	 /* <  (unsigned 64-bit, as seccomp compares) */
+	ARG_LE,	 /* <= */
+	ARG_GT,	 /* >  */
+	ARG_GE,	 /* >= */
 	ARG_AND, /* &: any of VALUE's bits set */
 };
 
 struct cond {
 	enum cond_kind kind;
-	unsigned arg;   /* COND_ARG: 0..5 */
+	unsigned arg;	/* COND_ARG: 0..5 */
 	enum arg_op op; /* COND_ARG */
 	uint64_t value; /* COND_ARG: VALUE; COND_MODE_ANY: the mask */
-	char *glob;     /* COND_PATH_*, COND_EXE_*, COND_NAME_*: as written */
+	char *glob;	/* COND_PATH_*, COND_EXE_*, COND_NAME_*: as written */
 };
 
 struct rule {
 	enum decision_kind kind;
-	int err;        /* DECISION_DENY: the errno (default EPERM) */
-	unsigned line;  /* line in the policy file; 0 for implicit rules */
+	int err;	/* DECISION_DENY: the errno (default EPERM) */
+	unsigned line;	/* line in the policy file; 0 for implicit rules */
 	size_t n_conds; /* >= 1; conditions are ANDed */
 	struct cond *conds;
 };
@@ -77,10 +77,10 @@ struct rule {
  *   'h' struct open_how pointer (openat2: its mode is read from memory)
  */
 enum path_follow {
-	FOLLOW_ALWAYS,       /* chmod: a final symlink is followed */
-	FOLLOW_NEVER,        /* mkdir, unlink, rmdir: never follows a final symlink */
+	FOLLOW_ALWAYS,		   /* chmod: a final symlink is followed */
+	FOLLOW_NEVER,		   /* mkdir, unlink, rmdir: never follows a final symlink */
 	FOLLOW_UNLESS_AT_NOFOLLOW, /* fchmodat, fchownat: unless AT_SYMLINK_NOFOLLOW in 'a' */
-	FOLLOW_OPEN,         /* open*: unless O_NOFOLLOW, or O_CREAT|O_EXCL, in 'f' */
+	FOLLOW_OPEN,		   /* open*: unless O_NOFOLLOW, or O_CREAT|O_EXCL, in 'f' */
 };
 
 struct syscall_shape {
@@ -95,9 +95,9 @@ const struct syscall_shape *policy_syscall_shape(const char *name);
 int policy_shape_arg(const struct syscall_shape *shape, char letter);
 
 struct family {
-	const char *name;            /* the family head, e.g. "mkdir" */
+	const char *name;	     /* the family head, e.g. "mkdir" */
 	const char *const *syscalls; /* NULL-terminated, libseccomp names */
-	bool file_family;            /* acts on files (the file families of sysgate-policy(5)) */
+	bool file_family;	     /* acts on files (the file families of sysgate-policy(5)) */
 };
 /*
  * Can sysgate carry this syscall out itself (emulate)? mkdir, mkdirat, chmod,
@@ -152,14 +152,14 @@ const char *policy_ipc_name(unsigned call);
 const char *policy_ipc_label(unsigned call); /* "SHMGET" */
 
 struct section {
-	char *name;    /* as written in the policy */
-	unsigned line; /* of the [header] */
-	bool implicit; /* added by sysgate (io_uring kept out), not written */
+	char *name;		     /* as written in the policy */
+	unsigned line;		     /* of the [header] */
+	bool implicit;		     /* added by sysgate (io_uring kept out), not written */
 	const struct family *family; /* NULL for a single syscall */
 	size_t n_syscalls;
 	char **syscalls; /* libseccomp names this section covers */
 	bool needs_path; /* some rule has a path condition */
-	bool needs_exe;  /* some rule has an exe condition */
+	bool needs_exe;	 /* some rule has an exe condition */
 	bool needs_name; /* some rule has a name condition (the xattr name) */
 	bool needs_mode; /* some rule has a mode condition (openat2: read its open_how) */
 	bool emulatable; /* every syscall of the section is policy_syscall_emulatable() */
@@ -170,11 +170,11 @@ struct section {
 struct policy {
 	char *file; /* the name errors and log records use, e.g. "policy.ini" */
 	enum policy_mode mode;
-	struct rule dflt;   /* the [sysgate] default (n_conds == 0, line of the key or 0) */
-	char **log_sinks;   /* from [sysgate] log = a, b; NULL-terminated; may be empty */
-	char *log_format;   /* "text", "json", or NULL when unset */
-	char *log_full;     /* "block", "drop", or NULL when unset (then block;
-			     * stderr and terminals always drop) */
+	struct rule dflt;	 /* the [sysgate] default (n_conds == 0, line of the key or 0) */
+	char **log_sinks;	 /* from [sysgate] log = a, b; NULL-terminated; may be empty */
+	char *log_format;	 /* "text", "json", or NULL when unset */
+	char *log_full;		 /* "block", "drop", or NULL when unset (then block;
+				  * stderr and terminals always drop) */
 	unsigned ask_timeout_ms; /* how long an ask waits for an answer (default 30 s) */
 	struct rule ask_default; /* what it gets without one: allow, deny ERRNO or kill
 				  * (default deny EPERM; n_conds == 0) */
@@ -220,8 +220,8 @@ const struct section *policy_section_for(const struct policy *p, const char *sys
 
 /* What the matcher is told about one call. Filled in by the supervisor. */
 struct call {
-	const char *syscall;                 /* libseccomp name */
-	const struct syscall_shape *shape;   /* may be NULL */
+	const char *syscall;		   /* libseccomp name */
+	const struct syscall_shape *shape; /* may be NULL */
 	uint64_t args[6];
 	/* The call came through a 32-bit ABI (i386, x32). seccomp and libseccomp
 	 * compare such arguments as 32-bit values, so argN and mode conditions
@@ -229,7 +229,7 @@ struct call {
 	 * AT_FDCWD (0xffffff9c), and the matcher agrees with the BPF filter. */
 	bool abi32;
 	const char *path; /* the absolute, normalized path it acts on; NULL if none */
-	int path_err;     /* if path is NULL: why (EFAULT, ENAMETOOLONG, ENOENT, ...) */
+	int path_err;	  /* if path is NULL: why (EFAULT, ENAMETOOLONG, ENOENT, ...) */
 	const char *exe;  /* the target's executable; NULL if unknown */
 	/*
 	 * Values copied from the target's memory rather than taken from
@@ -237,20 +237,20 @@ struct call {
 	 * racing thread can change them after the decision. A decision that
 	 * consulted one may deny or kill, never continue (see policy_decide).
 	 */
-	uint8_t mem_args; /* bit i: args[i] came from memory (socketcall's array) */
-	int mem_err;      /* reading them failed: conditions on them deny with it */
-	bool mode_in_mem; /* the mode is in memory (openat2's open_how) ... */
+	uint8_t mem_args;  /* bit i: args[i] came from memory (socketcall's array) */
+	int mem_err;	   /* reading them failed: conditions on them deny with it */
+	bool mode_in_mem;  /* the mode is in memory (openat2's open_how) ... */
 	uint64_t mem_mode; /* ... and this is the copy */
 	const char *name;  /* the xattr name ('n'); NULL if unread */
-	int name_err;      /* if name is NULL: why (EFAULT, ERANGE) */
+	int name_err;	   /* if name is NULL: why (EFAULT, ERANGE) */
 };
 
 struct decision {
 	enum decision_kind kind;
-	int err;                 /* DECISION_DENY */
+	int err;		 /* DECISION_DENY */
 	const struct rule *rule; /* NULL: the policy's default */
-	bool used_path; /* pointer data (the path) was consulted on the way here */
-	bool unresolved; /* denied because a value a condition needs was unavailable */
+	bool used_path;		 /* pointer data (the path) was consulted on the way here */
+	bool unresolved;	 /* denied because a value a condition needs was unavailable */
 	/* A condition looked at a value copied from memory (mem_args, the
 	 * openat2 mode, the xattr name), and the rule said allow, log or ask:
 	 * continuing would let the kernel act on what it reads again, so the
@@ -300,7 +300,7 @@ int policy_glob_check(const char *glob, const char **ret_why);
 /* Decision and errno names for records and messages. */
 const char *policy_decision_name(enum decision_kind k);
 const char *policy_errno_name(int err); /* "EACCES", or NULL if unknown */
-int policy_errno_parse(const char *s);  /* errno by name or number, or -EINVAL */
+int policy_errno_parse(const char *s);	/* errno by name or number, or -EINVAL */
 /* 1..4095 except the kernel-internal 512..530: the errnos a policy may return. */
 bool policy_errno_in_range(long err);
 

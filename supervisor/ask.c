@@ -31,11 +31,11 @@ struct remembered {
 	enum decision_kind kind;
 	int err;
 	enum ask_scope scope;
-	pid_t tgid;              /* ASK_PROCESS */
+	pid_t tgid; /* ASK_PROCESS */
 	unsigned long long start_time;
 	enum ask_cover cover;
-	char *pattern;           /* exact path, or a glob; NULL: the call had no path */
-	char *text;              /* as policy text */
+	char *pattern; /* exact path, or a glob; NULL: the call had no path */
+	char *text;    /* as policy text */
 };
 
 struct ask_queue {
@@ -50,8 +50,8 @@ struct ask_queue {
 	size_t n_pending;
 	struct remembered rem[MAX_REMEMBERED];
 	size_t n_rem;
-	struct notify_buf *buf;   /* the main thread's, for answers */
-	unsigned inserted[256];   /* original lines above which "always" wrote two lines */
+	struct notify_buf *buf; /* the main thread's, for answers */
+	unsigned inserted[256]; /* original lines above which "always" wrote two lines */
 	size_t n_inserted;
 };
 
@@ -174,7 +174,8 @@ unsigned long long ask_start_time(pid_t pid)
 	if (!close_paren)
 		return 0;
 	if (sscanf(close_paren + 1,
-		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+		   "%llu",
 		   &v) != 1)
 		return 0;
 	return v;
@@ -210,7 +211,7 @@ bool ask_remembered(struct ask_queue *q, const struct rule *r, pid_t tgid,
 
 		if (!rem_matches(m, r, tgid, start_time, path))
 			continue;
-		*ret = (struct decision){ .kind = m->kind, .err = m->err, .rule = r };
+		*ret = (struct decision){.kind = m->kind, .err = m->err, .rule = r};
 		found = true;
 		break;
 	}
@@ -437,7 +438,8 @@ long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
 			log_emit(q->log, &due->rec);
 		}
 		if (cb)
-			cb(data, due->seq, streq(by, "gone") ? DECISION_DENY : q->p->ask_default.kind,
+			cb(data, due->seq,
+			   streq(by, "gone") ? DECISION_DENY : q->p->ask_default.kind,
 			   streq(by, "gone") ? 0 : q->p->ask_default.err, by);
 		ask_item_free(due);
 	}
@@ -530,8 +532,7 @@ static void cond_text(FILE *f, const struct cond *c)
 }
 
 /* The rule an answer amounts to, as policy text. */
-static char *covers_text(const struct ask_item *it, const struct ask_answer *a,
-			 const char *glob)
+static char *covers_text(const struct ask_item *it, const struct ask_answer *a, const char *glob)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -656,8 +657,7 @@ static int write_always(struct ask_queue *q, const struct rule *ask_rule, const 
 	line_start = old + pos;
 	while (*line_start == ' ' || *line_start == '\t')
 		line_start++;
-	if (line != want || strncmp(line_start, "ask", 3) != 0 ||
-	    !strchr(" \t=:", line_start[3])) {
+	if (line != want || strncmp(line_start, "ask", 3) != 0 || !strchr(" \t=:", line_start[3])) {
 		*why = "the policy file has changed since sysgate loaded it";
 		return -ESTALE;
 	}
@@ -725,7 +725,8 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 			if (!slash || slash == path) {
 				glob = strdup("/**");
 			} else {
-				_cleanup_free_ char *dir = glob_escape(path, (size_t)(slash - path));
+				_cleanup_free_ char *dir =
+					glob_escape(path, (size_t)(slash - path));
 
 				if (dir && asprintf(&glob, "%s/**", dir) < 0)
 					glob = NULL;
@@ -733,7 +734,8 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 			pattern = glob ? strdup(glob) : NULL;
 			break;
 		case ASK_COVER_GLOB:
-			if (!a->glob || policy_glob_check(a->glob, ret_why) < 0 || a->glob[0] != '/') {
+			if (!a->glob || policy_glob_check(a->glob, ret_why) < 0 ||
+			    a->glob[0] != '/') {
 				if (!*ret_why || (a->glob && a->glob[0] != '/'))
 					*ret_why = "the glob must be absolute and well formed";
 				return -EINVAL;
@@ -757,8 +759,9 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 		return -ENOMEM;
 	if (a->scope == ASK_ALWAYS) {
 		if (glob && strpbrk(glob, " \t")) {
-			*ret_why = "a path with white space cannot be written into a policy; answer "
-				   "for the run instead";
+			*ret_why =
+				"a path with white space cannot be written into a policy; answer "
+				"for the run instead";
 			return -EINVAL;
 		}
 		r = write_always(q, it->rule, text, ret_written, ret_why);
@@ -827,7 +830,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 
 struct json_object *ask_remembered_list(struct ask_queue *q)
 {
-	static const char *const scopes[] = { "once", "process", "run", "always" };
+	static const char *const scopes[] = {"once", "process", "run", "always"};
 	struct json_object *a = json_object_new_array();
 
 	if (!a)

@@ -34,25 +34,25 @@ enum ask_cover {
 };
 
 struct ask_item {
-	uint64_t seq;           /* the number users see */
-	uint64_t id;            /* the notification */
-	int listener;           /* the session's listener (borrowed) */
+	uint64_t seq; /* the number users see */
+	uint64_t id;  /* the notification */
+	int listener; /* the session's listener (borrowed) */
 	pid_t tid, tgid, ppid;
 	unsigned long long start_time; /* of tgid: a reused pid is another process */
 	char *exe, *parent_exe;
-	char **argv;            /* the caller's command line, NULL-terminated */
+	char **argv; /* the caller's command line, NULL-terminated */
 	const struct section *section;
 	const struct rule *rule;
 	char *rule_loc;
-	char *call;             /* strace style */
-	char *path;             /* resolved; NULL if the call has none */
+	char *call; /* strace style */
+	char *path; /* resolved; NULL if the call has none */
 	int path_err;
-	bool emulate;           /* an allow answer is carried out from em */
-	struct emulate em;      /* opened and resolved; credentials left */
-	struct log_record rec;  /* prepared; its strings point into this item */
+	bool emulate;	       /* an allow answer is carried out from em */
+	struct emulate em;     /* opened and resolved; credentials left */
+	struct log_record rec; /* prepared; its strings point into this item */
 	char *strs[6];
 	uint64_t queued_ms, deadline_ms; /* CLOCK_MONOTONIC */
-	bool announced;         /* told to the prompt clients */
+	bool announced;			 /* told to the prompt clients */
 	struct ask_item *next;
 };
 
@@ -98,7 +98,7 @@ struct ask_answer {
 	int err;
 	enum ask_scope scope;
 	enum ask_cover cover;
-	const char *glob;        /* ASK_COVER_GLOB */
+	const char *glob; /* ASK_COVER_GLOB */
 };
 /* Answer item seq. 0 with *ret_covers (malloc'd policy text) and, for
  * always, *ret_written ("FILE:LINE"); -errno with *ret_why otherwise. */

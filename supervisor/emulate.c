@@ -156,7 +156,7 @@ static int our_root(struct stat *ret)
 
 static int capget_self(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {};
 
 	if (syscall(SYS_capget, &h, d) < 0)
@@ -169,10 +169,10 @@ static int capget_self(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 
 static int capset_self(uint64_t eff, uint64_t perm, uint64_t inh)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {
-		{ (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
-		{ (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) },
+		{(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
+		{(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
 	};
 
 	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
@@ -308,8 +308,7 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	if (raw && raw[0] && raw[0] != '/') {
 		if (fstat(e->rootfd, &st_root) < 0 || our_root(&st_ours) < 0)
 			return -errno;
-		e->same_root = st_root.st_dev == st_ours.st_dev &&
-			       st_root.st_ino == st_ours.st_ino;
+		e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
 	}
 
 	if (ifd >= 0 || (raw && !raw[0] && (flags & AT_EMPTY_PATH))) {
@@ -398,7 +397,7 @@ int emulate_enter(struct emulate *e)
 	e->saved.fsuid = own.fsuid;
 	e->saved.fsgid = own.fsgid;
 	e->saved.n_groups = own.n_groups;
-	e->saved.groups = own.groups; /* borrowed */
+	e->saved.groups = own.groups;		 /* borrowed */
 	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
 	e->entered = true;
 
@@ -452,7 +451,7 @@ void emulate_leave(struct emulate *e)
 
 static int openat2_fd(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 {
-	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve };
+	struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = resolve};
 	long fd;
 
 	do
@@ -629,8 +628,7 @@ int emulate_resolve(struct emulate *e)
 		while (base > e->raw && base[-1] != '/')
 			base--;
 		if ((end - base == 1 && base[0] == '.') ||
-		    (end - base == 2 && base[0] == '.' && base[1] == '.') ||
-		    streq(e->raw, "/")) {
+		    (end - base == 2 && base[0] == '.' && base[1] == '.') || streq(e->raw, "/")) {
 			fd = open_as_target(e, e->raw, O_PATH | O_DIRECTORY);
 			if (fd < 0)
 				return fd;

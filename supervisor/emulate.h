@@ -41,7 +41,7 @@ struct emulate_creds {
 	uid_t fsuid;
 	gid_t fsgid;
 	int n_groups;
-	gid_t *groups;       /* malloc'd */
+	gid_t *groups; /* malloc'd */
 	uint64_t cap_eff;
 	mode_t umask;
 };
@@ -54,28 +54,28 @@ enum emulate_op {
 struct emulate {
 	pid_t tid;
 	enum emulate_op op;
-	const char *raw;    /* the path as the target passed it (read once); NULL for fchmod */
+	const char *raw; /* the path as the target passed it (read once); NULL for fchmod */
 	mode_t mode;
-	bool follow;        /* chmod: follow a final symlink */
-	bool on_fd;         /* fchmod: the call names an fd, not a path */
-	bool same_root;     /* the target's root is ours: walk from its cwd/dirfd directly */
+	bool follow;	/* chmod: follow a final symlink */
+	bool on_fd;	/* fchmod: the call names an fd, not a path */
+	bool same_root; /* the target's root is ours: walk from its cwd/dirfd directly */
 
-	int procfd;         /* /proc/TID (O_PATH) */
-	int rootfd;         /* the target's root (O_PATH) */
-	int basefd;         /* its cwd, its dirfd, or (fchmod) the file itself (O_PATH) */
-	int objfd;          /* what the call acts on, or its parent directory (O_PATH) */
-	bool via_parent;    /* objfd is the parent and last names the entry */
+	int procfd;	 /* /proc/TID (O_PATH) */
+	int rootfd;	 /* the target's root (O_PATH) */
+	int basefd;	 /* its cwd, its dirfd, or (fchmod) the file itself (O_PATH) */
+	int objfd;	 /* what the call acts on, or its parent directory (O_PATH) */
+	bool via_parent; /* objfd is the parent and last names the entry */
 	char last[256];
 
 	char path[TARGET_PATH_MAX]; /* where the call acts, in the target's view */
-	const char *why;    /* static: why it was refused, beyond the errno; NULL */
+	const char *why;	    /* static: why it was refused, beyond the errno; NULL */
 
 	const struct target_view *view; /* the session's: where the policy's paths live */
 	struct emulate_creds target;
 	struct emulate_creds saved;
 	uint64_t saved_cap_perm, saved_cap_inh;
 	bool entered;
-	bool switched;      /* credentials were changed (not merely equal) */
+	bool switched; /* credentials were changed (not merely equal) */
 };
 
 /* An emulate that owns nothing yet: emulate_done() is safe on it. */

@@ -39,20 +39,20 @@ struct log_record {
 	const char *strs[6];
 	const char *path; /* the resolved absolute path the policy saw; NULL if none */
 	enum decision_kind decision;
-	int err;                /* errno returned to the target (DENY), else 0 */
-	const char *rule;       /* "FILE:LINE", "default" or "implicit:io_uring" */
-	bool enforced;          /* false in complain mode: the call was let through */
-	const char *ask_by;     /* an ask, decided by: "answer", "remembered", "timeout",
-				 * "no-prompt", "complain", "gone"; NULL if not an ask.
-				 * decision is then the final one (allow, deny, kill). */
-	bool emulated;          /* sysgate carried the call out itself ... */
-	int64_t result;         /* ... and this is what the target got: >= 0, or -errno */
-	const char *via;        /* the multiplexer that carried syscall, e.g.
-				 * "socketcall(SYS_CONNECT)"; NULL if none */
-	const char *why;        /* why sysgate decided otherwise than the rule said
-				 * (memory it cannot trust, a syscall newer than
-				 * libseccomp), or why there is no path beyond the
-				 * errno; NULL if neither */
+	int err;	    /* errno returned to the target (DENY), else 0 */
+	const char *rule;   /* "FILE:LINE", "default" or "implicit:io_uring" */
+	bool enforced;	    /* false in complain mode: the call was let through */
+	const char *ask_by; /* an ask, decided by: "answer", "remembered", "timeout",
+			     * "no-prompt", "complain", "gone"; NULL if not an ask.
+			     * decision is then the final one (allow, deny, kill). */
+	bool emulated;	    /* sysgate carried the call out itself ... */
+	int64_t result;	    /* ... and this is what the target got: >= 0, or -errno */
+	const char *via;    /* the multiplexer that carried syscall, e.g.
+			     * "socketcall(SYS_CONNECT)"; NULL if none */
+	const char *why;    /* why sysgate decided otherwise than the rule said
+			     * (memory it cannot trust, a syscall newer than
+			     * libseccomp), or why there is no path beyond the
+			     * errno; NULL if neither */
 };
 
 struct logger;

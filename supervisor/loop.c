@@ -55,11 +55,11 @@ void loop_free(struct loop *l)
 int loop_add(struct loop *l, int fd, uint32_t events, loop_handler_t h, void *data)
 {
 	struct watch *w = calloc(1, sizeof(*w));
-	struct epoll_event ev = { .events = events };
+	struct epoll_event ev = {.events = events};
 
 	if (!w)
 		return -ENOMEM;
-	*w = (struct watch){ .fd = fd, .h = h, .data = data, .next = l->watches };
+	*w = (struct watch){.fd = fd, .h = h, .data = data, .next = l->watches};
 	ev.data.ptr = w;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int r = -errno;
@@ -91,7 +91,7 @@ int loop_del(struct loop *l, int fd)
 int loop_mod(struct loop *l, int fd, uint32_t events)
 {
 	for (struct watch *w = l->watches; w; w = w->next) {
-		struct epoll_event ev = { .events = events, .data.ptr = w };
+		struct epoll_event ev = {.events = events, .data.ptr = w};
 
 		if (w->fd != fd || !w->h)
 			continue;

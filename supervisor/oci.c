@@ -35,9 +35,8 @@ static const char *const always_allowed[] = {
 
 static void oci_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sysgate oci-profile POLICY --socket PATH [--metadata STR]\n"
-		"       sysgate oci-profile --builtin --socket PATH [--metadata STR]\n");
+	fprintf(out, "usage: sysgate oci-profile POLICY --socket PATH [--metadata STR]\n"
+		     "       sysgate oci-profile --builtin --socket PATH [--metadata STR]\n");
 }
 
 /* runc resolves names per architecture and skips the unknown; a name that no
@@ -128,11 +127,12 @@ static int add_split(struct json_object *calls, const char *name,
 		/* runc and crun: value is libseccomp's datum_a (the mask for
 		 * MASKED_EQ), valueTwo its datum_b. */
 		json_object_object_add(a, "index", json_object_new_int((int)tests[t].arg));
-		json_object_object_add(a, "value", json_object_new_uint64(eq ? tests[t].value
-									  : tests[t].mask));
-		json_object_object_add(a, "valueTwo", json_object_new_uint64(eq ? 0 : tests[t].value));
-		json_object_object_add(a, "op", json_object_new_string(eq ? "SCMP_CMP_EQ"
-									  : "SCMP_CMP_MASKED_EQ"));
+		json_object_object_add(a, "value",
+				       json_object_new_uint64(eq ? tests[t].value : tests[t].mask));
+		json_object_object_add(a, "valueTwo",
+				       json_object_new_uint64(eq ? 0 : tests[t].value));
+		json_object_object_add(
+			a, "op", json_object_new_string(eq ? "SCMP_CMP_EQ" : "SCMP_CMP_MASKED_EQ"));
 		json_object_array_add(args, a);
 		json_object_object_add(e, "names", names);
 		json_object_object_add(e, "action", json_object_new_string("SCMP_ACT_NOTIFY"));
@@ -152,10 +152,10 @@ static bool starts_with_allow(const struct section *s)
 int cmd_oci_profile(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "metadata", required_argument, NULL, 'm' },
-		{ "builtin", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
+		{"socket", required_argument, NULL, 'S'},
+		{"metadata", required_argument, NULL, 'm'},
+		{"builtin", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *socket_path = NULL, *metadata = NULL, *file = NULL;

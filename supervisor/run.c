@@ -65,15 +65,14 @@ struct run {
 	bool own_group; /* the command leads a process group of its own */
 };
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 static void run_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
-		"                   [--log-format text|json] [--summary] [--prompt] -- CMD [ARGS...]\n");
+	fprintf(out, "usage: sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
+		     "                   [--log-format text|json] [--summary] [--prompt] -- CMD "
+		     "[ARGS...]\n");
 }
-
 
 static int receive_listener(int sock, pid_t child)
 {
@@ -82,10 +81,12 @@ static int receive_listener(int sock, pid_t child)
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct iovec iov = {.iov_base = &msg, .iov_len = sizeof(msg)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
 	int fd = -1, n_fds = 0, fds[4];
 	char link[64], p[64];
 	ssize_t n;
@@ -183,7 +184,7 @@ static void open_inline_terminal(struct inline_prompt *ip)
  * control socket at path (NULL: there is none, asks get ask_default). */
 static int start_inline_prompt(struct inline_prompt *ip, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	sigset_t all, old;
 	int fd, r;
 
@@ -294,7 +295,8 @@ static int on_session_done(void *data, uint32_t events)
 	struct run *run = data;
 
 	(void)events;
-	fprintf(stderr, "sysgate: cannot serve the listener: %s; killing the supervised processes\n",
+	fprintf(stderr,
+		"sysgate: cannot serve the listener: %s; killing the supervised processes\n",
 		strerror(-session_error(run->session)));
 	contain_kill_tree(run->contain, run->child_done ? 0 : run->child);
 	loop_del(run->loop, run->done_fd);
@@ -367,13 +369,13 @@ static bool in_terminal_foreground(void)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "log-format", required_argument, NULL, 'f' },
-		{ "summary", no_argument, NULL, 's' },
-		{ "prompt", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
+		{"policy", required_argument, NULL, 'p'},
+		{"mode", required_argument, NULL, 'm'},
+		{"log", required_argument, NULL, 'l'},
+		{"log-format", required_argument, NULL, 'f'},
+		{"summary", no_argument, NULL, 's'},
+		{"prompt", no_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *policy_file = NULL, *mode = NULL, *format = NULL, *bad = NULL;
@@ -389,9 +391,9 @@ int cmd_run(int argc, char **argv)
 	struct control *control = NULL;
 	_cleanup_free_ char *policy_text = NULL;
 	struct contain contain = CONTAIN_INIT;
-	struct run run = { .sigfd = -1, .done_fd = -1, .child = -1, .contain = &contain };
+	struct run run = {.sigfd = -1, .done_fd = -1, .child = -1, .contain = &contain};
 	char exe[PATH_MAX];
-	int sv[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
+	int sv[2] = {-1, -1}, status_pipe[2] = {-1, -1};
 	int ret = EXIT_SYSGATE_FAILED, listener = -1, c, r;
 	enum policy_mode pmode;
 	pid_t self = getpid();
@@ -436,11 +438,13 @@ int cmd_run(int argc, char **argv)
 		return EXIT_SYSGATE_FAILED;
 	}
 	if (mode && !streq(mode, "enforce") && !streq(mode, "complain")) {
-		fprintf(stderr, "sysgate run: --mode must be enforce or complain, not '%s'\n", mode);
+		fprintf(stderr, "sysgate run: --mode must be enforce or complain, not '%s'\n",
+			mode);
 		return EXIT_SYSGATE_FAILED;
 	}
 	if (format && !streq(format, "text") && !streq(format, "json")) {
-		fprintf(stderr, "sysgate run: --log-format must be text or json, not '%s'\n", format);
+		fprintf(stderr, "sysgate run: --log-format must be text or json, not '%s'\n",
+			format);
 		return EXIT_SYSGATE_FAILED;
 	}
 
@@ -452,7 +456,8 @@ int cmd_run(int argc, char **argv)
 	if (!format)
 		format = policy->log_format ? policy->log_format : "text";
 	if (n_sinks == 0)
-		for (size_t i = 0; policy->log_sinks && policy->log_sinks[i] && n_sinks < MAX_SINKS; i++)
+		for (size_t i = 0; policy->log_sinks && policy->log_sinks[i] && n_sinks < MAX_SINKS;
+		     i++)
 			sinks[n_sinks++] = policy->log_sinks[i];
 	if (n_sinks == 0)
 		sinks[n_sinks++] = "stderr";
@@ -516,7 +521,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (contain.init == 0 && !contain.relay)
 		fprintf(stderr,
-			"sysgate: the tree is not in its own PID namespace: %s; if sysgate is killed, "
+			"sysgate: the tree is not in its own PID namespace: %s; if sysgate is "
+			"killed, "
 			"a process that cleared its PR_SET_PDEATHSIG runs on unsupervised\n",
 			contain.why);
 
@@ -577,10 +583,11 @@ int cmd_run(int argc, char **argv)
 		safe_close(listener);
 		goto out_err;
 	}
-	r = session_new(listener, &(struct session_config){ .policy = policy, .mode = pmode,
-							    .log = log, .asks = asks,
-							    .view = &view },
-			&run.session);
+	r = session_new(
+		listener,
+		&(struct session_config){
+			.policy = policy, .mode = pmode, .log = log, .asks = asks, .view = &view},
+		&run.session);
 	if (r < 0) {
 		safe_close(listener);
 		goto out_err;
@@ -592,20 +599,22 @@ int cmd_run(int argc, char **argv)
 		const char *why = NULL;
 
 		policy_text = read_policy_text(policy_file);
-		r = control_open(&control,
-				 &(struct control_config){
-					 .loop = run.loop,
-					 .asks = asks,
-					 .policy = policy,
-					 .policy_name = policy_file ? policy_file : POLICY_DEFAULT_NAME,
-					 .policy_text = policy_text ? policy_text : "",
-					 .mode = pmode,
-				 },
-				 &why);
+		r = control_open(
+			&control,
+			&(struct control_config){
+				.loop = run.loop,
+				.asks = asks,
+				.policy = policy,
+				.policy_name = policy_file ? policy_file : POLICY_DEFAULT_NAME,
+				.policy_text = policy_text ? policy_text : "",
+				.mode = pmode,
+			},
+			&why);
 		/* Without a control socket no prompt can attach: asks then get
 		 * ask_default at once, which is fail-closed. Say so and go on. */
 		if (r < 0)
-			fprintf(stderr, "sysgate: no control socket (%s: %s); asks get ask_default\n",
+			fprintf(stderr,
+				"sysgate: no control socket (%s: %s); asks get ask_default\n",
 				why ? why : "?", strerror(-r));
 	}
 	if (want_prompt) {
@@ -651,7 +660,8 @@ int cmd_run(int argc, char **argv)
 		if (read(status_pipe[0], &err, sizeof(err)) == (ssize_t)sizeof(err) && err > 0)
 			fprintf(stderr, "sysgate: %s: %s\n", argv[optind], strerror(err));
 		else if ((ret == EXIT_CANNOT_EXEC || ret == EXIT_NOT_FOUND) &&
-			 (policy->dflt.kind == DECISION_DENY || policy->dflt.kind == DECISION_KILL) &&
+			 (policy->dflt.kind == DECISION_DENY ||
+			  policy->dflt.kind == DECISION_KILL) &&
 			 !policy_section_for(policy, "execve"))
 			/* The agent's own report was denied too. */
 			fprintf(stderr,

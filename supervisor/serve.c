@@ -345,8 +345,8 @@ static int on_session_done(void *data, uint32_t events)
 	return 0;
 }
 
-static int start_session(struct serve *sv, int listener, pid_t pid, struct pol *pol,
-			 const char *id, const char *pod)
+static int start_session(struct serve *sv, int listener, pid_t pid, struct pol *pol, const char *id,
+			 const char *pod)
 {
 	struct svc *c = calloc(1, sizeof(*c));
 	struct target_view view;
@@ -421,7 +421,8 @@ static const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -454,7 +455,8 @@ static void clean_id(const char *in, char *out, size_t size)
 /* sysgate-agent asks for the filter of a policy before it loads it. */
 static void reply_filter(struct conn *cn, struct json_object *req)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	struct serve *sv = cn->sv;
 	const char *name = jstr(req, "policy"), *why = NULL;
 	char clean[72] = "", *out = NULL;
@@ -499,19 +501,18 @@ static void reply_filter(struct conn *cn, struct json_object *req)
 	free(out);
 	pol_unref(p);
 	return;
-fail:
-	{
-		struct json_object *o = json_object_new_object();
+fail : {
+	struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "ok", json_object_new_boolean(false));
-		json_object_object_add(o, "error", json_object_new_string(why ? why : "error"));
-		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		ssize_t k = send(cn->fd, s, strlen(s), MSG_NOSIGNAL | MSG_DONTWAIT);
+	json_object_object_add(o, "ok", json_object_new_boolean(false));
+	json_object_object_add(o, "error", json_object_new_string(why ? why : "error"));
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	ssize_t k = send(cn->fd, s, strlen(s), MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		k += send(cn->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)k;
-		json_object_put(o);
-	}
+	k += send(cn->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)k;
+	json_object_put(o);
+}
 }
 
 /* The OCI seccomp agent message: {"ociVersion", "fds": [...], "pid",
@@ -540,7 +541,8 @@ static void handle_message(struct conn *cn, struct json_object *msg)
 	if (pid < 0)
 		pid = 0;
 
-	if (!json_object_object_get_ex(msg, "fds", &fds) || !json_object_is_type(fds, json_type_array)) {
+	if (!json_object_object_get_ex(msg, "fds", &fds) ||
+	    !json_object_is_type(fds, json_type_array)) {
 		say("refused a message from a runtime: no \"fds\" array (container %s)", id);
 		return;
 	}
@@ -580,9 +582,11 @@ static int on_conn(void *data, uint32_t events)
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = cn->buf + cn->len, .iov_len = MAX_MSG - cn->len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+	struct iovec iov = {.iov_base = cn->buf + cn->len, .iov_len = MAX_MSG - cn->len};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	struct json_tokener *tok;
 	struct json_object *msg;
 	ssize_t n;
@@ -717,7 +721,7 @@ static int on_signal(void *data, uint32_t events)
 
 static int listen_on(const char *path, const char **why)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	mode_t old;
 	int fd, r;
@@ -754,26 +758,26 @@ static int listen_on(const char *path, const char **why)
 
 static void serve_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini]\n"
-		"                     [--log SINK]... [--log-format text|json] [--log-full block|drop]\n");
+	fprintf(out, "usage: sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini]\n"
+		     "                     [--log SINK]... [--log-format text|json] [--log-full "
+		     "block|drop]\n");
 }
 
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "policy-dir", required_argument, NULL, 'D' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "log-format", required_argument, NULL, 'f' },
-		{ "log-full", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
+		{"socket", required_argument, NULL, 'S'},
+		{"policy-dir", required_argument, NULL, 'D'},
+		{"policy", required_argument, NULL, 'p'},
+		{"log", required_argument, NULL, 'l'},
+		{"log-format", required_argument, NULL, 'f'},
+		{"log-full", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *sinks[MAX_SINKS], *format = "text", *why = NULL, *bad = NULL, *full = NULL;
-	struct serve sv = { .sock = -1, .sigfd = -1, .timerfd = -1 };
-	struct itimerspec its = { .it_interval.tv_sec = 1, .it_value.tv_sec = 1 };
+	struct serve sv = {.sock = -1, .sigfd = -1, .timerfd = -1};
+	struct itimerspec its = {.it_interval.tv_sec = 1, .it_value.tv_sec = 1};
 	size_t n_sinks = 0;
 	sigset_t mask;
 	int c, r, ret = EXIT_SYSGATE_FAILED;

@@ -55,21 +55,21 @@ struct sysent {
 	char *name; /* NULL: unknown to libseccomp */
 	const struct syscall_shape *shape;
 	const struct section *section;
-	bool emulates; /* calls go through emulation (see section_emulates) */
+	bool emulates;			   /* calls go through emulation (see section_emulates) */
 	const struct newer_syscall *newer; /* newer than libseccomp: sysgate's own table */
 };
 
 /* Everything read from the target for one call, in supervisor memory. */
 struct call_data {
-	char raw[TARGET_PATH_MAX];  /* the first path argument, as passed */
+	char raw[TARGET_PATH_MAX]; /* the first path argument, as passed */
 	bool raw_ok;
 	char path[TARGET_PATH_MAX]; /* resolved */
 	char exe[TARGET_PATH_MAX];
 	bool exe_ok;
 	char strs[3][TARGET_PATH_MAX]; /* other string arguments, for the log only */
 	char name[TARGET_PATH_MAX];    /* the xattr name a name condition judged */
-	char via[40];                  /* the multiplexer that carried the call, or "" */
-	char why[200];                 /* the record's why, or "" */
+	char via[40];		       /* the multiplexer that carried the call, or "" */
+	char why[200];		       /* the record's why, or "" */
 };
 
 /*
@@ -115,7 +115,7 @@ struct session {
 	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
 	bool started;
 	atomic_bool stop;
-	int done_fd;                 /* eventfd: the thread ended on its own */
+	int done_fd; /* eventfd: the thread ended on its own */
 	int error;
 	struct session_stats stats;
 	/* Stalls (see the watchdog below). cur, stuck and wd_buf change only
@@ -281,7 +281,7 @@ static bool section_emulates(const struct section *sec)
 
 static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 {
-	static const struct sysent unknown = { .resolved = true };
+	static const struct sysent unknown = {.resolved = true};
 	struct sysent *e;
 
 	if (nr < 0 || nr >= MAX_NR)
@@ -542,10 +542,10 @@ static bool prepare_emulated(struct session *s, uint64_t id, pid_t tid, const st
 }
 
 /* Fill the record of a call (before the answer; see the top of the file). */
-static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif *req,
-			enum abi abi, int nr, const struct sysent *e, const struct call *c,
-			struct call_data *d, const struct decision *dec, char *rulebuf,
-			size_t rulesize, struct log_record *rec)
+static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif *req, enum abi abi,
+			int nr, const struct sysent *e, const struct call *c, struct call_data *d,
+			const struct decision *dec, char *rulebuf, size_t rulesize,
+			struct log_record *rec)
 {
 	clock_gettime(CLOCK_REALTIME, &rec->time);
 	rec->pid = tid;
@@ -623,11 +623,11 @@ static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
 	}
 	if (e->emulates) {
 		it->emulate = true;
-		it->em = *em;   /* the open directory moves into the item */
+		it->em = *em; /* the open directory moves into the item */
 		emulate_init(em);
 	}
 	if (ask_queue_add(s->asks, it) < 0) {
-		*em = it->em;   /* give it back: the caller decides now */
+		*em = it->em; /* give it back: the caller decides now */
 		emulate_init(&it->em);
 		ask_item_free(it);
 		return false;
@@ -814,8 +814,8 @@ int session_handle(struct session *s)
 				 "decided on %s read from the target's memory, which the kernel "
 				 "would read again: not continued",
 				 c.name && e->section && e->section->needs_name ? "the xattr name"
-				 : c.mode_in_mem				 ? "the mode in open_how"
-								 : "arguments");
+				 : c.mode_in_mem ? "the mode in open_how"
+						 : "arguments");
 
 		/* What we read may belong to another process if the caller went
 		 * away and its id was reused: only act if the call still waits. */
@@ -854,10 +854,9 @@ int session_handle(struct session *s)
 
 	/* In the emulated families an allow or log reached after a path
 	 * condition is carried out from the checked copy, never continued. */
-	emulated = e->emulates &&
-		   (dec.kind == DECISION_EMULATE ||
-		    ((dec.kind == DECISION_ALLOW || dec.kind == DECISION_LOG) &&
-		     (dec.used_path || ask_by)));
+	emulated = e->emulates && (dec.kind == DECISION_EMULATE ||
+				   ((dec.kind == DECISION_ALLOW || dec.kind == DECISION_LOG) &&
+				    (dec.used_path || ask_by)));
 	if (emulated) {
 		/* With x32 off in the kernel (the usual case) the kernel fails
 		 * such a call with ENOSYS after the filter: sysgate must not
@@ -883,8 +882,8 @@ int session_handle(struct session *s)
 	 * an ask always is (it says how it was settled). */
 	if (s->log && (dec.kind != DECISION_ALLOW || ask_by)) {
 		fill_record(s, tid, req, abi, nr, e, &c, d, &dec, rulebuf, sizeof(rulebuf), &rec);
-		rec.enforced = enforce || dec.kind == DECISION_LOG || dec.kind == DECISION_EMULATE ||
-			       dec.kind == DECISION_ALLOW;
+		rec.enforced = enforce || dec.kind == DECISION_LOG ||
+			       dec.kind == DECISION_EMULATE || dec.kind == DECISION_ALLOW;
 		rec.err = dec.kind == DECISION_DENY && enforce ? dec.err : 0;
 		rec.emulated = emulated;
 		rec.result = result;

@@ -23,13 +23,13 @@
 struct session;
 
 struct session_config {
-	const struct policy *policy; /* borrowed; outlives the session */
-	enum policy_mode mode;       /* may differ from policy->mode (--mode) */
-	struct logger *log;          /* borrowed */
-	struct ask_queue *asks;      /* borrowed; NULL: asks get ask_default at once */
+	const struct policy *policy;	/* borrowed; outlives the session */
+	enum policy_mode mode;		/* may differ from policy->mode (--mode) */
+	struct logger *log;		/* borrowed */
+	struct ask_queue *asks;		/* borrowed; NULL: asks get ask_default at once */
 	const struct target_view *view; /* copied: where the policy's paths live;
 					 * NULL: the first caller's (serve, crun exec) */
-	const char *container;       /* copied; for records (serve) */
+	const char *container;		/* copied; for records (serve) */
 	const char *pod;
 };
 
@@ -68,6 +68,6 @@ int session_error(const struct session *s);
 
 struct session_stats {
 	uint64_t notifications; /* received */
-	uint64_t vanished;      /* calls that went away before we answered (routine) */
+	uint64_t vanished;	/* calls that went away before we answered (routine) */
 };
 void session_stats(const struct session *s, struct session_stats *ret);

@@ -90,7 +90,7 @@ struct client {
 
 struct fixture {
 	struct lh h; /* h.out, h.err, h.log: of the last run: target stdout, sysgate stderr, log */
-	pid_t sg;	 /* the background sysgate of start() */
+	pid_t sg;    /* the background sysgate of start() */
 	long sg_started; /* CLOCK_MONOTONIC ms */
 	struct client *clients[MAX_CLIENTS];
 	size_t n_clients;
@@ -1000,9 +1000,10 @@ static void test_scope_process_remembered_not_for_other_process(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "child mkdir %s = 0", a));
 	assert_true(lh_exists(a));
 	assert_contains(st->h.log, "-> deny (answer)]");
-	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = -1 EACCES [ask " ASK_RULE
-				    " -> deny (remembered)]",
-				    a));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = -1 EACCES [ask " ASK_RULE
+					 " -> deny (remembered)]",
+					 a));
 	assert_contains(st->h.log, "-> allow (answer), emulated]");
 	/* Exactly two asks were announced. */
 	assert_no_event(st, c, "ask", 200);
@@ -1102,9 +1103,10 @@ static void test_cover_dir_covers_sibling(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", b));
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", deep));
 	assert_true(lh_exists(b) && lh_exists(deep));
-	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
-				    " -> allow (remembered), emulated]",
-				    b));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+					 " -> allow (remembered), emulated]",
+					 b));
 	assert_int_equal(lh_count_lines_with(st->h.log, "(remembered)"), 2);
 	assert_no_event(st, c, "ask", 200);
 }
@@ -1161,9 +1163,10 @@ static void test_cover_glob_must_match_the_path(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", ab));
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EPERM", b));
-	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
-				    " -> allow (remembered), emulated]",
-				    ab));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+					 " -> allow (remembered), emulated]",
+					 ab));
 }
 
 static void test_scope_always_writes_policy_and_next_run_asks_nothing(void **state)
@@ -1901,7 +1904,7 @@ static struct client *tmux_start(struct fixture *st, ...)
 	}
 	snprintf(st->tmux, sizeof(st->tmux), "sg-ask-%d-%d", (int)getpid(), ++tmux_counter);
 	lh_write_file(lh_tp(&st->h, "%s/tmux.conf", st->h.dir),
-		   "set -g remain-on-exit on\nset -g history-limit 10000\n", 0644);
+		      "set -g remain-on-exit on\nset -g history-limit 10000\n", 0644);
 
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
@@ -2071,15 +2074,16 @@ static void test_prompt_run_dir_confirmed_then_remembered(void **state)
 	keys(st, "prompt", "y");
 	wait_pane(st, "prompt",
 		  lh_tp(&st->h, "[%lld] answered allow (run); covers: allow = path ~ %s/q/**",
-		     (long long)n, st->h.dir),
+			(long long)n, st->h.dir),
 		  WAIT_MS);
 	assert_true(lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = 0", a), WAIT_MS));
 	go_file(st, "go2");
 	assert_true(lh_wait_output(&st->h, lh_tp(&st->h, "mkdir %s = 0", b), WAIT_MS));
 	assert_exit(st, tmux_wait_sysgate(st), 0);
-	assert_contains(st->h.log, lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
-				    " -> allow (remembered), emulated]",
-				    b));
+	assert_contains(st->h.log, lh_tp(&st->h,
+					 "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE
+					 " -> allow (remembered), emulated]",
+					 b));
 	assert_no_event(st, obs, "ask", 200);
 }
 

@@ -70,7 +70,7 @@ static uint32_t check_mem(uint32_t k)
  */
 static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct seccomp_data *d)
 {
-	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
 	size_t pc = 0;
 
 	for (;;) {
@@ -79,7 +79,8 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct se
 		size_t next;
 
 		if (pc >= len)
-			fail_msg("BPF: pc %zu runs off the end of a %zu-instruction filter", pc, len);
+			fail_msg("BPF: pc %zu runs off the end of a %zu-instruction filter", pc,
+				 len);
 		in = &f[pc];
 		next = pc + 1;
 		src = BPF_SRC(in->code) == BPF_X ? x : in->k;
@@ -119,13 +120,27 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct se
 			break;
 		case BPF_ALU:
 			switch (BPF_OP(in->code)) {
-			case BPF_ADD: a += src; break;
-			case BPF_SUB: a -= src; break;
-			case BPF_MUL: a *= src; break;
-			case BPF_AND: a &= src; break;
-			case BPF_OR: a |= src; break;
-			case BPF_XOR: a ^= src; break;
-			case BPF_NEG: a = -a; break;
+			case BPF_ADD:
+				a += src;
+				break;
+			case BPF_SUB:
+				a -= src;
+				break;
+			case BPF_MUL:
+				a *= src;
+				break;
+			case BPF_AND:
+				a &= src;
+				break;
+			case BPF_OR:
+				a |= src;
+				break;
+			case BPF_XOR:
+				a ^= src;
+				break;
+			case BPF_NEG:
+				a = -a;
+				break;
 			case BPF_DIV:
 				if (src == 0)
 					fail_msg("BPF: division by zero at %zu", pc);
@@ -152,10 +167,18 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct se
 					fail_msg("BPF: malformed ja 0x%04x at %zu", in->code, pc);
 				next += in->k;
 				break;
-			case BPF_JEQ: next += a == src ? in->jt : in->jf; break;
-			case BPF_JGT: next += a > src ? in->jt : in->jf; break;
-			case BPF_JGE: next += a >= src ? in->jt : in->jf; break;
-			case BPF_JSET: next += (a & src) ? in->jt : in->jf; break;
+			case BPF_JEQ:
+				next += a == src ? in->jt : in->jf;
+				break;
+			case BPF_JGT:
+				next += a > src ? in->jt : in->jf;
+				break;
+			case BPF_JGE:
+				next += a >= src ? in->jt : in->jf;
+				break;
+			case BPF_JSET:
+				next += (a & src) ? in->jt : in->jf;
+				break;
 			default:
 				fail_msg("BPF: unimplemented jmp 0x%04x at %zu", in->code, pc);
 			}
@@ -243,9 +266,12 @@ enum abi {
 static const char *abi_name(enum abi abi)
 {
 	switch (abi) {
-	case ABI_X86_64: return "x86_64";
-	case ABI_I386: return "i386";
-	case ABI_X32: return "x32";
+	case ABI_X86_64:
+		return "x86_64";
+	case ABI_I386:
+		return "i386";
+	case ABI_X32:
+		return "x32";
 	}
 	return "?";
 }
@@ -253,9 +279,12 @@ static const char *abi_name(enum abi abi)
 static uint32_t abi_token(enum abi abi)
 {
 	switch (abi) {
-	case ABI_X86_64: return SCMP_ARCH_X86_64;
-	case ABI_I386: return SCMP_ARCH_X86;
-	case ABI_X32: return SCMP_ARCH_X32;
+	case ABI_X86_64:
+		return SCMP_ARCH_X86_64;
+	case ABI_I386:
+		return SCMP_ARCH_X86;
+	case ABI_X32:
+		return SCMP_ARCH_X32;
 	}
 	return 0;
 }
@@ -281,7 +310,7 @@ static int abi_nr(enum abi abi, const char *name)
 /* Run the compiled filter on a raw (arch, nr, args) call. */
 static uint32_t run_raw(const struct fx *f, uint32_t arch, int nr, const uint64_t args[6])
 {
-	struct seccomp_data d = { .nr = nr, .arch = arch, .instruction_pointer = 0x401000 };
+	struct seccomp_data d = {.nr = nr, .arch = arch, .instruction_pointer = 0x401000};
 
 	if (args)
 		memcpy(d.args, args, sizeof(d.args));
@@ -291,7 +320,7 @@ static uint32_t run_raw(const struct fx *f, uint32_t arch, int nr, const uint64_
 /* Run the filter on syscall name through abi; i386 args are zero-extended. */
 static uint32_t run_call(const struct fx *f, enum abi abi, const char *name, const uint64_t args[6])
 {
-	uint64_t a[6] = { 0 };
+	uint64_t a[6] = {0};
 	int nr = abi_nr(abi, name);
 
 	if (nr < 0)
@@ -332,7 +361,7 @@ static void test_compile_interpreter_selftest(void **state)
 		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
-	struct seccomp_data d = { .nr = 1, .arch = 0 };
+	struct seccomp_data d = {.nr = 1, .arch = 0};
 
 	assert_int_equal(bpf_run(prog, ARRAY_SIZE(prog), &d), 1);
 	d.nr = 2;
@@ -382,37 +411,43 @@ static void test_compile_log_and_kill_notify(void **state)
 static void test_compile_mode_mask_splits_in_kernel(void **state)
 {
 	struct fx *f = *state;
-	static const enum abi abis[] = { ABI_X86_64, ABI_I386, ABI_X32 };
+	static const enum abi abis[] = {ABI_X86_64, ABI_I386, ABI_X32};
 
 	compile(f, "[chmod]\nkill = mode & 06000\nallow = *\n");
-	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 15, (uint64_t[6]){ 0x1000, 0755 }), RET_ALLOW);
-	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 15, (uint64_t[6]){ 0x1000, 04755 }), RET_NOTIF);
-	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 306,
-				 (uint64_t[6]){ AT_FDCWD_32, 0x1000, 02755 }), RET_NOTIF);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 15, (uint64_t[6]){0x1000, 0755}), RET_ALLOW);
+	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, 15, (uint64_t[6]){0x1000, 04755}), RET_NOTIF);
+	assert_int_equal(
+		run_raw(f, AUDIT_ARCH_I386, 306, (uint64_t[6]){AT_FDCWD_32, 0x1000, 02755}),
+		RET_NOTIF);
 	for (size_t i = 0; i < ARRAY_SIZE(abis); i++) {
 		enum abi abi = abis[i];
 		uint64_t fdcwd = abi == ABI_X86_64 ? AT_FDCWD_64 : AT_FDCWD_32;
 
 		print_message("  %s\n", abi_name(abi));
-		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){ 0x1000, 0755 }), RET_ALLOW);
-		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){ 0x1000, 04755 }), RET_NOTIF);
-		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){ 0x1000, 02000 }), RET_NOTIF);
-		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){ 0x1000, 06000 }), RET_NOTIF);
-		assert_int_equal(run_call(f, abi, "fchmodat",
-					  (uint64_t[6]){ fdcwd, 0x1000, 02755 }), RET_NOTIF);
-		assert_int_equal(run_call(f, abi, "fchmodat",
-					  (uint64_t[6]){ fdcwd, 0x1000, 0644 }), RET_ALLOW);
+		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){0x1000, 0755}), RET_ALLOW);
+		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){0x1000, 04755}),
+				 RET_NOTIF);
+		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){0x1000, 02000}),
+				 RET_NOTIF);
+		assert_int_equal(run_call(f, abi, "chmod", (uint64_t[6]){0x1000, 06000}),
+				 RET_NOTIF);
+		assert_int_equal(run_call(f, abi, "fchmodat", (uint64_t[6]){fdcwd, 0x1000, 02755}),
+				 RET_NOTIF);
+		assert_int_equal(run_call(f, abi, "fchmodat", (uint64_t[6]){fdcwd, 0x1000, 0644}),
+				 RET_ALLOW);
 		/* The mode bits live in a different argument for fchmodat. */
-		assert_int_equal(run_call(f, abi, "fchmodat",
-					  (uint64_t[6]){ fdcwd, 04000, 0644 }), RET_ALLOW);
-		assert_int_equal(run_call(f, abi, "fchmod", (uint64_t[6]){ 3, 04700 }), RET_NOTIF);
-		assert_int_equal(run_call(f, abi, "fchmod", (uint64_t[6]){ 3, 0700 }), RET_ALLOW);
+		assert_int_equal(run_call(f, abi, "fchmodat", (uint64_t[6]){fdcwd, 04000, 0644}),
+				 RET_ALLOW);
+		assert_int_equal(run_call(f, abi, "fchmod", (uint64_t[6]){3, 04700}), RET_NOTIF);
+		assert_int_equal(run_call(f, abi, "fchmod", (uint64_t[6]){3, 0700}), RET_ALLOW);
 	}
 	/* Upper-word garbage does not hide a bit in the low word on x86_64. */
-	assert_int_equal(run_call(f, ABI_X86_64, "chmod",
-				  (uint64_t[6]){ 0x1000, 0xffffffff000001edULL }), RET_ALLOW);
-	assert_int_equal(run_call(f, ABI_X86_64, "chmod",
-				  (uint64_t[6]){ 0x1000, 0xffffffff000009edULL }), RET_NOTIF);
+	assert_int_equal(
+		run_call(f, ABI_X86_64, "chmod", (uint64_t[6]){0x1000, 0xffffffff000001edULL}),
+		RET_ALLOW);
+	assert_int_equal(
+		run_call(f, ABI_X86_64, "chmod", (uint64_t[6]){0x1000, 0xffffffff000009edULL}),
+		RET_NOTIF);
 }
 
 static void test_compile_default_deny_notifies_unlisted(void **state)
@@ -454,16 +489,19 @@ static void test_compile_default_deny_conditional_allow_notifies(void **state)
 
 	/* The fall-through is deny: the kernel cannot decide any of it. */
 	compile(f, "[sysgate]\ndefault = deny\n[ptrace]\nallow = arg0 == 0\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 0 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 16 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){0}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){16}), RET_NOTIF);
 }
 
 static void test_compile_path_condition_notifies_whole_syscall(void **state)
 {
 	struct fx *f = *state;
 	static const uint64_t argsets[][6] = {
-		{ 0 }, { 0x1000, 0755 }, { AT_FDCWD_64, 0x1000, 0700 }, { AT_FDCWD_32, 0, 0 },
-		{ UINT64_MAX, UINT64_MAX, UINT64_MAX },
+		{0},
+		{0x1000, 0755},
+		{AT_FDCWD_64, 0x1000, 0700},
+		{AT_FDCWD_32, 0, 0},
+		{UINT64_MAX, UINT64_MAX, UINT64_MAX},
 	};
 
 	compile(f, "[mkdir]\ndeny = path ~ /etc/**\n");
@@ -477,11 +515,11 @@ static void test_compile_path_condition_notifies_whole_syscall(void **state)
 
 	/* A register condition before it does not let the kernel decide either. */
 	compile(f, "[mkdir]\nkill = mode & 04000\ndeny = EACCES path ~ /etc/**\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "mkdir", (uint64_t[6]){ 0x1000, 0755 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdir", (uint64_t[6]){0x1000, 0755}), RET_NOTIF);
 
 	/* Nor does an exe condition. */
 	compile(f, "[ptrace]\ndeny = exe ~ /usr/bin/gdb\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 0 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){0}), RET_NOTIF);
 }
 
 static void test_compile_arg_condition_splits_in_kernel(void **state)
@@ -489,43 +527,44 @@ static void test_compile_arg_condition_splits_in_kernel(void **state)
 	struct fx *f = *state;
 
 	compile(f, "[ptrace]\ndeny = arg0 == 16\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 16 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 0 }), RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){16}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){0}), RET_ALLOW);
 	/* 64-bit compare on x86_64: a high word makes it another value. */
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 0x100000010ULL }), RET_ALLOW);
-	assert_int_equal(run_call(f, ABI_I386, "ptrace", (uint64_t[6]){ 16 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_I386, "ptrace", (uint64_t[6]){ 17 }), RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){0x100000010ULL}),
+			 RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_I386, "ptrace", (uint64_t[6]){16}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_I386, "ptrace", (uint64_t[6]){17}), RET_ALLOW);
 	/* 32-bit compare on x32, as the matcher does with abi32. */
-	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){ 16 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){ 0x100000010ULL }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){16}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){0x100000010ULL}), RET_NOTIF);
 
 	/* -100 is AT_FDCWD as a 64-bit value, and its low 32 bits on i386. */
 	compile(f, "[mkdir]\ndeny = arg0 == -100\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){ AT_FDCWD_64 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){ AT_FDCWD_32 }), RET_ALLOW);
-	assert_int_equal(run_call(f, ABI_I386, "mkdirat", (uint64_t[6]){ AT_FDCWD_32 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){ 3 }), RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){AT_FDCWD_64}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){AT_FDCWD_32}), RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_I386, "mkdirat", (uint64_t[6]){AT_FDCWD_32}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){3}), RET_ALLOW);
 
 	/* An earlier allow does not hide a later deny from the kernel's view. */
 	compile(f, "[ptrace]\nallow = arg0 == 0\ndeny = arg0 == 16\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 16 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 17 }), RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){16}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){17}), RET_ALLOW);
 
 	/* '&' over several bits is "any of them". */
 	compile(f, "[ptrace]\ndeny = arg0 & 0x5\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 4 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 1 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 2 }), RET_ALLOW);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){4}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){1}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){2}), RET_ALLOW);
 
 	/* What libseccomp cannot be trusted with stays out of the kernel:
 	 * range comparisons, several conditions in a rule, several arguments
 	 * in a section. Those calls are all notified. */
 	compile(f, "[ptrace]\ndeny = arg0 < 17\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 17 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){17}), RET_NOTIF);
 	compile(f, "[ptrace]\ndeny = arg0 & 0x5 and arg1 > 0x800\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 2, 0x801 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){2, 0x801}), RET_NOTIF);
 	compile(f, "[ptrace]\ndeny = arg0 == 1\nkill = arg1 == 2\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 0, 0 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){0, 0}), RET_NOTIF);
 }
 
 /*
@@ -544,15 +583,16 @@ static void test_compile_later_rule_sees_its_own_argument(void **state)
 	/* x86_64: mkdir(2, 0, 6) matches the second rule. The filter tests
 	 * "arg0 > 1" against arg2 & 16 (0) and allows it. */
 	compile(f, "[mkdir]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > 5\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "mkdir", (uint64_t[6]){ 2, 0, 6 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){ 2, 0, 6 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdir", (uint64_t[6]){2, 0, 6}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){2, 0, 6}), RET_NOTIF);
 
 	/* i386 and x32: ptrace(0, 0, 7, 0x40) is killed by the first rule; the
 	 * filter compares arg3 (0x40) with 0100 instead of arg2. */
 	compile(f, "[ptrace]\nkill = arg2 < 0100\nkill = arg3 == 0x800 and arg2 != 5\n");
-	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){ 0, 0, 7, 0x40 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_I386, "ptrace", (uint64_t[6]){ 0, 0, 7, 0x40 }), RET_NOTIF);
-	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){ 0, 0, 7, 0x40 }), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "ptrace", (uint64_t[6]){0, 0, 7, 0x40}),
+			 RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_I386, "ptrace", (uint64_t[6]){0, 0, 7, 0x40}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){0, 0, 7, 0x40}), RET_NOTIF);
 }
 
 /* policy_compile in a child with a deadline: 1 if it returned, 0 if not. */
@@ -563,7 +603,7 @@ static int compile_in_child(const struct policy *p, unsigned seconds)
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct policy_filter filter = { 0 };
+		struct policy_filter filter = {0};
 
 		alarm(seconds);
 		_exit(policy_compile(p, &filter) < 0 ? 1 : 0);
@@ -606,8 +646,12 @@ static void test_compile_interpreter_agrees_with_kernel(void **state)
 {
 	struct fx *f = *state;
 	static const uint64_t argsets[][3] = {
-		{ 2, 0, 6 }, { 2, 0, 16 }, { 0, 0, 0 }, { 7, 0, 0 }, { 1, 0, 0x100000006ULL },
-		{ 0x100000000ULL, 0, 17 },
+		{2, 0, 6},
+		{2, 0, 16},
+		{0, 0, 0},
+		{7, 0, 0},
+		{1, 0, 0x100000006ULL},
+		{0x100000000ULL, 0, 17},
 	};
 	char want[ARRAY_SIZE(argsets)], out[ARRAY_SIZE(argsets)];
 	struct sock_filter *insns;
@@ -617,7 +661,7 @@ static void test_compile_interpreter_agrees_with_kernel(void **state)
 
 	compile(f, "[mkdir]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > 5\n");
 	for (size_t i = 0; i < ARRAY_SIZE(argsets); i++) {
-		uint64_t a[6] = { argsets[i][0], argsets[i][1], argsets[i][2] };
+		uint64_t a[6] = {argsets[i][0], argsets[i][1], argsets[i][2]};
 
 		want[i] = run_raw(f, AUDIT_ARCH_X86_64, 83, a) == RET_NOTIF ? 'n' : 'a';
 	}
@@ -629,7 +673,7 @@ static void test_compile_interpreter_agrees_with_kernel(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct sock_fprog prog = { .len = (unsigned short)f->f.len, .filter = insns };
+		struct sock_fprog prog = {.len = (unsigned short)f->f.len, .filter = insns};
 
 		close(fds[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
@@ -659,18 +703,18 @@ static void test_compile_interpreter_agrees_with_kernel(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(argsets); i++)
 		if (out[i] != want[i])
 			fail_msg("mkdir(%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 "): kernel %c, "
-				 "interpreter %c", argsets[i][0], argsets[i][1], argsets[i][2],
-				 out[i], want[i]);
+				 "interpreter %c",
+				 argsets[i][0], argsets[i][1], argsets[i][2], out[i], want[i]);
 }
 
 static void test_compile_foreign_arch_is_killed(void **state)
 {
 	struct fx *f = *state;
 	static const uint32_t arches[] = {
-		AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, AUDIT_ARCH_RISCV64,
+		AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM,   AUDIT_ARCH_RISCV64,
 		AUDIT_ARCH_PPC64LE, AUDIT_ARCH_S390X, 0,
 	};
-	static const int nrs[] = { 0, 39, 83, 231, 258 };
+	static const int nrs[] = {0, 39, 83, 231, 258};
 
 	compile(f, "[mkdir]\ndeny = *\n");
 	for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
@@ -714,25 +758,64 @@ static unsigned pick(unsigned n)
 }
 
 static const char *const value_texts[] = {
-	"0", "1", "2", "5", "0x800", "0xffffffff", "-100", "0x10000000000",
-	"0x80000000", "0x100000005", "0xffffffffffffffff", "0x7fffffff", "16", "0100",
+	"0",
+	"1",
+	"2",
+	"5",
+	"0x800",
+	"0xffffffff",
+	"-100",
+	"0x10000000000",
+	"0x80000000",
+	"0x100000005",
+	"0xffffffffffffffff",
+	"0x7fffffff",
+	"16",
+	"0100",
 };
 
 static const uint64_t interesting[] = {
-	0, 1, 2, 4, 5, 6, 16, 0x7ff, 0x800, 0x801, 0x7fffffff, 0x80000000,
-	0xfffffffe, 0xffffffff, 0x100000000ULL, 0x100000005ULL, 1ULL << 40, (1ULL << 40) + 1,
-	(uint64_t)-100, (uint64_t)(uint32_t)-100, UINT64_MAX, UINT64_MAX - 1,
-	0755, 04755, 02000, 06000, 07777, 0100, 0x8000000000000000ULL,
+	0,
+	1,
+	2,
+	4,
+	5,
+	6,
+	16,
+	0x7ff,
+	0x800,
+	0x801,
+	0x7fffffff,
+	0x80000000,
+	0xfffffffe,
+	0xffffffff,
+	0x100000000ULL,
+	0x100000005ULL,
+	1ULL << 40,
+	(1ULL << 40) + 1,
+	(uint64_t)-100,
+	(uint64_t)(uint32_t)-100,
+	UINT64_MAX,
+	UINT64_MAX - 1,
+	0755,
+	04755,
+	02000,
+	06000,
+	07777,
+	0100,
+	0x8000000000000000ULL,
 };
 
-static const char *const mode_texts[] = { "06000", "04000", "02000", "0777", "01", "07777", "0100", "0222" };
+static const char *const mode_texts[] = {"06000", "04000", "02000", "0777",
+					 "01",	  "07777", "0100",  "0222"};
 
 /* The start of a rule: the decision, and for some denials an errno. */
 static const char *const decision_texts[] = {
-	"allow = ", "deny = ", "kill = ", "log = ", "deny = EACCES ", "errno = ENOENT ", "continue = ",
+	"allow = ",	  "deny = ",	     "kill = ",	    "log = ",
+	"deny = EACCES ", "errno = ENOENT ", "continue = ",
 };
 
-static const char *const op_texts[] = { "==", "!=", "<", "<=", ">", ">=", "&" };
+static const char *const op_texts[] = {"==", "!=", "<", "<=", ">", ">=", "&"};
 
 /* A section name, and whether its syscalls all take a mode. */
 struct gen_section {
@@ -742,15 +825,15 @@ struct gen_section {
 
 /* Groups of mutually overlapping sections: at most one of each is written. */
 static const struct gen_section gen_groups[][2] = {
-	{ { "ptrace", false }, { "ptrace", false } },
-	{ { "chmod", true }, { "fchmodat", true } },
-	{ { "mkdir", true }, { "mkdirat", true } },
+	{{"ptrace", false}, {"ptrace", false}},
+	{{"chmod", true}, {"fchmodat", true}},
+	{{"mkdir", true}, {"mkdirat", true}},
 };
 
 /* The calls tried: every member of the sections above, and two outsiders. */
 static const char *const call_names[] = {
-	"ptrace", "chmod", "fchmod", "fchmodat", "fchmodat2", "mkdir", "mkdirat",
-	"getpid", "io_uring_setup",
+	"ptrace", "chmod",   "fchmod", "fchmodat",	 "fchmodat2",
+	"mkdir",  "mkdirat", "getpid", "io_uring_setup",
 };
 
 static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
@@ -770,7 +853,7 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 
 static void gen_policy(char *buf, size_t size)
 {
-	static const char *const defaults[] = { "allow", "allow", "allow", "deny", "log" };
+	static const char *const defaults[] = {"allow", "allow", "allow", "deny", "log"};
 	size_t len = 0;
 
 	buf[0] = '\0';
@@ -785,7 +868,8 @@ static void gen_policy(char *buf, size_t size)
 		for (unsigned r = 0; r < n_rules; r++) {
 			unsigned n_conds = 1 + pick(3);
 
-			append(buf, size, &len, "%s", decision_texts[pick(ARRAY_SIZE(decision_texts))]);
+			append(buf, size, &len, "%s",
+			       decision_texts[pick(ARRAY_SIZE(decision_texts))]);
 			if (pick(6) == 0) {
 				append(buf, size, &len, "*\n");
 				continue;
@@ -857,14 +941,14 @@ static void report(const char *what, const char *text, enum abi abi, const struc
 /* Try n_calls random calls on the compiled policy; record what goes wrong. */
 static void check_calls(const struct fx *f, const char *text, unsigned n_calls, struct stats *st)
 {
-	static const enum abi abis[] = { ABI_X86_64, ABI_I386, ABI_X32 };
+	static const enum abi abis[] = {ABI_X86_64, ABI_I386, ABI_X32};
 	bool reported = false;
 
 	for (unsigned i = 0; i < n_calls; i++) {
 		const char *name = call_names[pick(ARRAY_SIZE(call_names))];
 		enum abi abi = abis[pick(ARRAY_SIZE(abis))];
 		const struct section *s = policy_section_for(f->p, name);
-		struct call c = { .syscall = name, .shape = policy_syscall_shape(name) };
+		struct call c = {.syscall = name, .shape = policy_syscall_shape(name)};
 		int nr = abi_nr(abi, name);
 		struct decision dec;
 		bool must_allow;
@@ -916,7 +1000,7 @@ static void check_calls(const struct fx *f, const char *text, unsigned n_calls, 
 static void test_compile_never_allows_what_matcher_refuses(void **state)
 {
 	struct fx *f = *state;
-	struct stats st = { 0 };
+	struct stats st = {0};
 	char text[4096];
 
 	rng_state = 0x5eed5eed2024ULL;
@@ -933,7 +1017,8 @@ static void test_compile_never_allows_what_matcher_refuses(void **state)
 		/* See test_compile_terminates_on_high_word_comparisons. */
 		if (!compile_in_child(f->p, 1)) {
 			if (st.hung++ < 3)
-				print_message("  policy_compile does not return (libseccomp):\n%s", text);
+				print_message("  policy_compile does not return (libseccomp):\n%s",
+					      text);
 			continue;
 		}
 		r = policy_compile(f->p, &f->f);
@@ -943,10 +1028,11 @@ static void test_compile_never_allows_what_matcher_refuses(void **state)
 		}
 		check_calls(f, text, 200, &st);
 	}
-	print_message("  %u policies (%u refused by the loader, %u not compiled in time), %u calls: "
-		      "%u allowed in the kernel (%u of them under conditional rules), %u notified\n",
-		      st.policies, st.refused, st.hung, st.calls, st.allowed,
-		      st.allowed_conditional, st.notified);
+	print_message(
+		"  %u policies (%u refused by the loader, %u not compiled in time), %u calls: "
+		"%u allowed in the kernel (%u of them under conditional rules), %u notified\n",
+		st.policies, st.refused, st.hung, st.calls, st.allowed, st.allowed_conditional,
+		st.notified);
 	print_message("  unsound calls: x86_64 %u, i386 %u, x32 %u, in %u policies\n",
 		      st.unsound[ABI_X86_64], st.unsound[ABI_I386], st.unsound[ABI_X32],
 		      st.unsound_policies);
@@ -967,7 +1053,7 @@ static void test_compile_never_allows_what_matcher_refuses(void **state)
 static void test_compile_socketcall_notified_when_carried_call_supervised(void **state)
 {
 	struct fx *f = *state;
-	uint64_t a[6] = { 3, 0x10000 };
+	uint64_t a[6] = {3, 0x10000};
 
 	compile(f, "[connect]\ndeny = *\n");
 	assert_int_equal(run_raw(f, AUDIT_ARCH_I386, NR32_SOCKETCALL, a), RET_NOTIF);

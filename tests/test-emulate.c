@@ -311,9 +311,10 @@ static void test_result_eacces_parent_not_writable(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = -1 EACCES", x));
 	assert_false(lh_exists(x));
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/ok/fine = 0", st->h.dir));
-	lh_assert_line(st->h.log, lh_tp(&st->h, "sysgate: %d %s mkdir(\"%s\", 0755) = -1 EACCES "
-				"[emulate policy.ini:2]",
-				(int)pid, g_target_real, x));
+	lh_assert_line(st->h.log, lh_tp(&st->h,
+					"sysgate: %d %s mkdir(\"%s\", 0755) = -1 EACCES "
+					"[emulate policy.ini:2]",
+					(int)pid, g_target_real, x));
 }
 
 static void test_result_erofs_on_readonly_bind_mount(void **state)
@@ -438,7 +439,7 @@ static void test_path_i386_at_fdcwd_same_as_native(void **state)
 	assert_int_equal(lh_lmode_of(lh_tp(&st->h, "%s/ok/a64", st->h.dir)), 0700);
 	assert_int_equal(lh_lmode_of(lh_tp(&st->h, "%s/ok/m32", st->h.dir)), 0705);
 	assert_int_equal(lh_count_lines_with(st->h.log, "i386:mkdirat(AT_FDCWD, \"a32\", 0700) = 0 "
-						   "[emulate policy.ini:2]"),
+							"[emulate policy.ini:2]"),
 			 1);
 	assert_int_equal(lh_count_lines_with(st->h.log,
 					     "i386:fchmodat(AT_FDCWD, \"a32\", 0750) = 0 "
@@ -914,9 +915,10 @@ static void test_symlink_fchmod_opath_ebadf_and_fd_judged_by_path(void **state)
 							      "[emulate policy.ini:5] path=\"%s\"",
 							      f)),
 			 1);
-	assert_int_equal(lh_count_lines_with(st->h.log, lh_tp(&st->h, ", 0600) = -1 EPERM "
-						      "[deny policy.ini:6] path=\"%s\"",
-						      secret)),
+	assert_int_equal(lh_count_lines_with(st->h.log, lh_tp(&st->h,
+							      ", 0600) = -1 EPERM "
+							      "[deny policy.ini:6] path=\"%s\"",
+							      secret)),
 			 1);
 }
 
@@ -1171,8 +1173,9 @@ static void test_allow_log_after_path_emulated_text(void **state)
 			     (int)pid, g_target_real, l));
 	/* The default, reached after a path condition, is emulated as well. */
 	lh_assert_line(st->h.log,
-		    lh_tp(&st->h, "sysgate: %d %s mkdir(\"%s\", 0755) = 0 [log default, emulated]",
-		       (int)pid, g_target_real, d));
+		       lh_tp(&st->h,
+			     "sysgate: %d %s mkdir(\"%s\", 0755) = 0 [log default, emulated]",
+			     (int)pid, g_target_real, d));
 	/* allow is not logged, emulated or not. */
 	assert_int_equal(lh_count_lines_with(st->h.log, "chmod("), 0);
 }

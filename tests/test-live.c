@@ -292,12 +292,14 @@ static void test_run_complain_lets_call_through(void **state)
 	lh_assert_line(st->h.out, lh_tp(&st->h, "chmod %s = 0", f));
 	assert_true(lh_exists(bad));
 	assert_int_equal(lh_mode_of(f), 0600);
-	lh_assert_line(st->h.log, lh_tp(&st->h, "sysgate: %d %s mkdir(\"%s\", 0755) = ? "
-				"[deny policy.ini:2, complain: allowed]",
-				(int)pid, g_target_real, bad));
-	lh_assert_line(st->h.log, lh_tp(&st->h, "sysgate: %d %s chmod(\"%s\", 0600) = ? "
-				"[deny policy.ini:5, complain: allowed]",
-				(int)pid, g_target_real, f));
+	lh_assert_line(st->h.log, lh_tp(&st->h,
+					"sysgate: %d %s mkdir(\"%s\", 0755) = ? "
+					"[deny policy.ini:2, complain: allowed]",
+					(int)pid, g_target_real, bad));
+	lh_assert_line(st->h.log, lh_tp(&st->h,
+					"sysgate: %d %s chmod(\"%s\", 0600) = ? "
+					"[deny policy.ini:5, complain: allowed]",
+					(int)pid, g_target_real, f));
 }
 
 static void test_run_complain_mode_from_policy_and_kill(void **state)
@@ -312,9 +314,10 @@ static void test_run_complain_mode_from_policy_and_kill(void **state)
 	pid = lh_target_pid(st->h.out);
 	lh_assert_line(st->h.out, lh_tp(&st->h, "chmod %s = 0", f));
 	assert_int_equal(lh_mode_of(f), 04755);
-	lh_assert_line(st->h.log, lh_tp(&st->h, "sysgate: %d %s chmod(\"%s\", 04755) = ? "
-				"[kill policy.ini:4, complain: allowed]",
-				(int)pid, g_target_real, f));
+	lh_assert_line(st->h.log, lh_tp(&st->h,
+					"sysgate: %d %s chmod(\"%s\", 04755) = ? "
+					"[kill policy.ini:4, complain: allowed]",
+					(int)pid, g_target_real, f));
 }
 
 /* ---- kill ---- */

@@ -636,7 +636,8 @@ static void test_warn_race_after_path_condition(void **state)
 	struct fx *f = *state;
 	const struct policy_diag *d;
 
-	assert_loads(f, "[unlink]\ndeny = EACCES path ~ /etc/**\nlog = path ~ /tmp/**\nallow = *\n");
+	assert_loads(f,
+		     "[unlink]\ndeny = EACCES path ~ /etc/**\nlog = path ~ /tmp/**\nallow = *\n");
 	assert_null(find_diag(f, DIAG_WARNING, 2, ""));
 	d = find_diag(f, DIAG_WARNING, 3, "log after a path condition continues the call");
 	assert_non_null(d);

@@ -92,7 +92,7 @@ static char g_sysgate[PATH_MAX];
 static char g_agent[PATH_MAX]; /* "" when there is none */
 static bool g_agent_required;  /* $SYSGATE_AGENT was given: missing is a failure */
 static bool g_have_profile;    /* `sysgate oci-profile` exists */
-static int g_skipped; /* for a missing runtime or busybox: the run is not a pass */
+static int g_skipped;	       /* for a missing runtime or busybox: the run is not a pass */
 
 struct sv {
 	struct lh h; /* h.dir and h.strs only */
@@ -110,7 +110,7 @@ struct ctr {
 	const char *id;
 	const char *metadata; /* NULL: "policy=test"; "": none */
 	const char *annotations;
-	unsigned uid; /* and gid */
+	unsigned uid;	    /* and gid */
 	const char *script; /* run as sh -c SCRIPT */
 	pid_t pid;
 	char out[PATH_MAX + 64];
@@ -172,7 +172,7 @@ static void show(const char *what, const char *text)
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&t, &t) < 0 && errno == EINTR)
 		;
@@ -205,7 +205,8 @@ static bool have_tool(const char *name)
 static void need(struct sv *st, const char *rt)
 {
 	if (rt && !have_tool(rt)) {
-		fprintf(stderr, "test-serve: SKIP: %s is not installed (apt-get install %s; dev.sh does)\n",
+		fprintf(stderr,
+			"test-serve: SKIP: %s is not installed (apt-get install %s; dev.sh does)\n",
 			rt, rt);
 		g_skipped++;
 		skip();
@@ -535,7 +536,7 @@ static void victim_finish(struct sv *st, struct ctr *v)
 
 static int sock_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -558,8 +559,8 @@ static void send_msg(int sock, const char *text, const int *fds, int n_fds)
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} u = {};
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	assert_true(n_fds <= 4);
 	if (n_fds > 0) {
@@ -579,7 +580,7 @@ static void send_msg(int sock, const char *text, const int *fds, int n_fds)
 /* True once the daemon closed its end (EOF or reset) within timeout_ms. */
 static bool closed_by_peer(int fd, unsigned timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char c;
 
 	if (poll(&p, 1, (int)timeout_ms) <= 0)
@@ -590,7 +591,7 @@ static bool closed_by_peer(int fd, unsigned timeout_ms)
 /* True once every writer of a pipe is gone (its read end sees EOF). */
 static bool pipe_writers_gone(int rfd, unsigned timeout_ms)
 {
-	struct pollfd p = { .fd = rfd, .events = POLLIN };
+	struct pollfd p = {.fd = rfd, .events = POLLIN};
 	char c;
 
 	return poll(&p, 1, (int)timeout_ms) == 1 && read(rfd, &c, 1) == 0;
@@ -622,8 +623,7 @@ static int listener_child(struct sv *st, const char *path, pid_t *ret_pid, int *
 			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		};
-		struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]),
-					   .filter = insns };
+		struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
 		char b;
 		int fd, e;
 
@@ -642,9 +642,11 @@ static int listener_child(struct sv *st, const char *path, pid_t *ret_pid, int *
 				char buf[CMSG_SPACE(sizeof(int))];
 				struct cmsghdr align;
 			} u = {};
-			struct iovec iov = { .iov_base = "L", .iov_len = 1 };
-			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-					     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+			struct iovec iov = {.iov_base = "L", .iov_len = 1};
+			struct msghdr mh = {.msg_iov = &iov,
+					    .msg_iovlen = 1,
+					    .msg_control = u.buf,
+					    .msg_controllen = sizeof(u.buf)};
 			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 			c->cmsg_level = SOL_SOCKET;
@@ -672,9 +674,11 @@ static int listener_child(struct sv *st, const char *path, pid_t *ret_pid, int *
 			struct cmsghdr align;
 		} u;
 		char b;
-		struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-				     .msg_controllen = sizeof(u.buf) };
+		struct iovec iov = {.iov_base = &b, .iov_len = 1};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = u.buf,
+				    .msg_controllen = sizeof(u.buf)};
 		struct cmsghdr *c;
 		int fd = -1;
 
@@ -694,7 +698,7 @@ static int listener_child(struct sv *st, const char *path, pid_t *ret_pid, int *
 /* Let the listener child call mkdir; the errno it got (-1: no answer). */
 static int listener_child_mkdir(struct sv *st, pid_t pid, int go, int result)
 {
-	struct pollfd p = { .fd = result, .events = POLLIN };
+	struct pollfd p = {.fd = result, .events = POLLIN};
 	int e = -1;
 
 	assert_int_equal(write(go, "g", 1), 1);
@@ -817,8 +821,10 @@ static int teardown(void **state)
 static void runtime_denied_and_emulated(struct sv *st, const char *rt)
 {
 	const char *name = lh_tp(&st->h, "%s-%d", rt, (int)getpid());
-	struct ctr c = { .rt = rt, .id = lh_tp(&st->h, "probe-%s", rt), .uid = 1000,
-			 .script = probe_script(st, name) };
+	struct ctr c = {.rt = rt,
+			.id = lh_tp(&st->h, "probe-%s", rt),
+			.uid = 1000,
+			.script = probe_script(st, name)};
 	const char *out;
 	int code;
 
@@ -850,8 +856,9 @@ static void runtime_denied_and_emulated(struct sv *st, const char *rt)
 			log,
 			lh_tp(&st->h, "mkdir(\"/tmp/emu-%s\", 0777) = 0 [emulate %s/test.ini:6]",
 			      name, st->poldir)));
-		assert_true(contains(log, lh_tp(&st->h, "(\"/tmp/emu-%s\", 0705) = 0 [emulate %s/test.ini:10]",
-					     name, st->poldir)));
+		assert_true(contains(
+			log, lh_tp(&st->h, "(\"/tmp/emu-%s\", 0705) = 0 [emulate %s/test.ini:10]",
+				   name, st->poldir)));
 	}
 }
 
@@ -869,7 +876,8 @@ static void test_crun_denied_errno_and_emulated_mkdir_as_container_user(void **s
 static void test_runc_root_container_owns_as_root(void **state)
 {
 	struct sv *st = *state;
-	struct ctr c = { .rt = "runc", .id = "rootctr", .uid = 0, .script = probe_script(st, "root") };
+	struct ctr c = {
+		.rt = "runc", .id = "rootctr", .uid = 0, .script = probe_script(st, "root")};
 	const char *out;
 
 	need(st, "runc");
@@ -880,14 +888,19 @@ static void test_runc_root_container_owns_as_root(void **state)
 static void test_log_records_carry_container_id_and_pod(void **state)
 {
 	struct sv *st = *state;
-	struct ctr a = { .rt = "runc", .id = "id-runc-1", .uid = 1000,
-			 .annotations = "{\"io.kubernetes.pod.name\":\"pod-a\"}",
-			 .script = probe_script(st, "a") };
-	struct ctr b = { .rt = "crun", .id = "id-crun-2", .uid = 1000,
-			 .annotations = "{\"io.kubernetes.pod.name\":\"pod-b\","
-					"\"io.kubernetes.pod.namespace\":\"ns\"}",
-			 .script = probe_script(st, "b") };
-	struct ctr n = { .rt = "runc", .id = "id-nopod", .uid = 1000, .script = probe_script(st, "n") };
+	struct ctr a = {.rt = "runc",
+			.id = "id-runc-1",
+			.uid = 1000,
+			.annotations = "{\"io.kubernetes.pod.name\":\"pod-a\"}",
+			.script = probe_script(st, "a")};
+	struct ctr b = {.rt = "crun",
+			.id = "id-crun-2",
+			.uid = 1000,
+			.annotations = "{\"io.kubernetes.pod.name\":\"pod-b\","
+				       "\"io.kubernetes.pod.namespace\":\"ns\"}",
+			.script = probe_script(st, "b")};
+	struct ctr n = {
+		.rt = "runc", .id = "id-nopod", .uid = 1000, .script = probe_script(st, "n")};
 	const char *out, *log;
 
 	need(st, "runc");
@@ -916,10 +929,14 @@ static void test_log_records_carry_container_id_and_pod(void **state)
 static void test_lifecycle_container_killed_mid_call_daemon_keeps_serving(void **state)
 {
 	struct sv *st = *state;
-	struct ctr k = { .rt = "runc", .id = "killed", .uid = 1000,
-			 .script = "echo started; while :; do mkdir /tmp/emu-loop; rmdir /tmp/emu-loop; done" };
-	struct ctr next = { .rt = "runc", .id = "after-kill", .uid = 1000,
-			    .script = probe_script(st, "next") };
+	struct ctr k = {
+		.rt = "runc",
+		.id = "killed",
+		.uid = 1000,
+		.script =
+			"echo started; while :; do mkdir /tmp/emu-loop; rmdir /tmp/emu-loop; done"};
+	struct ctr next = {
+		.rt = "runc", .id = "after-kill", .uid = 1000, .script = probe_script(st, "next")};
 	const char *out;
 	long end;
 	int code;
@@ -956,9 +973,10 @@ static void run_batch(struct sv *st, const char *tag, int rounds, int n, bool mi
 		for (int i = 0; i < n; i++) {
 			const char *name = lh_tp(&st->h, "%s%d-%d", tag, r, i);
 
-			c[i] = (struct ctr){ .rt = mix_crun && i % 2 ? "crun" : "runc",
-					     .id = name, .uid = 1000,
-					     .script = probe_script(st, name) };
+			c[i] = (struct ctr){.rt = mix_crun && i % 2 ? "crun" : "runc",
+					    .id = name,
+					    .uid = 1000,
+					    .script = probe_script(st, name)};
 			ctr_start(st, &c[i]);
 		}
 		for (int i = 0; i < n; i++) {
@@ -1053,14 +1071,16 @@ static void test_conn_malformed_json_with_fd_refused(void **state)
 	/* The daemon closed the fd it was given. */
 	assert_true(pipe_writers_gone(p[0], 5000));
 	close(p[0]);
-	assert_true(wait_for_text(st, st->err, "refused a message that is not a JSON object", 5000));
+	assert_true(
+		wait_for_text(st, st->err, "refused a message that is not a JSON object", 5000));
 	/* A JSON value that is not an object. */
 	s = sock_connect(st->sock);
 	assert_true(s >= 0);
 	send_msg(s, "[1, 2, 3]", NULL, 0);
 	assert_true(closed_by_peer(s, 5000));
 	close(s);
-	assert_int_equal(count(slurp(st, st->err), "refused a message that is not a JSON object"), 2);
+	assert_int_equal(count(slurp(st, st->err), "refused a message that is not a JSON object"),
+			 2);
 	assert_true(fds_at_most(st, fds0, 2000));
 	victim_finish(st, &v);
 	assert_true(daemon_alive(st));
@@ -1079,9 +1099,9 @@ static void test_conn_without_fd_refused(void **state)
 	send_msg(s, oci_message(st, "[\"seccompFd\"]", getpid(), "policy=test", "nofd"), NULL, 0);
 	assert_true(closed_by_peer(s, 5000));
 	close(s);
-	assert_true(wait_for_text(st, st->err,
-				  "refused a message: no seccomp listener fd came with it (container nofd)",
-				  5000));
+	assert_true(wait_for_text(
+		st, st->err,
+		"refused a message: no seccomp listener fd came with it (container nofd)", 5000));
 	/* No fds array at all. */
 	s = sock_connect(st->sock);
 	assert_true(s >= 0);
@@ -1190,7 +1210,7 @@ static void test_conn_other_uid_refused(void **state)
 				_exit(10);
 			/* No cmocka asserts in here: plain exits. */
 			{
-				struct sockaddr_un sa = { .sun_family = AF_UNIX };
+				struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 				if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
 						     st->sock) >= sizeof(sa.sun_path))
@@ -1221,8 +1241,8 @@ static void test_conn_other_uid_refused(void **state)
 static void test_metadata_escaping_policy_dir_served_deny_all(void **state)
 {
 	struct sv *st = *state;
-	static const char *const bad[] = { "policy=../x", "policy=/etc/passwd", "policy=.hidden",
-					   "policy=../policies/test" };
+	static const char *const bad[] = {"policy=../x", "policy=/etc/passwd", "policy=.hidden",
+					  "policy=../policies/test"};
 	const char *out;
 
 	need(st, "runc");
@@ -1230,22 +1250,28 @@ static void test_metadata_escaping_policy_dir_served_deny_all(void **state)
 	lh_write_file(lh_tp(&st->h, "%s/x.ini", st->h.dir), "[sysgate]\ndefault = allow\n", 0644);
 	write_policy(st, ".hidden", "[sysgate]\ndefault = allow\n");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct ctr c = { .rt = "runc", .id = lh_tp(&st->h, "escape%zu", i), .uid = 1000,
-				 .metadata = bad[i], .script = probe_script(st, "x") };
+		struct ctr c = {.rt = "runc",
+				.id = lh_tp(&st->h, "escape%zu", i),
+				.uid = 1000,
+				.metadata = bad[i],
+				.script = probe_script(st, "x")};
 
 		assert_int_equal(ctr_run(st, &c, &out), 0);
 		assert_deny_all(out);
-		assert_true(wait_for_text(st, st->err,
-					  lh_tp(&st->h, "container escape%zu: listenerMetadata refused", i),
-					  5000));
+		assert_true(wait_for_text(
+			st, st->err,
+			lh_tp(&st->h, "container escape%zu: listenerMetadata refused", i), 5000));
 	}
 	/* Deny-all is logged as such, per call. */
 	assert_true(contains(slurp(st, st->log), "[escape0] "));
 	assert_true(contains(slurp(st, st->log), "= -1 EPERM"));
 	/* Other keys around policy= are fine; the policy applies. */
 	{
-		struct ctr ok = { .rt = "runc", .id = "okmeta", .uid = 1000,
-				  .metadata = "team=a, policy=test; x=y", .script = probe_script(st, "ok") };
+		struct ctr ok = {.rt = "runc",
+				 .id = "okmeta",
+				 .uid = 1000,
+				 .metadata = "team=a, policy=test; x=y",
+				 .script = probe_script(st, "ok")};
 
 		assert_int_equal(ctr_run(st, &ok, &out), 0);
 		assert_probe(out, "Permission denied", 1000);
@@ -1255,10 +1281,16 @@ static void test_metadata_escaping_policy_dir_served_deny_all(void **state)
 static void test_metadata_unknown_policy_served_deny_all(void **state)
 {
 	struct sv *st = *state;
-	struct ctr c = { .rt = "runc", .id = "nosuch", .uid = 1000, .metadata = "policy=nosuch",
-			 .script = probe_script(st, "ns") };
-	struct ctr broken = { .rt = "runc", .id = "broken", .uid = 1000, .metadata = "policy=broken",
-			      .script = probe_script(st, "br") };
+	struct ctr c = {.rt = "runc",
+			.id = "nosuch",
+			.uid = 1000,
+			.metadata = "policy=nosuch",
+			.script = probe_script(st, "ns")};
+	struct ctr broken = {.rt = "runc",
+			     .id = "broken",
+			     .uid = 1000,
+			     .metadata = "policy=broken",
+			     .script = probe_script(st, "br")};
 	const char *out;
 
 	need(st, "runc");
@@ -1276,8 +1308,8 @@ static void test_metadata_unknown_policy_served_deny_all(void **state)
 static void test_conn_silent_client_dropped_others_served(void **state)
 {
 	struct sv *st = *state;
-	struct ctr c = { .rt = "runc", .id = "meanwhile", .uid = 1000,
-			 .script = probe_script(st, "mw") };
+	struct ctr c = {
+		.rt = "runc", .id = "meanwhile", .uid = 1000, .script = probe_script(st, "mw")};
 	struct pollfd p;
 	const char *out;
 	long t0, dt;
@@ -1291,7 +1323,7 @@ static void test_conn_silent_client_dropped_others_served(void **state)
 	assert_int_equal(ctr_run(st, &c, &out), 0);
 	assert_probe(out, "Permission denied", 1000);
 	assert_true(lh_now_ms() - t0 < 4000);
-	p = (struct pollfd){ .fd = s, .events = POLLIN };
+	p = (struct pollfd){.fd = s, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 0), 0); /* not dropped early */
 	assert_true(closed_by_peer(s, 9000));
 	dt = lh_now_ms() - t0;
@@ -1308,8 +1340,8 @@ static void test_conn_silent_client_dropped_others_served(void **state)
 
 static void reload_to_erofs(struct sv *st)
 {
-	struct ctr a = { .rt = "runc", .id = "before", .uid = 1000, .script = probe_script(st, "b") };
-	struct ctr b = { .rt = "runc", .id = "after", .uid = 1000, .script = probe_script(st, "a") };
+	struct ctr a = {.rt = "runc", .id = "before", .uid = 1000, .script = probe_script(st, "b")};
+	struct ctr b = {.rt = "runc", .id = "after", .uid = 1000, .script = probe_script(st, "a")};
 	const char *out;
 
 	need(st, "runc");
@@ -1331,12 +1363,13 @@ static void test_reload_sighup_new_containers_get_new_policy(void **state)
 static void test_reload_broken_policy_keeps_old(void **state)
 {
 	struct sv *st = *state;
-	struct ctr c = { .rt = "runc", .id = "kept", .uid = 1000, .script = probe_script(st, "k") };
+	struct ctr c = {.rt = "runc", .id = "kept", .uid = 1000, .script = probe_script(st, "k")};
 	const char *out;
 
 	reload_to_erofs(st);
 	/* Would allow every mkdir, were it taken. */
-	write_policy(st, "test", "[sysgate]\ndefault = allow\n[mkdir]\nallow = *\n[mkdri]\nallow = *\n");
+	write_policy(st, "test",
+		     "[sysgate]\ndefault = allow\n[mkdir]\nallow = *\n[mkdri]\nallow = *\n");
 	assert_int_equal(kill(st->pid, SIGHUP), 0);
 	assert_true(wait_for_text(st, st->err, "reload: kept the old test policy", 5000));
 	assert_true(daemon_alive(st));
@@ -1353,8 +1386,10 @@ static void need_agent(void)
 			fail_msg("SYSGATE_AGENT=%s is not executable", g_agent);
 		/* Not a tool CI installs but a target still being written: this
 		 * skip alone does not turn the run into 77. */
-		fprintf(stderr, "test-serve: SKIP: no sysgate-agent at %s (CTest passes "
-				"SYSGATE_AGENT once the target exists)\n", g_agent);
+		fprintf(stderr,
+			"test-serve: SKIP: no sysgate-agent at %s (CTest passes "
+			"SYSGATE_AGENT once the target exists)\n",
+			g_agent);
 		skip();
 	}
 }
@@ -1366,7 +1401,7 @@ static pid_t agent_start(struct sv *st, const char *out, char *const argv[])
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		char *args[16] = { g_agent, "--socket", st->sock, "--policy", "test", "--" };
+		char *args[16] = {g_agent, "--socket", st->sock, "--policy", "test", "--"};
 		int n = 6, fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 		for (int i = 0; argv[i] && n < 15; i++)
@@ -1386,7 +1421,7 @@ static void test_agent_sandbox_supervised_beside_containers(void **state)
 	struct sv *st = *state;
 	const char *path = lh_tp(&st->h, "/tmp/denied-agent-%d", (int)getpid());
 	const char *out_path = lh_tp(&st->h, "%s/agent.out", st->h.dir);
-	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char *argv[] = {"/bin/sh", "-c", NULL, NULL};
 	struct ctr v;
 	const char *out;
 	pid_t pid;
@@ -1406,15 +1441,18 @@ static void test_agent_sandbox_supervised_beside_containers(void **state)
 	assert_true(contains(out, "rc=1"));
 	assert_true(contains(out, "Permission denied"));
 	assert_int_equal(access(path, F_OK), -1);
-	assert_true(wait_for_text(st, st->log, lh_tp(&st->h, "[sysgate-agent-%d] ", (int)pid), 5000));
+	assert_true(
+		wait_for_text(st, st->log, lh_tp(&st->h, "[sysgate-agent-%d] ", (int)pid), 5000));
 	assert_true(contains(slurp(st, st->log),
-			     lh_tp(&st->h, "mkdir(\"%s\", 0777) = -1 EACCES [deny %s/test.ini:5]", path,
-				st->poldir)));
+			     lh_tp(&st->h, "mkdir(\"%s\", 0777) = -1 EACCES [deny %s/test.ini:5]",
+				   path, st->poldir)));
 	victim_finish(st, &v);
 	/* A container started after the agent is served too. */
 	{
-		struct ctr c = { .rt = "runc", .id = "after-agent", .uid = 1000,
-				 .script = probe_script(st, "aa") };
+		struct ctr c = {.rt = "runc",
+				.id = "after-agent",
+				.uid = 1000,
+				.script = probe_script(st, "aa")};
 
 		assert_int_equal(ctr_run(st, &c, &out), 0);
 		assert_probe(out, "Permission denied", 1000);
@@ -1426,7 +1464,7 @@ static void test_agent_many_sandboxes_no_fd_or_memory_growth(void **state)
 	struct sv *st = *state;
 	const char *path = lh_tp(&st->h, "/tmp/denied-agent-many-%d", (int)getpid());
 	const char *out_path = lh_tp(&st->h, "%s/agent.out", st->h.dir);
-	char *argv[] = { "/bin/mkdir", (char *)path, NULL };
+	char *argv[] = {"/bin/mkdir", (char *)path, NULL};
 	unsigned fds0 = 0;
 	long rss0 = 0;
 
@@ -1571,7 +1609,8 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "'%s' oci-profile 2>&1 | grep -q 'unknown command'", g_sysgate);
 	g_have_profile = system(cmd) != 0;
 	fprintf(stderr, "test-serve: seccomp sections from %s\n",
-		g_have_profile ? "sysgate oci-profile" : "tests/oci/make-config.sh (no oci-profile)");
+		g_have_profile ? "sysgate oci-profile"
+			       : "tests/oci/make-config.sh (no oci-profile)");
 	/* SG_TEST_FILTER=PATTERN runs only the tests whose names match (cmocka's glob). */
 	if (getenv("SG_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("SG_TEST_FILTER"));

@@ -57,7 +57,7 @@ enum kind {
 
 /* How the minimal supervisor waits (K_MINIMAL only). */
 enum wait {
-	W_RECV,        /* blocking RECV, SYNC_WAKE_UP set: the baseline */
+	W_RECV,	       /* blocking RECV, SYNC_WAKE_UP set: the baseline */
 	W_EPOLL,       /* epoll_wait, then RECV; SYNC_WAKE_UP set (--diagnose) */
 	W_RECV_NOSYNC, /* blocking RECV without SYNC_WAKE_UP (--diagnose) */
 };
@@ -75,8 +75,10 @@ struct cfg {
 	double *samples; /* one per round; < 0 when that round failed */
 };
 
-#define CFG(n, w, k, notif, ...) \
-	{ .name = n, .what = w, .kind = k, .notified = notif, .enabled = true, __VA_ARGS__ }
+#define CFG(n, w, k, notif, ...)                                                                   \
+	{                                                                                          \
+		.name = n, .what = w, .kind = k, .notified = notif, .enabled = true, __VA_ARGS__   \
+	}
 static struct cfg cfgs[] = {
 	CFG("nofilter-notified", "no seccomp, getppid", K_NOFILTER, true),
 	CFG("nofilter-plain", "no seccomp, getuid", K_NOFILTER, false),
@@ -123,7 +125,7 @@ static struct {
 	const char *tmpdir;
 	bool diagnose;
 	char strace[PATH_MAX];
-} opt = { .n = 200000, .rounds = 7 };
+} opt = {.n = 200000, .rounds = 7};
 
 /*
  * The mkdir configurations' files, all under one mkdtemp directory:
@@ -200,24 +202,26 @@ static int install_filter(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { .len = ARRAY_SIZE(insns), .filter = insns };
+	struct sock_fprog prog = {.len = ARRAY_SIZE(insns), .filter = insns};
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog);
 }
 
 static int send_fd(int sock, int fd)
 {
 	char c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
 
 	memset(&u, 0, sizeof(u));
@@ -232,13 +236,15 @@ static int send_fd(int sock, int fd)
 static int recv_fd(int sock)
 {
 	char c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
 	int fd;
 
@@ -262,7 +268,7 @@ static int recv_fd(int sock)
 static void __attribute__((noreturn)) supervise(int listener, enum wait how)
 {
 	int ep = -1;
-	struct seccomp_notif_sizes sizes = { 0 };
+	struct seccomp_notif_sizes sizes = {0};
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
@@ -270,14 +276,14 @@ static void __attribute__((noreturn)) supervise(int listener, enum wait how)
 	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		_exit(1);
 	req_size = sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req);
-	resp_size = sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp :
-							       sizeof(*resp);
+	resp_size =
+		sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp : sizeof(*resp);
 	req = calloc(1, req_size);
 	resp = calloc(1, resp_size);
 	if (!req || !resp)
 		_exit(1);
 	if (how == W_EPOLL) {
-		struct epoll_event ev = { .events = EPOLLIN };
+		struct epoll_event ev = {.events = EPOLLIN};
 
 		ep = epoll_create1(EPOLL_CLOEXEC);
 		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev) < 0)
@@ -343,7 +349,7 @@ static void child_stdio(int out_w)
 /* Run argv (one configuration, once); returns ns/call or -1 and prints why. */
 static double run_once(const struct cfg *c, char *const argv[])
 {
-	int out[2], sock[2] = { -1, -1 }, listener = -1, status;
+	int out[2], sock[2] = {-1, -1}, listener = -1, status;
 	pid_t pid, sup = -1;
 	char *text = malloc(OUT_MAX);
 	const char *p;
@@ -475,7 +481,9 @@ static double run_cfg(const struct cfg *c)
 	double ns;
 
 	snprintf(n_str, sizeof(n_str), "%lu",
-		 c->mkdir ? opt.mkdir_n : c->notified ? opt.n : opt.n * 10);
+		 c->mkdir      ? opt.mkdir_n
+		 : c->notified ? opt.n
+			       : opt.n * 10);
 	ns = run_cfg_with(c, n_str, "/dev/null");
 	if (c->mkdir)
 		rmdir(mk.x); /* left behind by a failed run: the next would fail too */
@@ -571,7 +579,8 @@ static void mk_setup(void)
 	/* A glob cannot contain a space, a tab or glob characters unescaped;
 	 * mkdtemp adds only letters and digits, so only --tmpdir can. */
 	if (strpbrk(mk.dir, " \t*?[]\\;")) {
-		fprintf(stderr, "sg-bench: --tmpdir must not contain spaces, ';' or glob characters\n");
+		fprintf(stderr,
+			"sg-bench: --tmpdir must not contain spaces, ';' or glob characters\n");
 		exit(2);
 	}
 	/* Notified (the unconditional deny keeps the kernel from deciding it),
@@ -702,12 +711,12 @@ static void parse_args(int argc, char **argv)
 {
 	static char target[PATH_MAX], sysgate[PATH_MAX];
 	static const struct option longopts[] = {
-		{ "sysgate", required_argument, NULL, 'S' },
-		{ "target", required_argument, NULL, 'T' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "diagnose", no_argument, NULL, 'D' },
-		{ "tmpdir", required_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
+		{"sysgate", required_argument, NULL, 'S'},
+		{"target", required_argument, NULL, 'T'},
+		{"policy", required_argument, NULL, 'P'},
+		{"diagnose", no_argument, NULL, 'D'},
+		{"tmpdir", required_argument, NULL, 'M'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	int o;
@@ -895,13 +904,15 @@ int main(int argc, char **argv)
 		printf("machine:  %ld CPUs online, kernel %s %s\n", sysconf(_SC_NPROCESSORS_ONLN),
 		       u.release, u.machine);
 	printf("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on the minimal supervisor: %s\n",
-	       sync_wakeup_err < 0 ? "not tried" :
-	       sync_wakeup_err == 0 ? "accepted" : strerror(sync_wakeup_err));
+	       sync_wakeup_err < 0    ? "not tried"
+	       : sync_wakeup_err == 0 ? "accepted"
+				      : strerror(sync_wakeup_err));
 	printf("sysgate:  %s -p %s\n", opt.sysgate, opt.policy);
 	printf("strace:   %s\n", cfgs[C_ST_N].enabled ? opt.strace : "not installed: skipped");
 	printf("mkdir:    in %s (%s); policies %s, %s\n", mk.dir, mk.fs, mk.cont, mk.emu);
 	printf("          checked: emulate policy %ld of %d mkdirs emulated, continue policy "
-	       "%ld records\n\n", probe_emu, PROBE_MKDIRS, probe_cont);
+	       "%ld records\n\n",
+	       probe_emu, PROBE_MKDIRS, probe_cont);
 
 	printf("  %-22s %-38s %10s %10s %10s\n", "config", "what", "ns/call", "min", "max");
 	for (size_t i = 0; i < ARRAY_SIZE(cfgs); i++) {
