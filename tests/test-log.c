@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "supervisor/log.h"
+#include "supervisor/log/log.h"
 
 static const struct syscall_shape shape_mkdirat = {"mkdirat", "Dso", FOLLOW_NEVER};
 static const struct syscall_shape shape_mkdir = {"mkdir", "so", FOLLOW_NEVER};

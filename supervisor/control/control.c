@@ -55,7 +55,7 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/control.h"
+#include "supervisor/control/control.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux 6.5 */

@@ -6,7 +6,7 @@
 
 #include "sg-util.h"
 
-#include "supervisor/cli.h"
+#include "supervisor/cli/cli.h"
 
 void cli_print_diags(FILE *out, const char *file, const struct policy_diags *d)
 {

@@ -6,8 +6,8 @@
 #include "agent/agent.h"
 #include "policy/policy.h"
 #include "sg-util.h"
-#include "supervisor/cli.h"
-#include "supervisor/prompt.h"
+#include "supervisor/cli/cli.h"
+#include "supervisor/prompt/prompt.h"
 
 static void usage(FILE *out)
 {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/target.h"
+#include "supervisor/target/target.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 #ifndef PROC_SUPER_MAGIC

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "policy/policy.h"
-#include "supervisor/emulate.h"
-#include "supervisor/log.h"
+#include "supervisor/emulate/emulate.h"
+#include "supervisor/log/log.h"
 
 struct json_object;
 
@@ -112,6 +112,3 @@ void ask_shutdown(struct ask_queue *q, ask_resolved_cb cb, void *data);
 /* Carry out a final decision on a call that waited: respond, log. Main thread. */
 void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kind, int err,
 		const char *by);
-
-/* Shared with the session: kill the process of a caller still waiting. */
-void session_kill_caller(int listener, pid_t tid, uint64_t id);

@@ -36,8 +36,8 @@
 
 #include "policy/policy.h"
 #include "sg-util.h"
-#include "supervisor/log.h"
-#include "supervisor/prompt.h"
+#include "supervisor/log/log.h"
+#include "supervisor/prompt/prompt.h"
 
 #define SERVER_LINE_MAX 65536 /* the protocol's limit on one line */
 #define INPUT_LINE_MAX 4096

@@ -33,7 +33,7 @@
 #include <sys/types.h>
 
 #include "policy/policy.h"
-#include "supervisor/target.h"
+#include "supervisor/target/target.h"
 
 #define EMULATE_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
 

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "policy/policy.h"
-#include "supervisor/log.h"
-#include "supervisor/target.h"
+#include "supervisor/log/log.h"
+#include "supervisor/target/target.h"
 
 struct session;
 

@@ -36,11 +36,11 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/cli.h"
-#include "supervisor/log.h"
-#include "supervisor/loop.h"
-#include "supervisor/session.h"
-#include "supervisor/target.h"
+#include "supervisor/cli/cli.h"
+#include "supervisor/log/log.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/core/session.h"
+#include "supervisor/target/target.h"
 
 #define MAX_MSG 65536
 #define MAX_CONNS 256

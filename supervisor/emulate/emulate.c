@@ -24,7 +24,7 @@
 
 #include "sg-seccomp.h"
 #include "sg-util.h"
-#include "supervisor/emulate.h"
+#include "supervisor/emulate/emulate.h"
 
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000

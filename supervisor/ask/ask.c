@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/ask.h"
-#include "supervisor/notify.h"
-#include "supervisor/target.h"
+#include "supervisor/ask/ask.h"
+#include "supervisor/core/notify.h"
+#include "supervisor/target/target.h"
 
 #define MAX_PENDING 1024
 #define MAX_REMEMBERED 1024
@@ -391,7 +391,7 @@ void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kin
 	else if (kind == DECISION_ALLOW)
 		r = notify_send_continue(it->listener, q->buf, it->id);
 	else if (kind == DECISION_KILL) {
-		session_kill_caller(it->listener, it->tid, it->id);
+		notify_kill_caller(it->listener, it->tid, it->id);
 		r = notify_send_errno(it->listener, q->buf, it->id, EPERM);
 	} else
 		r = notify_send_errno(it->listener, q->buf, it->id, err > 0 ? err : EPERM);

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "sg-util.h"
-#include "supervisor/cli.h"
+#include "supervisor/cli/cli.h"
 
 #define MAX_POLICY_NAME 64
 

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/pty.h"
+#include "supervisor/launch/pty.h"
 
 #define RELAY_BUF 4096
 /* How long the final copy may take: the terminal may be stalled for good. */

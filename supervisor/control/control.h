@@ -8,8 +8,8 @@
  * loop and never blocks on a client.
  */
 #include "policy/policy.h"
-#include "supervisor/ask.h"
-#include "supervisor/loop.h"
+#include "supervisor/ask/ask.h"
+#include "supervisor/core/loop.h"
 
 struct control;
 struct json_object;

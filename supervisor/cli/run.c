@@ -38,16 +38,16 @@
 
 #include "agent/agent.h"
 #include "sg-util.h"
-#include "supervisor/ask.h"
-#include "supervisor/cli.h"
-#include "supervisor/contain.h"
-#include "supervisor/control.h"
-#include "supervisor/prompt.h"
-#include "supervisor/pty.h"
-#include "supervisor/log.h"
-#include "supervisor/loop.h"
-#include "supervisor/session.h"
-#include "supervisor/target.h"
+#include "supervisor/ask/ask.h"
+#include "supervisor/cli/cli.h"
+#include "supervisor/launch/contain.h"
+#include "supervisor/control/control.h"
+#include "supervisor/prompt/prompt.h"
+#include "supervisor/launch/pty.h"
+#include "supervisor/log/log.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/core/session.h"
+#include "supervisor/target/target.h"
 
 extern char **environ;
 

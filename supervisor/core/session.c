@@ -30,12 +30,12 @@
 
 #include "sg-seccomp.h"
 #include "sg-util.h"
-#include "supervisor/ask.h"
-#include "supervisor/emulate.h"
-#include "supervisor/multiplex.h"
-#include "supervisor/notify.h"
-#include "supervisor/session.h"
-#include "supervisor/target.h"
+#include "supervisor/ask/ask.h"
+#include "supervisor/emulate/emulate.h"
+#include "supervisor/core/multiplex.h"
+#include "supervisor/core/notify.h"
+#include "supervisor/core/session.h"
+#include "supervisor/target/target.h"
 
 enum abi {
 	ABI_X86_64,
@@ -479,17 +479,6 @@ static void fill_strings(pid_t tid, const struct syscall_shape *shape, const uin
 	}
 }
 
-void session_kill_caller(int listener, pid_t tid, uint64_t id)
-{
-	pid_t tgid = target_tgid(tid);
-
-	/* Still waiting for us means tid still names the caller: a task blocked
-	 * in a notification cannot have been reaped and its id reused. SIGKILL
-	 * to one thread takes the whole thread group. */
-	if (tgid > 0 && notify_id_valid(listener, id) == 0)
-		syscall(SYS_tgkill, tgid, tid, SIGKILL);
-}
-
 /*
  * The emulation path, first half: read the path once, open what the call
  * acts on as the target would, and take on the target's credentials. The
@@ -908,7 +897,7 @@ int session_handle(struct session *s)
 			break;
 		case DECISION_KILL:
 			if (enforce) {
-				session_kill_caller(s->listener, tid, id);
+				notify_kill_caller(s->listener, tid, id);
 				r = notify_send_errno(s->listener, s->buf, id, EPERM);
 			} else {
 				r = notify_send_continue(s->listener, s->buf, id);
@@ -1076,7 +1065,7 @@ static void answer_stalled(struct session *s, struct worker *w, bool kill)
 		free(name);
 	}
 	if (kill)
-		session_kill_caller(s->listener, w->tid, w->id);
+		notify_kill_caller(s->listener, w->tid, w->id);
 	(void)notify_send_errno(s->listener, s->wd_buf, w->id, stall_errno(w));
 }
 

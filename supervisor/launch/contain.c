@@ -90,7 +90,7 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/contain.h"
+#include "supervisor/launch/contain.h"
 
 static int write_file(const char *path, const char *text)
 {

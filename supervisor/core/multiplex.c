@@ -11,8 +11,8 @@
 #include <sys/uio.h>
 
 #include "sg-util.h"
-#include "supervisor/multiplex.h"
-#include "supervisor/target.h"
+#include "supervisor/core/multiplex.h"
+#include "supervisor/target/target.h"
 
 /* How many 32-bit arguments each socketcall takes (the kernel's nas[]). */
 static const unsigned char socketcall_nargs[POLICY_SOCKETCALL_MAX + 1] = {

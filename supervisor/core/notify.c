@@ -1,11 +1,14 @@
 #include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/notify.h"
+#include "supervisor/core/notify.h"
+#include "supervisor/target/target.h"
 
 int notify_buf_new(struct notify_buf **ret)
 {
@@ -89,4 +92,15 @@ int notify_set_sync_wakeup(int listener)
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
 		return -errno;
 	return 0;
+}
+
+void notify_kill_caller(int listener, pid_t tid, uint64_t id)
+{
+	pid_t tgid = target_tgid(tid);
+
+	/* Still waiting for us means tid still names the caller: a task blocked
+	 * in a notification cannot have been reaped and its id reused. SIGKILL
+	 * to one thread takes the whole thread group. */
+	if (tgid > 0 && notify_id_valid(listener, id) == 0)
+		syscall(SYS_tgkill, tgid, tid, SIGKILL);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sg-seccomp.h"
 
@@ -36,3 +37,5 @@ int notify_send_continue(int listener, struct notify_buf *b, uint64_t id);
 /* Ask the kernel to wake the target on our CPU (Linux 6.6). 0, or -errno
  * (EINVAL on older kernels: harmless, merely slower). */
 int notify_set_sync_wakeup(int listener);
+/* Kill the process of a caller still waiting (by id, so a reused tid is never hit). */
+void notify_kill_caller(int listener, pid_t tid, uint64_t id);

@@ -41,7 +41,7 @@
 #endif
 
 #include "sg-util.h"
-#include "supervisor/log.h"
+#include "supervisor/log/log.h"
 
 #ifndef AUDIT_ARCH_X86_64
 #define AUDIT_ARCH_X86_64 0xc000003eU

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "sg-util.h"
-#include "supervisor/loop.h"
+#include "supervisor/core/loop.h"
 
 struct watch {
 	int fd;
