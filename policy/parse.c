@@ -1010,11 +1010,8 @@ static int set_log(struct loader *ld, unsigned line, const char *value)
 		s = rstrip(lskip(s));
 		if (!*s)
 			return error(ld, line, "empty log sink in '%s'", value) ?: -EINVAL;
-		if (!streq(s, "stderr") && !streq(s, "syslog") && s[0] != '/')
-			return error(ld, line,
-				     "unknown log sink '%s' (stderr, syslog or an absolute file "
-				     "path)",
-				     s)
+		if (!policy_sink_ok(s))
+			return error(ld, line, "unknown log sink '%s' (%s)", s, POLICY_SINKS_TEXT)
 				       ?: -EINVAL;
 		sinks[n] = strdup(s);
 		if (!sinks[n++])
@@ -1563,4 +1560,20 @@ const char *policy_rule_location(const struct policy *p, const struct section *s
 	else
 		snprintf(buf, size, "%s:%u", p && p->file ? p->file : "?", r->line);
 	return buf;
+}
+
+/* The one list of sink names: the policy's `log =`, `run --log`, `serve --log`
+ * and the log room (which maps each name to its writer) all ask here. */
+const char *const policy_sink_names[] = {"stderr", "syslog", "audit", NULL};
+
+bool policy_sink_ok(const char *name)
+{
+	if (!name)
+		return false;
+	if (name[0] == '/')
+		return name[1] != '\0';
+	for (const char *const *n = policy_sink_names; *n; n++)
+		if (streq(name, *n))
+			return true;
+	return false;
 }

@@ -356,3 +356,9 @@ void policy_filter_done(struct policy_filter *f);
  * into names; returns how many.
  */
 size_t policy_extra_notified(const struct policy *p, const char **names, size_t max);
+
+/* Log sinks by name: "stderr", "syslog", "audit", or an absolute file path.
+ * One list for the policy's `log =`, the --log options and the log room. */
+extern const char *const policy_sink_names[]; /* NULL-terminated */
+#define POLICY_SINKS_TEXT "stderr, syslog, audit or an absolute file path"
+bool policy_sink_ok(const char *name);

@@ -382,6 +382,17 @@ static void test_load_reads_sysgate_settings(void **state)
 
 	assert_clean(f, "[sysgate]\ndefault = deny\n");
 	assert_int_equal(f->p->dflt.err, EPERM);
+
+	/* every sink name that --log takes, the policy takes too (one list) */
+	for (const char *const *n = policy_sink_names; *n; n++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "[sysgate]\nlog = %s\n", *n);
+		assert_clean(f, text);
+		assert_string_equal(f->p->log_sinks[0], *n);
+	}
+	assert_true(policy_sink_ok("audit"));
+	assert_false(policy_sink_ok("/"));
 }
 
 static void test_load_refuses_empty_values(void **state)

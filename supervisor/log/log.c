@@ -1728,7 +1728,7 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		const char *name = sinks[i];
 		struct sink *s;
 
-		if (!name || !*name) {
+		if (!policy_sink_ok(name)) {
 			if (ret_bad)
 				*ret_bad = name;
 			return -EINVAL;
