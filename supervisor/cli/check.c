@@ -132,8 +132,12 @@ int cmd_check(int argc, char **argv)
 {
 	int status = 0;
 
+	if (cli_wants_help(argc, argv)) {
+		cli_verb_usage(stdout, &verb_check, true);
+		return 0;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: sysgate check POLICY...\n");
+		cli_verb_usage(stderr, &verb_check, false);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -164,3 +168,12 @@ int cmd_check(int argc, char **argv)
 	}
 	return status;
 }
+
+const struct verb verb_check = {
+	.name = "check",
+	.synopsis = "POLICY...",
+	.summary = "Validate policies; print errors and warnings as FILE:LINE: message.\n"
+		   "Exit 0 when clean, 1 otherwise.",
+	.options = "  -h, --help  this text\n",
+	.main = cmd_check,
+};

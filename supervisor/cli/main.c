@@ -9,50 +9,64 @@
 #include "supervisor/cli/cli.h"
 #include "supervisor/prompt/prompt.h"
 
+static const struct verb *const verbs[] = {
+	&verb_run, &verb_check, &verb_prompt, &verb_serve, &verb_oci_profile, &verb_default_policy,
+};
+
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"sysgate %s: a seccomp user-notification supervisor\n"
-		"\n"
-		"usage:\n"
-		"  sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
-		"              [--log-format text|json] [--summary] [--prompt] -- CMD [ARGS...]\n"
-		"      Run CMD under a seccomp filter built from POLICY (the built-in\n"
-		"      default policy without -p) and supervise its whole process tree.\n"
-		"      Exits with CMD's status; 128+N if CMD died of signal N; 125 if\n"
-		"      sysgate failed (bad usage, bad policy, no filter); 126 if CMD is\n"
-		"      not executable; 127 if CMD was not found.\n"
-		"      --mode       enforce (default) or complain: log what enforce would\n"
-		"                   deny or kill, and let it run. Overrides the policy.\n"
-		"      --log SINK   stderr (default), syslog, or a file (appended); may be\n"
-		"                   repeated. Overrides the policy's log = ...\n"
-		"      --log-format text (strace-like lines) or json (one object per line)\n"
-		"      --summary    print a table of decisions per syscall at exit\n"
-		"      --prompt     answer the policy's ask rules in this terminal (stdin\n"
-		"                   must be one); otherwise use sysgate prompt elsewhere\n"
-		"  sysgate check POLICY...\n"
-		"      Validate policies; print errors and warnings as FILE:LINE: message.\n"
-		"      Exit 0 when clean, 1 otherwise.\n"
-		"  sysgate prompt [PID | SOCKET-PATH]\n"
-		"      Attach to a running sysgate run and answer the calls its policy's\n"
-		"      ask rules hold for a person (no argument: this user's only one).\n"
-		"  sysgate serve --socket PATH [--policy-dir DIR] [-p DEFAULT.ini] [--log "
-		"SINK]...\n"
-		"      Supervise containers and sandboxes started elsewhere: runc and crun\n"
-		"      hand their listener fds to PATH (OCI listenerPath); listenerMetadata\n"
-		"      policy=NAME picks DIR/NAME.ini. SIGHUP reloads policies. docs/serve.md\n"
-		"  sysgate oci-profile POLICY|--builtin --socket PATH [--metadata STR]\n"
-		"      Print the OCI linux.seccomp object (config.json) that sends POLICY's\n"
-		"      syscalls to the sysgate serve on PATH; listenerMetadata is\n"
-		"      policy=NAME for POLICY's file NAME.ini unless --metadata is given.\n"
-		"      Exit 0; 1 if POLICY is bad.\n"
-		"  sysgate default-policy\n"
-		"      Print the built-in policy used when run is given no -p.\n"
-		"  sysgate --help | --version\n"
-		"\n"
-		"The policy language: docs/sysgate-policy.5.md (man-style reference).\n",
+	fprintf(out, "sysgate %s: a seccomp user-notification supervisor\n\nusage:\n",
 		SYSGATE_VERSION);
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		fprintf(out, "  sysgate %s %s\n", verbs[i]->name, verbs[i]->synopsis);
+		for (const char *l = verbs[i]->summary; *l;) {
+			size_t n = strcspn(l, "\n");
+
+			fprintf(out, "      %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
+	fprintf(out, "  sysgate --help | --version\n"
+		     "\n"
+		     "sysgate VERB --help shows the verb's options. The policy language:\n"
+		     "docs/sysgate-policy.5.md (man-style reference).\n");
 }
+
+void cli_verb_usage(FILE *out, const struct verb *v, bool full)
+{
+	fprintf(out, "usage: sysgate %s %s\n", v->name, v->synopsis);
+	if (!full)
+		return;
+	fprintf(out, "\n%s\n", v->summary);
+	if (v->options)
+		fprintf(out, "\n%s", v->options);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	return argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"));
+}
+
+static int default_policy_main(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		cli_verb_usage(stdout, &verb_default_policy, true);
+		return 0;
+	}
+	if (argc > 1) {
+		cli_verb_usage(stderr, &verb_default_policy, false);
+		return EXIT_SYSGATE_FAILED;
+	}
+	fputs(policy_default_text, stdout);
+	return 0;
+}
+
+const struct verb verb_default_policy = {
+	.name = "default-policy",
+	.synopsis = "",
+	.summary = "Print the built-in policy used when run is given no -p.",
+	.main = default_policy_main,
+};
 
 int main(int argc, char **argv)
 {
@@ -88,20 +102,9 @@ int main(int argc, char **argv)
 		printf("sysgate %s\n", SYSGATE_VERSION);
 		return 0;
 	}
-	if (streq(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (streq(argv[1], "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (streq(argv[1], "serve"))
-		return cmd_serve(argc - 1, argv + 1);
-	if (streq(argv[1], "oci-profile"))
-		return cmd_oci_profile(argc - 1, argv + 1);
-	if (streq(argv[1], "prompt"))
-		return cmd_prompt(argc - 1, argv + 1);
-	if (streq(argv[1], "default-policy")) {
-		fputs(policy_default_text, stdout);
-		return 0;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (streq(argv[1], verbs[i]->name))
+			return verbs[i]->main(argc - 1, argv + 1);
 	fprintf(stderr, "sysgate: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_SYSGATE_FAILED;

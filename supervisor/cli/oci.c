@@ -356,3 +356,14 @@ out:
 	policy_free(p);
 	return ret;
 }
+
+const struct verb verb_oci_profile = {
+	.name = "oci-profile",
+	.synopsis = "POLICY|--builtin --socket PATH [--metadata STR]",
+	.summary = "Print the OCI linux.seccomp object (config.json) that sends POLICY's\n"
+		   "syscalls to the sysgate serve on PATH; listenerMetadata is\n"
+		   "policy=NAME for POLICY's file NAME.ini unless --metadata is given.\n"
+		   "Exit 0; 1 if POLICY is bad.",
+	.options = NULL,
+	.main = cmd_oci_profile,
+};

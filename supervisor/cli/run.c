@@ -69,9 +69,7 @@ static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 static void run_usage(FILE *out)
 {
-	fprintf(out, "usage: sysgate run [-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
-		     "                   [--log-format text|json] [--summary] [--prompt] -- CMD "
-		     "[ARGS...]\n");
+	cli_verb_usage(out, &verb_run, out == stdout);
 }
 
 static int receive_listener(int sock, pid_t child)
@@ -701,3 +699,27 @@ out:
 	policy_free(policy);
 	return ret;
 }
+
+const struct verb verb_run = {
+	.name = "run",
+	.synopsis =
+		"[-p POLICY] [--mode enforce|complain] [--log SINK]...\n"
+		"              [--log-format text|json] [--summary] [--prompt] -- CMD [ARGS...]",
+	.summary = "Run CMD under a seccomp filter built from POLICY (the built-in\n"
+		   "default policy without -p) and supervise its whole process tree.\n"
+		   "Exits with CMD's status; 128+N if CMD died of signal N; 125 if\n"
+		   "sysgate failed (bad usage, bad policy, no filter); 126 if CMD is\n"
+		   "not executable; 127 if CMD was not found.",
+	.options = "  -p, --policy FILE  the policy (default: the built-in one, sysgate "
+		   "default-policy)\n"
+		   "  --mode MODE        enforce (default) or complain: log what enforce would\n"
+		   "                     deny or kill, and let it run. Overrides the policy.\n"
+		   "  --log SINK         stderr (default), syslog, audit, or a file (appended);\n"
+		   "                     may be repeated. Overrides the policy's log = ...\n"
+		   "  --log-format FMT   text (strace-like lines) or json (one object per line)\n"
+		   "  --summary          print a table of decisions per syscall at exit\n"
+		   "  --prompt           answer the policy's ask rules in this terminal (stdin\n"
+		   "                     must be one); otherwise use sysgate prompt elsewhere\n"
+		   "  -h, --help         this text\n",
+	.main = cmd_run,
+};

@@ -1728,7 +1728,9 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		const char *name = sinks[i];
 		struct sink *s;
 
-		if (!policy_sink_ok(name)) {
+		/* A name from policy_sink_names, else a file (relative to the
+		 * cwd on the command line; the policy demands absolute ones). */
+		if (!name || !*name) {
 			if (ret_bad)
 				*ret_bad = name;
 			return -EINVAL;
