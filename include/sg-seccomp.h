@@ -42,6 +42,17 @@
 #define __X32_SYSCALL_BIT 0x40000000
 #endif
 
+/* The ABI's name as records, asks and the prompt show it: the one place
+ * that turns (arch, nr) into "x86_64", "i386" or "x32". */
+static inline const char *sg_abi_name(__u32 arch, __u32 nr)
+{
+	if (arch == AUDIT_ARCH_I386)
+		return "i386";
+	if (arch == AUDIT_ARCH_X86_64)
+		return (nr & __X32_SYSCALL_BIT) ? "x32" : "x86_64";
+	return "unknown";
+}
+
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
