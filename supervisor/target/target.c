@@ -194,6 +194,12 @@ int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
+char *target_proc_path(char buf[TARGET_PROC_PATH_MAX], pid_t pid, const char *entry)
+{
+	snprintf(buf, TARGET_PROC_PATH_MAX, "/proc/%d%s%s", (int)pid, *entry ? "/" : "", entry);
+	return buf;
+}
+
 static int proc_readlink(pid_t tid, const char *what, char *out, size_t size)
 {
 	char p[64];

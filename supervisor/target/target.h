@@ -213,3 +213,11 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
  * fd AT_FDCWD is the cwd. -EPERM with *ret_why when it is on a mount outside
  * the view. */
 int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, const char **ret_why);
+
+/*
+ * The one place that spells a target's /proc path: "/proc/PID/ENTRY", or
+ * "/proc/PID" when entry is "". Returns buf. Every room that reads a
+ * target's /proc uses this (or a target_* reader built on it).
+ */
+#define TARGET_PROC_PATH_MAX 64
+char *target_proc_path(char buf[TARGET_PROC_PATH_MAX], pid_t pid, const char *entry);
