@@ -181,7 +181,7 @@ static int compile(const char *g, struct tok *toks, const char **why)
 	return (int)n;
 }
 
-int policy_glob_check(const char *glob, const char **ret_why)
+static int check_one(const char *glob, const char **ret_why)
 {
 	_cleanup_free_ struct tok *toks = NULL;
 	const char *why = NULL;
@@ -216,7 +216,7 @@ static bool tok_byte(const struct tok *t, unsigned char c)
 	}
 }
 
-bool policy_glob_match(const char *glob, const char *path)
+static bool match_one(const char *glob, const char *path)
 {
 	_cleanup_free_ struct tok *toks = NULL;
 	_cleanup_free_ bool *cur = NULL;
@@ -289,4 +289,211 @@ bool policy_glob_match(const char *glob, const char *path)
 		}
 	}
 	return cur[len];
+}
+
+/*
+ * Alternation: "{a,b,c}" stands for each alternative in turn, nested to any
+ * depth, "\{" a literal brace. It is expanded before compiling, into at
+ * most GLOB_ALTERNATIVES globs, so matching stays O(alternatives x tokens x
+ * path length) and no glob can make it blow up.
+ */
+#define GLOB_ALTERNATIVES 256
+
+/* The first unescaped '{' outside a '[' class, and its matching '}'.
+ * 1 found, 0 none, -EINVAL unbalanced (with *why). */
+static int find_braces(const char *g, size_t *ret_open, size_t *ret_close, const char **why)
+{
+	size_t depth = 0, open = 0;
+	bool in_class = false;
+
+	for (size_t i = 0; g[i]; i++) {
+		if (g[i] == '\\' && g[i + 1]) {
+			i++;
+		} else if (in_class) {
+			if (g[i] == ']')
+				in_class = false;
+		} else if (g[i] == '[') {
+			in_class = true;
+			/* A ']' right after '[' or '[!' is a member. */
+			if (g[i + 1] == '!' || g[i + 1] == '^')
+				i++;
+			if (g[i + 1] == ']')
+				i++;
+		} else if (g[i] == '{') {
+			if (depth++ == 0)
+				open = i;
+		} else if (g[i] == '}') {
+			if (depth == 0) {
+				*why = "'}' without '{' (write \\} for a literal brace)";
+				return -EINVAL;
+			}
+			if (--depth == 0) {
+				*ret_open = open;
+				*ret_close = i;
+				return 1;
+			}
+		}
+	}
+	if (depth) {
+		*why = "unterminated '{' alternation";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+typedef int (*glob_each_fn)(const char *glob, void *data);
+
+/* Call fn on every expansion of g; stops at fn's first non-zero result
+ * and returns it. -E2BIG past GLOB_ALTERNATIVES, -EINVAL when unbalanced. */
+static int expand(const char *g, size_t *budget, glob_each_fn fn, void *data, const char **why)
+{
+	size_t open, close, len = strlen(g);
+	int r = find_braces(g, &open, &close, why);
+
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		if (*budget == 0) {
+			*why = "more than 256 alternatives";
+			return -E2BIG;
+		}
+		(*budget)--;
+		return fn(g, data);
+	}
+	/* Each top-level alternative between open and close. */
+	for (size_t start = open + 1, i = open + 1, depth = 0; i <= close; i++) {
+		if (g[i] == '\\' && i + 1 < close) {
+			i++;
+			continue;
+		}
+		if (g[i] == '{')
+			depth++;
+		else if (g[i] == '}' && depth > 0 && i != close)
+			depth--;
+		else if ((g[i] == ',' && depth == 0) || i == close) {
+			_cleanup_free_ char *alt = malloc(len + 1);
+
+			if (!alt)
+				return -ENOMEM;
+			memcpy(alt, g, open);
+			memcpy(alt + open, g + start, i - start);
+			strcpy(alt + open + (i - start), g + close + 1);
+			r = expand(alt, budget, fn, data, why);
+			if (r)
+				return r;
+			start = i + 1;
+		}
+	}
+	return 0;
+}
+
+struct match_data {
+	const char *path;
+	bool matched;
+};
+
+static int match_each(const char *glob, void *data)
+{
+	struct match_data *m = data;
+
+	m->matched = match_one(glob, m->path);
+	return m->matched ? 1 : 0;
+}
+
+bool policy_glob_match(const char *glob, const char *path)
+{
+	struct match_data m = {.path = path};
+	size_t budget = GLOB_ALTERNATIVES;
+	const char *why = NULL;
+
+	if (!glob || !path)
+		return false;
+	return expand(glob, &budget, match_each, &m, &why) == 1 && m.matched;
+}
+
+struct check_data {
+	bool path; /* the glob is matched against normalized absolute paths */
+	const char *why;
+};
+
+/*
+ * Paths are resolved and normalized before they are matched: no "//", no
+ * "." or ".." component, no trailing '/' except "/" itself. A literal
+ * piece of glob that demands one of those can never match, so a rule
+ * built on it would do nothing, silently: refuse it.
+ */
+static const char *path_shape(const char *g)
+{
+	size_t len = strlen(g);
+
+	for (size_t i = 0; i < len; i++) {
+		size_t j;
+
+		if (g[i] == '\\' && g[i + 1]) {
+			i++;
+			continue;
+		}
+		if (g[i] != '/')
+			continue;
+		if (g[i + 1] == '/')
+			return "'//' never matches: paths are normalized before they are matched";
+		if (!g[i + 1] && i > 0)
+			return "a trailing '/' never matches: paths are normalized (write DIR or "
+			       "DIR/**)";
+		for (j = i + 1; g[j] == '.'; j++)
+			;
+		if ((j - i == 2 || j - i == 3) && (g[j] == '/' || !g[j]))
+			return "a '.' or '..' component never matches: paths are resolved before "
+			       "they are matched";
+	}
+	return NULL;
+}
+
+static int check_each(const char *glob, void *data)
+{
+	struct check_data *c = data;
+	int r = check_one(glob, &c->why);
+
+	if (r < 0)
+		return r;
+	if (c->path && glob[0] != '/') {
+		c->why = "an alternative is not absolute (it must start with '/')";
+		return -EINVAL;
+	}
+	if (c->path && (c->why = path_shape(glob)))
+		return -EINVAL;
+	return 0;
+}
+
+static int check(const char *glob, bool path, const char **ret_why)
+{
+	struct check_data c = {.path = path};
+	size_t budget = GLOB_ALTERNATIVES;
+	const char *why = NULL;
+	int r;
+
+	if (!glob || !*glob) {
+		if (ret_why)
+			*ret_why = "empty glob";
+		return -EINVAL;
+	}
+	r = expand(glob, &budget, check_each, &c, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (ret_why)
+			*ret_why = c.why ? c.why : why;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int policy_glob_check(const char *glob, const char **ret_why)
+{
+	return check(glob, false, ret_why);
+}
+
+int policy_path_glob_check(const char *glob, const char **ret_why)
+{
+	return check(glob, true, ret_why);
 }

@@ -609,7 +609,7 @@ static int parse_glob(struct loader *ld, unsigned line, const char *what, const 
 		return error(ld, line, "%s glob '%s' is not absolute (it must start with '/')",
 			     what, glob)
 			       ?: -EINVAL;
-	r = policy_glob_check(glob, &why);
+	r = policy_path_glob_check(glob, &why);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)

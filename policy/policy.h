@@ -296,6 +296,10 @@ bool policy_section_supervises(const struct policy *p, const struct section *s);
 bool policy_glob_match(const char *glob, const char *path);
 /* 0 if the glob is well formed, else -EINVAL with *ret_why set to a static string. */
 int policy_glob_check(const char *glob, const char **ret_why);
+/* The same, for a glob matched against resolved absolute paths: also
+ * -EINVAL for a glob that no such path can match ("//", "/./", "/../", a
+ * trailing '/'), in any of its {a,b} alternatives. */
+int policy_path_glob_check(const char *glob, const char **ret_why);
 
 /* Decision and errno names for records and messages. */
 const char *policy_decision_name(enum decision_kind k);

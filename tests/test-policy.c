@@ -256,6 +256,54 @@ static void test_load_refuses_bad_globs(void **state)
 	assert_refused(f, "[mkdir]\ndeny = path~/etc/**\n", 2, "separate tokens with spaces");
 }
 
+/* Issue 10, failure 3: globs that no resolved path can match were taken, so
+ * a deny built on them did nothing. Each is refused, in any alternative. */
+static void test_load_refuses_globs_that_cannot_match(void **state)
+{
+	struct fx *f = *state;
+
+	assert_refused(f, "[mkdir]\ndeny = path ~ /etc/\n", 2, "trailing '/' never matches");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /etc//**\n", 2, "'//' never matches");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /etc/../root/**\n", 2, "'..' component");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /a/./b\n", 2, "'.' or '..' component");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /a/..\n", 2, "'.' or '..' component");
+	assert_refused(f, "[mkdir]\ndeny = exe ~ /usr//bin/*\n", 2, "'//' never matches");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /{tmp,var/}\n", 2, "trailing '/'");
+	assert_refused(f, "[mkdir]\ndeny = path ~ {/tmp,var}/**\n", 2, "not absolute");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /{a,b\n", 2, "unterminated '{'");
+	assert_refused(f, "[mkdir]\ndeny = path ~ /a}\n", 2, "'}' without '{'");
+	/* what a resolved path can be is still taken */
+	assert_clean(f, "[mkdir]\ndeny = path ~ /\n");
+	assert_clean(f, "[mkdir]\ndeny = path ~ /etc/.*\n");
+	assert_clean(f, "[mkdir]\ndeny = path ~ /etc/..x/**\n");
+	assert_clean(f, "[mkdir]\ndeny = path ~ /{tmp,var/tmp}/**\n");
+	assert_clean(f, "[mkdir]\ndeny = path ~ /a\\{b\n");
+}
+
+static void expect_glob(const char *glob, const char *path, bool match);
+
+static void test_glob_alternation(void **state)
+{
+	(void)state;
+	expect_glob("/{tmp,var/tmp}/**", "/tmp/x", true);
+	expect_glob("/{tmp,var/tmp}/**", "/var/tmp", true);
+	expect_glob("/{tmp,var/tmp}/**", "/var/x", false);
+	expect_glob("/x.{c,h}", "/x.h", true);
+	expect_glob("/x.{c,h}", "/x.o", false);
+	expect_glob("/{a,b{c,d}}/e", "/bd/e", true);
+	expect_glob("/{a,b{c,d}}/e", "/b/e", false);
+	expect_glob("/{,a}b", "/b", true);
+	expect_glob("/{,a}b", "/ab", true);
+	expect_glob("/a\\{b,c\\}", "/a{b,c}", true);
+	expect_glob("/a\\{b,c\\}", "/ab", false);
+	expect_glob("/[{]x", "/{x", true);
+	expect_glob("/{a,b", "/a", false); /* malformed: never matches */
+	/* 2^9 = 512 alternatives is over the bound: refused, never matched */
+	assert_int_equal(policy_glob_check("/{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}", NULL),
+			 -EINVAL);
+	assert_int_equal(policy_glob_check("/{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}", NULL), 0);
+}
+
 static void test_load_refuses_bad_numbers(void **state)
 {
 	struct fx *f = *state;
@@ -1739,6 +1787,7 @@ int main(void)
 		T(test_load_refuses_bad_errno),
 		T(test_load_accepts_errno_range_edges),
 		T(test_load_refuses_bad_globs),
+		T(test_load_refuses_globs_that_cannot_match),
 		T(test_load_refuses_bad_numbers),
 		T(test_load_refuses_bad_mode_masks),
 		T(test_load_refuses_conditions_a_section_cannot_evaluate),
@@ -1772,6 +1821,7 @@ int main(void)
 		T(test_decide_exe),
 		T(test_decision_names),
 		T(test_glob_double_star),
+		T(test_glob_alternation),
 		T(test_glob_single_wildcards),
 		T(test_glob_classes_and_escapes),
 		T(test_glob_check_refuses_malformed),
