@@ -29,6 +29,10 @@ static bool arg_cmp(enum arg_op op, uint64_t a, uint64_t v)
 		return a >= v;
 	case ARG_AND:
 		return (a & v) != 0;
+	case ARG_NONE_OF: /* named arguments only (policy_arg_compare) */
+	case ARG_MASKED_EQ:
+	case ARG_MASKED_NE:
+		break;
 	}
 	return false;
 }
@@ -88,6 +92,50 @@ static struct decision settle_mem(struct decision d, const struct call *c)
 static bool arg_in_mem(const struct call *c, unsigned i)
 {
 	return i < 8 && (c->mem_args & (1u << i));
+}
+
+/*
+ * A named argument's value in this call: from its register, from the
+ * definition (creat's flags), or from the copy of openat2's open_how (then
+ * mem: it may decide a deny or kill only). err > 0 when it cannot be had:
+ * the condition then fails closed, denying the call.
+ */
+struct named {
+	uint64_t value;
+	enum arg_type type;
+	bool mem;
+	int err;
+};
+
+static struct named named_value(const struct call *c, const char *name)
+{
+	struct arg_place at;
+
+	if (policy_arg_find(c->syscall, name, &at) < 0)
+		return (struct named){.err = EPERM}; /* the loader refuses this */
+	switch (at.where) {
+	case ARGW_REGISTER:
+		if (arg_in_mem(c, (unsigned)at.index))
+			return (struct named){.value = c->args[at.index],
+					      .type = at.type,
+					      .mem = true,
+					      .err = c->mem_err};
+		return (struct named){.value = c->args[at.index], .type = at.type};
+	case ARGW_FIXED:
+		return (struct named){.value = at.fixed, .type = at.type};
+	case ARGW_HOW_FLAGS:
+	case ARGW_HOW_MODE:
+	case ARGW_HOW_RESOLVE:
+		if (at.where == ARGW_HOW_MODE && c->mode_in_mem)
+			return (struct named){.value = c->mem_mode, .type = at.type, .mem = true};
+		if (!c->how_in_mem)
+			return (struct named){.mem = true, .err = c->mem_err ? c->mem_err : EPERM};
+		return (struct named){.value = c->mem_how[at.where - ARGW_HOW_FLAGS],
+				      .type = at.type,
+				      .mem = true};
+	default:
+		return (struct named){.err = EPERM};
+	}
 }
 
 struct decision policy_decide(const struct policy *p, const struct section *s, const struct call *c)
@@ -153,6 +201,15 @@ struct decision policy_decide(const struct policy *p, const struct section *s, c
 				match = (arg_value(c, (unsigned)idx) & cd->value) != 0;
 				break;
 			case COND_ARG:
+				if (cd->arg_name) {
+					struct named nv = named_value(c, cd->arg_name);
+
+					if (nv.err)
+						return unresolved(r, nv.err, used_path);
+					used_mem = used_mem || nv.mem;
+					match = policy_arg_compare(cd, nv.type, c->abi32, nv.value);
+					break;
+				}
 				if (cd->arg <= 5 && arg_in_mem(c, cd->arg)) {
 					used_mem = true;
 					if (c->mem_err)

@@ -81,8 +81,10 @@ void policy_diags_free(struct policy_diags *d)
 
 static void rule_done(struct rule *r)
 {
-	for (size_t i = 0; i < r->n_conds; i++)
+	for (size_t i = 0; i < r->n_conds; i++) {
 		free(r->conds[i].glob);
+		free(r->conds[i].arg_name);
+	}
 	free(r->conds);
 	r->conds = NULL;
 	r->n_conds = 0;
@@ -94,6 +96,7 @@ static void section_done(struct section *s)
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		free(s->syscalls[i]);
 	free(s->syscalls);
+	free(s->spec);
 	for (size_t i = 0; i < s->n_rules; i++)
 		rule_done(&s->rules[i]);
 	free(s->rules);
@@ -242,12 +245,22 @@ static void strncpy0(char *dst, const char *src, size_t size)
  * inih would read the text differently (a long line, a NUL, a long section
  * name): inih must then not be trusted with it at all.
  */
+/* A value that ends in " \" (or is "\"): the rule continues on the next,
+ * indented line. */
+static bool ends_continued(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n && v[n - 1] == '\\' && (n == 1 || v[n - 2] == ' ' || v[n - 2] == '\t');
+}
+
 static int scan(struct loader *ld, const char *text, size_t len, bool *ret_split)
 {
 	char section[INIH_NAME] = "";
 	char prev_name[INIH_NAME] = "";
 	char buf[MAX_LINE + 1];
 	unsigned lineno = 0;
+	bool cont = false; /* the last value ended in " \": the rule goes on */
 	size_t pos = 0;
 	int r;
 
@@ -289,6 +302,35 @@ static int scan(struct loader *ld, const char *text, size_t len, bool *ret_split
 		if (!*start || *start == ';' || *start == '#')
 			continue;
 
+		if (*prev_name && start > buf && cont) {
+			/* The previous line ended in " \": this one carries on the
+			 * rule. inih reads it as a continuation of prev_name (and
+			 * does not cut comments from it), the scanner agrees. */
+			if (find_chars_or_comment(start, NULL)[0]) {
+				r = error(
+					ld, lineno,
+					"a continued line cannot hold a comment; put it on a line "
+					"of its own");
+				if (r >= 0)
+					r = add_event(ld, EV_CONT, lineno, true, section, prev_name,
+						      start);
+			} else {
+				r = add_event(ld, EV_CONT, lineno, false, section, prev_name,
+					      start);
+			}
+			if (r < 0)
+				return r;
+			cont = ends_continued(start);
+			continue;
+		}
+		if (cont) {
+			cont = false;
+			r = error(ld, lineno - 1,
+				  "the line ends in '\\' but the next one is not indented (indent "
+				  "the rest of the rule)");
+			if (r < 0)
+				return r;
+		}
 		if (*prev_name && start > buf) {
 			/* inih: "continuation of previous name's value". A rule
 			 * that silently grows by the next line is not what anyone
@@ -353,6 +395,7 @@ static int scan(struct loader *ld, const char *text, size_t len, bool *ret_split
 			value = lskip(value);
 			rstrip(value);
 			strncpy0(prev_name, name, sizeof(prev_name));
+			cont = ends_continued(value);
 			r = add_event(ld, EV_KV, lineno, false, section, name, value);
 			if (r < 0)
 				return r;
@@ -361,6 +404,11 @@ static int scan(struct loader *ld, const char *text, size_t len, bool *ret_split
 			if (r < 0)
 				return r;
 		}
+	}
+	if (cont) {
+		r = error(ld, lineno, "the last line ends in '\\' but nothing follows it");
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -628,6 +676,207 @@ static const struct {
 };
 
 /*
+ * VALUE for a named argument: numbers and constants joined by '|'
+ * ("O_WRONLY|O_RDWR|O_CREAT", "-100", "AT_FDCWD", "0x1000|S_ISUID"), for
+ * x86_64 (*ret64) and for i386 and x32 (*ret32), whose constants may differ.
+ */
+static int parse_expr(struct loader *ld, unsigned line, const char *expr, bool octal,
+		      int64_t *ret64, int64_t *ret32)
+{
+	_cleanup_free_ char *buf = strdup(expr);
+	char *save = NULL;
+	int64_t v64 = 0, v32 = 0;
+	size_t terms = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	if (!*expr || expr[0] == '|' || expr[strlen(expr) - 1] == '|' || strstr(expr, "||"))
+		return error(ld, line, "bad value '%s' (numbers and constants joined by |)", expr)
+			       ?: -EINVAL;
+	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save), terms++) {
+		uint64_t n;
+		int64_t c64, c32;
+
+		if (octal && t[0] >= '0' && t[0] <= '9') {
+			/* A mode is octal as chmod(1) writes it: 4755, 0755. */
+			if (!all_in(t, "01234567"))
+				return error(ld, line, "bad mode '%s' (octal digits, like 0755)", t)
+					       ?: -EINVAL;
+			n = strtoull(t, NULL, 8);
+			c64 = c32 = (int64_t)n;
+		} else if (parse_value(t, &n)) {
+			c64 = c32 = (int64_t)n;
+			/* A negative number among bits would set them all. */
+			if (t[0] == '-' && strchr(expr, '|'))
+				return error(ld, line, "a negative number cannot be or-ed ('%s')",
+					     expr)
+					       ?: -EINVAL;
+		} else if (policy_constant(t, false, &c64)) {
+			policy_constant(t, true, &c32);
+		} else {
+			const char *near = policy_constant_nearest(t);
+
+			return error(ld, line, "unknown constant '%s'%s%s%s", t,
+				     near ? " (did you mean " : "", near ? near : "",
+				     near ? "?)" : " (a number, or a name such as O_CREAT)")
+				       ?: -EINVAL;
+		}
+		v64 = terms ? (int64_t)((uint64_t)v64 | (uint64_t)c64) : c64;
+		v32 = terms ? (int64_t)((uint64_t)v32 | (uint64_t)c32) : c32;
+	}
+	*ret64 = v64;
+	*ret32 = v32;
+	return 0;
+}
+
+static bool is_ident(const char *t)
+{
+	if (!((*t >= 'a' && *t <= 'z') || *t == '_'))
+		return false;
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') || *t == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * NAME OP VALUE, NAME & MASK == VALUE, NAME & MASK != VALUE, NAME !& BITS:
+ * an argument by name. Every syscall of the section must have it (at
+ * whatever position) and it must be a value, not an address; the values
+ * must fit its type in every member.
+ */
+static int parse_named_cond(struct loader *ld, const struct section *s, unsigned line, char **toks,
+			    size_t n, size_t *i, struct cond *c)
+{
+	const char *name = toks[*i];
+	const char *op = *i + 1 < n ? toks[*i + 1] : NULL;
+	const char *arg = *i + 2 < n ? toks[*i + 2] : NULL;
+	size_t used = 3, k;
+	int r;
+
+	for (size_t m = 0; m < s->n_syscalls; m++) {
+		struct arg_place at;
+		char names[160];
+
+		if (policy_arg_find(s->syscalls[m], name, &at) == 0) {
+			if (at.where == ARGW_POINTER)
+				return error(ld, line,
+					     "[%s]: '%s' of %s is a pointer, not a value%s",
+					     s->name, name, s->syscalls[m],
+					     strstr(name, "path") ? " (use path ~ GLOB)" : "")
+					       ?: -EINVAL;
+			continue;
+		}
+		if (!policy_arg_names(s->syscalls[m], names, sizeof(names)))
+			return error(ld, line,
+				     "[%s]: sysgate knows no argument names for %s (use argN in "
+				     "a section of its own)",
+				     s->name, s->syscalls[m])
+				       ?: -EINVAL;
+		return error(ld, line, "[%s]: %s has no argument '%s' (its arguments: %s)", s->name,
+			     s->syscalls[m], name, names)
+			       ?: -EINVAL;
+	}
+	if (!op)
+		return error(ld, line, "missing operator after '%s'", name) ?: -EINVAL;
+	if (streq(op, "!&")) {
+		k = ARRAY_SIZE(arg_ops);
+		c->op = ARG_NONE_OF;
+	} else {
+		for (k = 0; k < ARRAY_SIZE(arg_ops); k++)
+			if (streq(arg_ops[k].tok, op))
+				break;
+		if (k == ARRAY_SIZE(arg_ops))
+			return error(ld, line,
+				     "unknown operator '%s' after '%s' (==, !=, <, <=, >, >=, "
+				     "&, !& or & MASK == VALUE)",
+				     op, name)
+				       ?: -EINVAL;
+		c->op = arg_ops[k].op;
+	}
+	if (!arg || streq(arg, "and"))
+		return error(ld, line, "missing value after '%s %s'", name, op) ?: -EINVAL;
+	r = parse_expr(ld, line, arg, streq(name, "mode"), (int64_t *)&c->value, &c->value32);
+	if (r < 0)
+		return r;
+	if (c->op == ARG_AND && *i + 3 < n &&
+	    (streq(toks[*i + 3], "==") || streq(toks[*i + 3], "!="))) {
+		const char *v = *i + 4 < n ? toks[*i + 4] : NULL;
+		int64_t v64, v32;
+
+		if (!v || streq(v, "and"))
+			return error(ld, line, "missing value after '%s & %s %s'", name, arg,
+				     toks[*i + 3])
+				       ?: -EINVAL;
+		r = parse_expr(ld, line, v, streq(name, "mode"), &v64, &v32);
+		if (r < 0)
+			return r;
+		c->op = streq(toks[*i + 3], "==") ? ARG_MASKED_EQ : ARG_MASKED_NE;
+		c->mask = c->value;
+		c->mask32 = (uint64_t)c->value32;
+		c->value = (uint64_t)v64;
+		c->value32 = v32;
+		if (((uint64_t)v64 & ~c->mask) || ((uint64_t)v32 & ~c->mask32))
+			return error(ld, line,
+				     "'%s & %s %s %s' compares bits outside the mask: it is "
+				     "always %s",
+				     name, arg, toks[*i + 3], v,
+				     c->op == ARG_MASKED_EQ ? "false" : "true")
+				       ?: -EINVAL;
+		used = 5;
+	}
+	if ((c->op == ARG_AND || c->op == ARG_NONE_OF) && c->value == 0 && c->value32 == 0)
+		return error(ld, line, "'%s %s %s' tests no bits: it is always %s", name, op, arg,
+			     c->op == ARG_AND ? "false" : "true")
+			       ?: -EINVAL;
+	for (size_t m = 0; m < s->n_syscalls; m++) {
+		struct arg_place at;
+		const char *why;
+
+		policy_arg_find(s->syscalls[m], name, &at);
+		why = policy_arg_value_fits(at.type, (int64_t)c->value);
+		if (!why && c->op >= ARG_MASKED_EQ)
+			why = policy_arg_value_fits(at.type, (int64_t)c->mask);
+		if (why)
+			return error(ld, line, "[%s]: the value for '%s' of %s %s", s->name, name,
+				     s->syscalls[m], why)
+				       ?: -EINVAL;
+	}
+	c->kind = COND_ARG;
+	c->arg_name = strdup(name);
+	if (!c->arg_name)
+		return -ENOMEM;
+	*i += used;
+	return 0;
+}
+
+/*
+ * argN in a family section must mean the same argument in every member:
+ * [open]'s arg2 is openat's flags but open's mode and nothing for creat.
+ */
+static int check_raw_arg(struct loader *ld, const struct section *s, unsigned line, unsigned n)
+{
+	const char *first = NULL;
+
+	if (s->n_syscalls < 2)
+		return 0;
+	for (size_t m = 0; m < s->n_syscalls; m++) {
+		const struct syscall_args *a = policy_syscall_args(s->syscalls[m]);
+		const char *here = a ? a->a[n].name : NULL;
+
+		if (!here || (first && !streq(first, here)))
+			return error(ld, line,
+				     "[%s]: arg%u is not the same argument in every syscall of the "
+				     "section (in %s it is %s); name the argument instead (flags, "
+				     "mode, dirfd, ...)",
+				     s->name, n, s->syscalls[m], here ? here : "unknown to sysgate")
+				       ?: -EINVAL;
+		first = here;
+	}
+	return 0;
+}
+
+/*
  * name ~ GLOB, name !~ GLOB: the xattr name ('n'), which the supervisor reads
  * from memory once. Names are not paths: the glob need not start with '/'
  * ("security.*", "system.posix_acl_*"). A deny or kill decided on it is
@@ -705,7 +954,8 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 	}
 	if (streq(t, "name"))
 		return parse_name_cond(ld, s, line, op, arg, i, c);
-	if (streq(t, "mode")) {
+	if (streq(t, "mode") && op && streq(op, "&") && arg && all_in(arg, "01234567") &&
+	    !(*i + 3 < n && (streq(toks[*i + 3], "==") || streq(toks[*i + 3], "!=")))) {
 		unsigned long v = 0;
 
 		if (!op || !streq(op, "&"))
@@ -738,6 +988,9 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 
 		if (t[3] > '5')
 			return error(ld, line, "no argument %s (arg0 to arg5)", t) ?: -EINVAL;
+		r = check_raw_arg(ld, s, line, (unsigned)(t[3] - '0'));
+		if (r < 0)
+			return r;
 		if (!op)
 			return error(ld, line, "missing operator after '%s'", t) ?: -EINVAL;
 		for (k = 0; k < ARRAY_SIZE(arg_ops); k++)
@@ -762,10 +1015,16 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 		*i += 3;
 		return 0;
 	}
+	if (is_ident(t))
+		return parse_named_cond(ld, s, line, toks, n, i, c);
 	if (strpbrk(t, "~&=<>!"))
 		return error(ld, line, "unknown condition '%s' (separate tokens with spaces)", t)
 			       ?: -EINVAL;
-	return error(ld, line, "unknown condition '%s' (*, path, mode, argN, exe or name)", t)
+	return error(ld, line,
+		     "unknown condition '%s' (*, path, exe, name, an argument name such as flags, "
+		     "or "
+		     "argN)",
+		     t)
 		       ?: -EINVAL;
 }
 
@@ -850,7 +1109,9 @@ static bool cond_eq(const struct cond *a, const struct cond *b)
 	case COND_ANY:
 		return true;
 	case COND_ARG:
-		return a->arg == b->arg && a->op == b->op && a->value == b->value;
+		return a->arg == b->arg && a->op == b->op && a->value == b->value &&
+		       (a->arg_name ? str_eq(a->arg_name, b->arg_name) : !b->arg_name) &&
+		       a->value32 == b->value32 && a->mask == b->mask && a->mask32 == b->mask32;
 	case COND_MODE_ANY:
 		return a->value == b->value;
 	default:
@@ -902,6 +1163,16 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 			s->needs_name = true;
 		else if (rule.conds[i].kind == COND_MODE_ANY)
 			s->needs_mode = true;
+		else if (rule.conds[i].kind == COND_ARG && rule.conds[i].arg_name)
+			for (size_t m = 0; m < s->n_syscalls; m++) {
+				struct arg_place at;
+
+				/* openat2's flags, mode, resolve: the core copies open_how */
+				if (policy_arg_find(s->syscalls[m], rule.conds[i].arg_name, &at) ==
+					    0 &&
+				    at.where >= ARGW_HOW_FLAGS)
+					s->needs_mode = true;
+			}
 	return 0;
 }
 
@@ -1098,19 +1369,51 @@ const struct section *policy_section_for(const struct policy *p, const char *sys
 	return NULL;
 }
 
-static int section_add_syscall(struct section *s, const char *name)
+static void section_emulatable(struct section *s)
+{
+	s->emulatable = s->n_syscalls > 0;
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		s->emulatable = s->emulatable && policy_syscall_emulatable(s->syscalls[i]);
+}
+
+static int section_add_syscall(struct section *s, const char *name, unsigned char spec)
 {
 	char **v = reallocarray(s->syscalls, s->n_syscalls + 2, sizeof(*v));
+	unsigned char *sp;
 
 	if (!v)
 		return -ENOMEM;
 	s->syscalls = v;
+	sp = realloc(s->spec, s->n_syscalls + 1);
+	if (!sp)
+		return -ENOMEM;
+	s->spec = sp;
 	s->syscalls[s->n_syscalls] = strdup(name);
 	if (!s->syscalls[s->n_syscalls])
 		return -ENOMEM;
+	s->spec[s->n_syscalls] = spec;
 	s->syscalls[++s->n_syscalls] = NULL;
-	s->emulatable = (s->n_syscalls == 1 || s->emulatable) && policy_syscall_emulatable(name);
+	section_emulatable(s);
 	return 0;
+}
+
+static ssize_t section_index(const struct section *s, const char *syscall)
+{
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		if (streq(s->syscalls[i], syscall))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Drop syscall k from s: a more specific section took it. */
+static void section_drop(struct section *s, size_t k)
+{
+	free(s->syscalls[k]);
+	memmove(&s->syscalls[k], &s->syscalls[k + 1], (s->n_syscalls - k) * sizeof(*s->syscalls));
+	memmove(&s->spec[k], &s->spec[k + 1], s->n_syscalls - k - 1);
+	s->n_syscalls--;
+	s->n_taken++;
+	section_emulatable(s);
 }
 
 static int append_section(struct policy *p, struct section *s)
@@ -1122,6 +1425,104 @@ static int append_section(struct policy *p, struct section *s)
 	p->sections = v;
 	p->sections[p->n_sections++] = *s;
 	*s = (struct section){};
+	return 0;
+}
+
+/* Add one syscall to s. Named twice exactly in one header is an error; a
+ * group or family that repeats a syscall adds nothing. */
+static int header_add(struct loader *ld, const struct event *e, struct section *s, const char *name,
+		      const char *via, unsigned char spec)
+{
+	ssize_t k = section_index(s, name);
+
+	if (k >= 0) {
+		if (spec == SPEC_EXACT && s->spec[k] == SPEC_EXACT)
+			return error(ld, e->line, "[%s]: %s is named twice in this header", e->name,
+				     name)
+				       ?: -EINVAL;
+		s->spec[k] = MAX(s->spec[k], spec);
+		return 0;
+	}
+	(void)via;
+	return section_add_syscall(s, name, spec);
+}
+
+/*
+ * A section header lists what it covers, separated by commas:
+ *   NAME     a family, where NAME is a family head (mkdir: mkdir and
+ *            mkdirat), else the one syscall NAME
+ *   =NAME    exactly the syscall NAME, even where it heads a family
+ *   @GROUP   every syscall of a group (policy_groups)
+ * [mkdir] is the mkdir family, [=mkdir] mkdir(2) alone, [read, write,
+ * close] three syscalls, [@network, mkdir] a group and a family.
+ */
+static int section_items(struct loader *ld, const struct event *e, struct section *s)
+{
+	_cleanup_free_ char *buf = strdup(e->name);
+	size_t items = 0;
+	char *save = NULL;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	if (strstr(e->name, ",,") || e->name[0] == ',' || e->name[strlen(e->name) - 1] == ',')
+		return error(ld, e->line, "[%s]: an empty name in the header", e->name) ?: -EINVAL;
+	for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save), items++) {
+		const struct family *f;
+		const char *name;
+
+		it = rstrip(lskip(it));
+		if (!*it)
+			return error(ld, e->line, "[%s]: an empty name in the header", e->name)
+				       ?: -EINVAL;
+		if (it[0] == '@') {
+			const struct policy_group *g = policy_group(it + 1);
+
+			if (!g) {
+				const char *near = policy_group_nearest(it + 1);
+
+				return error(ld, e->line, "[%s]: unknown group %s%s%s%s", e->name,
+					     it, near ? " (did you mean @" : "", near ? near : "",
+					     near ? "?)" : " (see GROUPS in sysgate-policy(5))")
+					       ?: -EINVAL;
+			}
+			for (const char *const *n = g->syscalls; *n; n++)
+				if (policy_syscall_known(*n)) {
+					r = header_add(ld, e, s, *n, it, SPEC_GROUP);
+					if (r < 0)
+						return r;
+				}
+			continue;
+		}
+		name = it[0] == '=' ? it + 1 : it;
+		f = it[0] == '=' ? NULL : policy_family(name);
+		if (f) {
+			/* A family head stands for the family, even where it is
+			 * also a syscall name (mkdir, chmod, open, mount). */
+			for (const char *const *n = f->syscalls; *n; n++)
+				if (policy_syscall_known(*n)) {
+					r = header_add(ld, e, s, *n, it, SPEC_FAMILY);
+					if (r < 0)
+						return r;
+				}
+			if (!strchr(e->name, ','))
+				s->family = f;
+		} else if (policy_syscall_known(name)) {
+			r = header_add(ld, e, s, name, it, SPEC_EXACT);
+			if (r < 0)
+				return r;
+		} else {
+			const char *near = policy_syscall_nearest(name);
+
+			return error(ld, e->line,
+				     "unknown section [%s]: %s is neither a syscall libseccomp "
+				     "knows "
+				     "on x86_64, i386 or x32, nor a family%s%s%s",
+				     e->name, name, near ? " (did you mean " : "", near ? near : "",
+				     near ? "?)" : "")
+				       ?: -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -1149,42 +1550,39 @@ static int begin_section(struct loader *ld, const struct event *e)
 	s.name = strdup(e->name);
 	if (!s.name)
 		return -ENOMEM;
-	s.family = policy_family(e->name);
-	if (s.family) {
-		/* A family head stands for the family, even where it is also a
-		 * syscall name (mkdir, chmod, open, mount). */
-		for (const char *const *n = s.family->syscalls; *n; n++)
-			if (policy_syscall_known(*n)) {
-				r = section_add_syscall(&s, *n);
-				if (r < 0)
-					goto fail;
-			}
-	} else if (policy_syscall_known(e->name)) {
-		r = section_add_syscall(&s, e->name);
-		if (r < 0)
-			goto fail;
-	} else {
-		section_done(&s);
-		return error(ld, e->line,
-			     "unknown section [%s]: neither a syscall libseccomp knows on x86_64, "
-			     "i386 or x32, nor a family",
-			     e->name)
-			       ?: -EINVAL;
-	}
+	r = section_items(ld, e, &s);
+	if (r < 0)
+		goto fail;
 
-	for (size_t i = 0; i < ld->p->n_sections; i++) {
-		const struct section *o = &ld->p->sections[i];
+	/*
+	 * Most specific wins: a syscall named exactly beats a family, a family
+	 * beats a group, whatever the order of the sections. Two sections that
+	 * name a syscall equally specifically are an error: neither can win.
+	 */
+	for (size_t i = 0; i < ld->p->n_sections && !overlap; i++) {
+		struct section *o = &ld->p->sections[i];
 
-		for (size_t k = 0; k < s.n_syscalls; k++)
-			if (section_covers(o, s.syscalls[k])) {
+		for (size_t k = 0; k < s.n_syscalls;) {
+			ssize_t j = section_index(o, s.syscalls[k]);
+
+			if (j < 0) {
+				k++;
+			} else if (s.spec[k] > o->spec[j]) {
+				section_drop(o, (size_t)j);
+				k++;
+			} else if (s.spec[k] < o->spec[j]) {
+				section_drop(&s, k);
+			} else {
 				overlap = true;
 				r = error(ld, e->line,
-					  "[%s]: %s is already covered by [%s] at line %u", s.name,
-					  s.syscalls[k], o->name, o->line);
+					  "[%s]: %s is already covered by [%s] at line %u, as "
+					  "specifically (name it in one of them only)",
+					  s.name, s.syscalls[k], o->name, o->line);
 				if (r < 0)
 					goto fail;
 				break;
 			}
+		}
 	}
 	if (overlap) {
 		/* Keep checking its rules, against the right syscalls. */
@@ -1203,6 +1601,40 @@ fail:
 	return r;
 }
 
+/* The value of the KV event at *i with its continuation lines, each one's
+ * trailing backslash dropped, joined by a space; *i moves to the last. */
+static int join_continued(struct loader *ld, size_t *i, char **ret)
+{
+	size_t len = 0, j;
+	char *v;
+
+	for (j = *i;
+	     j < ld->n_events && (j == *i || (ld->events[j].type == EV_CONT && !ld->events[j].bad));
+	     j++)
+		len += strlen(ld->events[j].value) + 1;
+	v = malloc(len + 1);
+	if (!v)
+		return -ENOMEM;
+	v[0] = '\0';
+	for (j = *i;
+	     j < ld->n_events && (j == *i || (ld->events[j].type == EV_CONT && !ld->events[j].bad));
+	     j++) {
+		const char *piece = ld->events[j].value;
+		size_t n = strlen(piece);
+
+		if (ends_continued(piece))
+			n--;
+		while (n && (piece[n - 1] == ' ' || piece[n - 1] == '\t'))
+			n--;
+		if (*v)
+			strcat(v, " ");
+		strncat(v, piece, n);
+	}
+	*i = j - 1;
+	*ret = v;
+	return 0;
+}
+
 static int process(struct loader *ld)
 {
 	for (size_t i = 0; i < ld->n_events; i++) {
@@ -1212,19 +1644,29 @@ static int process(struct loader *ld)
 		if (e->type == EV_SECTION) {
 			r = begin_section(ld, e);
 		} else if (e->type == EV_KV) {
+			_cleanup_free_ char *joined = NULL;
+			const char *value = e->value;
+
+			if (i + 1 < ld->n_events && ld->events[i + 1].type == EV_CONT &&
+			    !ld->events[i + 1].bad) {
+				r = join_continued(ld, &i, &joined);
+				if (r < 0)
+					return r;
+				value = joined;
+			}
 			switch (ld->ctx) {
 			case CTX_NONE:
 				r = error(ld, e->line, "'%s' outside any section", e->name);
 				break;
 			case CTX_SYSGATE:
-				r = sysgate_key(ld, e->line, e->name, e->value);
+				r = sysgate_key(ld, e->line, e->name, value);
 				break;
 			case CTX_SECTION:
 				r = section_key(ld, &ld->p->sections[ld->cur], e->line, e->name,
-						e->value);
+						value);
 				break;
 			case CTX_BAD:
-				r = section_key(ld, &ld->scratch, e->line, e->name, e->value);
+				r = section_key(ld, &ld->scratch, e->line, e->name, value);
 				break;
 			}
 		}
@@ -1368,7 +1810,7 @@ static int add_implicit_io_uring(struct policy *p)
 		return -ENOMEM;
 	for (const char *const *n = io->syscalls; *n; n++)
 		if (policy_syscall_known(*n) && !policy_section_for(p, *n)) {
-			r = section_add_syscall(&s, *n);
+			r = section_add_syscall(&s, *n, SPEC_FAMILY);
 			if (r < 0)
 				goto fail;
 		}

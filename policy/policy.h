@@ -47,15 +47,78 @@ enum arg_op {
 	ARG_GT,	 /* >  */
 	ARG_GE,	 /* >= */
 	ARG_AND, /* &: any of VALUE's bits set */
+	/* named arguments only: */
+	ARG_NONE_OF,   /* !&: none of VALUE's bits set */
+	ARG_MASKED_EQ, /* & MASK == VALUE (SCMP_CMP_MASKED_EQ; all bits: & B == B) */
+	ARG_MASKED_NE, /* & MASK != VALUE */
 };
 
 struct cond {
 	enum cond_kind kind;
-	unsigned arg;	/* COND_ARG: 0..5 */
+	unsigned arg;	/* COND_ARG with argN: 0..5 */
 	enum arg_op op; /* COND_ARG */
 	uint64_t value; /* COND_ARG: VALUE; COND_MODE_ANY: the mask */
 	char *glob;	/* COND_PATH_*, COND_EXE_*, COND_NAME_*: as written */
+	/* COND_ARG by name ("dirfd", "flags"): where it is depends on the
+	 * syscall (policy_arg_find); value and mask are for x86_64, value32 and
+	 * mask32 for i386 and x32 (constants such as O_LARGEFILE differ). */
+	char *arg_name; /* NULL for argN */
+	int64_t value32;
+	uint64_t mask, mask32; /* ARG_MASKED_* */
 };
+
+/*
+ * Arguments by name and type (policy/args.c). A type says how a register is
+ * compared: ARGT_INT and ARGT_UINT as 32 bits whatever the ABI (an int
+ * AT_FDCWD is 0xffffff9c in a 64-bit register), ARGT_LONG and ARGT_ULONG as
+ * wide as the ABI's long, ARGT_PTR not at all (an address: the loader
+ * refuses conditions on it).
+ */
+enum arg_type { ARGT_INT, ARGT_UINT, ARGT_LONG, ARGT_ULONG, ARGT_PTR };
+struct arg_spec {
+	const char *name;
+	enum arg_type type;
+};
+struct syscall_args {
+	const char *syscall;
+	struct arg_spec a[6];
+	struct {
+		const char *name; /* an argument the call has by definition */
+		uint64_t value;	  /* (creat's flags: O_CREAT|O_WRONLY|O_TRUNC) */
+	} fixed;
+	bool how; /* openat2: flags, mode and resolve are in struct open_how */
+};
+enum arg_where {
+	ARGW_NONE,
+	ARGW_REGISTER,	/* args[index] */
+	ARGW_POINTER,	/* args[index] is an address: no condition can use it */
+	ARGW_FIXED,	/* the value is `fixed` */
+	ARGW_HOW_FLAGS, /* openat2's open_how, copied from memory (call.mem_how) */
+	ARGW_HOW_MODE,
+	ARGW_HOW_RESOLVE,
+};
+struct arg_place {
+	enum arg_where where;
+	int index;
+	enum arg_type type;
+	uint64_t fixed;
+};
+const struct syscall_args *policy_syscall_args(const char *syscall);
+/* Where syscall keeps the argument called name: 0, or -ENOENT. */
+int policy_arg_find(const char *syscall, const char *name, struct arg_place *ret);
+/* "dirfd, pathname, flags, mode" into buf; the length (0: no names known). */
+size_t policy_arg_names(const char *syscall, char *buf, size_t size);
+/* Compare the register (or copied value) reg with a named condition. */
+bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, uint64_t reg);
+/* NULL if v can be compared with an argument of this type, else why not. */
+const char *policy_arg_value_fits(enum arg_type type, int64_t v);
+/* A constant by name (O_CREAT, AT_FDCWD, AF_INET, ...) for x86_64 or for
+ * i386 and x32 (abi32). false if unknown. */
+bool policy_constant(const char *name, bool abi32, int64_t *ret);
+/* The known constant nearest to name (at most two edits away), or NULL. */
+const char *policy_constant_nearest(const char *name);
+/* Levenshtein distance of a and b, or cap if it is cap or more. */
+size_t policy_edit_distance(const char *a, const char *b, size_t cap);
 
 struct rule {
 	enum decision_kind kind;
@@ -151,6 +214,8 @@ const char *policy_socketcall_label(unsigned call); /* "SYS_CONNECT" */
 const char *policy_ipc_name(unsigned call);
 const char *policy_ipc_label(unsigned call); /* "SHMGET" */
 
+enum { SPEC_GROUP = 1, SPEC_FAMILY = 2, SPEC_EXACT = 3 };
+
 struct section {
 	char *name;		     /* as written in the policy */
 	unsigned line;		     /* of the [header] */
@@ -158,6 +223,11 @@ struct section {
 	const struct family *family; /* NULL for a single syscall */
 	size_t n_syscalls;
 	char **syscalls; /* libseccomp names this section covers */
+	/* per syscall, how specifically the header named it: SPEC_GROUP,
+	 * SPEC_FAMILY or SPEC_EXACT; where two sections cover one syscall the
+	 * more specific keeps it (equal: an error) */
+	unsigned char *spec;
+	size_t n_taken;	 /* syscalls a more specific section took from this one */
 	bool needs_path; /* some rule has a path condition */
 	bool needs_exe;	 /* some rule has an exe condition */
 	bool needs_name; /* some rule has a name condition (the xattr name) */
@@ -237,12 +307,14 @@ struct call {
 	 * racing thread can change them after the decision. A decision that
 	 * consulted one may deny or kill, never continue (see policy_decide).
 	 */
-	uint8_t mem_args;  /* bit i: args[i] came from memory (socketcall's array) */
-	int mem_err;	   /* reading them failed: conditions on them deny with it */
-	bool mode_in_mem;  /* the mode is in memory (openat2's open_how) ... */
-	uint64_t mem_mode; /* ... and this is the copy */
-	const char *name;  /* the xattr name ('n'); NULL if unread */
-	int name_err;	   /* if name is NULL: why (EFAULT, ERANGE) */
+	uint8_t mem_args;    /* bit i: args[i] came from memory (socketcall's array) */
+	int mem_err;	     /* reading them failed: conditions on them deny with it */
+	bool mode_in_mem;    /* the mode is in memory (openat2's open_how) ... */
+	uint64_t mem_mode;   /* ... and this is the copy */
+	bool how_in_mem;     /* openat2's struct open_how was copied ... */
+	uint64_t mem_how[3]; /* ... flags, mode, resolve (ARGW_HOW_* order) */
+	const char *name;    /* the xattr name ('n'); NULL if unread */
+	int name_err;	     /* if name is NULL: why (EFAULT, ERANGE) */
 };
 
 struct decision {
@@ -366,3 +438,16 @@ size_t policy_extra_notified(const struct policy *p, const char **names, size_t 
 extern const char *const policy_sink_names[]; /* NULL-terminated */
 #define POLICY_SINKS_TEXT "stderr, syslog, audit or an absolute file path"
 bool policy_sink_ok(const char *name);
+
+/* Groups of syscalls for section headers: [@network]. */
+struct policy_group {
+	const char *name;
+	const char *summary;
+	const char *const *syscalls; /* NULL-terminated, libseccomp names */
+};
+extern const struct policy_group policy_groups[]; /* terminated by name == NULL */
+const struct policy_group *policy_group(const char *name);
+/* For "did you mean": the nearest group, syscall name, or NULL. Not
+ * thread-safe (policy_syscall_nearest returns a static buffer). */
+const char *policy_group_nearest(const char *name);
+const char *policy_syscall_nearest(const char *name);

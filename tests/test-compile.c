@@ -539,11 +539,18 @@ static void test_compile_arg_condition_splits_in_kernel(void **state)
 	assert_int_equal(run_call(f, ABI_X32, "ptrace", (uint64_t[6]){0x100000010ULL}), RET_NOTIF);
 
 	/* -100 is AT_FDCWD as a 64-bit value, and its low 32 bits on i386. */
-	compile(f, "[mkdir]\ndeny = arg0 == -100\n");
+	compile(f, "[mkdirat]\ndeny = arg0 == -100\n");
 	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){AT_FDCWD_64}), RET_NOTIF);
 	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){AT_FDCWD_32}), RET_ALLOW);
 	assert_int_equal(run_call(f, ABI_I386, "mkdirat", (uint64_t[6]){AT_FDCWD_32}), RET_NOTIF);
 	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){3}), RET_ALLOW);
+
+	/* A named int argument is compared as 32 bits: dirfd == AT_FDCWD holds
+	 * for either sign extension. Such rules are decided by the supervisor
+	 * (policy_arg_compare), so every mkdirat is notified. */
+	compile(f, "[mkdirat]\ndeny = dirfd == AT_FDCWD\n");
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){AT_FDCWD_32}), RET_NOTIF);
+	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){3}), RET_NOTIF);
 
 	/* An earlier allow does not hide a later deny from the kernel's view. */
 	compile(f, "[ptrace]\nallow = arg0 == 0\ndeny = arg0 == 16\n");
@@ -582,7 +589,8 @@ static void test_compile_later_rule_sees_its_own_argument(void **state)
 
 	/* x86_64: mkdir(2, 0, 6) matches the second rule. The filter tests
 	 * "arg0 > 1" against arg2 & 16 (0) and allows it. */
-	compile(f, "[mkdir]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > 5\n");
+	compile(f, "[=mkdir]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > "
+		   "5\n[mkdirat]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > 5\n");
 	assert_int_equal(run_call(f, ABI_X86_64, "mkdir", (uint64_t[6]){2, 0, 6}), RET_NOTIF);
 	assert_int_equal(run_call(f, ABI_X86_64, "mkdirat", (uint64_t[6]){2, 0, 6}), RET_NOTIF);
 
@@ -659,7 +667,8 @@ static void test_compile_interpreter_agrees_with_kernel(void **state)
 	ssize_t n;
 	pid_t pid;
 
-	compile(f, "[mkdir]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > 5\n");
+	compile(f, "[=mkdir]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > "
+		   "5\n[mkdirat]\ndeny = arg0 < 5 and arg2 & 16\ndeny = arg0 > 1 and arg2 > 5\n");
 	for (size_t i = 0; i < ARRAY_SIZE(argsets); i++) {
 		uint64_t a[6] = {argsets[i][0], argsets[i][1], argsets[i][2]};
 
@@ -817,18 +826,28 @@ static const char *const decision_texts[] = {
 
 static const char *const op_texts[] = {"==", "!=", "<", "<=", ">", ">=", "&"};
 
-/* A section name, and whether its syscalls all take a mode. */
+/* A section name, whether its syscalls all take a mode, whether argN may be
+ * used (one syscall, or a family whose members agree), and argument names
+ * every member has. */
 struct gen_section {
 	const char *name;
 	bool has_mode;
+	bool raw;
+	const char *names[3];
 };
 
 /* Groups of mutually overlapping sections: at most one of each is written. */
 static const struct gen_section gen_groups[][2] = {
-	{{"ptrace", false}, {"ptrace", false}},
-	{{"chmod", true}, {"fchmodat", true}},
-	{{"mkdir", true}, {"mkdirat", true}},
+	{{"ptrace", false, true, {"request", "pid"}}, {"ptrace", false, true, {"request"}}},
+	{{"chmod", true, false, {"mode"}}, {"fchmodat", true, true, {"dirfd", "mode"}}},
+	{{"mkdir", true, false, {"mode"}}, {"mkdirat", true, true, {"dirfd", "mode"}}},
 };
+
+/* Values for named arguments (a mode is octal) and their operators. */
+static const char *const named_value_texts[] = {
+	"0", "1", "2", "5", "0100", "0777", "04000", "-1", "-100", "AT_FDCWD", "S_ISUID|S_ISGID"};
+static const char *const named_op_texts[] = {"==", "!=", "<",  "<=",	    ">",
+					     ">=", "&",	 "!&", "& 07777 =="};
 
 /* The calls tried: every member of the sections above, and two outsiders. */
 static const char *const call_names[] = {
@@ -877,13 +896,27 @@ static void gen_policy(char *buf, size_t size)
 			for (unsigned c = 0; c < n_conds; c++) {
 				if (c)
 					append(buf, size, &len, " and ");
+				unsigned n_names = 0;
+
+				while (n_names < 3 && s->names[n_names])
+					n_names++;
 				if (s->has_mode && pick(3) == 0)
 					append(buf, size, &len, "mode & %s",
 					       mode_texts[pick(ARRAY_SIZE(mode_texts))]);
-				else
+				else if (s->raw && pick(2) == 0)
 					append(buf, size, &len, "arg%u %s %s", pick(4),
 					       op_texts[pick(ARRAY_SIZE(op_texts))],
 					       value_texts[pick(ARRAY_SIZE(value_texts))]);
+				else {
+					unsigned op = pick(ARRAY_SIZE(named_op_texts));
+					/* bit tests take bits; a masked value fits its mask */
+					unsigned v = op < 6   ? pick(ARRAY_SIZE(named_value_texts))
+						     : op < 8 ? 1 + pick(6)
+							      : pick(7);
+
+					append(buf, size, &len, "%s %s %s", s->names[pick(n_names)],
+					       named_op_texts[op], named_value_texts[v]);
+				}
 			}
 			append(buf, size, &len, "\n");
 		}
@@ -1011,6 +1044,8 @@ static void test_compile_never_allows_what_matcher_refuses(void **state)
 		fx_reset(f);
 		st.policies++;
 		if (policy_load_string("t.ini", text, &f->p, &f->d) < 0) {
+			if (getenv("SG_SHOW_REFUSED") && f->d.n)
+				print_message("refused: %s\n", f->d.v[0].msg);
 			st.refused++;
 			continue;
 		}

@@ -390,7 +390,7 @@ static void test_i386_mode_and_arg_rules(void **state)
 	lh_write_file(f, "", 0644);
 	lh_write_policy(&st->h, "[chmod]\n"
 				"deny = EROFS mode & 0002\n"
-				"deny = EMLINK arg1 == 0711\n"
+				"deny = EMLINK mode == 0711\n"
 				"allow = *\n");
 	assert_int_equal(sg(st, "chmod32", f, "0666", ":", "chmod32", f, "0711", ":", "chmod", f,
 			    "0711", ":", "chmod32", f, "0640", NULL),

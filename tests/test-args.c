@@ -1,0 +1,369 @@
+/*
+ * test-args: arguments by name and type, constants, and the section headers
+ * that name one syscall, several, or a group (issue 10). Pure: policy/ only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy/policy.h"
+#include "sg-util.h"
+
+static struct policy *load(const char *text)
+{
+	struct policy_diags d = {};
+	struct policy *p = NULL;
+	int r = policy_load_string("t.ini", text, &p, &d);
+
+	if (r < 0)
+		for (size_t i = 0; i < d.n; i++)
+			print_message("  t.ini:%u: %s\n", d.v[i].line, d.v[i].msg);
+	policy_diags_free(&d);
+	assert_int_equal(r, 0);
+	return p;
+}
+
+static void refused(const char *text, const char *what)
+{
+	struct policy_diags d = {};
+	struct policy *p = NULL;
+	bool found = false;
+
+	assert_int_equal(policy_load_string("t.ini", text, &p, &d), -EINVAL);
+	for (size_t i = 0; i < d.n; i++)
+		found = found || strstr(d.v[i].msg, what);
+	if (!found)
+		for (size_t i = 0; i < d.n; i++)
+			print_message("  t.ini:%u: %s\n", d.v[i].line, d.v[i].msg);
+	policy_diags_free(&d);
+	assert_true(found);
+}
+
+static enum decision_kind decide(const struct policy *p, const char *syscall, bool abi32,
+				 uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct call c = {
+		.syscall = syscall,
+		.shape = policy_syscall_shape(syscall),
+		.args = {a0, a1, a2, a3},
+		.abi32 = abi32,
+		.path = "/x",
+	};
+
+	return policy_decide(p, policy_section_for(p, syscall), &c).kind;
+}
+
+/* Issue 10, failure 1: [open] flags means the flags of every member. */
+static void test_named_flags_in_every_member_of_open(void **state)
+{
+	struct policy *p = load("[open]\ndeny = EACCES flags & O_CREAT\n");
+
+	(void)state;
+	assert_int_equal(decide(p, "open", false, 0, O_CREAT | O_WRONLY, 0644, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "open", false, 0, O_RDONLY, 0100, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "openat", false, (uint64_t)AT_FDCWD, 0, O_CREAT, 0),
+			 DECISION_DENY);
+	assert_int_equal(decide(p, "openat", false, (uint64_t)AT_FDCWD, 0, O_RDONLY, 0100),
+			 DECISION_ALLOW);
+	/* creat is O_CREAT|O_WRONLY|O_TRUNC by definition, whatever its registers */
+	assert_int_equal(decide(p, "creat", false, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "creat", true, 0, 0644, 0, 0), DECISION_DENY);
+	policy_free(p);
+}
+
+/* openat2's flags are in memory: without a copy the condition fails closed,
+ * with one a deny may rest on it, an allow may not. */
+static void test_named_openat2_flags_from_memory(void **state)
+{
+	struct policy *p = load("[open]\ndeny = EACCES flags & O_CREAT\nallow = flags & O_RDWR\n");
+	const struct section *s = policy_section_for(p, "openat2");
+	struct call c = {.syscall = "openat2", .shape = policy_syscall_shape("openat2")};
+	struct decision d;
+
+	(void)state;
+	assert_true(s->needs_mode); /* the core copies open_how */
+	d = policy_decide(p, s, &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_true(d.unresolved);
+
+	c.how_in_mem = true;
+	c.mem_how[0] = O_CREAT;
+	d = policy_decide(p, s, &c);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EACCES);
+
+	c.mem_how[0] = O_RDWR;
+	d = policy_decide(p, s, &c);
+	assert_int_equal(d.kind, DECISION_DENY); /* an allow on a copy would race */
+	assert_true(d.mem_unsafe);
+	assert_int_equal(d.err, ENOSYS);
+	policy_free(p);
+}
+
+/* Issue 10, failure 2: an int is compared as 32 bits on every ABI, whatever
+ * the sign extension of the register. */
+static void test_named_int_is_32_bit_signed(void **state)
+{
+	struct policy *p = load("[mkdirat]\ndeny = dirfd == AT_FDCWD\n"
+				"[openat]\ndeny = dirfd != -100 and flags & O_CREAT\n"
+				"[kill]\ndeny = pid < 0\n");
+
+	(void)state;
+	/* glibc passes AT_FDCWD as an int: 0xffffff9c in the 64-bit register */
+	assert_int_equal(decide(p, "mkdirat", false, 0xffffff9cULL, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "mkdirat", false, (uint64_t)-100, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "mkdirat", true, 0xffffff9cULL, 0, 0, 0), DECISION_DENY);
+	/* garbage in the high word of an int register is not part of the int */
+	assert_int_equal(decide(p, "mkdirat", false, 0x12345678ffffff9cULL, 0, 0, 0),
+			 DECISION_DENY);
+	assert_int_equal(decide(p, "mkdirat", false, 3, 0, 0, 0), DECISION_ALLOW);
+	/* the reference's example: O_CREAT relative to a dirfd */
+	assert_int_equal(decide(p, "openat", false, 0xffffff9cULL, 0, O_CREAT, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "openat", false, 5, 0, O_CREAT, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "openat", true, 5, 0, O_CREAT, 0), DECISION_DENY);
+	/* signed: kill(-1, ...) is below zero as an int */
+	assert_int_equal(decide(p, "kill", false, 0xffffffffULL, 9, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "kill", true, 0xffffffffULL, 9, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "kill", false, 1, 9, 0, 0), DECISION_ALLOW);
+	policy_free(p);
+}
+
+/* Unsigned and long arguments: the ABI's width, two's complement for -1. */
+static void test_named_unsigned_and_long_widths(void **state)
+{
+	struct policy *p = load("[setresuid]\ndeny = ruid == -1\n"
+				"[mmap]\ndeny = length > 0x100000000\nkill = fd == -1\n");
+
+	(void)state;
+	assert_int_equal(decide(p, "setresuid", false, 0xffffffffULL, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "setresuid", false, UINT64_MAX, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "setresuid", false, 0, 0, 0, 0), DECISION_ALLOW);
+	/* a 32-bit long cannot exceed 2^32: never matches on i386 */
+	assert_int_equal(decide(p, "mmap", false, 0, 0x100000001ULL, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "mmap", true, 0, 0x100000001ULL, 0, 0), DECISION_ALLOW);
+	/* fd == -1 in mmap (unsigned long there): all ones of the ABI's width */
+	{
+		struct call c = {.syscall = "mmap", .args = {0, 1, 0, 0, UINT64_MAX}};
+
+		assert_int_equal(policy_decide(p, policy_section_for(p, "mmap"), &c).kind,
+				 DECISION_KILL);
+		c.abi32 = true;
+		c.args[4] = 0xffffffffULL;
+		assert_int_equal(policy_decide(p, policy_section_for(p, "mmap"), &c).kind,
+				 DECISION_KILL);
+	}
+	policy_free(p);
+}
+
+static void test_named_bit_tests(void **state)
+{
+	struct policy *p = load("[openat]\n"
+				"deny = EROFS flags & O_ACCMODE == O_WRONLY\n"
+				"deny = EPERM flags & O_CREAT|O_EXCL == O_CREAT|O_EXCL\n"
+				"kill = flags !& O_CLOEXEC|O_RDWR\n");
+	const struct section *s = policy_section_for(p, "openat");
+	struct call c = {.syscall = "openat"};
+
+	(void)state;
+	c.args[2] = O_WRONLY | O_APPEND;
+	assert_int_equal(policy_decide(p, s, &c).err, EROFS);
+	c.args[2] = O_RDWR | O_CREAT | O_EXCL;
+	assert_int_equal(policy_decide(p, s, &c).err, EPERM);
+	c.args[2] = O_RDONLY | O_CREAT;
+	assert_int_equal(policy_decide(p, s, &c).kind, DECISION_KILL);
+	c.args[2] = O_RDONLY | O_CLOEXEC;
+	assert_int_equal(policy_decide(p, s, &c).kind, DECISION_ALLOW);
+	policy_free(p);
+}
+
+/* Constants have the value of the ABI being decided. */
+static void test_constants_per_abi(void **state)
+{
+	struct policy *p = load("[open]\ndeny = flags & O_LARGEFILE\n");
+	int64_t v;
+
+	(void)state;
+	assert_true(policy_constant("O_LARGEFILE", true, &v));
+	assert_int_equal(v, 0100000);
+	assert_true(policy_constant("AT_FDCWD", false, &v));
+	assert_int_equal(v, -100);
+	assert_false(policy_constant("O_NOSUCH", false, &v));
+	assert_string_equal(policy_constant_nearest("O_CRAET"), "O_CREAT");
+	/* x86_64's open never sets it; i386's open64 does */
+	assert_int_equal(decide(p, "open", true, 0, 0100000, 0, 0), DECISION_DENY);
+	policy_free(p);
+}
+
+static void test_named_refusals(void **state)
+{
+	(void)state;
+	refused("[mkdir]\ndeny = dirfd == AT_FDCWD\n", "mkdir has no argument 'dirfd'");
+	refused("[open]\ndeny = arg2 & 0100\n", "arg2 is not the same argument");
+	refused("[mkdir]\ndeny = arg0 == -100\n", "arg0 is not the same argument");
+	refused("[open]\ndeny = pathname == 0\n", "is a pointer");
+	refused("[socket]\ndeny = domain == AF_INTE\n", "did you mean AF_INET?");
+	refused("[socket]\ndeny = domain == 0x100000000\n", "does not fit an int");
+	refused("[openat]\ndeny = flags & O_ACCMODE == O_CREAT\n", "bits outside the mask");
+	refused("[openat]\ndeny = flags & 0\n", "tests no bits");
+	refused("[openat]\ndeny = flags & O_CREAT||O_EXCL\n", "bad value");
+	refused("[openat]\ndeny = flags & -1|4\n", "cannot be or-ed");
+	refused("[openat]\ndeny = flags ~ 3\n", "unknown operator '~'");
+	refused("[fsopen]\ndeny = flags == 1\n", "knows no argument names for fsopen");
+}
+
+/* Every member of every family has argument names, so that a name in a
+ * family section can always be checked against all of them. */
+static void test_argument_table_covers_every_family_member(void **state)
+{
+	(void)state;
+	for (const struct family *const *f = policy_families; *f; f++)
+		for (const char *const *n = (*f)->syscalls; *n; n++) {
+			char names[160];
+
+			if (strstr(*n, "io_uring") || strstr(*n, "module") || strstr(*n, "kexec") ||
+			    strstr(*n, "key") || strstr(*n, "fs") || strstr(*n, "mount") ||
+			    strstr(*n, "open_tree") || strstr(*n, "pivot_root") ||
+			    strstr(*n, "umount") || strstr(*n, "xattr"))
+				continue; /* families judged by name only, see below */
+			if (!policy_arg_names(*n, names, sizeof(names)))
+				fail_msg("%s (family %s) has no argument names", *n, (*f)->name);
+		}
+}
+
+/* The form of raw argN: named and raw agree wherever raw can be written
+ * (one syscall, an unsigned long argument, a value within its width). */
+static void test_named_agrees_with_raw_on_unsigned_long(void **state)
+{
+	struct policy *named = load("[mmap]\ndeny = prot & PROT_EXEC\nkill = length >= 0x10000\n");
+	struct policy *raw = load("[mmap]\ndeny = arg2 & 4\nkill = arg1 >= 0x10000\n");
+	uint64_t seed = 42;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		struct call c = {.syscall = "mmap"};
+
+		for (int k = 0; k < 6; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			c.args[k] = (seed >> (seed & 31)) & ((i & 1) ? 0xffffffffULL : 0x1ffffULL);
+		}
+		c.abi32 = i % 3 == 0;
+		assert_int_equal(policy_decide(named, policy_section_for(named, "mmap"), &c).kind,
+				 policy_decide(raw, policy_section_for(raw, "mmap"), &c).kind);
+	}
+	policy_free(named);
+	policy_free(raw);
+}
+
+static void test_rule_continues_on_indented_lines(void **state)
+{
+	struct policy *p = load("[mkdir]\n"
+				"deny = path !~ /tmp/** and \\\n"
+				"    path !~ /var/tmp/** and \\\n"
+				"\tpath !~ /home/**\n"
+				"allow = *\n");
+	const struct section *s = policy_section_for(p, "mkdir");
+
+	(void)state;
+	assert_int_equal(s->n_rules, 2);
+	assert_int_equal(s->rules[0].n_conds, 3);
+	assert_int_equal(s->rules[0].line, 2);
+	assert_string_equal(s->rules[0].conds[2].glob, "/home/**");
+	policy_free(p);
+	refused("[mkdir]\ndeny = path !~ /tmp/** and \\\npath !~ /x/**\n", "not indented");
+	refused("[mkdir]\ndeny = path !~ /tmp/** and \\\n  path !~ /x/** ; why\n",
+		"cannot hold a comment");
+	refused("[mkdir]\ndeny = path !~ /tmp/** and \\\n", "nothing follows");
+	refused("[mkdir]\ndeny = path !~ /tmp/**\n  and path !~ /x/**\n", "indented line");
+}
+
+static void test_groups_are_known_syscalls(void **state)
+{
+	(void)state;
+	for (const struct policy_group *g = policy_groups; g->name; g++) {
+		size_t n = 0;
+
+		for (const char *const *s = g->syscalls; *s; s++, n++)
+			if (!policy_syscall_known(*s) && !strstr(*s, "time64") &&
+			    !strstr(*s, "64") && !streq(*s, "send") && !streq(*s, "recv") &&
+			    !streq(*s, "waitpid"))
+				fail_msg("@%s: %s is not a syscall libseccomp knows", g->name, *s);
+		assert_true(n > 5);
+	}
+	/* Docker's allowlist and what it blocks do not meet */
+	for (const char *const *a = policy_group("docker-default")->syscalls; *a; a++)
+		for (const char *const *b = policy_group("privileged")->syscalls; *b; b++)
+			if (streq(*a, *b))
+				fail_msg("%s is in @docker-default and @privileged", *a);
+}
+
+/* The reference's GROUPS table lists exactly the members of each group. */
+static void test_groups_documented(void **state)
+{
+	FILE *f = fopen(SYSGATE_DOCS_DIR "/sysgate-policy.5.md", "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	assert_non_null(f);
+	for (const struct policy_group *g = policy_groups; g->name; g++) {
+		char head[64];
+		bool found = false;
+
+		snprintf(head, sizeof(head), "| `@%s` |", g->name);
+		rewind(f);
+		while (getline(&line, &cap, f) > 0) {
+			size_t n = 0, commas = 0;
+
+			if (strncmp(line, head, strlen(head)) != 0)
+				continue;
+			found = true;
+			for (const char *const *m = g->syscalls; *m; m++, n++) {
+				char word[64];
+
+				snprintf(word, sizeof(word), " %s,", *m);
+				if (!strstr(line, word)) {
+					snprintf(word, sizeof(word), " %s |", *m);
+					if (!strstr(line, word))
+						fail_msg("@%s: %s is not in the reference", g->name,
+							 *m);
+				}
+			}
+			for (const char *c = strrchr(line, '|') ? line : line; *c; c++)
+				commas += *c == ',';
+			/* as many listed as there are members (no stale extras) */
+			assert_true(commas >= n - 1);
+		}
+		if (!found)
+			fail_msg("@%s has no row in GROUPS", g->name);
+	}
+	free(line);
+	fclose(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_named_flags_in_every_member_of_open),
+		cmocka_unit_test(test_named_openat2_flags_from_memory),
+		cmocka_unit_test(test_named_int_is_32_bit_signed),
+		cmocka_unit_test(test_named_unsigned_and_long_widths),
+		cmocka_unit_test(test_named_bit_tests),
+		cmocka_unit_test(test_constants_per_abi),
+		cmocka_unit_test(test_named_refusals),
+		cmocka_unit_test(test_argument_table_covers_every_family_member),
+		cmocka_unit_test(test_named_agrees_with_raw_on_unsigned_long),
+		cmocka_unit_test(test_rule_continues_on_indented_lines),
+		cmocka_unit_test(test_groups_are_known_syscalls),
+		cmocka_unit_test(test_groups_documented),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
