@@ -44,22 +44,28 @@
 
 /* ---- diagnostics ---- */
 
-static __attribute__((format(printf, 4, 0))) int diag_vadd(struct policy_diags *d,
-							   enum diag_severity sev, unsigned line,
-							   const char *fmt, va_list ap)
+static __attribute__((format(printf, 5, 0))) int diag_vadd(struct policy_diags *d,
+							   enum diag_severity sev, const char *file,
+							   unsigned line, const char *fmt,
+							   va_list ap)
 {
 	struct policy_diag *v;
-	char *msg;
+	char *msg, *f = NULL;
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return -ENOMEM;
-	v = reallocarray(d->v, d->n + 1, sizeof(*v));
-	if (!v) {
+	if (file && !(f = strdup(file))) {
 		free(msg);
 		return -ENOMEM;
 	}
+	v = reallocarray(d->v, d->n + 1, sizeof(*v));
+	if (!v) {
+		free(msg);
+		free(f);
+		return -ENOMEM;
+	}
 	d->v = v;
-	d->v[d->n++] = (struct policy_diag){.severity = sev, .line = line, .msg = msg};
+	d->v[d->n++] = (struct policy_diag){.severity = sev, .line = line, .msg = msg, .file = f};
 	if (sev == DIAG_ERROR)
 		d->n_errors++;
 	else
@@ -71,11 +77,15 @@ void policy_diags_free(struct policy_diags *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		free(d->v[i].msg);
+		free(d->v[i].file);
+	}
 	free(d->v);
 	*d = (struct policy_diags){};
 }
+
+#define POLICY_INCLUDE_DEPTH 8
 
 /* ---- freeing ---- */
 
@@ -117,6 +127,9 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_sections; i++)
 		section_done(&p->sections[i]);
 	free(p->sections);
+	for (size_t i = 0; i < p->n_files; i++)
+		free(p->files[i]);
+	free(p->files);
 	free(p);
 }
 
@@ -154,6 +167,17 @@ struct loader {
 	size_t cur;		/* CTX_SECTION: index in p->sections */
 	struct section scratch; /* CTX_BAD: rules are checked, then dropped */
 	unsigned key_line[7];	/* [sysgate] keys, by index in sysgate_keys */
+
+	/* include = FILE: the file whose events are processed now (NULL: the
+	 * policy's own; else an entry of p->files), the path its includes are
+	 * relative to, and the files open above it (cycles are refused). */
+	const char *cur_file;
+	const char *cur_path;
+	unsigned depth;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} open_files[POLICY_INCLUDE_DEPTH + 1];
 };
 
 static int error(struct loader *ld, unsigned line, const char *fmt, ...)
@@ -164,7 +188,7 @@ static int error(struct loader *ld, unsigned line, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = diag_vadd(&ld->d, DIAG_ERROR, line, fmt, ap);
+	r = diag_vadd(&ld->d, DIAG_ERROR, ld->cur_file, line, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -177,7 +201,7 @@ static int warning(struct loader *ld, unsigned line, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = diag_vadd(&ld->d, DIAG_WARNING, line, fmt, ap);
+	r = diag_vadd(&ld->d, DIAG_WARNING, ld->cur_file, line, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -1038,7 +1062,10 @@ static int parse_rule(struct loader *ld, const struct section *s, unsigned line,
 	bool any = false;
 	int r;
 
-	*rule = (struct rule){.kind = kind, .err = kind == DECISION_DENY ? EPERM : 0, .line = line};
+	*rule = (struct rule){.kind = kind,
+			      .err = kind == DECISION_DENY ? EPERM : 0,
+			      .line = line,
+			      .file = ld->cur_file};
 	if (kind == DECISION_EMULATE)
 		for (size_t k = 0; k < s->n_syscalls; k++)
 			if (!policy_syscall_emulatable(s->syscalls[k]))
@@ -1603,23 +1630,21 @@ fail:
 
 /* The value of the KV event at *i with its continuation lines, each one's
  * trailing backslash dropped, joined by a space; *i moves to the last. */
-static int join_continued(struct loader *ld, size_t *i, char **ret)
+static int join_continued(const struct event *events, size_t n_events, size_t *i, char **ret)
 {
 	size_t len = 0, j;
 	char *v;
 
-	for (j = *i;
-	     j < ld->n_events && (j == *i || (ld->events[j].type == EV_CONT && !ld->events[j].bad));
+	for (j = *i; j < n_events && (j == *i || (events[j].type == EV_CONT && !events[j].bad));
 	     j++)
-		len += strlen(ld->events[j].value) + 1;
+		len += strlen(events[j].value) + 1;
 	v = malloc(len + 1);
 	if (!v)
 		return -ENOMEM;
 	v[0] = '\0';
-	for (j = *i;
-	     j < ld->n_events && (j == *i || (ld->events[j].type == EV_CONT && !ld->events[j].bad));
+	for (j = *i; j < n_events && (j == *i || (events[j].type == EV_CONT && !events[j].bad));
 	     j++) {
-		const char *piece = ld->events[j].value;
+		const char *piece = events[j].value;
 		size_t n = strlen(piece);
 
 		if (ends_continued(piece))
@@ -1635,10 +1660,88 @@ static int join_continued(struct loader *ld, size_t *i, char **ret)
 	return 0;
 }
 
-static int process(struct loader *ld)
+static int process_events(struct loader *ld, const struct event *events, size_t n_events);
+static void loader_done(struct loader *ld);
+static int move_diags(struct policy_diags *from, struct policy_diags *to);
+static int read_policy(int fd, char **ret, size_t *ret_len, struct stat *ret_st);
+
+/*
+ * include = FILE in [sysgate]: FILE's sections and settings, read as if
+ * they stood here. FILE is relative to the including file's directory.
+ * Nested includes are followed to POLICY_INCLUDE_DEPTH; a file that
+ * includes itself, directly or not, is refused. Errors name the included
+ * file and its line.
+ */
+static int include_file(struct loader *ld, unsigned line, const char *name)
 {
-	for (size_t i = 0; i < ld->n_events; i++) {
-		const struct event *e = &ld->events[i];
+	_cleanup_(loader_done) struct loader sub = {};
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	const char *slash = strrchr(ld->cur_path, '/');
+	const char *saved_file = ld->cur_file, *saved_path = ld->cur_path;
+	struct stat st;
+	bool split;
+	size_t len;
+	char **files;
+	int r;
+
+	if (!*name || strchr(name, ' '))
+		return error(ld, line, "include needs one file name") ?: -EINVAL;
+	if (ld->depth >= POLICY_INCLUDE_DEPTH)
+		return error(ld, line, "includes nested deeper than %d", POLICY_INCLUDE_DEPTH)
+			       ?: -EINVAL;
+	if (name[0] == '/' || !slash)
+		path = strdup(name);
+	else if (asprintf(&path, "%.*s/%s", (int)(slash - ld->cur_path), ld->cur_path, name) < 0)
+		path = NULL;
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return error(ld, line, "cannot include %s: %s", path, strerror(errno)) ?: -EINVAL;
+	r = read_policy(fd, &text, &len, &st);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return error(ld, line, "cannot include %s: %s", path, strerror(-r)) ?: -EINVAL;
+	for (unsigned i = 0; i <= ld->depth; i++)
+		if (ld->open_files[i].dev == st.st_dev && ld->open_files[i].ino == st.st_ino)
+			return error(ld, line, "%s includes itself (an include cycle)", path)
+				       ?: -EINVAL;
+
+	files = reallocarray(ld->p->files, ld->p->n_files + 1, sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	ld->p->files = files;
+	ld->p->files[ld->p->n_files++] = TAKE_PTR(path);
+
+	/* Scan and cross-check it on its own, then process its events here. */
+	sub.cur_file = ld->p->files[ld->p->n_files - 1];
+	r = scan(&sub, text, len, &split);
+	if (r >= 0 && !split)
+		r = cross_check(&sub, text);
+	if (r >= 0)
+		r = move_diags(&sub.d, &ld->d);
+	if (r < 0)
+		return r;
+	ld->depth++;
+	ld->open_files[ld->depth].dev = st.st_dev;
+	ld->open_files[ld->depth].ino = st.st_ino;
+	ld->cur_file = ld->cur_path = ld->p->files[ld->p->n_files - 1];
+	r = process_events(ld, sub.events, sub.n_events);
+	ld->cur_file = saved_file;
+	ld->cur_path = saved_path;
+	ld->depth--;
+	/* Back in the including file's [sysgate], whatever the other ended in. */
+	section_done(&ld->scratch);
+	ld->ctx = CTX_SYSGATE;
+	return r;
+}
+
+static int process_events(struct loader *ld, const struct event *events, size_t n_events)
+{
+	for (size_t i = 0; i < n_events; i++) {
+		const struct event *e = &events[i];
 		int r = 0;
 
 		if (e->type == EV_SECTION) {
@@ -1647,9 +1750,9 @@ static int process(struct loader *ld)
 			_cleanup_free_ char *joined = NULL;
 			const char *value = e->value;
 
-			if (i + 1 < ld->n_events && ld->events[i + 1].type == EV_CONT &&
-			    !ld->events[i + 1].bad) {
-				r = join_continued(ld, &i, &joined);
+			if (i + 1 < n_events && events[i + 1].type == EV_CONT &&
+			    !events[i + 1].bad) {
+				r = join_continued(events, n_events, &i, &joined);
 				if (r < 0)
 					return r;
 				value = joined;
@@ -1659,7 +1762,10 @@ static int process(struct loader *ld)
 				r = error(ld, e->line, "'%s' outside any section", e->name);
 				break;
 			case CTX_SYSGATE:
-				r = sysgate_key(ld, e->line, e->name, value);
+				if (streq(e->name, "include"))
+					r = include_file(ld, e->line, value);
+				else
+					r = sysgate_key(ld, e->line, e->name, value);
 				break;
 			case CTX_SECTION:
 				r = section_key(ld, &ld->p->sections[ld->cur], e->line, e->name,
@@ -1673,8 +1779,15 @@ static int process(struct loader *ld)
 		if (r == -ENOMEM)
 			return r;
 	}
-	section_done(&ld->scratch);
 	return 0;
+}
+
+static int process(struct loader *ld)
+{
+	int r = process_events(ld, ld->events, ld->n_events);
+
+	section_done(&ld->scratch);
+	return r;
 }
 
 /* ---- whole-policy checks ---- */
@@ -1856,13 +1969,23 @@ static void loader_done(struct loader *ld)
 }
 
 /* Sort by line, keeping the order of messages about the same line. */
+/* The policy's own file first, then each included file; by line within one. */
+static bool diag_after(const struct policy_diag *a, const struct policy_diag *b)
+{
+	if (!a->file != !b->file)
+		return a->file != NULL;
+	if (a->file && strcmp(a->file, b->file) != 0)
+		return strcmp(a->file, b->file) > 0;
+	return a->line > b->line;
+}
+
 static void sort_diags(struct policy_diags *d)
 {
 	for (size_t i = 1; i < d->n; i++) {
 		struct policy_diag x = d->v[i];
 		size_t k = i;
 
-		for (; k > 0 && d->v[k - 1].line > x.line; k--)
+		for (; k > 0 && diag_after(&d->v[k - 1], &x); k--)
 			d->v[k] = d->v[k - 1];
 		d->v[k] = x;
 	}
@@ -1888,8 +2011,8 @@ static int move_diags(struct policy_diags *from, struct policy_diags *to)
 	return 0;
 }
 
-static int load_buffer(const char *name, const char *text, size_t len, struct policy **ret,
-		       struct policy_diags *diags)
+static int load_buffer(const char *name, const struct stat *st, const char *text, size_t len,
+		       struct policy **ret, struct policy_diags *diags)
 {
 	_cleanup_(loader_done) struct loader ld = {};
 	bool split, failed;
@@ -1906,6 +2029,11 @@ static int load_buffer(const char *name, const char *text, size_t len, struct po
 	ld.p->dflt = (struct rule){.kind = DECISION_ALLOW};
 	ld.p->ask_timeout_ms = 30 * 1000;
 	ld.p->ask_default = (struct rule){.kind = DECISION_DENY, .err = EPERM};
+	ld.cur_path = ld.p->file;
+	if (st) {
+		ld.open_files[0].dev = st->st_dev;
+		ld.open_files[0].ino = st->st_ino;
+	}
 
 	r = scan(&ld, text, len, &split);
 	if (r < 0)
@@ -1943,7 +2071,7 @@ int policy_load_string(const char *name, const char *text, struct policy **ret,
 {
 	if (!text || !ret)
 		return -EINVAL;
-	return load_buffer(name, text, strlen(text), ret, diags);
+	return load_buffer(name, NULL, text, strlen(text), ret, diags);
 }
 
 int policy_load_default(struct policy **ret, struct policy_diags *diags)
@@ -1951,21 +2079,15 @@ int policy_load_default(struct policy **ret, struct policy_diags *diags)
 	return policy_load_string(POLICY_DEFAULT_NAME, policy_default_text, ret, diags);
 }
 
-int policy_load_file(const char *path, struct policy **ret, struct policy_diags *diags)
+/* Read a whole policy file into *ret (NUL-terminated), at most MAX_FILE bytes. */
+static int read_policy(int fd, char **ret, size_t *ret_len, struct stat *ret_st)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	struct stat st;
 
-	if (!path || !ret)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	if (fstat(fd, ret_st) < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(ret_st->st_mode))
 		return -EISDIR;
 	/* Read up to one byte past the limit, to tell "too large" apart.
 	 * A pipe or /dev/stdin works too: no size is trusted from fstat. */
@@ -1987,7 +2109,28 @@ int policy_load_file(const char *path, struct policy **ret, struct policy_diags 
 			return -EFBIG;
 	}
 	buf[len] = '\0';
-	return load_buffer(path, buf, len, ret, diags);
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int policy_load_file(const char *path, struct policy **ret, struct policy_diags *diags)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int r;
+
+	if (!path || !ret)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	r = read_policy(fd, &buf, &len, &st);
+	if (r < 0)
+		return r;
+	return load_buffer(path, &st, buf, len, ret, diags);
 }
 
 const char *policy_rule_location(const struct policy *p, const struct section *s,
@@ -2000,7 +2143,11 @@ const char *policy_rule_location(const struct policy *p, const struct section *s
 	else if (s && s->implicit)
 		snprintf(buf, size, "implicit:%s", s->name);
 	else
-		snprintf(buf, size, "%s:%u", p && p->file ? p->file : "?", r->line);
+		snprintf(buf, size, "%s:%u",
+			 r->file	? r->file
+			 : p && p->file ? p->file
+					: "?",
+			 r->line);
 	return buf;
 }
 

@@ -122,9 +122,10 @@ size_t policy_edit_distance(const char *a, const char *b, size_t cap);
 
 struct rule {
 	enum decision_kind kind;
-	int err;	/* DECISION_DENY: the errno (default EPERM) */
-	unsigned line;	/* line in the policy file; 0 for implicit rules */
-	size_t n_conds; /* >= 1; conditions are ANDed */
+	int err;	  /* DECISION_DENY: the errno (default EPERM) */
+	unsigned line;	  /* line in the policy file; 0 for implicit rules */
+	const char *file; /* NULL: the policy's file; else an included one (in policy.files) */
+	size_t n_conds;	  /* >= 1; conditions are ANDed */
 	struct cond *conds;
 };
 
@@ -250,6 +251,8 @@ struct policy {
 				  * (default deny EPERM; n_conds == 0) */
 	size_t n_sections;
 	struct section *sections;
+	size_t n_files;
+	char **files; /* files included with include = FILE, as errors name them */
 };
 
 enum diag_severity {
@@ -261,6 +264,7 @@ struct policy_diag {
 	enum diag_severity severity;
 	unsigned line; /* 0 when the message is about the whole file */
 	char *msg;     /* without "FILE:LINE: " */
+	char *file;    /* NULL: the policy's own file; else the included file it is about */
 };
 
 struct policy_diags {

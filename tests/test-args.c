@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -348,6 +349,79 @@ static void test_groups_documented(void **state)
 	fclose(f);
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* include = FILE: relative to the including file, nested, cycles refused,
+ * errors and rule locations name the included file. */
+static void test_includes(void **state)
+{
+	char dir[] = "/tmp/sg-test-args-XXXXXX", top[600], sub[600];
+	struct policy_diags d = {};
+	struct policy *p = NULL;
+	char loc[600], want[700];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(dir, "top.ini",
+		   "[sysgate]\ninclude = sub/base.ini\ndefault = deny\n"
+		   "[mkdir]\nallow = *\n");
+	write_file(sub, "base.ini", "[reboot]\nkill = *\n[sysgate]\ninclude = more.ini\n");
+	write_file(sub, "more.ini", "[ptrace]\ndeny = EACCES *\n");
+	snprintf(top, sizeof(top), "%s/top.ini", dir);
+	assert_int_equal(policy_load_file(top, &p, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(p->dflt.kind, DECISION_DENY);
+	assert_int_equal(policy_section_for(p, "reboot")->rules[0].kind, DECISION_KILL);
+	assert_int_equal(policy_section_for(p, "ptrace")->rules[0].err, EACCES);
+	policy_rule_location(p, policy_section_for(p, "ptrace"),
+			     &policy_section_for(p, "ptrace")->rules[0], loc, sizeof(loc));
+	snprintf(want, sizeof(want), "%s/sub/more.ini:2", dir);
+	assert_string_equal(loc, want);
+	policy_free(p);
+	p = NULL;
+
+	/* an error in an included file is that file's, at its line */
+	write_file(sub, "more.ini", "\n[ptrace]\ndeny = EFOO *\n");
+	assert_int_equal(policy_load_file(top, &p, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	snprintf(want, sizeof(want), "%s/sub/more.ini", dir);
+	assert_string_equal(d.v[0].file, want);
+	assert_int_equal(d.v[0].line, 3);
+	policy_diags_free(&d);
+
+	/* a cycle, however long */
+	write_file(sub, "more.ini", "[sysgate]\ninclude = ../top.ini\n");
+	assert_int_equal(policy_load_file(top, &p, &d), -EINVAL);
+	assert_non_null(strstr(d.v[0].msg, "includes itself"));
+	policy_diags_free(&d);
+
+	/* a missing file, at the include's line */
+	write_file(sub, "more.ini", "[sysgate]\ninclude = nope.ini\n");
+	assert_int_equal(policy_load_file(top, &p, &d), -EINVAL);
+	assert_non_null(strstr(d.v[0].msg, "cannot include"));
+	assert_int_equal(d.v[0].line, 2);
+	policy_diags_free(&d);
+
+	/* an include outside [sysgate] is an unknown key of a section */
+	write_file(sub, "more.ini", "[ptrace]\ninclude = x.ini\n");
+	assert_int_equal(policy_load_file(top, &p, &d), -EINVAL);
+	policy_diags_free(&d);
+	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
+	assert_int_equal(system(want), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_rule_continues_on_indented_lines),
 		cmocka_unit_test(test_groups_are_known_syscalls),
 		cmocka_unit_test(test_groups_documented),
+		cmocka_unit_test(test_includes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,10 +14,13 @@ void cli_print_diags(FILE *out, const char *file, const struct policy_diags *d)
 		const struct policy_diag *g = &d->v[i];
 		const char *sev = g->severity == DIAG_ERROR ? "error" : "warning";
 
+		/* a message about an included file names that file */
+		const char *where = g->file ? g->file : file;
+
 		if (g->line)
-			fprintf(out, "%s:%u: %s: %s\n", file, g->line, sev, g->msg);
+			fprintf(out, "%s:%u: %s: %s\n", where, g->line, sev, g->msg);
 		else
-			fprintf(out, "%s: %s: %s\n", file, sev, g->msg);
+			fprintf(out, "%s: %s: %s\n", where, sev, g->msg);
 	}
 }
 
