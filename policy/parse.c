@@ -591,7 +591,13 @@ static int parse_errno_token(struct loader *ld, unsigned line, const char *tok, 
 		return error(ld, line, "errno %s is out of range (1..4095, except 512..530)", tok)
 			       ?: -EINVAL;
 	}
-	return error(ld, line, "unknown errno name '%s'", tok) ?: -EINVAL;
+	{
+		const char *near = policy_errno_nearest(tok);
+
+		return error(ld, line, "unknown errno name '%s'%s%s%s", tok,
+			     near ? " (did you mean " : "", near ? near : "", near ? "?)" : "")
+			       ?: -EINVAL;
+	}
 }
 
 static bool looks_like_errno(const char *t)
@@ -2035,6 +2041,26 @@ static int load_buffer(const char *name, const struct stat *st, const char *text
 		ld.open_files[0].ino = st->st_ino;
 	}
 
+	/* A Docker, Podman or OCI seccomp profile given where a policy goes:
+	 * say what it is rather than a screenful of syntax errors. */
+	{
+		size_t k = 0;
+
+		while (k < len &&
+		       (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r'))
+			k++;
+		if (k < len && text[k] == '{' && strstr(text, "\"syscalls\"")) {
+			r = error(&ld, 0,
+				  "this is a JSON seccomp profile (Docker, Podman or OCI), not a "
+				  "sysgate policy, which is an INI file (sysgate-policy(5)); "
+				  "sysgate cannot convert a profile yet");
+			if (r < 0)
+				return r;
+			sort_diags(&ld.d);
+			r = move_diags(&ld.d, diags);
+			return r < 0 ? r : -EINVAL;
+		}
+	}
 	r = scan(&ld, text, len, &split);
 	if (r < 0)
 		return r;

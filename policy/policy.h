@@ -379,8 +379,9 @@ int policy_path_glob_check(const char *glob, const char **ret_why);
 
 /* Decision and errno names for records and messages. */
 const char *policy_decision_name(enum decision_kind k);
-const char *policy_errno_name(int err); /* "EACCES", or NULL if unknown */
-int policy_errno_parse(const char *s);	/* errno by name or number, or -EINVAL */
+const char *policy_errno_name(int err);		    /* "EACCES", or NULL if unknown */
+int policy_errno_parse(const char *s);		    /* errno by name or number, or -EINVAL */
+const char *policy_errno_nearest(const char *name); /* for "did you mean", or NULL */
 /* 1..4095 except the kernel-internal 512..530: the errnos a policy may return. */
 bool policy_errno_in_range(long err);
 

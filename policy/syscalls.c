@@ -605,6 +605,22 @@ const char *policy_errno_name(int err)
 	return NULL;
 }
 
+const char *policy_errno_nearest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++) {
+		size_t d = policy_edit_distance(name, errnos[i].name, best_d);
+
+		if (d < best_d) {
+			best_d = d;
+			best = errnos[i].name;
+		}
+	}
+	return best;
+}
+
 bool policy_errno_in_range(long err)
 {
 	/* 512..530 are the kernel's ERESTARTSYS and friends: never returned to

@@ -218,6 +218,9 @@ static void test_named_refusals(void **state)
 	refused("[openat]\ndeny = flags & -1|4\n", "cannot be or-ed");
 	refused("[openat]\ndeny = flags ~ 3\n", "unknown operator '~'");
 	refused("[fsopen]\ndeny = flags == 1\n", "knows no argument names for fsopen");
+	refused("[mkdir]\ndeny = EACESS *\n", "unknown errno name 'EACESS' (did you mean EACCES?)");
+	refused("\n  {\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}\n",
+		"this is a JSON seccomp profile");
 }
 
 /* Every member of every family has argument names, so that a name in a
