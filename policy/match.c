@@ -138,7 +138,8 @@ static struct named named_value(const struct call *c, const char *name)
 	}
 }
 
-struct decision policy_decide(const struct policy *p, const struct section *s, const struct call *c)
+static struct decision decide(const struct policy *p, const struct section *s, const struct call *c,
+			      struct policy_trace *t)
 {
 	bool used_path = false, used_mem = false;
 	struct decision d;
@@ -151,6 +152,11 @@ struct decision policy_decide(const struct policy *p, const struct section *s, c
 			const struct cond *cd = &r->conds[k];
 			const struct syscall_shape *shape;
 			int idx;
+
+			if (t && i < POLICY_TRACE_MAX) {
+				t->n = i + 1;
+				t->failed[i] = k; /* the condition being tried */
+			}
 
 			switch (cd->kind) {
 			case COND_ANY:
@@ -221,6 +227,11 @@ struct decision policy_decide(const struct policy *p, const struct section *s, c
 				break;
 			}
 		}
+		if (t && i < POLICY_TRACE_MAX) {
+			t->n = i + 1;
+			if (match)
+				t->failed[i] = r->n_conds;
+		}
 		if (match) {
 			d = (struct decision){
 				.kind = r->kind,
@@ -240,6 +251,18 @@ struct decision policy_decide(const struct policy *p, const struct section *s, c
 		.used_mem = used_mem,
 	};
 	return settle_mem(d, c);
+}
+
+struct decision policy_decide(const struct policy *p, const struct section *s, const struct call *c)
+{
+	return decide(p, s, c, NULL);
+}
+
+struct decision policy_decide_trace(const struct policy *p, const struct section *s,
+				    const struct call *c, struct policy_trace *t)
+{
+	*t = (struct policy_trace){0};
+	return decide(p, s, c, t);
 }
 
 bool policy_section_supervises(const struct policy *p, const struct section *s)

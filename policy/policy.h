@@ -344,6 +344,16 @@ struct decision {
  */
 struct decision policy_decide(const struct policy *p, const struct section *s,
 			      const struct call *c);
+/* The same, saying for each rule tried which condition failed (failed[i] ==
+ * the rule's n_conds: it matched; a rule not reached has i >= n). For
+ * sysgate explain. */
+#define POLICY_TRACE_MAX 256
+struct policy_trace {
+	size_t n;
+	size_t failed[POLICY_TRACE_MAX];
+};
+struct decision policy_decide_trace(const struct policy *p, const struct section *s,
+				    const struct call *c, struct policy_trace *t);
 
 /*
  * The family whose operation a syscall outside it also carries out, where
