@@ -1,0 +1,127 @@
+/*
+ * log/audit: the audit sink, user records (AUDIT_TRUSTED_APP) over
+ * NETLINK_AUDIT. Target strings are sent hex-encoded unless plainly safe.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
+
+#include "supervisor/log/internal.h"
+
+/* Ask the kernel whether audit is on (AUDIT_GET): 1, 0, or -errno. With it
+ * off, the kernel drops user records silently, so say so. */
+int audit_enabled(struct mnl_socket *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct timeval tv = {.tv_sec = 1};
+	unsigned seq = 1, portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+
+	nlh->nlmsg_type = AUDIT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)n);
+	     nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+		if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != 0 || portid == 0)
+			continue;
+		if (nlh->nlmsg_type == AUDIT_GET &&
+		    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct audit_status))
+			return ((struct audit_status *)mnl_nlmsg_get_payload(nlh))->enabled ? 1 : 0;
+	}
+	return -EIO;
+}
+
+/*
+ * An audit field value: as it is when it is safe (printable, no space,
+ * quote or '='), else hex, as the audit tools expect of untrusted strings
+ * (ausearch -i decodes them).
+ */
+void audit_value(FILE *f, const char *key, const char *v)
+{
+	bool plain = v && *v;
+
+	for (const unsigned char *c = (const unsigned char *)v; plain && *c; c++)
+		plain = *c > 0x20 && *c < 0x7f && *c != '"' && *c != '=';
+	if (!v) {
+		fprintf(f, " %s=?", key);
+	} else if (plain) {
+		fprintf(f, " %s=\"%s\"", key, v);
+	} else {
+		fprintf(f, " %s=", key);
+		for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+			fprintf(f, "%02X", *c);
+	}
+}
+
+void audit_send(struct sink *s, const char *text, size_t len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (!s->audit) {
+		pthread_mutex_lock(&s->lock);
+		s->errors++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = AUDIT_TRUSTED_APP;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++s->audit_seq;
+	if (len + 1 > sizeof(buf) - MNL_NLMSG_HDRLEN - 16)
+		len = sizeof(buf) - MNL_NLMSG_HDRLEN - 17; /* a record, not a book */
+	memcpy(mnl_nlmsg_put_extra_header(nlh, len + 1), text, len);
+	((char *)mnl_nlmsg_get_payload(nlh))[len] = '\0';
+	if (mnl_socket_sendto(s->audit, nlh, nlh->nlmsg_len) < 0)
+		sink_failed(s, errno);
+}
+
+/* The record as the audit sink sends it (without the netlink header). */
+char *audit_text(const struct log_record *r, size_t *ret_len)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "op=sysgate-decision decision=%s", decision_name(r->decision));
+	if (r->ask_by)
+		fprintf(f, " ask=%s", r->ask_by);
+	fprintf(f, " enforced=%s", r->enforced ? "yes" : "no");
+	if (r->decision == DECISION_DENY && r->enforced && r->err) {
+		const char *e = policy_errno_name(r->err);
+
+		fprintf(f, " errno=%s", e ? e : "?");
+	}
+	fprintf(f, " syscall=%s arch=%s pid=%d", r->syscall ? r->syscall : "?",
+		r->x32 ? "x32" : (r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64"), (int)r->pid);
+	audit_value(f, "exe", r->exe);
+	if (r->path)
+		audit_value(f, "path", r->path);
+	audit_value(f, "rule", r->rule);
+	if (r->container)
+		audit_value(f, "container", r->container);
+	if (r->pod)
+		audit_value(f, "pod", r->pod);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	*ret_len = len;
+	return text;
+}

@@ -1,0 +1,166 @@
+/*
+ * log/sink: what a writer thread does with an entry, by the sink's kind
+ * (an fd, syslog, audit), and how it reports loss and failure.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "supervisor/log/internal.h"
+
+/* sysgate's own message (text, with "sysgate: " and '\n') to its stderr. */
+void notice(struct logger *l, const char *text)
+{
+	struct entry e = {.kind = ENTRY_RAW};
+
+	if (!l || !l->err)
+		return;
+	e.text = strdup(text);
+	if (!e.text)
+		return;
+	e.len = strlen(text);
+	sink_push(l->err, &e, false);
+}
+
+/* ---- The writer's side ---- */
+
+static int fd_write(struct sink *s, const char *line, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(s->fd, line + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* Someone (the command, on a shared stderr) set
+			 * O_NONBLOCK on the file description: wait for room
+			 * here, on this thread, as a blocking write would. */
+			struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+
+			(void)poll(&p, 1, LOG_WAIT_SLICE_MS);
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		/* Short only on a pipe or a full disk; finish what the reader will take. */
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* One line of text to s, in the way of its kind. */
+static void sink_put_text(struct sink *s, const char *text, size_t len, int prio)
+{
+	int r;
+
+	switch (s->kind) {
+	case SINK_AUDIT:
+		audit_send(s, text, len);
+		break;
+	case SINK_SYSLOG:
+		if (len > 0 && text[len - 1] == '\n')
+			len--;
+		syslog(LOG_USER | prio, "%.*s", (int)len, text);
+		break;
+	case SINK_FD:
+		r = fd_write(s, text, len);
+		if (r < 0)
+			sink_failed(s, -r);
+		break;
+	}
+}
+
+/* "N records dropped" (or lost, by another sink) in s's own form. */
+void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t n)
+{
+	_cleanup_free_ char *text = NULL;
+	char esc[512];
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	if (log_escape(about, esc, sizeof(esc)) < 0)
+		snprintf(esc, sizeof(esc), "?");
+	if (s->kind == SINK_AUDIT) {
+		fprintf(f, "op=sysgate-%s records=%llu", what, (unsigned long long)n);
+		audit_value(f, "sink", about);
+	} else if (s->kind == SINK_FD && s->fmt == LOG_JSON) {
+		struct json_object *o = json_object_new_object();
+		_cleanup_free_ char *clean = log_utf8_sanitize(about);
+		struct timespec now;
+		char tbuf[64];
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (!o || !clean || format_time(&now, tbuf, sizeof(tbuf)) < 0 ||
+		    jadd(o, "time", json_object_new_string(tbuf)) < 0 ||
+		    jadd(o, "sysgate", json_object_new_string(what)) < 0 ||
+		    jadd(o, "sink", json_object_new_string(clean)) < 0 ||
+		    jadd(o, "records", json_object_new_int64((int64_t)n)) < 0) {
+			json_object_put(o);
+			fclose(f);
+			return;
+		}
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
+		json_object_put(o);
+	} else {
+		fprintf(f, "%slog sink %s: %llu records %s%s\n",
+			s->kind == SINK_SYSLOG ? "" : "sysgate: ", esc, (unsigned long long)n, what,
+			streq(what, "dropped") ? " (it did not take them in time; log_full = drop)"
+					       : " (it did not take them before exit)");
+	}
+	if (fclose(f) != 0 || !text)
+		return;
+	sink_put_text(s, text, len, LOG_WARNING);
+}
+
+void sink_put(struct sink *s, const struct entry *e)
+{
+	if (e->dropped_before)
+		sink_put_loss(s, "dropped", s->name, e->dropped_before);
+	switch (e->kind) {
+	case ENTRY_LOST:
+		sink_put_loss(s, "lost", e->about, e->count);
+		break;
+	case ENTRY_RECORD:
+	case ENTRY_RAW:
+		sink_put_text(s, e->text, e->len, e->prio);
+		break;
+	}
+}
+
+/* Report a sink's first failure once, on stderr; count every one. Called by
+ * the sink's writer, and for audit also at open. */
+void sink_failed(struct sink *s, int err)
+{
+	char msg[512], esc[256];
+	bool first;
+
+	pthread_mutex_lock(&s->lock);
+	first = s->errors++ == 0;
+	/* Under s->lock, so that log_close cannot abandon s and free the
+	 * logger in between (lock order: a sink, then the stderr sink). */
+	if (first && !s->abandoned && s->l && s->l->err && s->l->err != s && !s->shared) {
+		if (log_escape(s->name, esc, sizeof(esc)) < 0)
+			snprintf(esc, sizeof(esc), "?");
+		snprintf(msg, sizeof(msg),
+			 "sysgate: log sink %s: %s (further records to it are counted, not "
+			 "reported)\n",
+			 esc, strerror(err));
+		notice(s->l, msg);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
