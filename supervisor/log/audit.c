@@ -16,7 +16,7 @@
 
 /* Ask the kernel whether audit is on (AUDIT_GET): 1, 0, or -errno. With it
  * off, the kernel drops user records silently, so say so. */
-int audit_enabled(struct mnl_socket *nl)
+int audit_sink_enabled(struct mnl_socket *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -49,7 +49,7 @@ int audit_enabled(struct mnl_socket *nl)
  * quote or '='), else hex, as the audit tools expect of untrusted strings
  * (ausearch -i decodes them).
  */
-void audit_value(FILE *f, const char *key, const char *v)
+void audit_sink_value(FILE *f, const char *key, const char *v)
 {
 	bool plain = v && *v;
 
@@ -66,7 +66,7 @@ void audit_value(FILE *f, const char *key, const char *v)
 	}
 }
 
-void audit_send(struct sink *s, const char *text, size_t len)
+void audit_sink_send(struct sink *s, const char *text, size_t len)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -90,7 +90,7 @@ void audit_send(struct sink *s, const char *text, size_t len)
 }
 
 /* The record as the audit sink sends it (without the netlink header). */
-char *audit_text(const struct log_record *r, size_t *ret_len)
+char *audit_sink_text(const struct log_record *r, size_t *ret_len)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -99,7 +99,7 @@ char *audit_text(const struct log_record *r, size_t *ret_len)
 	f = open_memstream(&text, &len);
 	if (!f)
 		return NULL;
-	fprintf(f, "op=sysgate-decision decision=%s", decision_name(r->decision));
+	fprintf(f, "op=sysgate-decision decision=%s", record_decision_name(r->decision));
 	if (r->ask_by)
 		fprintf(f, " ask=%s", r->ask_by);
 	fprintf(f, " enforced=%s", r->enforced ? "yes" : "no");
@@ -110,14 +110,14 @@ char *audit_text(const struct log_record *r, size_t *ret_len)
 	}
 	fprintf(f, " syscall=%s arch=%s pid=%d", r->syscall ? r->syscall : "?",
 		r->x32 ? "x32" : (r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64"), (int)r->pid);
-	audit_value(f, "exe", r->exe);
+	audit_sink_value(f, "exe", r->exe);
 	if (r->path)
-		audit_value(f, "path", r->path);
-	audit_value(f, "rule", r->rule);
+		audit_sink_value(f, "path", r->path);
+	audit_sink_value(f, "rule", r->rule);
 	if (r->container)
-		audit_value(f, "container", r->container);
+		audit_sink_value(f, "container", r->container);
 	if (r->pod)
-		audit_value(f, "pod", r->pod);
+		audit_sink_value(f, "pod", r->pod);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -142,73 +142,60 @@ struct logger {
 	struct summary summary;
 };
 
-/* record.c */
+/* ---- record.c: the string builder and the pieces every format shares ---- */
 void sb_init(struct sbuf *sb, char *buf, size_t size);
-/* record.c */
 void sb_put(struct sbuf *sb, const char *s, size_t n);
-/* record.c */
 void sb_puts(struct sbuf *sb, const char *s);
-/* record.c */
 void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* record.c */
+/* The C-string body of n bytes of s: only printable ASCII comes out. */
 void sb_escape(struct sbuf *sb, const char *s, size_t n);
-/* record.c */
+/* The result of a public formatter: the length, or -ENOBUFS when cut. */
 int sb_result(const struct sbuf *sb);
-/* record.c */
-const char *arch_name(const struct log_record *r);
-/* record.c */
-void sb_arch(struct sbuf *sb, const struct log_record *r);
-/* record.c */
+/* The ABI name; NULL for a foreign arch (the caller prints the number). */
+const char *record_abi_name(const struct log_record *r);
+void sb_abi(struct sbuf *sb, const struct log_record *r);
+/* The call as strace prints it, built from escaped pieces only. */
 void sb_call(struct sbuf *sb, const struct log_record *r);
-/* record.c */
-bool path_differs(const struct log_record *r);
-/* record.c */
-bool is_blocking(const struct log_record *r);
-/* record.c */
-const char *decision_name(enum decision_kind k);
-/* audit.c */
-int audit_enabled(struct mnl_socket *nl);
-/* audit.c */
-void audit_value(FILE *f, const char *key, const char *v);
-/* audit.c */
-void audit_send(struct sink *s, const char *text, size_t len);
-/* audit.c */
-char *audit_text(const struct log_record *r, size_t *ret_len);
-/* queue.c */
-void futex_wake_all(atomic_uint *addr);
-/* queue.c */
-void deadline_in(struct timespec *t, long ms);
-/* queue.c */
-void count_drop(struct sink *s);
-/* queue.c */
-int sink_push(struct sink *s, struct entry *e, bool may_wait);
-/* queue.c */
-void sink_free(struct sink *s);
-/* queue.c */
+bool record_path_differs(const struct log_record *r);
+bool record_is_blocking(const struct log_record *r);
+const char *record_decision_name(enum decision_kind k);
+
+/* ---- text.c, json.c: the two formats ---- */
+void text_build(struct sbuf *sb, const struct log_record *r, bool prefix);
+int log_json_add(struct json_object *o, const char *key, struct json_object *v);
+int log_json_time(const struct timespec *ts, char *buf, size_t size);
+/* The record as a JSON object; the caller puts it. */
+int log_json_build(const struct log_record *r, struct json_object **ret);
+
+/* ---- audit.c: the audit sink ---- */
+int audit_sink_enabled(struct mnl_socket *nl);
+void audit_sink_value(FILE *f, const char *key, const char *v);
+/* The writer's side: one user record. */
+void audit_sink_send(struct sink *s, const char *text, size_t len);
+/* The record as the audit sink sends it (without the netlink header). */
+char *audit_sink_text(const struct log_record *r, size_t *ret_len);
+
+/* ---- queue.c: a sink's queue and writer thread ---- */
 struct sink *sink_new(struct logger *l, const char *name);
-/* queue.c */
 int sink_start(struct sink *s);
-/* queue.c */
-bool wait_drained(struct logger *l, const struct timespec *deadline);
-/* queue.c */
-void entry_free(struct entry *e);
-/* summary.c */
-void summary_count(struct summary *s, const struct log_record *r);
-/* summary.c */
-void summary_free(struct summary *s);
-/* sink.c */
-void notice(struct logger *l, const char *text);
-/* sink.c */
-void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t n);
-/* sink.c */
+void sink_free(struct sink *s);
+/* Queue e on s, taking its text in every case; 0, or -ENOBUFS when dropped
+ * (counted). Takes s->lock; never does I/O. */
+int queue_push(struct sink *s, struct entry *e, bool may_wait);
+/* The caller holds s->lock. */
+void queue_count_drop(struct sink *s);
+void queue_entry_free(struct entry *e);
+void queue_wake_all(atomic_uint *addr);
+void queue_deadline_in(struct timespec *t, long ms);
+bool queue_wait_drained(struct logger *l, const struct timespec *deadline);
+
+/* ---- sink.c: what a writer thread does with an entry ---- */
 void sink_put(struct sink *s, const struct entry *e);
-/* sink.c */
+void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t n);
 void sink_failed(struct sink *s, int err);
-/* json.c */
-int jadd(struct json_object *o, const char *key, struct json_object *v);
-/* json.c */
-int format_time(const struct timespec *ts, char *buf, size_t size);
-/* json.c */
-int json_build(const struct log_record *r, struct json_object **ret);
-/* text.c */
-void format_text(struct sbuf *sb, const struct log_record *r, bool prefix);
+void sink_notice(struct logger *l, const char *text);
+
+/* ---- summary.c ---- */
+/* The caller holds l->lock. */
+void summary_count(struct summary *s, const struct log_record *r);
+void summary_free(struct summary *s);

@@ -86,7 +86,7 @@ char *log_utf8_sanitize(const char *s)
 	return out;
 }
 
-int jadd(struct json_object *o, const char *key, struct json_object *v)
+int log_json_add(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (!v)
 		return -ENOMEM;
@@ -107,10 +107,10 @@ static int jadd_target_string(struct json_object *o, const char *key, const char
 	clean = log_utf8_sanitize(s);
 	if (!clean)
 		return -ENOMEM;
-	return jadd(o, key, json_object_new_string(clean));
+	return log_json_add(o, key, json_object_new_string(clean));
 }
 
-int format_time(const struct timespec *ts, char *buf, size_t size)
+int log_json_time(const struct timespec *ts, char *buf, size_t size)
 {
 	struct tm tm;
 	size_t n;
@@ -127,7 +127,7 @@ int format_time(const struct timespec *ts, char *buf, size_t size)
 }
 
 /* The record as a JSON object; the caller puts it. */
-int json_build(const struct log_record *r, struct json_object **ret)
+int log_json_build(const struct log_record *r, struct json_object **ret)
 {
 	struct json_object *o = NULL, *args;
 	_cleanup_free_ char *call = NULL;
@@ -141,10 +141,10 @@ int json_build(const struct log_record *r, struct json_object **ret)
 	if (!o)
 		return -ENOMEM;
 
-	k = format_time(&r->time, tbuf, sizeof(tbuf));
+	k = log_json_time(&r->time, tbuf, sizeof(tbuf));
 	if (k < 0)
 		goto fail;
-	k = jadd(o, "time", json_object_new_string(tbuf));
+	k = log_json_add(o, "time", json_object_new_string(tbuf));
 	if (k < 0)
 		goto fail;
 	if (r->container) {
@@ -154,30 +154,30 @@ int json_build(const struct log_record *r, struct json_object **ret)
 		if (k < 0)
 			goto fail;
 	}
-	k = jadd(o, "pid", json_object_new_int(r->pid));
+	k = log_json_add(o, "pid", json_object_new_int(r->pid));
 	if (k < 0)
 		goto fail;
 	k = jadd_target_string(o, "exe", r->exe);
 	if (k < 0)
 		goto fail;
-	if (arch_name(r))
-		snprintf(name, sizeof(name), "%s", arch_name(r));
+	if (record_abi_name(r))
+		snprintf(name, sizeof(name), "%s", record_abi_name(r));
 	else
 		snprintf(name, sizeof(name), "arch_0x%08x", r->arch);
-	k = jadd(o, "arch", json_object_new_string(name));
+	k = log_json_add(o, "arch", json_object_new_string(name));
 	if (k < 0)
 		goto fail;
 	if (r->syscall) {
 		k = jadd_target_string(o, "syscall", r->syscall);
 	} else {
 		snprintf(name, sizeof(name), "syscall_%d", r->nr);
-		k = jadd(o, "syscall", json_object_new_string(name));
+		k = log_json_add(o, "syscall", json_object_new_string(name));
 	}
 	if (k < 0)
 		goto fail;
 
 	args = json_object_new_array();
-	k = jadd(o, "args", args);
+	k = log_json_add(o, "args", args);
 	if (k < 0)
 		goto fail;
 	letters = r->shape && r->shape->args ? r->shape->args : NULL;
@@ -202,7 +202,7 @@ int json_build(const struct log_record *r, struct json_object **ret)
 	}
 	sb_init(&sb, call, sb.len + 1);
 	sb_call(&sb, r);
-	k = jadd(o, "call", json_object_new_string(call));
+	k = log_json_add(o, "call", json_object_new_string(call));
 	if (k < 0)
 		goto fail;
 
@@ -210,14 +210,14 @@ int json_build(const struct log_record *r, struct json_object **ret)
 	if (k < 0)
 		goto fail;
 	if (r->why) {
-		k = jadd(o, "why", json_object_new_string(r->why));
+		k = log_json_add(o, "why", json_object_new_string(r->why));
 		if (k < 0)
 			goto fail;
 	}
-	k = jadd(o, "decision",
-		 json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
-						? "none"
-						: decision_name(r->decision)));
+	k = log_json_add(o, "decision",
+			 json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
+							? "none"
+							: record_decision_name(r->decision)));
 	if (k < 0)
 		goto fail;
 	if ((r->decision == DECISION_DENY && r->enforced && !r->emulated && r->err > 0) ||
@@ -227,25 +227,25 @@ int json_build(const struct log_record *r, struct json_object **ret)
 
 		/* A number without a name stays a string, so the key has one type. */
 		snprintf(name, sizeof(name), "%d", err);
-		k = jadd(o, "errno", json_object_new_string(e ? e : name));
+		k = log_json_add(o, "errno", json_object_new_string(e ? e : name));
 		if (k < 0)
 			goto fail;
 	}
 	if (r->emulated) {
-		k = jadd(o, "result", json_object_new_int64(r->result));
+		k = log_json_add(o, "result", json_object_new_int64(r->result));
 		if (k < 0)
 			goto fail;
 	}
-	k = jadd(o, "emulated", json_object_new_boolean(r->emulated));
+	k = log_json_add(o, "emulated", json_object_new_boolean(r->emulated));
 	if (k < 0)
 		goto fail;
 	if (r->ask_by) {
-		k = jadd(o, "ask", json_object_new_string(r->ask_by));
+		k = log_json_add(o, "ask", json_object_new_string(r->ask_by));
 		if (k < 0)
 			goto fail;
 	}
 	if (r->via) {
-		k = jadd(o, "via", json_object_new_string(r->via));
+		k = log_json_add(o, "via", json_object_new_string(r->via));
 		if (k < 0)
 			goto fail;
 	}
@@ -255,7 +255,7 @@ int json_build(const struct log_record *r, struct json_object **ret)
 		k = json_object_object_add(o, "rule", NULL) < 0 ? -ENOMEM : 0;
 	if (k < 0)
 		goto fail;
-	k = jadd(o, "enforced", json_object_new_boolean(r->enforced));
+	k = log_json_add(o, "enforced", json_object_new_boolean(r->enforced));
 	if (k < 0)
 		goto fail;
 
@@ -275,7 +275,7 @@ int log_format_json(const struct log_record *r, char *buf, size_t size)
 	int k;
 
 	sb_init(&sb, buf, size);
-	k = json_build(r, &o);
+	k = log_json_build(r, &o);
 	if (k < 0)
 		return k;
 	s = json_object_to_json_string_length(o, JSON_FLAGS, &len);

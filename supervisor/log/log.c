@@ -49,7 +49,7 @@ static void report_lost(struct logger *l, const struct sink *stuck, uint64_t n)
 		pthread_mutex_unlock(&s->lock);
 		e.about = strdup(stuck->name);
 		if (e.about)
-			sink_push(s, &e, false);
+			queue_push(s, &e, false);
 	}
 }
 
@@ -70,11 +70,11 @@ void log_close(struct logger *l)
 		s->closing = true;
 		atomic_fetch_add(&s->room_seq, 1);
 		if (s->waiters)
-			futex_wake_all(&s->room_seq);
+			queue_wake_all(&s->room_seq);
 		pthread_mutex_unlock(&s->lock);
 	}
-	deadline_in(&deadline, LOG_DRAIN_MS);
-	if (!wait_drained(l, &deadline)) {
+	queue_deadline_in(&deadline, LOG_DRAIN_MS);
+	if (!queue_wait_drained(l, &deadline)) {
 		for (i = 0; i < l->n_sinks; i++) {
 			struct sink *s = l->sinks[i];
 			uint64_t lost;
@@ -90,7 +90,7 @@ void log_close(struct logger *l)
 			if (stuck && lost > 0 && s->records)
 				report_lost(l, s, lost);
 		}
-		deadline_in(&deadline, LOG_NOTICE_MS);
+		queue_deadline_in(&deadline, LOG_NOTICE_MS);
 	}
 	for (i = 0; i < l->n_sinks; i++) {
 		struct sink *s = l->sinks[i];
@@ -100,7 +100,7 @@ void log_close(struct logger *l)
 		pthread_cond_signal(&s->work);
 		pthread_mutex_unlock(&s->lock);
 	}
-	wait_drained(l, &deadline);
+	queue_wait_drained(l, &deadline);
 	for (i = 0; i < l->n_sinks; i++) {
 		struct sink *s = l->sinks[i];
 		bool gone;
@@ -201,7 +201,7 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 			}
 			if (!s->audit)
 				s->open_err = errno ? errno : EPERM;
-			if (s->audit && audit_enabled(s->audit) == 0)
+			if (s->audit && audit_sink_enabled(s->audit) == 0)
 				audit_off = true;
 		} else if (streq(name, "syslog")) {
 			s->kind = SINK_SYSLOG;
@@ -263,7 +263,7 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 	{
 		struct timespec deadline;
 
-		deadline_in(&deadline, 5000);
+		queue_deadline_in(&deadline, 5000);
 		for (i = 0; i < l->n_sinks; i++) {
 			struct sink *s = l->sinks[i];
 
@@ -281,9 +281,10 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		if (l->sinks[i]->kind == SINK_AUDIT && !l->sinks[i]->audit)
 			sink_failed(l->sinks[i], l->sinks[i]->open_err);
 	if (audit_off)
-		notice(l,
-		       "sysgate: log sink audit: audit is disabled in this kernel (auditctl -e 1 "
-		       "turns it on); its records go to the other sinks only\n");
+		sink_notice(
+			l,
+			"sysgate: log sink audit: audit is disabled in this kernel (auditctl -e 1 "
+			"turns it on); its records go to the other sinks only\n");
 	*ret = TAKE_PTR(l);
 	return 0;
 }
@@ -314,7 +315,7 @@ static char *render(const struct log_record *r, enum log_format fmt, bool prefix
 		const char *s;
 		size_t len;
 
-		if (json_build(r, &o) < 0)
+		if (log_json_build(r, &o) < 0)
 			return NULL;
 		s = json_object_to_json_string_length(o, JSON_FLAGS, &len);
 		heap = s ? malloc(len + 2) : NULL;
@@ -329,7 +330,7 @@ static char *render(const struct log_record *r, enum log_format fmt, bool prefix
 	}
 
 	sb_init(&sb, stack, stack_size);
-	format_text(&sb, r, prefix);
+	text_build(&sb, r, prefix);
 	if (sb.len + 1 < stack_size) {
 		stack[sb.len] = '\n';
 		stack[sb.len + 1] = '\0';
@@ -340,7 +341,7 @@ static char *render(const struct log_record *r, enum log_format fmt, bool prefix
 	if (!heap)
 		return NULL;
 	sb_init(&sb, heap, sb.len + 2);
-	format_text(&sb, r, prefix);
+	text_build(&sb, r, prefix);
 	heap[sb.len] = '\n';
 	heap[sb.len + 1] = '\0';
 	*ret_len = sb.len + 1;
@@ -352,7 +353,7 @@ static char *render(const struct log_record *r, enum log_format fmt, bool prefix
 static void drop_unrendered(struct sink *s)
 {
 	pthread_mutex_lock(&s->lock);
-	count_drop(s);
+	queue_count_drop(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -383,7 +384,7 @@ void log_emit(struct logger *l, const struct log_record *r)
 			continue;
 		if (s->kind == SINK_AUDIT) {
 			if (!atext)
-				atext = audit_text(r, &alen);
+				atext = audit_sink_text(r, &alen);
 			src = atext;
 			n = alen;
 		} else if (s->kind == SINK_SYSLOG) {
@@ -393,7 +394,7 @@ void log_emit(struct logger *l, const struct log_record *r)
 						 &syslen);
 			src = sysline;
 			n = syslen;
-			e.prio = is_blocking(r) ? LOG_NOTICE : LOG_INFO;
+			e.prio = record_is_blocking(r) ? LOG_NOTICE : LOG_INFO;
 		} else {
 			if (!line)
 				line = render(r, l->fmt, true, stack, sizeof(stack), &len);
@@ -408,7 +409,7 @@ void log_emit(struct logger *l, const struct log_record *r)
 		memcpy(e.text, src, n);
 		e.text[n] = '\0';
 		e.len = n;
-		sink_push(s, &e, may_wait);
+		queue_push(s, &e, may_wait);
 	}
 	if (line != stack)
 		free(line);

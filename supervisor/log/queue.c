@@ -97,12 +97,12 @@ static int futex_wait_ms(atomic_uint *addr, unsigned val, int ms)
 	return 0;
 }
 
-void futex_wake_all(atomic_uint *addr)
+void queue_wake_all(atomic_uint *addr)
 {
 	(void)syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-void deadline_in(struct timespec *t, long ms)
+void queue_deadline_in(struct timespec *t, long ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, t);
 	t->tv_sec += ms / 1000;
@@ -113,7 +113,7 @@ void deadline_in(struct timespec *t, long ms)
 	}
 }
 
-void entry_free(struct entry *e)
+void queue_entry_free(struct entry *e)
 {
 	free(e->text);
 	free(e->about);
@@ -130,7 +130,7 @@ static bool queue_full(const struct sink *s, size_t len)
 }
 
 /* The caller holds s->lock. The writer says how many once it can. */
-void count_drop(struct sink *s)
+void queue_count_drop(struct sink *s)
 {
 	s->dropped_pending++;
 	s->dropped_total++;
@@ -162,7 +162,7 @@ static void queue_put(struct sink *s, struct entry *e)
  * wait for room (a session thread in block mode). 0 when queued, -ENOBUFS
  * when dropped (counted).
  */
-int sink_push(struct sink *s, struct entry *e, bool may_wait)
+int queue_push(struct sink *s, struct entry *e, bool may_wait)
 {
 	int r = 0;
 
@@ -202,9 +202,9 @@ int sink_push(struct sink *s, struct entry *e, bool may_wait)
 	if (r == 0)
 		queue_put(s, e);
 	else if (e->kind == ENTRY_RECORD)
-		count_drop(s);
+		queue_count_drop(s);
 	pthread_mutex_unlock(&s->lock);
-	entry_free(e);
+	queue_entry_free(e);
 	return r;
 }
 
@@ -213,7 +213,7 @@ void sink_free(struct sink *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->count; i++)
-		entry_free(&s->ring[(s->head + i) % s->ring_size]);
+		queue_entry_free(&s->ring[(s->head + i) % s->ring_size]);
 	free(s->ring);
 	if (s->owned)
 		safe_close(s->fd);
@@ -244,11 +244,11 @@ static void *sink_main(void *arg)
 			s->bytes -= e.len;
 			atomic_fetch_add(&s->room_seq, 1);
 			if (s->waiters)
-				futex_wake_all(&s->room_seq);
+				queue_wake_all(&s->room_seq);
 			s->busy = true;
 			pthread_mutex_unlock(&s->lock);
 			sink_put(s, &e);
-			entry_free(&e);
+			queue_entry_free(&e);
 			pthread_mutex_lock(&s->lock);
 			s->busy = false;
 			continue;
@@ -332,7 +332,7 @@ int sink_start(struct sink *s)
 }
 
 /* Wait until every sink has drained (or exited), at most until deadline. */
-bool wait_drained(struct logger *l, const struct timespec *deadline)
+bool queue_wait_drained(struct logger *l, const struct timespec *deadline)
 {
 	bool all = true;
 
@@ -355,6 +355,6 @@ int log_flush(struct logger *l, int timeout_ms)
 
 	if (!l)
 		return 0;
-	deadline_in(&deadline, timeout_ms);
-	return wait_drained(l, &deadline) ? 0 : -ETIMEDOUT;
+	queue_deadline_in(&deadline, timeout_ms);
+	return queue_wait_drained(l, &deadline) ? 0 : -ETIMEDOUT;
 }

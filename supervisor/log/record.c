@@ -119,7 +119,7 @@ static bool is_i386(const struct log_record *r)
 }
 
 /* The ABI name; NULL for a foreign arch (the caller prints the number). */
-const char *arch_name(const struct log_record *r)
+const char *record_abi_name(const struct log_record *r)
 {
 	if (r->arch == AUDIT_ARCH_X86_64)
 		return r->x32 ? "x32" : "x86_64";
@@ -128,9 +128,9 @@ const char *arch_name(const struct log_record *r)
 	return NULL;
 }
 
-void sb_arch(struct sbuf *sb, const struct log_record *r)
+void sb_abi(struct sbuf *sb, const struct log_record *r)
 {
-	const char *a = arch_name(r);
+	const char *a = record_abi_name(r);
 
 	if (a)
 		sb_puts(sb, a);
@@ -316,7 +316,7 @@ static int first_string_arg(const struct log_record *r)
 }
 
 /* Whether the resolved path says something the raw string argument does not. */
-bool path_differs(const struct log_record *r)
+bool record_path_differs(const struct log_record *r)
 {
 	int i;
 
@@ -328,12 +328,12 @@ bool path_differs(const struct log_record *r)
 	return strcmp(r->path, r->strs[i]) != 0;
 }
 
-bool is_blocking(const struct log_record *r)
+bool record_is_blocking(const struct log_record *r)
 {
 	return r->decision == DECISION_DENY || r->decision == DECISION_KILL;
 }
 
-const char *decision_name(enum decision_kind k)
+const char *record_decision_name(enum decision_kind k)
 {
 	const char *n = policy_decision_name(k);
 

@@ -17,7 +17,7 @@
 #include "supervisor/log/internal.h"
 
 /* sysgate's own message (text, with "sysgate: " and '\n') to its stderr. */
-void notice(struct logger *l, const char *text)
+void sink_notice(struct logger *l, const char *text)
 {
 	struct entry e = {.kind = ENTRY_RAW};
 
@@ -27,7 +27,7 @@ void notice(struct logger *l, const char *text)
 	if (!e.text)
 		return;
 	e.len = strlen(text);
-	sink_push(l->err, &e, false);
+	queue_push(l->err, &e, false);
 }
 
 /* ---- The writer's side ---- */
@@ -67,7 +67,7 @@ static void sink_put_text(struct sink *s, const char *text, size_t len, int prio
 
 	switch (s->kind) {
 	case SINK_AUDIT:
-		audit_send(s, text, len);
+		audit_sink_send(s, text, len);
 		break;
 	case SINK_SYSLOG:
 		if (len > 0 && text[len - 1] == '\n')
@@ -97,7 +97,7 @@ void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t
 		snprintf(esc, sizeof(esc), "?");
 	if (s->kind == SINK_AUDIT) {
 		fprintf(f, "op=sysgate-%s records=%llu", what, (unsigned long long)n);
-		audit_value(f, "sink", about);
+		audit_sink_value(f, "sink", about);
 	} else if (s->kind == SINK_FD && s->fmt == LOG_JSON) {
 		struct json_object *o = json_object_new_object();
 		_cleanup_free_ char *clean = log_utf8_sanitize(about);
@@ -105,11 +105,11 @@ void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t
 		char tbuf[64];
 
 		clock_gettime(CLOCK_REALTIME, &now);
-		if (!o || !clean || format_time(&now, tbuf, sizeof(tbuf)) < 0 ||
-		    jadd(o, "time", json_object_new_string(tbuf)) < 0 ||
-		    jadd(o, "sysgate", json_object_new_string(what)) < 0 ||
-		    jadd(o, "sink", json_object_new_string(clean)) < 0 ||
-		    jadd(o, "records", json_object_new_int64((int64_t)n)) < 0) {
+		if (!o || !clean || log_json_time(&now, tbuf, sizeof(tbuf)) < 0 ||
+		    log_json_add(o, "time", json_object_new_string(tbuf)) < 0 ||
+		    log_json_add(o, "sysgate", json_object_new_string(what)) < 0 ||
+		    log_json_add(o, "sink", json_object_new_string(clean)) < 0 ||
+		    log_json_add(o, "records", json_object_new_int64((int64_t)n)) < 0) {
 			json_object_put(o);
 			fclose(f);
 			return;
@@ -160,7 +160,7 @@ void sink_failed(struct sink *s, int err)
 			 "sysgate: log sink %s: %s (further records to it are counted, not "
 			 "reported)\n",
 			 esc, strerror(err));
-		notice(s->l, msg);
+		sink_notice(s->l, msg);
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -74,7 +74,7 @@ void summary_count(struct summary *s, const struct log_record *r)
 	/* A 32-bit call is worth telling apart: it is how filters get bypassed. */
 	sb_init(&sb, name, sizeof(name));
 	if (!(r->arch == AUDIT_ARCH_X86_64 && !r->x32)) {
-		sb_arch(&sb, r);
+		sb_abi(&sb, r);
 		sb_puts(&sb, ":");
 	}
 	if (r->syscall)
@@ -82,7 +82,7 @@ void summary_count(struct summary *s, const struct log_record *r)
 	else
 		sb_printf(&sb, "syscall_%d", r->nr);
 	/* Complain mode only changes what deny and kill did. */
-	enforced = r->enforced || !is_blocking(r);
+	enforced = r->enforced || !record_is_blocking(r);
 
 	if (s->n_slots == 0 && summary_grow(s) < 0) {
 		s->other++;
@@ -144,7 +144,7 @@ void summary_free(struct summary *s)
 
 static const char *row_label(const struct summary_row *row, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s", decision_name(row->decision),
+	snprintf(buf, size, "%s%s", record_decision_name(row->decision),
 		 row->enforced ? "" : " (complain)");
 	return buf;
 }
@@ -204,5 +204,5 @@ void log_summary_print(struct logger *l, FILE *out)
 	}
 	pthread_mutex_unlock(&l->lock);
 	if (e.text)
-		sink_push(l->err, &e, false);
+		queue_push(l->err, &e, false);
 }

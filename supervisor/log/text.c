@@ -6,9 +6,9 @@
 
 #include "supervisor/log/internal.h"
 
-void format_text(struct sbuf *sb, const struct log_record *r, bool prefix)
+void text_build(struct sbuf *sb, const struct log_record *r, bool prefix)
 {
-	bool complain = is_blocking(r) && !r->enforced;
+	bool complain = record_is_blocking(r) && !r->enforced;
 
 	if (prefix)
 		sb_puts(sb, "sysgate: ");
@@ -28,7 +28,7 @@ void format_text(struct sbuf *sb, const struct log_record *r, bool prefix)
 		sb_puts(sb, "?");
 	sb_puts(sb, " ");
 	if (!(r->arch == AUDIT_ARCH_X86_64 && !r->x32)) {
-		sb_arch(sb, r);
+		sb_abi(sb, r);
 		sb_puts(sb, ":");
 	}
 	sb_call(sb, r);
@@ -58,7 +58,7 @@ void format_text(struct sbuf *sb, const struct log_record *r, bool prefix)
 	}
 
 	sb_puts(sb, " [");
-	sb_puts(sb, r->ask_by ? "ask" : decision_name(r->decision));
+	sb_puts(sb, r->ask_by ? "ask" : record_decision_name(r->decision));
 	sb_puts(sb, " ");
 	if (r->rule)
 		sb_escape(sb, r->rule, strlen(r->rule));
@@ -67,7 +67,7 @@ void format_text(struct sbuf *sb, const struct log_record *r, bool prefix)
 	if (r->ask_by) {
 		sb_puts(sb, " -> ");
 		/* A caller that died while it waited got no decision at all. */
-		sb_puts(sb, gone ? "none" : decision_name(r->decision));
+		sb_puts(sb, gone ? "none" : record_decision_name(r->decision));
 		sb_puts(sb, " (");
 		sb_puts(sb, r->ask_by);
 		sb_puts(sb, ")");
@@ -78,7 +78,7 @@ void format_text(struct sbuf *sb, const struct log_record *r, bool prefix)
 		sb_puts(sb, ", emulated");
 	sb_puts(sb, "]");
 
-	if (path_differs(r)) {
+	if (record_path_differs(r)) {
 		sb_puts(sb, " path=\"");
 		sb_escape(sb, r->path, strlen(r->path));
 		sb_puts(sb, "\"");
@@ -97,6 +97,6 @@ int log_format_text(const struct log_record *r, char *buf, size_t size)
 	struct sbuf sb;
 
 	sb_init(&sb, buf, size);
-	format_text(&sb, r, true);
+	text_build(&sb, r, true);
 	return sb_result(&sb);
 }
