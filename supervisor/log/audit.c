@@ -108,8 +108,14 @@ char *audit_sink_text(const struct log_record *r, size_t *ret_len)
 
 		fprintf(f, " errno=%s", e ? e : "?");
 	}
-	fprintf(f, " syscall=%s arch=%s pid=%d", r->syscall ? r->syscall : "?",
-		r->x32 ? "x32" : (r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64"), (int)r->pid);
+	/* A foreign arch by its number, as the text and JSON forms have it
+	 * (this said x86_64 for it). */
+	fprintf(f, " syscall=%s", r->syscall ? r->syscall : "?");
+	if (record_abi_name(r))
+		fprintf(f, " arch=%s", record_abi_name(r));
+	else
+		fprintf(f, " arch=arch_0x%08x", r->arch);
+	fprintf(f, " pid=%d", (int)r->pid);
 	audit_sink_value(f, "exe", r->exe);
 	if (r->path)
 		audit_sink_value(f, "path", r->path);

@@ -14,19 +14,13 @@
 #include <json-c/json.h>
 #include <libmnl/libmnl.h>
 
+#include "sg-seccomp.h" /* AUDIT_ARCH_*, __X32_SYSCALL_BIT, sg_abi_name */
 #include "sg-util.h"
 #include "supervisor/log/log.h"
 
 /* Trusted application message: freestyle text (linux/audit.h, 1121). */
 #ifndef AUDIT_TRUSTED_APP
 #define AUDIT_TRUSTED_APP 1121
-#endif
-
-#ifndef AUDIT_ARCH_X86_64
-#define AUDIT_ARCH_X86_64 0xc000003eU
-#endif
-#ifndef AUDIT_ARCH_I386
-#define AUDIT_ARCH_I386 0x40000003U
 #endif
 
 struct sbuf {

@@ -121,11 +121,11 @@ static bool is_i386(const struct log_record *r)
 /* The ABI name; NULL for a foreign arch (the caller prints the number). */
 const char *record_abi_name(const struct log_record *r)
 {
-	if (r->arch == AUDIT_ARCH_X86_64)
-		return r->x32 ? "x32" : "x86_64";
-	if (r->arch == AUDIT_ARCH_I386)
-		return "i386";
-	return NULL;
+	/* sg_abi_name takes the number as the kernel gave it, x32 bit included;
+	 * a record keeps the bit apart. */
+	if (r->arch != AUDIT_ARCH_X86_64 && r->arch != AUDIT_ARCH_I386)
+		return NULL;
+	return sg_abi_name(r->arch, r->x32 ? __X32_SYSCALL_BIT : 0);
 }
 
 void sb_abi(struct sbuf *sb, const struct log_record *r)
