@@ -29,6 +29,10 @@ void diag_setup(const char *who, enum diag_level max);
  * says how many, and run prints that count when it ends. */
 void diag_set_nonblocking(bool on);
 unsigned long diag_dropped(void);
+/* The same, for the calling thread only, whatever diag_set_nonblocking says:
+ * for a thread that must never stall on stderr (a log sink's writer, whose
+ * queue would fill behind it and hold the calls that log to it). */
+void diag_thread_nonblocking(bool on);
 
 /* Print one message at lvl: "WHO: [warning: ]TEXT\n". */
 void diag(enum diag_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -88,7 +88,6 @@ struct logger;
  * and the writer's condition wait release it).
  */
 struct sink {
-	struct logger *l; /* for sysgate's own notices; not used once abandoned */
 	enum sink_kind kind;
 	enum log_format fmt;
 	int fd;
@@ -187,7 +186,6 @@ bool queue_wait_drained(struct logger *l, const struct timespec *deadline);
 void sink_put(struct sink *s, const struct entry *e);
 void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t n);
 void sink_failed(struct sink *s, int err);
-void sink_notice(struct logger *l, const char *text);
 
 /* ---- summary.c ---- */
 /* The caller holds l->lock. */

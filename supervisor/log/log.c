@@ -27,6 +27,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
+#include "supervisor/log/diag.h"
 #include "supervisor/log/internal.h"
 
 /* Records up to this size are formatted on the stack; longer ones on the heap. */
@@ -281,10 +282,9 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		if (l->sinks[i]->kind == SINK_AUDIT && !l->sinks[i]->audit)
 			sink_failed(l->sinks[i], l->sinks[i]->open_err);
 	if (audit_off)
-		sink_notice(
-			l,
-			"sysgate: log sink audit: audit is disabled in this kernel (auditctl -e 1 "
-			"turns it on); its records go to the other sinks only\n");
+		diag(DIAG_WARNING,
+		     "log sink audit: audit is disabled in this kernel (auditctl -e 1 "
+		     "turns it on); its records go to the other sinks only");
 	*ret = TAKE_PTR(l);
 	return 0;
 }

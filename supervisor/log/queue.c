@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "supervisor/log/diag.h"
 #include "supervisor/log/internal.h"
 
 /* ---- Sinks: a bounded queue and a writer thread each ----
@@ -231,6 +232,9 @@ static void *sink_main(void *arg)
 	struct sink *s = arg;
 	bool abandoned;
 
+	/* What this thread says about its sink (sink_failed) must not hold it:
+	 * its queue would fill behind a stalled stderr. */
+	diag_thread_nonblocking(true);
 	pthread_mutex_lock(&s->lock);
 	s->ready = true;
 	pthread_cond_broadcast(&s->idle);
@@ -289,7 +293,6 @@ struct sink *sink_new(struct logger *l, const char *name)
 
 	if (!s)
 		return NULL;
-	s->l = l;
 	s->fd = -1;
 	s->fmt = l->fmt;
 	s->records = true;

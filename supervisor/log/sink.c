@@ -14,20 +14,35 @@
 
 #include <json-c/json.h>
 
+#include "supervisor/log/diag.h"
 #include "supervisor/log/internal.h"
 
-/* sysgate's own message (text, with "sysgate: " and '\n') to its stderr. */
-void sink_notice(struct logger *l, const char *text)
+/* The words for a sink's first failure: which step failed, and on what. */
+static void sink_say_failed(struct sink *s, int err)
 {
-	struct entry e = {.kind = ENTRY_RAW};
+	char esc[256];
 
-	if (!l || !l->err)
+	if (log_escape(s->name, esc, sizeof(esc)) < 0)
+		snprintf(esc, sizeof(esc), "?");
+	switch (s->kind) {
+	case SINK_AUDIT:
+		if (!s->audit) {
+			diag_errno(DIAG_WARNING, err,
+				   "cannot open the log sink audit (its records go to the other "
+				   "sinks only)");
+			return;
+		}
+		diag_errno(DIAG_WARNING, err,
+			   "cannot send a record to the log sink audit (further failures are "
+			   "counted, not reported)");
 		return;
-	e.text = strdup(text);
-	if (!e.text)
-		return;
-	e.len = strlen(text);
-	queue_push(l->err, &e, false);
+	case SINK_SYSLOG: /* syslog() says nothing of its failures */
+	case SINK_FD:
+		break;
+	}
+	diag_errno(DIAG_WARNING, err,
+		   "cannot write to the log sink %s (further failures are counted, not reported)",
+		   esc);
 }
 
 /* ---- The writer's side ---- */
@@ -142,25 +157,24 @@ void sink_put(struct sink *s, const struct entry *e)
 	}
 }
 
-/* Report a sink's first failure once, on stderr; count every one. Called by
- * the sink's writer, and for audit also at open. */
+/*
+ * Report a sink's first failure once; count every one. Called by the
+ * sink's writer thread, and by log_open for an audit sink it could not
+ * open. The words go out through diag() after s->lock is released: a write
+ * to stderr may stall (the command can stop that terminal), and emitters
+ * take s->lock. The writer's diag() never waits long (sink_main made it
+ * nonblocking), and s outlives this call: only its own writer frees an
+ * abandoned sink.
+ */
 void sink_failed(struct sink *s, int err)
 {
-	char msg[512], esc[256];
-	bool first;
+	bool say;
 
 	pthread_mutex_lock(&s->lock);
-	first = s->errors++ == 0;
-	/* Under s->lock, so that log_close cannot abandon s and free the
-	 * logger in between (lock order: a sink, then the stderr sink). */
-	if (first && !s->abandoned && s->l && s->l->err && s->l->err != s && !s->shared) {
-		if (log_escape(s->name, esc, sizeof(esc)) < 0)
-			snprintf(esc, sizeof(esc), "?");
-		snprintf(msg, sizeof(msg),
-			 "sysgate: log sink %s: %s (further records to it are counted, not "
-			 "reported)\n",
-			 esc, strerror(err));
-		sink_notice(s->l, msg);
-	}
+	/* Not on a sink the command may share (stderr, a terminal): that is
+	 * where the words would go. Not once log_close gave up on it. */
+	say = s->errors++ == 0 && !s->abandoned && !s->shared;
 	pthread_mutex_unlock(&s->lock);
+	if (say)
+		sink_say_failed(s, err);
 }
