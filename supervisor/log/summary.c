@@ -179,6 +179,11 @@ static void summary_write(struct logger *l, FILE *out)
 		fprintf(out, "  %5llu  %-21s %s\n", (unsigned long long)s->other, "-", "(other)");
 }
 
+/*
+ * The table is copied under l->lock (log_emit takes it to count, on every
+ * deciding thread), and written after it is released: a stream that stalls
+ * (a full pipe, a stopped terminal) must not hold a decision.
+ */
 void log_summary_print(struct logger *l, FILE *out)
 {
 	struct entry e = {.kind = ENTRY_RAW};
@@ -187,13 +192,6 @@ void log_summary_print(struct logger *l, FILE *out)
 	if (!l || !out)
 		return;
 	pthread_mutex_lock(&l->lock);
-	if (out != stderr) {
-		summary_write(l, out);
-		pthread_mutex_unlock(&l->lock);
-		return;
-	}
-	/* To stderr through its queue, after the records queued there: the
-	 * command may have stopped that terminal, and the exit must not wait. */
 	m = open_memstream(&e.text, &e.len);
 	if (m) {
 		summary_write(l, m);
@@ -203,6 +201,18 @@ void log_summary_print(struct logger *l, FILE *out)
 		}
 	}
 	pthread_mutex_unlock(&l->lock);
-	if (e.text)
-		queue_push(l->err, &e, false);
+	if (!e.text) {
+		/* Not straight to stderr: that is the terminal that may be stopped. */
+		if (out != stderr)
+			fputs("sysgate summary: out of memory\n", out);
+		return;
+	}
+	if (out != stderr) {
+		fwrite(e.text, 1, e.len, out);
+		free(e.text);
+		return;
+	}
+	/* To stderr through its queue, after the records queued there: the
+	 * command may have stopped that terminal, and the exit must not wait. */
+	queue_push(l->err, &e, false);
 }
