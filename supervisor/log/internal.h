@@ -32,6 +32,11 @@ struct sbuf {
 /* Plain, and "/" left as it is: paths stay readable and still parse back the same. */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/*
+ * The --summary table. Owned by its logger; every field is guarded by
+ * logger.lock, under which only counting and copying happen (malloc, never
+ * I/O): deciding threads take that lock for each record.
+ */
 struct summary_row {
 	char *name; /* NULL: free slot */
 	enum decision_kind decision;
@@ -70,6 +75,9 @@ enum entry_kind {
 	ENTRY_LOST,   /* "another sink lost N records": rendered by the writer */
 };
 
+/* One queued line. Owned by whoever holds it: the emitter until
+ * queue_push, then the ring (under sink.lock), then the writer once popped.
+ * Never shared: each sink gets its own copy. */
 struct entry {
 	enum entry_kind kind;
 	char *text; /* malloc'd; RECORD and RAW */
@@ -83,11 +91,21 @@ struct entry {
 struct logger;
 
 /*
- * One sink. Its lock guards everything below it; it is held only to move
- * entries and flags, never across I/O or a wait (the emitter's futex wait
- * and the writer's condition wait release it).
+ * One sink, and the threads that touch it:
+ *  - the opener (log_open, log_set_full, log_close, log_flush): creates it,
+ *    sets the fields of the first group, starts the writer, and at the end
+ *    joins or abandons it;
+ *  - deciding threads (log_emit, through queue_push): append entries, wait
+ *    for room in block mode, count drops;
+ *  - its writer thread (sink_main, queue.c): pops entries and does all of
+ *    the sink's I/O (write(2), syslog(), the netlink send), never holding
+ *    the lock while it does.
+ * Once log_close abandons a sink whose writer is stuck in I/O, the writer
+ * owns it alone and frees it if that I/O ever returns.
  */
 struct sink {
+	/* Set by the opener before the writer starts; read-only afterwards,
+	 * read by every thread without the lock. */
 	enum sink_kind kind;
 	enum log_format fmt;
 	int fd;
@@ -97,19 +115,30 @@ struct sink {
 	char *name;
 	struct mnl_socket *audit; /* SINK_AUDIT; NULL when unavailable */
 	int open_err;		  /* ... and why */
-	unsigned audit_seq;
-
+	struct entry *ring;	  /* the array; its slots are guarded by lock */
+	size_t ring_size;
 	pthread_t thread;
 	bool started;
+
+	/* The writer's own: touched by the writer thread only. */
+	unsigned audit_seq;
+
+	/*
+	 * lock guards everything below. It is held only to move entries and
+	 * flags and to count: never across I/O or a wait (the emitter's futex
+	 * wait and the writer's and closer's condition waits release it), so
+	 * an emitter that takes it never waits for a sink's I/O. Lock order:
+	 * a sink's lock is never held while another is taken.
+	 */
 	pthread_mutex_t lock;
 	pthread_cond_t work;  /* the writer waits for entries (or quit) */
 	pthread_cond_t idle;  /* log_flush/log_close wait for drained or exited */
-	atomic_uint room_seq; /* futex: bumped when an entry leaves the queue */
+	atomic_uint room_seq; /* futex word: bumped under lock when an entry
+			       * leaves the queue; emitters wait on it unlocked */
 	unsigned waiters;     /* emitters waiting for room */
 
-	enum log_full full;
-	struct entry *ring;
-	size_t ring_size, head, count, bytes;
+	enum log_full full; /* also written by log_set_full */
+	size_t head, count, bytes;
 	uint64_t dropped_pending; /* dropped, not yet reported */
 	uint64_t dropped_total;
 	unsigned long errors; /* records this sink failed to take */
@@ -122,17 +151,26 @@ struct sink {
 	bool abandoned;	      /* log_close gave up on it: it frees itself */
 };
 
+/*
+ * The logger. Made and freed by the opener (the event loop's thread); used
+ * by every deciding thread through log_emit. sinks, n_sinks, err, fmt,
+ * owner and the flags are set in log_open before any other thread sees the
+ * logger and read-only until log_close, which must not race a log_emit
+ * (the caller ends its sessions first).
+ */
 struct logger {
-	/* The summary is counted under this lock (sessions run on threads). */
+	/* Guards summary only. Taken by every log_emit when summary_on, so
+	 * only counting and copying happen under it, never I/O. */
 	pthread_mutex_t lock;
+	struct summary summary;
+
 	enum log_format fmt;
 	size_t n_sinks;
 	struct sink **sinks;
-	struct sink *err; /* where sysgate's notices and the summary go: stderr */
+	struct sink *err; /* where the summary and loss reports go: stderr */
 	pthread_t owner;  /* the thread that opened it: never waits */
 	bool syslog_open;
 	bool summary_on;
-	struct summary summary;
 };
 
 /* ---- record.c: the string builder and the pieces every format shares ---- */
