@@ -741,6 +741,27 @@ static void test_open_reports_bad_sink(void **state)
 	log_close(NULL);
 }
 
+/* Every name the policy accepts as a sink is a sink of its own kind, not a
+ * file of that name in the cwd. */
+static void test_open_knows_every_sink_name(void **state)
+{
+	struct fixture *f = *state;
+	char cwd[4096];
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	for (const char *const *n = policy_sink_names; *n; n++) {
+		const char *sinks[] = {*n};
+		struct logger *l = NULL;
+
+		assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+		log_close(l);
+		if (access(*n, F_OK) == 0)
+			fail_msg("log sink '%s' was opened as a file", *n);
+	}
+	assert_int_equal(chdir(cwd), 0);
+}
+
 static void test_emit_syslog_sink_takes_records(void **state)
 {
 	const char *sinks[] = {"syslog"};
@@ -1271,6 +1292,8 @@ int main(void)
 						teardown_dir),
 		cmocka_unit_test(test_emit_write_errors_are_counted),
 		cmocka_unit_test_setup_teardown(test_emit_broken_pipe_is_counted, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_open_knows_every_sink_name, setup_dir,
 						teardown_dir),
 		cmocka_unit_test(test_emit_syslog_sink_takes_records),
 		cmocka_unit_test(test_open_reports_bad_sink),

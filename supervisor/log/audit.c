@@ -131,3 +131,21 @@ char *audit_sink_text(const struct log_record *r, size_t *ret_len)
 	*ret_len = len;
 	return text;
 }
+
+/* Audit is optional: a failure here leaves s->audit NULL and says why in
+ * s->open_err (log_open reports it once); the other sinks go on. */
+int audit_sink_open(struct logger *l, struct sink *s)
+{
+	(void)l;
+	s->kind = SINK_AUDIT;
+	s->audit = mnl_socket_open(NETLINK_AUDIT);
+	if (s->audit && mnl_socket_bind(s->audit, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(s->audit);
+		s->audit = NULL;
+	}
+	if (!s->audit)
+		s->open_err = errno ? errno : EPERM;
+	if (s->audit && audit_sink_enabled(s->audit) == 0)
+		s->audit_off = true;
+	return 0;
+}

@@ -115,6 +115,7 @@ struct sink {
 	char *name;
 	struct mnl_socket *audit; /* SINK_AUDIT; NULL when unavailable */
 	int open_err;		  /* ... and why */
+	bool audit_off;		  /* SINK_AUDIT: the kernel has audit disabled */
 	struct entry *ring;	  /* the array; its slots are guarded by lock */
 	size_t ring_size;
 	pthread_t thread;
@@ -199,6 +200,7 @@ int log_json_time(const struct timespec *ts, char *buf, size_t size);
 int log_json_build(const struct log_record *r, struct json_object **ret);
 
 /* ---- audit.c: the audit sink ---- */
+int audit_sink_open(struct logger *l, struct sink *s);
 int audit_sink_enabled(struct mnl_socket *nl);
 void audit_sink_value(FILE *f, const char *key, const char *v);
 /* The writer's side: one user record. */
@@ -220,7 +222,10 @@ void queue_wake_all(atomic_uint *addr);
 void queue_deadline_in(struct timespec *t, long ms);
 bool queue_wait_drained(struct logger *l, const struct timespec *deadline);
 
-/* ---- sink.c: what a writer thread does with an entry ---- */
+/* ---- sink.c: opening a sink by name; what a writer does with an entry ---- */
+/* Open s by its name (a name of policy_sink_names, else a file path); on the
+ * opener's thread, before the writer starts. 0 or -errno. */
+int sink_open(struct logger *l, struct sink *s);
 void sink_put(struct sink *s, const struct entry *e);
 void sink_put_loss(struct sink *s, const char *what, const char *about, uint64_t n);
 void sink_failed(struct sink *s, int err);

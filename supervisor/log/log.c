@@ -1,5 +1,9 @@
 /*
- * log: decision records, formatted at the sink.
+ * log: the logger, one record per decision queued on every sink (log_open,
+ * log_emit, log_close). The room's other files: record.c, text.c and json.c
+ * format a record; queue.c is each sink's queue and writer thread (its
+ * comment says why, which order is kept and how exit is bounded); sink.c
+ * opens sinks and does their I/O, audit.c the audit one; summary.c counts.
  *
  * Trust: every string in a record that came from the target (exe, resolved
  * path, raw string arguments) is attacker-controlled. The text form passes
@@ -12,20 +16,15 @@
  * (EPIPE, ENOSPC) is counted and reported once, never retried in a loop, a
  * record too long for the stack buffer goes through the heap instead of
  * being cut, and a sink that stalls (a stopped terminal, a full pipe, a hung
- * syslog) stalls only its own writer thread: see "Sinks" below for the
- * queues, the block and drop modes, the order kept and the bounded exit.
+ * syslog) stalls only its own writer thread.
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
-
-#include <libmnl/libmnl.h>
-#include <linux/netlink.h>
 
 #include "supervisor/log/diag.h"
 #include "supervisor/log/internal.h"
@@ -153,11 +152,64 @@ static int add_sink(struct logger *l, struct sink *s)
 	return 0;
 }
 
+/* sysgate's loss reports and the summary go to stderr through a queue too,
+ * also when stderr takes no records. */
+static int add_err_sink(struct logger *l)
+{
+	struct sink *s;
+	int r;
+
+	if (l->err)
+		return 0;
+	s = sink_new(l, "stderr");
+	if (!s)
+		return -ENOMEM;
+	r = add_sink(l, s);
+	if (r < 0)
+		return r;
+	s->kind = SINK_FD;
+	s->fd = STDERR_FILENO;
+	s->shared = true;
+	s->records = false;
+	s->full = LOG_FULL_DROP;
+	l->err = s;
+	return 0;
+}
+
+/*
+ * Start every writer and return only once each is idle in its loop: `run`
+ * forks the agent right after log_open, and a thread caught starting up
+ * could hold a lock of the allocator (ASan's is not fork-safe) that the
+ * child would then wait on for ever.
+ */
+static int start_writers(struct logger *l)
+{
+	struct timespec deadline;
+	size_t i;
+	int r;
+
+	for (i = 0; i < l->n_sinks; i++) {
+		r = sink_start(l->sinks[i]);
+		if (r < 0)
+			return r;
+	}
+	queue_deadline_in(&deadline, 5000);
+	for (i = 0; i < l->n_sinks; i++) {
+		struct sink *s = l->sinks[i];
+
+		pthread_mutex_lock(&s->lock);
+		while (!s->ready)
+			if (pthread_cond_timedwait(&s->idle, &s->lock, &deadline) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return 0;
+}
+
 int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum log_format fmt,
 	     bool summary, const char **ret_bad)
 {
 	_cleanup_(log_closep) struct logger *l = NULL;
-	bool audit_off = false;
 	size_t i;
 	int r;
 
@@ -185,106 +237,31 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 		if (!s)
 			return -ENOMEM;
 		r = add_sink(l, s);
-		if (r < 0)
+		if (r == 0)
+			r = sink_open(l, s);
+		if (r < 0) {
+			if (ret_bad)
+				*ret_bad = name;
 			return r;
-		if (streq(name, "stderr")) {
-			s->kind = SINK_FD;
-			s->fd = STDERR_FILENO;
-			s->shared = true;
-			if (!l->err)
-				l->err = s;
-		} else if (streq(name, "audit")) {
-			s->kind = SINK_AUDIT;
-			s->audit = mnl_socket_open(NETLINK_AUDIT);
-			if (s->audit && mnl_socket_bind(s->audit, 0, MNL_SOCKET_AUTOPID) < 0) {
-				mnl_socket_close(s->audit);
-				s->audit = NULL;
-			}
-			if (!s->audit)
-				s->open_err = errno ? errno : EPERM;
-			if (s->audit && audit_sink_enabled(s->audit) == 0)
-				audit_off = true;
-		} else if (streq(name, "syslog")) {
-			s->kind = SINK_SYSLOG;
-			if (!l->syslog_open) {
-				openlog("sysgate", LOG_PID, LOG_USER);
-				l->syslog_open = true;
-			}
-		} else {
-			/*
-			 * O_APPEND: concurrent writers (two sysgate runs, logrotate's
-			 * copytruncate) each get whole lines. O_NOCTTY: a path that
-			 * names a terminal must not become our controlling one.
-			 */
-			s->kind = SINK_FD;
-			s->fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-				     0600);
-			if (s->fd < 0) {
-				int k = -errno;
-
-				if (ret_bad)
-					*ret_bad = name;
-				return k;
-			}
-			s->owned = true;
-			/* A terminal may be the command's too (/dev/tty, /dev/pts/N). */
-			s->shared = isatty(s->fd);
 		}
-		if (s->shared)
-			s->full = LOG_FULL_DROP;
 	}
-	/* sysgate's own notices and the summary go to stderr through a queue
-	 * too, also when stderr takes no records. */
-	if (!l->err) {
-		struct sink *s = sink_new(l, "stderr");
-
-		if (!s)
-			return -ENOMEM;
-		r = add_sink(l, s);
-		if (r < 0)
-			return r;
-		s->kind = SINK_FD;
-		s->fd = STDERR_FILENO;
-		s->shared = true;
-		s->records = false;
-		s->full = LOG_FULL_DROP;
-		l->err = s;
-	}
+	r = add_err_sink(l);
+	if (r == 0)
+		r = start_writers(l);
+	if (r < 0)
+		return r;
+	/* No audit in this kernel, no right to it, or audit off: say so once
+	 * and go on; records still reach the other sinks. */
 	for (i = 0; i < l->n_sinks; i++) {
-		r = sink_start(l->sinks[i]);
-		if (r < 0)
-			return r;
-	}
-	/*
-	 * Return only once every writer is idle in its loop: `run` forks the
-	 * agent right after this, and a thread caught starting up could hold
-	 * a lock of the allocator (ASan's is not fork-safe) that the child
-	 * would then wait on for ever.
-	 */
-	{
-		struct timespec deadline;
+		struct sink *s = l->sinks[i];
 
-		queue_deadline_in(&deadline, 5000);
-		for (i = 0; i < l->n_sinks; i++) {
-			struct sink *s = l->sinks[i];
-
-			pthread_mutex_lock(&s->lock);
-			while (!s->ready)
-				if (pthread_cond_timedwait(&s->idle, &s->lock, &deadline) ==
-				    ETIMEDOUT)
-					break;
-			pthread_mutex_unlock(&s->lock);
-		}
+		if (s->kind == SINK_AUDIT && !s->audit)
+			sink_failed(s, s->open_err);
+		else if (s->kind == SINK_AUDIT && s->audit_off)
+			diag(DIAG_WARNING, "log sink audit: audit is disabled in this kernel "
+					   "(auditctl -e 1 turns it on); its records go to the "
+					   "other sinks only");
 	}
-	/* No audit in this kernel, or no right to it: say so once and go on;
-	 * records still reach the other sinks. */
-	for (i = 0; i < l->n_sinks; i++)
-		if (l->sinks[i]->kind == SINK_AUDIT && !l->sinks[i]->audit)
-			sink_failed(l->sinks[i], l->sinks[i]->open_err);
-	if (audit_off)
-		diag(DIAG_WARNING,
-		     "log sink audit: audit is disabled in this kernel (auditctl -e 1 "
-		     "turns it on); its records go to the other sinks only");
 	*ret = TAKE_PTR(l);
 	return 0;
 }

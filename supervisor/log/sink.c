@@ -3,6 +3,7 @@
  * (an fd, syslog, audit), and how it reports loss and failure.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -177,4 +178,72 @@ void sink_failed(struct sink *s, int err)
 	pthread_mutex_unlock(&s->lock);
 	if (say)
 		sink_say_failed(s, err);
+}
+
+/* ---- Opening, by name ---- */
+
+static int open_stderr(struct logger *l, struct sink *s)
+{
+	s->kind = SINK_FD;
+	s->fd = STDERR_FILENO;
+	s->shared = true;
+	if (!l->err)
+		l->err = s;
+	return 0;
+}
+
+static int open_syslog(struct logger *l, struct sink *s)
+{
+	s->kind = SINK_SYSLOG;
+	if (!l->syslog_open) {
+		openlog("sysgate", LOG_PID, LOG_USER);
+		l->syslog_open = true;
+	}
+	return 0;
+}
+
+static int open_file(struct logger *l, struct sink *s)
+{
+	(void)l;
+	/*
+	 * O_APPEND: concurrent writers (two sysgate runs, logrotate's
+	 * copytruncate) each get whole lines. O_NOCTTY: a path that
+	 * names a terminal must not become our controlling one.
+	 */
+	s->kind = SINK_FD;
+	s->fd = open(s->name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (s->fd < 0)
+		return -errno;
+	s->owned = true;
+	/* A terminal may be the command's too (/dev/tty, /dev/pts/N). */
+	s->shared = isatty(s->fd);
+	return 0;
+}
+
+/* One row per name in policy_sink_names (test_open_knows_every_sink_name
+ * holds them together); any other name is a file. */
+static const struct {
+	const char *name;
+	int (*open)(struct logger *l, struct sink *s);
+} sink_types[] = {
+	{"stderr", open_stderr},
+	{"syslog", open_syslog},
+	{"audit", audit_sink_open},
+};
+
+int sink_open(struct logger *l, struct sink *s)
+{
+	int (*fn)(struct logger *, struct sink *) = open_file;
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sink_types); i++)
+		if (streq(s->name, sink_types[i].name))
+			fn = sink_types[i].open;
+	r = fn(l, s);
+	if (r < 0)
+		return r;
+	/* The command may stall a sink it shares, at will: those always drop. */
+	if (s->shared)
+		s->full = LOG_FULL_DROP;
+	return 0;
 }
