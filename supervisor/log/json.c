@@ -126,60 +126,51 @@ int log_json_time(const struct timespec *ts, char *buf, size_t size)
 	return 0;
 }
 
-/* The record as a JSON object; the caller puts it. */
-int log_json_build(const struct log_record *r, struct json_object **ret)
+/* Who called: time, container and pod, pid, exe, ABI and syscall. */
+static int json_add_caller(struct json_object *o, const struct log_record *r)
 {
-	struct json_object *o = NULL, *args;
-	_cleanup_free_ char *call = NULL;
 	char tbuf[64], name[32];
-	const char *letters;
-	unsigned i, n_args;
-	struct sbuf sb;
 	int k;
 
-	o = json_object_new_object();
-	if (!o)
-		return -ENOMEM;
-
 	k = log_json_time(&r->time, tbuf, sizeof(tbuf));
-	if (k < 0)
-		goto fail;
-	k = log_json_add(o, "time", json_object_new_string(tbuf));
-	if (k < 0)
-		goto fail;
-	if (r->container) {
+	if (k == 0)
+		k = log_json_add(o, "time", json_object_new_string(tbuf));
+	if (k == 0 && r->container)
 		k = jadd_target_string(o, "container", r->container);
-		if (k == 0 && r->pod)
-			k = jadd_target_string(o, "pod", r->pod);
-		if (k < 0)
-			goto fail;
-	}
-	k = log_json_add(o, "pid", json_object_new_int(r->pid));
+	if (k == 0 && r->container && r->pod)
+		k = jadd_target_string(o, "pod", r->pod);
+	if (k == 0)
+		k = log_json_add(o, "pid", json_object_new_int(r->pid));
+	if (k == 0)
+		k = jadd_target_string(o, "exe", r->exe);
 	if (k < 0)
-		goto fail;
-	k = jadd_target_string(o, "exe", r->exe);
-	if (k < 0)
-		goto fail;
+		return k;
 	if (record_abi_name(r))
 		snprintf(name, sizeof(name), "%s", record_abi_name(r));
 	else
 		snprintf(name, sizeof(name), "arch_0x%08x", r->arch);
 	k = log_json_add(o, "arch", json_object_new_string(name));
 	if (k < 0)
-		goto fail;
-	if (r->syscall) {
-		k = jadd_target_string(o, "syscall", r->syscall);
-	} else {
-		snprintf(name, sizeof(name), "syscall_%d", r->nr);
-		k = log_json_add(o, "syscall", json_object_new_string(name));
-	}
-	if (k < 0)
-		goto fail;
+		return k;
+	if (r->syscall)
+		return jadd_target_string(o, "syscall", r->syscall);
+	snprintf(name, sizeof(name), "syscall_%d", r->nr);
+	return log_json_add(o, "syscall", json_object_new_string(name));
+}
 
-	args = json_object_new_array();
+/* The call: its raw arguments, and as strace shows it. */
+static int json_add_call(struct json_object *o, const struct log_record *r)
+{
+	struct json_object *args = json_object_new_array();
+	_cleanup_free_ char *call = NULL;
+	const char *letters;
+	unsigned i, n_args;
+	struct sbuf sb;
+	int k;
+
 	k = log_json_add(o, "args", args);
 	if (k < 0)
-		goto fail;
+		return k;
 	letters = r->shape && r->shape->args ? r->shape->args : NULL;
 	n_args = letters ? (unsigned)MIN(strlen(letters), (size_t)6) : 6;
 	for (i = 0; i < n_args; i++) {
@@ -187,8 +178,7 @@ int log_json_build(const struct log_record *r, struct json_object **ret)
 
 		if (!v || json_object_array_add(args, v) < 0) {
 			json_object_put(v);
-			k = -ENOMEM;
-			goto fail;
+			return -ENOMEM;
 		}
 	}
 
@@ -196,30 +186,30 @@ int log_json_build(const struct log_record *r, struct json_object **ret)
 	sb_init(&sb, NULL, 0);
 	sb_call(&sb, r);
 	call = malloc(sb.len + 1);
-	if (!call) {
-		k = -ENOMEM;
-		goto fail;
-	}
+	if (!call)
+		return -ENOMEM;
 	sb_init(&sb, call, sb.len + 1);
 	sb_call(&sb, r);
-	k = log_json_add(o, "call", json_object_new_string(call));
-	if (k < 0)
-		goto fail;
+	return log_json_add(o, "call", json_object_new_string(call));
+}
+
+/* What became of it: path, why, decision, errno or result, ask, via, rule. */
+static int json_add_outcome(struct json_object *o, const struct log_record *r)
+{
+	char name[32];
+	int k;
 
 	k = jadd_target_string(o, "path", r->path);
-	if (k < 0)
-		goto fail;
-	if (r->why) {
+	if (k == 0 && r->why)
 		k = log_json_add(o, "why", json_object_new_string(r->why));
-		if (k < 0)
-			goto fail;
-	}
-	k = log_json_add(o, "decision",
-			 json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
-							? "none"
-							: record_decision_name(r->decision)));
+	if (k == 0)
+		k = log_json_add(
+			o, "decision",
+			json_object_new_string(r->ask_by && streq(r->ask_by, "gone")
+						       ? "none"
+						       : record_decision_name(r->decision)));
 	if (k < 0)
-		goto fail;
+		return k;
 	if ((r->decision == DECISION_DENY && r->enforced && !r->emulated && r->err > 0) ||
 	    (r->emulated && r->result < 0)) {
 		int err = r->emulated ? (int)-r->result : r->err;
@@ -228,42 +218,45 @@ int log_json_build(const struct log_record *r, struct json_object **ret)
 		/* A number without a name stays a string, so the key has one type. */
 		snprintf(name, sizeof(name), "%d", err);
 		k = log_json_add(o, "errno", json_object_new_string(e ? e : name));
-		if (k < 0)
-			goto fail;
 	}
-	if (r->emulated) {
+	if (k == 0 && r->emulated)
 		k = log_json_add(o, "result", json_object_new_int64(r->result));
-		if (k < 0)
-			goto fail;
-	}
-	k = log_json_add(o, "emulated", json_object_new_boolean(r->emulated));
-	if (k < 0)
-		goto fail;
-	if (r->ask_by) {
+	if (k == 0)
+		k = log_json_add(o, "emulated", json_object_new_boolean(r->emulated));
+	if (k == 0 && r->ask_by)
 		k = log_json_add(o, "ask", json_object_new_string(r->ask_by));
-		if (k < 0)
-			goto fail;
-	}
-	if (r->via) {
+	if (k == 0 && r->via)
 		k = log_json_add(o, "via", json_object_new_string(r->via));
-		if (k < 0)
-			goto fail;
-	}
+	if (k < 0)
+		return k;
 	if (r->rule)
 		k = jadd_target_string(o, "rule", r->rule);
 	else
 		k = json_object_object_add(o, "rule", NULL) < 0 ? -ENOMEM : 0;
-	if (k < 0)
-		goto fail;
-	k = log_json_add(o, "enforced", json_object_new_boolean(r->enforced));
-	if (k < 0)
-		goto fail;
+	if (k == 0)
+		k = log_json_add(o, "enforced", json_object_new_boolean(r->enforced));
+	return k;
+}
 
+/* The record as a JSON object, keys in this order; the caller puts it. */
+int log_json_build(const struct log_record *r, struct json_object **ret)
+{
+	struct json_object *o = json_object_new_object();
+	int k;
+
+	if (!o)
+		return -ENOMEM;
+	k = json_add_caller(o, r);
+	if (k == 0)
+		k = json_add_call(o, r);
+	if (k == 0)
+		k = json_add_outcome(o, r);
+	if (k < 0) {
+		json_object_put(o);
+		return k;
+	}
 	*ret = o;
 	return 0;
-fail:
-	json_object_put(o);
-	return k;
 }
 
 int log_format_json(const struct log_record *r, char *buf, size_t size)

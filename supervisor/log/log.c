@@ -53,17 +53,11 @@ static void report_lost(struct logger *l, const struct sink *stuck, uint64_t n)
 	}
 }
 
-void log_close(struct logger *l)
+/* From here on no one waits for room, and every writer ends once it has
+ * written what is queued. */
+static void close_begin(struct logger *l)
 {
-	struct timespec deadline;
-	bool syslog_stuck = false;
-	size_t i;
-
-	if (!l)
-		return;
-	/* No one waits for room from here on, and every writer ends once it
-	 * has written what is queued. */
-	for (i = 0; i < l->n_sinks; i++) {
+	for (size_t i = 0; i < l->n_sinks; i++) {
 		struct sink *s = l->sinks[i];
 
 		pthread_mutex_lock(&s->lock);
@@ -73,21 +67,65 @@ void log_close(struct logger *l)
 			queue_wake_all(&s->room_seq);
 		pthread_mutex_unlock(&s->lock);
 	}
+}
+
+/* The records a sink that has not drained will lose (0 if it drained). */
+static uint64_t sink_losing(struct sink *s)
+{
+	uint64_t lost = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->started && !s->exited && !(s->drained && !s->busy)) {
+		lost = s->dropped_pending;
+		for (size_t k = 0; k < s->count; k++)
+			lost += s->ring[(s->head + k) % s->ring_size].kind == ENTRY_RECORD;
+		lost += s->busy; /* the one in write(2) may never arrive */
+	}
+	pthread_mutex_unlock(&s->lock);
+	return lost;
+}
+
+/* Join a writer that ended and free its sink, or leave one that is still
+ * in write(2) (a terminal the command stopped, a pipe nobody reads) to
+ * free it itself. Whether it was left. */
+static bool sink_release(struct sink *s)
+{
+	bool gone;
+
+	if (!s->started) {
+		sink_free(s);
+		return false;
+	}
+	pthread_mutex_lock(&s->lock);
+	gone = s->exited;
+	if (!gone) {
+		s->abandoned = true;
+		pthread_detach(s->thread);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!gone)
+		return true;
+	pthread_join(s->thread, NULL);
+	sink_free(s);
+	return false;
+}
+
+void log_close(struct logger *l)
+{
+	struct timespec deadline;
+	bool syslog_stuck = false;
+	size_t i;
+
+	if (!l)
+		return;
+	close_begin(l);
 	queue_deadline_in(&deadline, LOG_DRAIN_MS);
 	if (!queue_wait_drained(l, &deadline)) {
 		for (i = 0; i < l->n_sinks; i++) {
 			struct sink *s = l->sinks[i];
-			uint64_t lost;
-			bool stuck;
+			uint64_t lost = sink_losing(s);
 
-			pthread_mutex_lock(&s->lock);
-			stuck = s->started && !s->exited && !(s->drained && !s->busy);
-			lost = s->dropped_pending;
-			for (size_t k = 0; k < s->count; k++)
-				lost += s->ring[(s->head + k) % s->ring_size].kind == ENTRY_RECORD;
-			lost += s->busy; /* the one in write(2) may never arrive */
-			pthread_mutex_unlock(&s->lock);
-			if (stuck && lost > 0 && s->records)
+			if (lost > 0 && s->records)
 				report_lost(l, s, lost);
 		}
 		queue_deadline_in(&deadline, LOG_NOTICE_MS);
@@ -103,27 +141,10 @@ void log_close(struct logger *l)
 	queue_wait_drained(l, &deadline);
 	for (i = 0; i < l->n_sinks; i++) {
 		struct sink *s = l->sinks[i];
-		bool gone;
+		enum sink_kind kind = s->kind; /* s may be freed below */
 
-		if (!s->started) {
-			sink_free(s);
-			continue;
-		}
-		pthread_mutex_lock(&s->lock);
-		gone = s->exited;
-		if (!gone) {
-			/* Still in write(2), on a terminal stopped by the
-			 * command or a pipe nobody reads: leave it there. */
-			s->abandoned = true;
-			pthread_detach(s->thread);
-			if (s->kind == SINK_SYSLOG)
-				syslog_stuck = true;
-		}
-		pthread_mutex_unlock(&s->lock);
-		if (gone) {
-			pthread_join(s->thread, NULL);
-			sink_free(s);
-		}
+		if (sink_release(s) && kind == SINK_SYSLOG)
+			syslog_stuck = true;
 	}
 	free(l->sinks);
 	/* closelog takes the lock a stuck syslog() holds. */

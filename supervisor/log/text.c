@@ -6,10 +6,9 @@
 
 #include "supervisor/log/internal.h"
 
-void text_build(struct sbuf *sb, const struct log_record *r, bool prefix)
+/* Who made which call: "[container pod P] PID EXE ABI:call(args)". */
+static void text_caller(struct sbuf *sb, const struct log_record *r, bool prefix)
 {
-	bool complain = record_is_blocking(r) && !r->enforced;
-
 	if (prefix)
 		sb_puts(sb, "sysgate: ");
 	if (r->container) {
@@ -32,9 +31,11 @@ void text_build(struct sbuf *sb, const struct log_record *r, bool prefix)
 		sb_puts(sb, ":");
 	}
 	sb_call(sb, r);
+}
 
-	bool gone = r->ask_by && streq(r->ask_by, "gone");
-
+/* What the target got: " = -1 EACCES", " = 0", " = ?". */
+static void text_result(struct sbuf *sb, const struct log_record *r, bool gone)
+{
 	if (gone) {
 		sb_puts(sb, " = ?");
 	} else if (r->emulated && r->result < 0) {
@@ -56,6 +57,12 @@ void text_build(struct sbuf *sb, const struct log_record *r, bool prefix)
 	} else {
 		sb_puts(sb, " = ?");
 	}
+}
+
+/* Which rule decided what: " [deny FILE:LINE]", " [ask R -> deny (timeout)]". */
+static void text_decision(struct sbuf *sb, const struct log_record *r, bool gone)
+{
+	bool complain = record_is_blocking(r) && !r->enforced;
 
 	sb_puts(sb, " [");
 	sb_puts(sb, r->ask_by ? "ask" : record_decision_name(r->decision));
@@ -77,7 +84,15 @@ void text_build(struct sbuf *sb, const struct log_record *r, bool prefix)
 	if (r->emulated && r->decision != DECISION_EMULATE)
 		sb_puts(sb, ", emulated");
 	sb_puts(sb, "]");
+}
 
+void text_build(struct sbuf *sb, const struct log_record *r, bool prefix)
+{
+	bool gone = r->ask_by && streq(r->ask_by, "gone");
+
+	text_caller(sb, r, prefix);
+	text_result(sb, r, gone);
+	text_decision(sb, r, gone);
 	if (record_path_differs(r)) {
 		sb_puts(sb, " path=\"");
 		sb_escape(sb, r->path, strlen(r->path));
