@@ -1,3 +1,7 @@
+/*
+ * diag: sysgate's own messages, one write(2) per line, on the trusted side.
+ * Nothing in a message is the target's unless the caller escaped it.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>

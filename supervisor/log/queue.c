@@ -2,6 +2,8 @@
  * log/queue: each sink's bounded queue and writer thread; block and drop
  * when full, the counts of what was dropped, and the bounded drain at exit.
  * A deciding thread only ever queues here: it never does a sink's I/O.
+ * Trusted side: the target can fill a queue (by making calls) or stall a
+ * sink it shares, and neither holds a decision beyond block mode's wait.
  */
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,8 @@
 /*
  * log/sink: what a writer thread does with an entry, by the sink's kind
- * (an fd, syslog, audit), and how it reports loss and failure.
+ * (an fd, syslog, audit), how it reports loss and failure, and opening a
+ * sink by name. Trusted side: stderr and a terminal may be the command's too,
+ * so it can stall them, never choose what is written to them.
  */
 #include <errno.h>
 #include <fcntl.h>

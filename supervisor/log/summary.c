@@ -1,6 +1,7 @@
 /*
  * log/summary: the --summary table (like strace -c), counted from the same
- * records the sinks get.
+ * records the sinks get. Trusted side; syscall names are libseccomp's, and
+ * escaped anyway.
  */
 #include <errno.h>
 #include <pthread.h>
