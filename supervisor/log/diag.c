@@ -1,6 +1,7 @@
 /*
  * diag: sysgate's own messages, one write(2) per line, on the trusted side.
- * Nothing in a message is the target's unless the caller escaped it.
+ * A caller escapes (log_escape) whatever the target controls before it
+ * reaches a message: diag writes what it is given.
  */
 #include <errno.h>
 #include <poll.h>
