@@ -45,7 +45,7 @@
 /* ---- diagnostics ---- */
 
 static __attribute__((format(printf, 5, 0))) int diag_vadd(struct policy_diags *d,
-							   enum diag_severity sev, const char *file,
+							   enum diag_level sev, const char *file,
 							   unsigned line, const char *fmt,
 							   va_list ap)
 {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sg-diag-level.h"
+
 enum policy_mode {
 	POLICY_ENFORCE,
 	POLICY_COMPLAIN,
@@ -255,16 +257,11 @@ struct policy {
 	char **files; /* files included with include = FILE, as errors name them */
 };
 
-enum diag_severity {
-	DIAG_ERROR,
-	DIAG_WARNING,
-};
-
 struct policy_diag {
-	enum diag_severity severity;
-	unsigned line; /* 0 when the message is about the whole file */
-	char *msg;     /* without "FILE:LINE: " */
-	char *file;    /* NULL: the policy's own file; else the included file it is about */
+	enum diag_level severity; /* DIAG_ERROR or DIAG_WARNING */
+	unsigned line;		  /* 0 when the message is about the whole file */
+	char *msg;		  /* without "FILE:LINE: " */
+	char *file; /* NULL: the policy's own file; else the included file it is about */
 };
 
 struct policy_diags {

@@ -741,6 +741,27 @@ static void test_open_reports_bad_sink(void **state)
 	log_close(NULL);
 }
 
+/* Every name the policy accepts as a sink is a sink of its own kind, not a
+ * file of that name in the cwd. */
+static void test_open_knows_every_sink_name(void **state)
+{
+	struct fixture *f = *state;
+	char cwd[4096];
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	for (const char *const *n = policy_sink_names; *n; n++) {
+		const char *sinks[] = {*n};
+		struct logger *l = NULL;
+
+		assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+		log_close(l);
+		if (access(*n, F_OK) == 0)
+			fail_msg("log sink '%s' was opened as a file", *n);
+	}
+	assert_int_equal(chdir(cwd), 0);
+}
+
 static void test_emit_syslog_sink_takes_records(void **state)
 {
 	const char *sinks[] = {"syslog"};
@@ -1116,6 +1137,91 @@ static void test_queue_close_is_bounded_and_says_what_was_lost(void **state)
 }
 
 /* The summary to stderr goes through stderr's queue: it cannot hold. */
+struct summary_printer {
+	struct logger *l;
+	FILE *out;
+	atomic_bool done;
+};
+
+static void *summary_printer_main(void *arg)
+{
+	struct summary_printer *p = arg;
+
+	log_summary_print(p->l, p->out);
+	atomic_store(&p->done, true);
+	return NULL;
+}
+
+struct one_emit {
+	struct logger *l;
+	struct log_record r;
+	atomic_bool done;
+};
+
+static void *one_emit_main(void *arg)
+{
+	struct one_emit *e = arg;
+
+	log_emit(e->l, &e->r);
+	atomic_store(&e->done, true);
+	return NULL;
+}
+
+/* Wait up to ms for *flag: whether it was set. */
+static bool wait_flag(atomic_bool *flag, int ms)
+{
+	for (int i = 0; i < ms / 10 && !atomic_load(flag); i++)
+		usleep(10000);
+	return atomic_load(flag);
+}
+
+/*
+ * The summary printed to a stream that stalls (a full pipe) does not hold
+ * a decision: its table is copied under the logger's lock, which log_emit
+ * takes to count, and written after the lock is released.
+ */
+static void test_summary_to_a_stalled_stream_holds_no_decision(void **state)
+{
+	struct summary_printer p = {};
+	struct one_emit e = {.r = mkdirat_record()};
+	pthread_t pt, et;
+	char buf[65536];
+	int fds[2];
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	/* Fill the pipe, then make its writes block again. */
+	assert_int_equal(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+	while (write(fds[1], buf, sizeof(buf)) > 0)
+		;
+	assert_int_equal(fcntl(fds[1], F_SETFL, 0), 0);
+	p.out = fdopen(fds[1], "w");
+	assert_non_null(p.out);
+	setvbuf(p.out, NULL, _IONBF, 0);
+	assert_int_equal(log_open(&p.l, NULL, 0, LOG_TEXT, true, NULL), 0);
+	e.l = p.l;
+	log_emit(p.l, &e.r);
+
+	assert_int_equal(pthread_create(&pt, NULL, summary_printer_main, &p), 0);
+	usleep(300000); /* the printer is in write(2) on the full pipe by now */
+	assert_int_equal(pthread_create(&et, NULL, one_emit_main, &e), 0);
+	assert_true(wait_flag(&e.done, 5000));
+	assert_false(atomic_load(&p.done));
+
+	/* Read the pipe until the printer is through: its table came out. */
+	assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	for (int i = 0; i < 1000 && !atomic_load(&p.done); i++) {
+		while (read(fds[0], buf, sizeof(buf)) > 0)
+			;
+		usleep(10000);
+	}
+	assert_true(atomic_load(&p.done));
+	pthread_join(pt, NULL);
+	pthread_join(et, NULL);
+	fclose(p.out);
+	close(fds[0]);
+	log_close(p.l);
+}
+
 static void test_summary_to_stderr_is_queued(void **state)
 {
 	struct log_record r = mkdirat_record();
@@ -1187,12 +1293,15 @@ int main(void)
 		cmocka_unit_test(test_emit_write_errors_are_counted),
 		cmocka_unit_test_setup_teardown(test_emit_broken_pipe_is_counted, setup_dir,
 						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_open_knows_every_sink_name, setup_dir,
+						teardown_dir),
 		cmocka_unit_test(test_emit_syslog_sink_takes_records),
 		cmocka_unit_test(test_open_reports_bad_sink),
 		cmocka_unit_test(test_summary_counts_by_syscall_and_decision),
 		cmocka_unit_test(test_summary_caps_distinct_rows),
 		cmocka_unit_test(test_summary_without_records),
 		cmocka_unit_test(test_summary_to_stderr_is_queued),
+		cmocka_unit_test(test_summary_to_a_stalled_stream_holds_no_decision),
 		cmocka_unit_test_setup_teardown(test_queue_drop_goes_on_and_counts, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_queue_block_waits_and_loses_nothing, setup_dir,

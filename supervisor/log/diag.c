@@ -1,3 +1,8 @@
+/*
+ * diag: sysgate's own messages, one write(2) per line, on the trusted side.
+ * A caller escapes (log_escape) whatever the target controls before it
+ * reaches a message: diag writes what it is given.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -16,6 +21,8 @@ static enum diag_level diag_max = DIAG_NOTICE;
 /* Flipped by run's main thread while log writers may print: atomics. */
 static atomic_bool diag_nonblocking;
 static atomic_ulong diag_lost;
+/* Set by a thread for itself (diag_thread_nonblocking). */
+static _Thread_local bool diag_thread_nb;
 
 void diag_setup(const char *who, enum diag_level max)
 {
@@ -33,6 +40,11 @@ void diag_set_nonblocking(bool on)
 	atomic_store(&diag_nonblocking, on);
 }
 
+void diag_thread_nonblocking(bool on)
+{
+	diag_thread_nb = on;
+}
+
 unsigned long diag_dropped(void)
 {
 	return atomic_load(&diag_lost);
@@ -45,7 +57,7 @@ static void emit(const char *line, size_t len)
 	while (off < len) {
 		ssize_t n;
 
-		if (atomic_load(&diag_nonblocking)) {
+		if (diag_thread_nb || atomic_load(&diag_nonblocking)) {
 			struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
 
 			if (poll(&p, 1, 100) <= 0 || !(p.revents & POLLOUT)) {

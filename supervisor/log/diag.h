@@ -15,13 +15,7 @@
  */
 #include <stdbool.h>
 
-enum diag_level {
-	DIAG_ERROR,   /* the step failed: "sysgate: cannot ...: why" */
-	DIAG_WARNING, /* sysgate goes on, weaker than asked: "sysgate: warning: ..." */
-	DIAG_NOTICE,  /* something the person should know: "sysgate: ..." */
-	DIAG_INFO,    /* progress a person asked for (-v) */
-	DIAG_DEBUG,   /* for developers (-vv, or SYSGATE_DEBUG=1) */
-};
+#include "sg-diag-level.h" /* enum diag_level: DIAG_ERROR ... DIAG_DEBUG */
 
 /* Who speaks ("sysgate", "sysgate serve", "sysgate prompt") and the most
  * verbose level printed (DIAG_NOTICE unless set). SYSGATE_DEBUG=1 in the
@@ -35,6 +29,10 @@ void diag_setup(const char *who, enum diag_level max);
  * says how many, and run prints that count when it ends. */
 void diag_set_nonblocking(bool on);
 unsigned long diag_dropped(void);
+/* The same, for the calling thread only, whatever diag_set_nonblocking says:
+ * for a thread that must never stall on stderr (a log sink's writer, whose
+ * queue would fill behind it and hold the calls that log to it). */
+void diag_thread_nonblocking(bool on);
 
 /* Print one message at lvl: "WHO: [warning: ]TEXT\n". */
 void diag(enum diag_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
