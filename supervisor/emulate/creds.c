@@ -28,18 +28,17 @@ static int parse_ids(const char *s, unsigned long v[4])
 	return sscanf(s, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -EIO;
 }
 
-int read_creds(int procfd, struct emulate_creds *c)
+/* The whole of /proc/TID/status (its Groups line is long for a process in
+ * many groups), NUL-terminated, malloc'd into *ret. 0 or -errno. */
+static int read_status(int procfd, char **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t size = 8192, len = 0;
-	unsigned seen = 0;
-	char *line, *save = NULL;
 
 	fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	/* The whole file: its Groups line is long for a process in many groups. */
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -64,8 +63,16 @@ int read_creds(int procfd, struct emulate_creds *c)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
 
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+int emulate_creds_parse(char *status, struct emulate_creds *c)
+{
+	unsigned seen = 0;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(status, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long v[4];
 
 		if (strncmp(line, "Umask:", 6) == 0) {
@@ -107,36 +114,45 @@ int read_creds(int procfd, struct emulate_creds *c)
 	return seen == 31 ? 0 : -EIO;
 }
 
-/* sysgate's own user namespace and root: they never change (sysgate neither
- * unshares nor chroots), so they are looked up once. */
-static struct stat our_userns_st, our_root_st;
-static int our_userns_r = -1, our_root_r = -1;
-static pthread_once_t ours_once = PTHREAD_ONCE_INIT;
+/* sysgate's own user namespace: it never changes (sysgate does not
+ * unshare), so it is looked up once, by whichever session thread first
+ * needs it; pthread_once orders that write before every read. */
+static struct stat our_userns_st;
+static int our_userns_r = -1;
+static pthread_once_t our_userns_once = PTHREAD_ONCE_INIT;
 
-static void load_ours(void)
+static void load_our_userns(void)
 {
 	our_userns_r = stat("/proc/self/ns/user", &our_userns_st);
-	our_root_r = stat("/", &our_root_st);
 }
 
 /* Does the target live in our user namespace? Its capabilities are only
  * meaningful there; ids in /proc are already mapped into ours. */
-bool same_userns(int procfd)
+static bool same_userns(int procfd)
 {
 	struct stat a;
 
-	pthread_once(&ours_once, load_ours);
-	if (our_userns_r < 0 || fstatat(procfd, "ns/user", &a, 0) < 0)
+	pthread_once(&our_userns_once, load_our_userns);
+	if (our_userns_r < 0 || target_ns_stat(0, procfd, "user", &a) < 0)
 		return false;
 	return a.st_dev == our_userns_st.st_dev && a.st_ino == our_userns_st.st_ino;
 }
 
-int our_root(struct stat *ret)
+int emulate_creds_load(int procfd, struct emulate_creds *c)
 {
-	pthread_once(&ours_once, load_ours);
-	if (our_root_r < 0)
-		return -1;
-	*ret = our_root_st;
+	_cleanup_free_ char *status = NULL;
+	int r;
+
+	r = read_status(procfd, &status);
+	if (r < 0)
+		return r;
+	r = emulate_creds_parse(status, c);
+	if (r < 0)
+		return r;
+	/* Only a target with capabilities needs the (costly) look at its user
+	 * namespace: without any there is nothing to lend. */
+	if (c->cap_eff && !same_userns(procfd))
+		c->cap_eff = 0; /* its capabilities are not ours to lend */
 	return 0;
 }
 

@@ -38,6 +38,27 @@ bool emulate_supported(const char *syscall)
 
 /* ---- opening ---- */
 
+/* sysgate's own root: it never changes (sysgate does not chroot), so it is
+ * looked up once, by whichever session thread first needs it; pthread_once
+ * orders that write before every read. */
+static struct stat our_root_st;
+static int our_root_r = -1;
+static pthread_once_t our_root_once = PTHREAD_ONCE_INIT;
+
+static void load_our_root(void)
+{
+	our_root_r = stat("/", &our_root_st) < 0 ? -errno : 0;
+}
+
+static int our_root(struct stat *ret)
+{
+	pthread_once(&our_root_once, load_our_root);
+	if (our_root_r < 0)
+		return our_root_r;
+	*ret = our_root_st;
+	return 0;
+}
+
 static int proc_open(int procfd, const char *what, int flags)
 {
 	int fd = openat(procfd, what, flags | O_CLOEXEC);
@@ -79,11 +100,10 @@ void emulate_init(struct emulate *e)
 
 static int open_proc_dir(pid_t tid)
 {
-	char p[32];
+	char p[TARGET_PROC_PATH_MAX];
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d", (int)tid);
-	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open(target_proc_path(p, tid, ""), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? (errno == ENOENT ? -ESRCH : -errno) : fd;
 }
 
@@ -127,30 +147,26 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	if (e->procfd < 0)
 		return e->procfd;
 	/* A process that made a mount namespace of its own could have put any
-	 * directory under any name: its paths mean nothing to the policy. */
-	if (view) {
-		struct stat st;
-
-		if (fstatat(e->procfd, "ns/mnt", &st, 0) < 0)
-			return errno == ENOENT ? -ESRCH : -errno;
-		if (st.st_dev != view->mnt_dev || st.st_ino != view->mnt_ino)
-			return -EPERM;
-	}
-	r = read_creds(e->procfd, &e->target);
+	 * directory under any name: its paths mean nothing to the policy.
+	 * Checked through the same /proc/TID handle the credentials and the
+	 * directories are then read from, so all of them are one task's. */
+	r = target_view_check_at(e->procfd, view);
 	if (r < 0)
 		return r;
-	/* Only a target with capabilities needs the (costly) look at its user
-	 * namespace: without any there is nothing to lend. */
-	if (e->target.cap_eff && !same_userns(e->procfd))
-		e->target.cap_eff = 0; /* its capabilities are not ours to lend */
+	r = emulate_creds_load(e->procfd, &e->target);
+	if (r < 0)
+		return r;
 
 	e->rootfd = proc_open(e->procfd, "root", O_PATH | O_DIRECTORY);
 	if (e->rootfd < 0)
 		return e->rootfd == -ENOENT ? -ESRCH : e->rootfd;
 	/* Only a relative walk needs to know whether the root is ours. */
 	if (raw && raw[0] && raw[0] != '/') {
-		if (fstat(e->rootfd, &st_root) < 0 || our_root(&st_ours) < 0)
+		if (fstat(e->rootfd, &st_root) < 0)
 			return -errno;
+		r = our_root(&st_ours);
+		if (r < 0)
+			return r;
 		e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
 	}
 
@@ -271,7 +287,7 @@ static int fd_view(struct emulate *e, int fd, char *out, size_t size)
 static int fd_target_view(const struct emulate *e, int fd, char *out, size_t size)
 {
 	char root[TARGET_PATH_MAX], host[TARGET_PATH_MAX];
-	size_t n;
+	const char *name;
 	int r;
 
 	r = fd_link(fd, host, sizeof(host));
@@ -280,14 +296,13 @@ static int fd_target_view(const struct emulate *e, int fd, char *out, size_t siz
 	r = fd_link(e->rootfd, root, sizeof(root));
 	if (r < 0)
 		return r;
-	n = strlen(root);
-	if (streq(root, "/")) {
-		snprintf(out, size, "%s", host);
-		return 0;
-	}
-	if (strncmp(host, root, n) != 0 || (host[n] != '/' && host[n] != '\0'))
+	r = target_root_strip(root, host, &name);
+	if (r == -ENOENT)
 		return -EPERM; /* outside its root: it has no name for it there */
-	snprintf(out, size, "%s", host[n] ? host + n : "/");
+	if (r < 0)
+		return -ENOENT; /* not a path: nothing to walk from */
+	if ((size_t)snprintf(out, size, "%s", name) >= size)
+		return -ENAMETOOLONG;
 	return 0;
 }
 

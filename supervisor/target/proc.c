@@ -9,11 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sg-util.h"
 #include "supervisor/target/internal.h"
 #include "supervisor/target/target.h"
+
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t) /* Linux 6.11 */
+#endif
 
 char *target_proc_path(char buf[TARGET_PROC_PATH_MAX], pid_t pid, const char *entry)
 {
@@ -21,13 +27,12 @@ char *target_proc_path(char buf[TARGET_PROC_PATH_MAX], pid_t pid, const char *en
 	return buf;
 }
 
-int proc_readlink(pid_t tid, const char *what, char *out, size_t size)
+int target_proc_readlink(pid_t tid, const char *what, char *out, size_t size)
 {
-	char p[64];
+	char p[TARGET_PROC_PATH_MAX];
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, what);
-	n = readlink(p, out, size);
+	n = readlink(target_proc_path(p, tid, what), out, size);
 	if (n < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	if ((size_t)n >= size)
@@ -38,17 +43,45 @@ int proc_readlink(pid_t tid, const char *what, char *out, size_t size)
 
 int target_exe(pid_t tid, char *buf, size_t size)
 {
-	return proc_readlink(tid, "exe", buf, size);
+	return target_proc_readlink(tid, "exe", buf, size);
+}
+
+int target_root(pid_t tid, char out[TARGET_PATH_MAX])
+{
+	return target_proc_readlink(tid, "root", out, TARGET_PATH_MAX);
+}
+
+int target_ns_stat(pid_t tid, int procfd, const char *ns, struct stat *ret)
+{
+	char p[TARGET_PROC_PATH_MAX], entry[32];
+	int r;
+
+	snprintf(entry, sizeof(entry), "ns/%s", ns);
+	if (procfd >= 0)
+		r = fstatat(procfd, entry, ret, 0);
+	else
+		r = stat(target_proc_path(p, tid, entry), ret);
+	return r < 0 ? (errno == ENOENT ? -ESRCH : -errno) : 0;
+}
+
+uint64_t target_mnt_ns_id(pid_t pid)
+{
+	char p[TARGET_PROC_PATH_MAX];
+	_cleanup_close_ int nsfd = open(target_proc_path(p, pid, "ns/mnt"), O_RDONLY | O_CLOEXEC);
+	uint64_t id = 0;
+
+	if (nsfd < 0 || ioctl(nsfd, NS_GET_MNTNS_ID, &id) < 0)
+		return 0;
+	return id;
 }
 
 int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid)
 {
-	char p[64], line[256];
+	char p[TARGET_PROC_PATH_MAX], line[256];
 	int tgid = -1, ppid = -1;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
-	f = fopen(p, "re");
+	f = fopen(target_proc_path(p, tid, "status"), "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), f) && (tgid < 0 || ppid < 0)) {
@@ -73,14 +106,13 @@ pid_t target_tgid(pid_t tid)
 
 char **target_cmdline(pid_t pid)
 {
-	char p[64], buf[4096];
+	char p[TARGET_PROC_PATH_MAX], buf[4096];
 	char **argv;
 	size_t n = 0;
 	ssize_t len;
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open(target_proc_path(p, pid, "cmdline"), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	{
@@ -109,22 +141,21 @@ char **target_cmdline(pid_t pid)
 /* Is mount id (the old kind, STATX_MNT_ID) in tid's mountinfo? For kernels
  * without statmount in a namespace; tid is in the view's namespace (checked
  * by the caller, and a task blocked in a notification cannot change its own). */
-int mountinfo_has(pid_t tid, uint64_t id)
+int target_mountinfo_has(pid_t tid, uint64_t id)
 {
 	_cleanup_free_ char *line = NULL;
+	char p[TARGET_PROC_PATH_MAX];
 	size_t n = 0;
-	char p[64];
 	int r = -EPERM;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "/proc/%d/mountinfo", (int)tid);
-	f = fopen(p, "re");
+	f = fopen(target_proc_path(p, tid, "mountinfo"), "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (getline(&line, &n, f) > 0) {
-		unsigned long long m;
+		uint64_t m;
 
-		if (sscanf(line, "%llu", &m) == 1 && m == id) {
+		if (target_parse_mountinfo_id(line, &m) == 0 && m == id) {
 			r = 0;
 			break;
 		}
@@ -133,21 +164,21 @@ int mountinfo_has(pid_t tid, uint64_t id)
 	return r;
 }
 
-/* starttime (field 22) of a /proc/.../stat file, or 0. */
-static unsigned long long stat_start_time(int dirfd, const char *path)
+int target_parse_mountinfo_id(const char *line, uint64_t *ret)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	unsigned long long v = 0;
-	char buf[1024], *p;
-	ssize_t n;
+	unsigned long long m;
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
+	if (sscanf(line, "%llu", &m) != 1)
+		return -EINVAL;
+	*ret = m;
+	return 0;
+}
+
+unsigned long long target_parse_start_time(const char *stat)
+{
+	unsigned long long v = 0;
+	const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
+
 	if (!p)
 		return 0;
 	p++;
@@ -167,8 +198,30 @@ static unsigned long long stat_start_time(int dirfd, const char *path)
 	return 0;
 }
 
-/* The ids of a "NStgid:" or "NSpid:" line (outermost namespace first). */
-static int ns_ids(const char *line, pid_t *ids, int max)
+/* starttime (field 22) of a /proc/.../stat file, or 0. */
+static unsigned long long stat_start_time(int dirfd, const char *path)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[1024];
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return target_parse_start_time(buf);
+}
+
+unsigned long long target_start_time(pid_t pid)
+{
+	char p[TARGET_PROC_PATH_MAX];
+
+	return stat_start_time(AT_FDCWD, target_proc_path(p, pid, "stat"));
+}
+
+int target_parse_ns_ids(const char *line, pid_t *ids, int max)
 {
 	int n = 0;
 
@@ -199,7 +252,7 @@ static int ns_ids(const char *line, pid_t *ids, int max)
  * very task (the same start time) is taken. None, or more than one: which
  * process it names cannot be told, and the call is refused (-EPERM).
  */
-int self_ids(pid_t tid, int procfd, pid_t *ret_tgid, pid_t *ret_tid)
+int target_self_ids(pid_t tid, int procfd, pid_t *ret_tgid, pid_t *ret_tid)
 {
 	pid_t tgids[MAX_PIDNS_LEVELS], tids[MAX_PIDNS_LEVELS];
 	int n_tgid = 0, n_tid = 0, found = 0;
@@ -207,24 +260,23 @@ int self_ids(pid_t tid, int procfd, pid_t *ret_tgid, pid_t *ret_tid)
 	char p[96], line[512];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
-	f = fopen(p, "re");
+	f = fopen(target_proc_path(p, tid, "status"), "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "NStgid:", 7) == 0)
-			n_tgid = ns_ids(line + 7, tgids, MAX_PIDNS_LEVELS);
+			n_tgid = target_parse_ns_ids(line + 7, tgids, MAX_PIDNS_LEVELS);
 		else if (strncmp(line, "NSpid:", 6) == 0)
-			n_tid = ns_ids(line + 6, tids, MAX_PIDNS_LEVELS);
+			n_tid = target_parse_ns_ids(line + 6, tids, MAX_PIDNS_LEVELS);
 	}
 	fclose(f);
 	if (n_tgid == 0 || n_tgid != n_tid)
 		return -EPERM;
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)tid);
-	start = stat_start_time(AT_FDCWD, p);
+	start = target_start_time(tid);
 	if (!start)
 		return -ESRCH;
 	for (int i = 0; i < n_tgid; i++) {
+		/* Below that procfs's root, not our /proc: the ids are its. */
 		snprintf(p, sizeof(p), "%d/task/%d/stat", (int)tgids[i], (int)tids[i]);
 		if (stat_start_time(procfd, p) == start) {
 			*ret_tgid = tgids[i];

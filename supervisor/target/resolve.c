@@ -82,10 +82,10 @@ static int proc_object(pid_t tid, const char *what, const struct target_view *v,
 		       mode_t *ret_mode, const char **ret_why)
 {
 	bool is_fd = strncmp(what, "fd/", 3) == 0;
-	char p[64];
+	char p[TARGET_PROC_PATH_MAX];
 	int r;
 
-	r = proc_readlink(tid, what, host, TARGET_PATH_MAX);
+	r = target_proc_readlink(tid, what, host, TARGET_PATH_MAX);
 	if (r == -ESRCH && is_fd)
 		return -EBADF; /* /proc/tid/fd/N missing: fd not open (the task is checked by
 				  ID_VALID) */
@@ -94,14 +94,14 @@ static int proc_object(pid_t tid, const char *what, const struct target_view *v,
 	/* Not a file system path (pipe, socket, anon inode): no glob names it. */
 	if (host[0] != '/' && !ret_mode)
 		return 0;
-	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, what);
 	/* The object an fd names (not a directory to walk from) may be one
 	 * of the special files above. */
-	r = mount_check(tid, AT_FDCWD, p, 0, host[0] == '/' ? v : NULL, ret_mode,
-			ret_mode ? 0 : MOUNT_SPECIAL_OK);
+	r = target_mount_check(tid, AT_FDCWD, target_proc_path(p, tid, what), 0,
+			       host[0] == '/' ? v : NULL, ret_mode,
+			       ret_mode ? 0 : MOUNT_SPECIAL_OK);
 	if (r == -ENOENT)
 		return is_fd ? -EBADF : -ESRCH; /* closed, or gone, meanwhile */
-	return refused_mount(r, ret_why);
+	return target_refused_mount(r, ret_why);
 }
 
 int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, const char **ret_why)
@@ -159,7 +159,7 @@ static int proc_dir_open(int rootfd, const char *dir, bool *ret_procfs, bool *re
  * text is an absolute host path or "type:[inode]". self and mounts read as
  * relative text and are ordinary symlinks. The caller has checked the
  * directory the link is in is on a procfs (proc_dir_open). */
-static bool magic_link(const char *link)
+bool target_link_is_magic(const char *link)
 {
 	return link[0] == '/' || strchr(link, ':');
 }
@@ -176,7 +176,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	const char *raw = l->raw;
 	bool follow = l->flags & TARGET_FOLLOW;
 	_cleanup_close_ int rootfd = -1;
-	struct target_root root;
+	char root[TARGET_PATH_MAX]; /* the target's, as a host path */
 	struct pathbuf cur = {};
 	/* Where ".." and absolute names stop: the root, or under RESOLVE_IN_ROOT
 	 * and RESOLVE_BENEATH the dirfd (cur never gets shorter than this). */
@@ -191,7 +191,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	 * is never followed, even if it is a symlink (an O_PATH|O_NOFOLLOW fd
 	 * of one); 0: none pending. */
 	size_t jump_end = 0;
-	char p[64];
+	char p[TARGET_PROC_PATH_MAX];
 
 	/* A flag this code does not know could change resolution: it cannot
 	 * be judged (this kernel says EINVAL too). */
@@ -211,11 +211,10 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	r = target_view_check(tid, v);
 	if (r < 0)
 		return r;
-	r = root_load(tid, &root);
+	r = target_root(tid, root);
 	if (r < 0)
 		return r;
-	snprintf(p, sizeof(p), "/proc/%d/root", (int)tid);
-	rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rootfd = open(target_proc_path(p, tid, "root"), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	/* A root on a detached mount (fchdir to an open_tree fd, chroot ".")
@@ -224,9 +223,9 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	 * the only times the kernel uses it (a relative walk whose ".." meets
 	 * it stays where it is, which our walk also does). */
 	if (raw[0] == '/' && !scoped) {
-		r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
+		r = target_mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
 		if (r < 0)
-			return refused_mount(r, ret_why);
+			return target_refused_mount(r, ret_why);
 		root_ok = true;
 	}
 
@@ -249,7 +248,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			return r;
 		if (!S_ISDIR(mode))
 			return -ENOTDIR;
-		r = root_strip(&root, base, &view);
+		r = target_root_strip(root, base, &view);
 		if (r < 0)
 			return r == -EINVAL ? -ENOTDIR : r;
 		r = path_set(&cur, view);
@@ -341,7 +340,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 				 * target's, or we would resolve our own files. */
 				pid_t stgid = 0, stid = 0;
 
-				r = self_ids(tid, dfd, &stgid, &stid);
+				r = target_self_ids(tid, dfd, &stgid, &stid);
 				if (r < 0) {
 					if (r == -EPERM && ret_why)
 						*ret_why = TARGET_WHY_SELF;
@@ -396,7 +395,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			if ((size_t)k >= sizeof(link))
 				return -ENAMETOOLONG;
 			link[k] = '\0';
-			magic = is_proc && magic_link(link);
+			magic = is_proc && target_link_is_magic(link);
 		}
 	have_link:
 		/* A symlink to follow: where openat2 forbids that, so do we. */
@@ -409,10 +408,10 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 		if (magic && link[0] == '/') {
 			/* The kernel jumps to the object itself, which may be on a
 			 * detached mount that reads as "/": check the object. */
-			r = mount_check(tid, rootfd, cur.s + 1, 0, v, &obj_mode,
-					last ? MOUNT_SPECIAL_OK : 0);
+			r = target_mount_check(tid, rootfd, cur.s + 1, 0, v, &obj_mode,
+					       last ? MOUNT_SPECIAL_OK : 0);
 			if (r < 0)
-				return refused_mount(r, ret_why);
+				return target_refused_mount(r, ret_why);
 		}
 		path_pop(&cur);
 		if (link[0] == '/') {
@@ -424,9 +423,9 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			if (beneath)
 				return -EXDEV;
 			if (!magic && !in_root && !root_ok) {
-				r = mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
+				r = target_mount_check(tid, rootfd, "", AT_EMPTY_PATH, v, NULL, 0);
 				if (r < 0)
-					return refused_mount(r, ret_why);
+					return target_refused_mount(r, ret_why);
 				root_ok = true;
 			}
 			/*
@@ -444,7 +443,7 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 			 * is about them and reopening one gives no more than the
 			 * descriptor held (MOUNT_SPECIAL_OK).
 			 */
-			if (magic && root_strip(&root, link, &view) < 0) {
+			if (magic && target_root_strip(root, link, &view) < 0) {
 				if (!(last && (S_ISFIFO(obj_mode) || S_ISSOCK(obj_mode) ||
 					       S_ISCHR(obj_mode)))) {
 					if (ret_why)
@@ -496,9 +495,9 @@ int target_resolve_path(pid_t tid, const struct target_lookup *l, const struct t
 	{
 		char host[TARGET_PATH_MAX];
 
-		if ((size_t)snprintf(host, sizeof(host), "%s%s", root.len ? root.host : "",
-				     cur.len ? cur.s : (root.len ? "" : "/")) >= sizeof(host))
-			return -ENAMETOOLONG;
+		r = target_root_join(root, cur.s, host, sizeof(host));
+		if (r < 0)
+			return r;
 		return target_view_path(v, host, out, TARGET_PATH_MAX);
 	}
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "policy/policy.h"
@@ -103,8 +104,21 @@ int target_read_string(pid_t tid, uint64_t addr, char *buf);
  */
 int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
 
+/* ---- /proc/PID (proc.c): the one place that reads a target's entries ---- */
+
 /* The target's executable (readlink /proc/tid/exe). 0 or -errno. */
 int target_exe(pid_t tid, char *buf, size_t size);
+/* Its root directory as a host path (readlink /proc/tid/root; "/" unless it
+ * chrooted). 0 or -errno (-ESRCH: gone). */
+int target_root(pid_t tid, char out[TARGET_PATH_MAX]);
+/* stat of its namespace link ns/NS ("mnt", "user"), from procfd (an open
+ * /proc/TID) when >= 0, else from /proc/tid. 0 or -errno (-ESRCH: gone). */
+int target_ns_stat(pid_t tid, int procfd, const char *ns, struct stat *ret);
+/* The id of its mount namespace (NS_GET_MNTNS_ID, Linux 6.11); 0 if none. */
+uint64_t target_mnt_ns_id(pid_t pid);
+/* Its start time (field 22 of /proc/PID/stat, in clock ticks since boot):
+ * with the pid, what names one process for its whole life. 0 on error. */
+unsigned long long target_start_time(pid_t pid);
 
 /* The thread group id of tid (from /proc/tid/status). */
 pid_t target_tgid(pid_t tid);
@@ -137,13 +151,15 @@ struct target_view {
 	ino_t mnt_ino;
 	uint64_t mnt_ns_id;	    /* NS_GET_MNTNS_ID (Linux 6.11); 0: this kernel has none */
 	char root[TARGET_PATH_MAX]; /* the root, as a path from sysgate's root */
-	size_t root_len;	    /* 0 when it is "/" */
 };
 int target_view_load(pid_t pid, struct target_view *ret);
-/* 0 if tid is still in the view's mount namespace, -EPERM if not. */
+/* 0 if tid is still in the view's mount namespace (v NULL: always), -EPERM
+ * if not, -ESRCH if it is gone. _at: the task whose /proc/TID is procfd. */
 int target_view_check(pid_t tid, const struct target_view *v);
+int target_view_check_at(int procfd, const struct target_view *v);
 /* A path as sysgate reads it from /proc (from its own root) in the view;
- * -EPERM when it lies outside the view's root. Non-paths ("pipe:[1]") stay. */
+ * -EPERM when it lies outside the view's root. Non-paths ("pipe:[1]") stay.
+ * Pure (v NULL: host as it is). */
 int target_view_path(const struct target_view *v, const char *host, char *out, size_t size);
 /*
  * Is what (dirfd, path, AT_* flags) names, as statx would find it, on a mount
@@ -221,3 +237,33 @@ int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, co
  */
 #define TARGET_PROC_PATH_MAX 64
 char *target_proc_path(char buf[TARGET_PROC_PATH_MAX], pid_t pid, const char *entry);
+
+/*
+ * ---- Pure helpers (no /proc, no syscalls): the mapping between names and
+ * the parsers of /proc's text, unit-tested in tests/test-view.c ----
+ *
+ * Host paths are what /proc shows sysgate: absolute, from sysgate's root. A
+ * root is such a path too; "/" (or "") is the whole tree, and trailing
+ * slashes on a root are ignored. A root holds whole components only: /srv/a
+ * holds /srv/a and /srv/a/b, never /srv/ab.
+ *
+ * target_root_strip: host's name below root, as *ret (into host, or "/" for
+ * root itself). 0; -EINVAL if host is not a path ("pipe:[1]",
+ * "anon_inode:[x]"); -ENOENT if it lies outside root (no name there).
+ */
+int target_root_strip(const char *root, const char *host, const char **ret);
+/* The inverse: path (a name below root; "" or "/" is root itself) as a host
+ * path in out. 0 or -ENAMETOOLONG. */
+int target_root_join(const char *root, const char *path, char *out, size_t size);
+/* Is link (the text of a symlink in a procfs directory) a magic link the
+ * kernel follows by jumping to its object (an absolute host path or
+ * "type:[inode]"), rather than an ordinary one ("self" reads "1234")? */
+bool target_link_is_magic(const char *link);
+/* starttime (field 22) of the text of a /proc/PID/stat file; 0 if it has none.
+ * The command name (field 2) may hold spaces and ')'. */
+unsigned long long target_parse_start_time(const char *stat);
+/* The ids after "NStgid:" or "NSpid:" in /proc/PID/status (outermost pid
+ * namespace first), at most max of them. Their number. */
+int target_parse_ns_ids(const char *line, pid_t *ids, int max);
+/* The mount id (first field) of a /proc/PID/mountinfo line. 0 or -EINVAL. */
+int target_parse_mountinfo_id(const char *line, uint64_t *ret);

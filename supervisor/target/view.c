@@ -5,10 +5,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,9 +27,6 @@
 #ifndef __NR_statmount
 #define __NR_statmount 457
 #endif
-#ifndef NS_GET_MNTNS_ID
-#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t) /* Linux 6.11 */
-#endif
 #define SG_STATMOUNT_MNT_BASIC 0x2U
 /* struct mnt_id_req, version 1 (Linux 6.11: with the namespace to look in) */
 struct sg_mnt_id_req {
@@ -40,82 +37,101 @@ struct sg_mnt_id_req {
 	uint64_t mnt_ns_id;
 };
 
-int root_load(pid_t tid, struct target_root *r)
+/* The length of root without its trailing slashes: 0 for "/" (and ""). */
+static size_t root_length(const char *root)
 {
-	int k = proc_readlink(tid, "root", r->host, sizeof(r->host));
+	size_t n = strlen(root);
 
-	if (k < 0)
-		return k;
-	r->len = streq(r->host, "/") ? 0 : strlen(r->host);
-	return 0;
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	return n;
 }
 
-/* Map a host path from /proc into the target's view; -ENOENT if it lies
- * outside the target's root (it cannot name it then). */
-int root_strip(const struct target_root *r, const char *host, const char **ret)
+int target_root_strip(const char *root, const char *host, const char **ret)
 {
+	size_t n = root_length(root);
+
 	if (host[0] != '/')
 		return -EINVAL; /* "pipe:[123]", "anon_inode:...": not a path */
-	if (r->len == 0) {
+	if (n == 0) {
 		*ret = host;
 		return 0;
 	}
-	if (strncmp(host, r->host, r->len) != 0 || (host[r->len] != '/' && host[r->len] != '\0'))
+	/* A whole component: the root /srv/a holds /srv/a/b, not /srv/ab. */
+	if (strncmp(host, root, n) != 0 || (host[n] != '/' && host[n] != '\0'))
 		return -ENOENT;
-	*ret = host[r->len] ? host + r->len : "/";
+	*ret = host[n] ? host + n : "/";
+	return 0;
+}
+
+int target_root_join(const char *root, const char *path, char *out, size_t size)
+{
+	size_t n = root_length(root);
+	bool top = !path[0] || streq(path, "/");
+
+	if (n == 0) {
+		if ((size_t)snprintf(out, size, "%s", top ? "/" : path) >= size)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if ((size_t)snprintf(out, size, "%.*s%s", (int)n, root, top ? "" : path) >= size)
+		return -ENAMETOOLONG;
 	return 0;
 }
 
 int target_view_load(pid_t pid, struct target_view *ret)
 {
 	struct stat st;
-	char p[64];
 	int r;
 
-	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
-	if (stat(p, &st) < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	ret->mnt_dev = st.st_dev;
-	ret->mnt_ino = st.st_ino;
-	ret->mnt_ns_id = 0;
-	{
-		/* Its id lets statmount say whether a mount is in it. Without
-		 * one (before 6.11) mountinfo is read instead. */
-		_cleanup_close_ int nsfd = open(p, O_RDONLY | O_CLOEXEC);
-		uint64_t id = 0;
-
-		if (nsfd >= 0 && ioctl(nsfd, NS_GET_MNTNS_ID, &id) == 0)
-			ret->mnt_ns_id = id;
-	}
-	r = proc_readlink(pid, "root", ret->root, sizeof(ret->root));
+	r = target_ns_stat(pid, -1, "mnt", &st);
 	if (r < 0)
 		return r;
-	ret->root_len = streq(ret->root, "/") ? 0 : strlen(ret->root);
-	return 0;
+	ret->mnt_dev = st.st_dev;
+	ret->mnt_ino = st.st_ino;
+	/* Its id lets statmount say whether a mount is in it. Without one
+	 * (before 6.11) mountinfo is read instead. */
+	ret->mnt_ns_id = target_mnt_ns_id(pid);
+	return target_root(pid, ret->root);
+}
+
+/* Is the task whose /proc/TID is procfd (or, procfd -1, tid) in v's mount
+ * namespace? A process that made one of its own could have put any
+ * directory under any name: its paths mean nothing to the policy. */
+static int view_check(pid_t tid, int procfd, const struct target_view *v)
+{
+	struct stat st;
+	int r;
+
+	if (!v)
+		return 0;
+	r = target_ns_stat(tid, procfd, "mnt", &st);
+	if (r < 0)
+		return r;
+	return st.st_dev == v->mnt_dev && st.st_ino == v->mnt_ino ? 0 : -EPERM;
 }
 
 int target_view_check(pid_t tid, const struct target_view *v)
 {
-	struct stat st;
-	char p[64];
+	return view_check(tid, -1, v);
+}
 
-	if (!v)
-		return 0;
-	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)tid);
-	if (stat(p, &st) < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	return st.st_dev == v->mnt_dev && st.st_ino == v->mnt_ino ? 0 : -EPERM;
+int target_view_check_at(int procfd, const struct target_view *v)
+{
+	return view_check(0, procfd, v);
 }
 
 int target_view_path(const struct target_view *v, const char *host, char *out, size_t size)
 {
 	const char *view = host;
 
-	if (host[0] == '/' && v && v->root_len) {
-		if (strncmp(host, v->root, v->root_len) != 0 ||
-		    (host[v->root_len] != '/' && host[v->root_len] != '\0'))
+	if (v) {
+		int r = target_root_strip(v->root, host, &view);
+
+		if (r == -ENOENT)
 			return -EPERM;
-		view = host[v->root_len] ? host + v->root_len : "/";
+		if (r < 0)
+			view = host; /* not a path ("pipe:[1]"): the kernel's text stays */
 	}
 	if ((size_t)snprintf(out, size, "%s", view) >= size)
 		return -ENAMETOOLONG;
@@ -123,8 +139,8 @@ int target_view_path(const struct target_view *v, const char *host, char *out, s
 }
 
 /* target_view_mount_at, and the file type of what it names if ret_mode. */
-int mount_check(pid_t tid, int dirfd, const char *path, int flags, const struct target_view *v,
-		mode_t *ret_mode, unsigned how)
+int target_mount_check(pid_t tid, int dirfd, const char *path, int flags,
+		       const struct target_view *v, mode_t *ret_mode, unsigned how)
 {
 	struct statx sx;
 
@@ -162,17 +178,17 @@ int mount_check(pid_t tid, int dirfd, const char *path, int flags, const struct 
 	}
 	if (!(sx.stx_mask & STATX_MNT_ID))
 		return -EPERM; /* before 5.8 the mount cannot be told: fail closed */
-	return mountinfo_has(tid, sx.stx_mnt_id);
+	return target_mountinfo_has(tid, sx.stx_mnt_id);
 }
 
 int target_view_mount_at(pid_t tid, int dirfd, const char *path, int flags,
 			 const struct target_view *v)
 {
-	return mount_check(tid, dirfd, path, flags, v, NULL, 0);
+	return target_mount_check(tid, dirfd, path, flags, v, NULL, 0);
 }
 
 /* -EPERM from a mount check: say why. */
-int refused_mount(int r, const char **ret_why)
+int target_refused_mount(int r, const char **ret_why)
 {
 	if (r == -EPERM && ret_why)
 		*ret_why = TARGET_WHY_MOUNT;
