@@ -200,6 +200,15 @@ static bool same_groups(const struct emulate_creds *a, const struct emulate_cred
 /* No allocation here: a thread-local has no destructor to free it with. */
 #define OWN_MAX_GROUPS 256
 
+/*
+ * The calling thread's own credentials, read the first time it emulates and
+ * restored by every emulate_leave on it. Thread-local, so no lock: each
+ * session worker has its own, and credentials are per thread too (the raw
+ * setfsuid/setfsgid/setgroups/capset syscalls change the calling thread
+ * only, never glibc's process-wide wrappers; the umask is the thread's own
+ * because each worker unshares its fs_struct, CLONE_FS, in session.c).
+ */
+
 static __thread struct {
 	bool have;
 	uint64_t eff, perm, inh;
@@ -238,7 +247,10 @@ int emulate_enter(struct emulate *e)
 	e->saved.fsuid = own.fsuid;
 	e->saved.fsgid = own.fsgid;
 	e->saved.n_groups = own.n_groups;
-	e->saved.groups = own.groups;		 /* borrowed */
+	e->saved.groups = own.groups; /* borrowed */
+	/* The umask before the comparison below: a target that is us in
+	 * every other way may still have its own umask. entered before any
+	 * change, so that emulate_leave restores whatever was changed. */
 	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
 	e->entered = true;
 
@@ -251,6 +263,16 @@ int emulate_enter(struct emulate *e)
 	 * credentials differ: fail closed. */
 	if (!(eff & (1ull << CAP_SETUID)) || !(eff & (1ull << CAP_SETGID)))
 		return -EPERM;
+	/*
+	 * The order matters. switched is set before the first change, so that
+	 * emulate_leave undoes a half-done switch (the caller leaves on every
+	 * failure). Groups and fsgid go first: both need CAP_SETGID, which
+	 * the capset below may take away. fsuid next: leaving fsuid 0 makes the
+	 * kernel drop the file-system capabilities from the effective set, so
+	 * the capset comes last, to set exactly what the target has whatever
+	 * the fsuid change did. Each fs id is read back, because the raw
+	 * setfsuid/setfsgid report no failure.
+	 */
 	e->switched = true;
 	if (syscall(SYS_setgroups, (size_t)e->target.n_groups, e->target.groups) < 0)
 		return -EPERM;
@@ -273,7 +295,10 @@ void emulate_leave(struct emulate *e)
 	if (!e->entered)
 		return;
 	if (e->switched) {
-		/* Capabilities first: setfsuid back to ours needs CAP_SETUID. */
+		/* The reverse order. Capabilities first: setfsuid back to ours
+		 * needs CAP_SETUID, setfsgid and setgroups CAP_SETGID, which the
+		 * target's set may lack. Then the ids, each checked, because an
+		 * unchecked failure would serve the next call as the target. */
 		if (capset_self(e->saved.cap_eff, e->saved_cap_perm, e->saved_cap_inh) < 0)
 			abort();
 		syscall(SYS_setfsuid, e->saved.fsuid);

@@ -142,7 +142,13 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		e->follow = !(flags & AT_SYMLINK_NOFOLLOW);
 	}
 
-	/* Every look at the target goes through one handle on /proc/TID. */
+	/* Every look at the target goes through one handle on /proc/TID, opened
+	 * first: the caller's ID_VALID check after emulate_open then vouches
+	 * that the handle, and so everything read through it (its namespace,
+	 * credentials, root, cwd and fds), was the calling task's and not a
+	 * reused pid's. The namespace is checked before anything is read or
+	 * opened through it: a process in a mount namespace of its own gets
+	 * EPERM without sysgate touching its files. */
 	e->procfd = open_proc_dir(tid);
 	if (e->procfd < 0)
 		return e->procfd;
@@ -226,13 +232,21 @@ static int openat2_fd(int dirfd, const char *path, uint64_t flags, uint64_t reso
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* sysgate's own descriptor fd as a /proc/self path: the one /proc path this
+ * room spells itself (a target's go through target_proc_path). */
+#define OWN_FD_PATH_MAX 32
+static char *own_fd_path(char buf[OWN_FD_PATH_MAX], int fd)
+{
+	snprintf(buf, OWN_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
 static int fd_link(int fd, char *out, size_t size)
 {
-	char p[64];
+	char p[OWN_FD_PATH_MAX];
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	n = readlink(p, out, size);
+	n = readlink(own_fd_path(p, fd), out, size);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size)
@@ -461,7 +475,7 @@ static int fchmodat2_raw(int dirfd, const char *path, mode_t mode, int flags)
 
 int emulate_run(struct emulate *e)
 {
-	char p[64];
+	char p[OWN_FD_PATH_MAX];
 	int r;
 
 	if (e->objfd < 0)
@@ -478,8 +492,7 @@ int emulate_run(struct emulate *e)
 	if (r != -ENOSYS)
 		return r;
 	/* Before Linux 6.6: the same inode through our own fd. */
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", e->objfd);
-	return chmod(p, e->mode) < 0 ? -errno : 0;
+	return chmod(own_fd_path(p, e->objfd), e->mode) < 0 ? -errno : 0;
 }
 
 void emulate_done(struct emulate *e)

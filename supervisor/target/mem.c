@@ -14,7 +14,10 @@
 #include "supervisor/target/target.h"
 
 /* This thread's guard; see target.h. Spans nest: only the outermost
- * begins and ends the watched time, every end checks for abandonment. */
+ * begins and ends the watched time, every end checks for abandonment.
+ * Thread-local, so never shared: the watchdog sees only *guard. Nothing else
+ * in the target room is static: every other read keeps its state on the
+ * caller's stack. */
 static __thread struct target_guard *guard;
 static __thread unsigned guard_depth;
 static __thread uint64_t guard_token;

@@ -55,6 +55,18 @@ enum {
 	TARGET_STALL_FILES,  /* a file system on the call's path (FUSE): EIO */
 };
 
+/*
+ * Threads: a guard belongs to one reading thread (a session's worker, which
+ * installs it with target_guard_set when it starts) and is watched by one
+ * other (the session watchdog, under the watchdog's own lock, or the thread
+ * stopping the session). No lock guards it: since is the one word both
+ * sides write, only by atomic exchange or compare-and-swap, so exactly one
+ * of them takes it from a read's start time to IDLE (the reader) or to
+ * ABANDONED (the watchdog). what is written by the reader only and read by
+ * the watchdog after it has won since. abandoned is set before the guard
+ * is installed and never changes. The depth and the token of nested spans
+ * are the reader's own (thread-locals in mem.c).
+ */
 struct target_guard {
 	/* TARGET_GUARD_IDLE, TARGET_GUARD_ABANDONED, or the CLOCK_MONOTONIC
 	 * time in ns (never 0) at which the current read began. */
