@@ -107,18 +107,22 @@ static int open_proc_dir(pid_t tid)
 	return fd < 0 ? (errno == ENOENT ? -ESRCH : -errno) : fd;
 }
 
-int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
-		 const struct target_view *view)
+/* The arguments emulation needs, decoded by the syscall's shape. */
+struct args {
+	int dirfd;	/* 'D', else AT_FDCWD */
+	bool has_fd;	/* 'F': fchmod names an fd */
+	int fd;		/* that fd */
+	uint64_t flags; /* 'a': fchmodat2's AT_* flags, else 0 */
+};
+
+/* Decode c into e's op, mode and follow, and into a. -ENOSYS if it is no
+ * call emulation handles, -EINVAL for a flag the call does not know. */
+static int decode(struct emulate *e, const struct call *c, struct args *a)
 {
 	const struct syscall_shape *shape = c->shape;
-	int idir, imode, ifd, iflags, dirfd = AT_FDCWD, r;
-	struct stat st_root, st_ours;
-	uint64_t flags = 0;
+	int idir, imode, ifd, iflags;
 
-	emulate_init(e);
-	e->tid = tid;
-	e->raw = raw;
-	e->view = view;
+	*a = (struct args){.dirfd = AT_FDCWD};
 	if (!shape || !emulate_supported(c->syscall))
 		return -ENOSYS;
 	idir = policy_shape_arg(shape, 'D');
@@ -133,15 +137,86 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	e->mode = (mode_t)c->args[imode] & (e->op == EMULATE_MKDIR ? 01777 : 07777);
 	e->follow = e->op == EMULATE_CHMOD;
 	if (idir >= 0)
-		dirfd = (int)(uint32_t)c->args[idir];
-	if (iflags >= 0) {
-		flags = c->args[iflags] & 0xffffffffu;
-		/* fchmodat2 knows exactly these two flags. */
-		if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-			return -EINVAL;
-		e->follow = !(flags & AT_SYMLINK_NOFOLLOW);
+		a->dirfd = (int)(uint32_t)c->args[idir];
+	if (ifd >= 0) {
+		a->has_fd = true;
+		a->fd = (int)(uint32_t)c->args[ifd];
 	}
+	if (iflags >= 0) {
+		a->flags = c->args[iflags] & 0xffffffffu;
+		/* fchmodat2 knows exactly these two flags. */
+		if (a->flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return -EINVAL;
+		e->follow = !(a->flags & AT_SYMLINK_NOFOLLOW);
+	}
+	return 0;
+}
 
+/* fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH): open the fd itself. */
+static int open_fd(struct emulate *e, const struct args *a)
+{
+	int fd = a->has_fd ? a->fd : a->dirfd, r;
+	char what[32];
+
+	e->on_fd = true;
+	if (!a->has_fd && fd == AT_FDCWD) {
+		/* fchmodat2(AT_FDCWD, "", AT_EMPTY_PATH): the cwd itself. */
+		e->basefd = proc_open(e->procfd, "cwd", O_PATH);
+		return e->basefd < 0 ? e->basefd : 0;
+	}
+	if (fd < 0)
+		return -EBADF;
+	r = fd_is_opath(e->procfd, fd);
+	if (r < 0)
+		return r;
+	if (r > 0 && a->has_fd)
+		return -EBADF; /* fchmod on an O_PATH fd; fchmodat2 accepts one */
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	e->basefd = proc_open(e->procfd, what, O_PATH);
+	return e->basefd == -ENOENT ? -EBADF : (e->basefd < 0 ? e->basefd : 0);
+}
+
+/* A path: open the directory a relative one starts from (its cwd or dirfd);
+ * an absolute one starts from the root, already open. */
+static int open_base(struct emulate *e, int dirfd)
+{
+	const char *raw = e->raw;
+
+	if (!raw)
+		return -EFAULT;
+	if (!raw[0])
+		return -ENOENT;
+	if (raw[0] == '/')
+		return 0; /* from the root */
+	if (dirfd == AT_FDCWD) {
+		e->basefd = proc_open(e->procfd, "cwd", O_PATH | O_DIRECTORY);
+	} else {
+		char what[32];
+
+		if (dirfd < 0)
+			return -EBADF;
+		snprintf(what, sizeof(what), "fd/%d", dirfd);
+		e->basefd = proc_open(e->procfd, what, O_PATH | O_DIRECTORY);
+		if (e->basefd == -ENOENT)
+			return -EBADF;
+	}
+	return e->basefd < 0 ? e->basefd : 0;
+}
+
+int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
+		 const struct target_view *view)
+{
+	struct stat st_root, st_ours;
+	struct args a;
+	int r;
+
+	emulate_init(e);
+	e->tid = tid;
+	e->raw = raw;
+	e->view = view;
+	r = decode(e, c, &a);
+	if (r < 0)
+		return r;
 	/* Every look at the target goes through one handle on /proc/TID, opened
 	 * first: the caller's ID_VALID check after emulate_open then vouches
 	 * that the handle, and so everything read through it (its namespace,
@@ -176,47 +251,9 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
 	}
 
-	if (ifd >= 0 || (raw && !raw[0] && (flags & AT_EMPTY_PATH))) {
-		/* fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH): the fd itself. */
-		int fd = ifd >= 0 ? (int)(uint32_t)c->args[ifd] : dirfd;
-		char what[32];
-
-		e->on_fd = true;
-		if (ifd < 0 && fd == AT_FDCWD) {
-			/* fchmodat2(AT_FDCWD, "", AT_EMPTY_PATH): the cwd itself. */
-			e->basefd = proc_open(e->procfd, "cwd", O_PATH);
-			return e->basefd < 0 ? e->basefd : 0;
-		}
-		if (fd < 0)
-			return -EBADF;
-		r = fd_is_opath(e->procfd, fd);
-		if (r < 0)
-			return r;
-		if (r > 0 && ifd >= 0)
-			return -EBADF; /* fchmod on an O_PATH fd; fchmodat2 accepts one */
-		snprintf(what, sizeof(what), "fd/%d", fd);
-		e->basefd = proc_open(e->procfd, what, O_PATH);
-		return e->basefd == -ENOENT ? -EBADF : (e->basefd < 0 ? e->basefd : 0);
-	}
-	if (!raw)
-		return -EFAULT;
-	if (!raw[0])
-		return -ENOENT;
-	if (raw[0] == '/')
-		return 0; /* from the root */
-	if (dirfd == AT_FDCWD) {
-		e->basefd = proc_open(e->procfd, "cwd", O_PATH | O_DIRECTORY);
-	} else {
-		char what[32];
-
-		if (dirfd < 0)
-			return -EBADF;
-		snprintf(what, sizeof(what), "fd/%d", dirfd);
-		e->basefd = proc_open(e->procfd, what, O_PATH | O_DIRECTORY);
-		if (e->basefd == -ENOENT)
-			return -EBADF;
-	}
-	return e->basefd < 0 ? e->basefd : 0;
+	if (a.has_fd || (raw && !raw[0] && (a.flags & AT_EMPTY_PATH)))
+		return open_fd(e, &a);
+	return open_base(e, a.dirfd);
 }
 
 /* ---- resolving ---- */
@@ -364,11 +401,85 @@ static int open_as_target(const struct emulate *e, const char *path, uint64_t fl
 	return openat2_fd(e->rootfd, full, flags, resolve | RESOLVE_IN_ROOT);
 }
 
+bool emulate_last_is_dot(const char *raw)
+{
+	const char *end = raw + strlen(raw), *base;
+
+	while (end > raw + 1 && end[-1] == '/')
+		end--;
+	base = end;
+	while (base > raw && base[-1] != '/')
+		base--;
+	return (end - base == 1 && base[0] == '.') ||
+	       (end - base == 2 && base[0] == '.' && base[1] == '.') || streq(raw, "/");
+}
+
+int emulate_split_last(const char *raw, char dir[TARGET_PATH_MAX], char last[EMULATE_NAME_MAX])
+{
+	const char *slash;
+	size_t len;
+
+	len = strlen(raw);
+	while (len > 1 && raw[len - 1] == '/')
+		len--;
+	if (len >= TARGET_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(dir, raw, len);
+	dir[len] = '\0';
+	if (streq(dir, "/")) {
+		snprintf(last, EMULATE_NAME_MAX, ".");
+		return 0;
+	}
+	slash = strrchr(dir, '/');
+	{
+		const char *name = slash ? slash + 1 : dir;
+
+		if (strlen(name) >= EMULATE_NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(last, name, strlen(name) + 1); /* checked to fit above */
+		if (!slash)
+			snprintf(dir, TARGET_PATH_MAX, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			dir[slash - dir] = '\0';
+	}
+	return 0;
+}
+
+int emulate_join_last(char *view, const char *last, char *out, size_t size)
+{
+	if (streq(last, ".")) {
+		snprintf(out, size, "%s", view);
+	} else if (streq(last, "..")) {
+		char *p = strrchr(view, '/');
+
+		if (p && p != view)
+			*p = '\0';
+		else if (p)
+			view[1] = '\0';
+		snprintf(out, size, "%s", view);
+	} else if ((size_t)snprintf(out, size, "%s%s%s", view, streq(view, "/") ? "" : "/", last) >=
+		   size) {
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Open path as the target into e->objfd, and put where it is in e->path. */
+static int open_object(struct emulate *e, const char *path, uint64_t flags)
+{
+	int fd = open_as_target(e, path, flags);
+
+	if (fd < 0)
+		return fd;
+	e->objfd = fd;
+	return fd_view(e, fd, e->path, sizeof(e->path));
+}
+
 int emulate_resolve(struct emulate *e)
 {
 	char dir[TARGET_PATH_MAX], view[TARGET_PATH_MAX];
-	const char *slash;
-	size_t len;
 	int fd, r;
 
 	if (e->on_fd) {
@@ -386,61 +497,20 @@ int emulate_resolve(struct emulate *e)
 		if (n > 1 && e->raw[n - 1] == '/')
 			e->follow = true;
 	}
-	if (e->op == EMULATE_CHMOD && e->follow) {
-		/* chmod follows a final symlink: open the object itself. */
-		fd = open_as_target(e, e->raw, O_PATH);
-		if (fd < 0)
-			return fd;
-		e->objfd = fd;
-		return fd_view(e, fd, e->path, sizeof(e->path));
-	}
-
+	/* chmod follows a final symlink: open the object itself. */
+	if (e->op == EMULATE_CHMOD && e->follow)
+		return open_object(e, e->raw, O_PATH);
 	/* chmod with AT_SYMLINK_NOFOLLOW on "." or "..": neither is a symlink,
 	 * and ".." must be clamped at the target's root, which only a walk of
 	 * the whole path does (the kernel would not clamp ".." below objfd). */
-	if (e->op == EMULATE_CHMOD) {
-		const char *end = e->raw + strlen(e->raw), *base;
-
-		while (end > e->raw + 1 && end[-1] == '/')
-			end--;
-		base = end;
-		while (base > e->raw && base[-1] != '/')
-			base--;
-		if ((end - base == 1 && base[0] == '.') ||
-		    (end - base == 2 && base[0] == '.' && base[1] == '.') || streq(e->raw, "/")) {
-			fd = open_as_target(e, e->raw, O_PATH | O_DIRECTORY);
-			if (fd < 0)
-				return fd;
-			e->objfd = fd;
-			return fd_view(e, fd, e->path, sizeof(e->path));
-		}
-	}
+	if (e->op == EMULATE_CHMOD && emulate_last_is_dot(e->raw))
+		return open_object(e, e->raw, O_PATH | O_DIRECTORY);
 
 	/* mkdir (never follows a final symlink) and chmod with
 	 * AT_SYMLINK_NOFOLLOW: open the parent, act on the last component. */
-	len = strlen(e->raw);
-	while (len > 1 && e->raw[len - 1] == '/')
-		len--;
-	if (len >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, e->raw, len);
-	dir[len] = '\0';
-	if (streq(dir, "/"))
-		snprintf(e->last, sizeof(e->last), ".");
-	slash = strrchr(dir, '/');
-	if (!streq(dir, "/")) {
-		const char *name = slash ? slash + 1 : dir;
-
-		if (strlen(name) >= sizeof(e->last))
-			return -ENAMETOOLONG;
-		memcpy(e->last, name, strlen(name) + 1); /* checked to fit above */
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			dir[slash - dir] = '\0';
-	}
+	r = emulate_split_last(e->raw, dir, e->last);
+	if (r < 0)
+		return r;
 	fd = open_as_target(e, dir, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
@@ -449,21 +519,7 @@ int emulate_resolve(struct emulate *e)
 	r = fd_view(e, fd, view, sizeof(view));
 	if (r < 0)
 		return r;
-	if (streq(e->last, ".")) {
-		snprintf(e->path, sizeof(e->path), "%s", view);
-	} else if (streq(e->last, "..")) {
-		char *p = strrchr(view, '/');
-
-		if (p && p != view)
-			*p = '\0';
-		else if (p)
-			view[1] = '\0';
-		snprintf(e->path, sizeof(e->path), "%s", view);
-	} else if ((size_t)snprintf(e->path, sizeof(e->path), "%s%s%s", view,
-				    streq(view, "/") ? "" : "/", e->last) >= sizeof(e->path)) {
-		return -ENAMETOOLONG;
-	}
-	return 0;
+	return emulate_join_last(view, e->last, e->path, sizeof(e->path));
 }
 
 /* ---- doing it ---- */

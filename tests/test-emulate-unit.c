@@ -1,7 +1,8 @@
 /*
- * Unit tests for supervisor/emulate's reading of a target's credentials from
- * the text of /proc/PID/status: what an emulated call would take on. No root,
- * no /proc: the text is in memory.
+ * Unit tests for supervisor/emulate's pure parts: the credentials an emulated
+ * call takes on, read from the text of /proc/PID/status, and how a path is
+ * cut into the directory opened and the entry acted on. No root, no /proc:
+ * every input is in memory.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -112,6 +113,90 @@ static void test_creds_parse_too_many_groups_fails_closed(void **state)
 	free(text);
 }
 
+static void split(const char *raw, const char *want_dir, const char *want_last)
+{
+	char dir[TARGET_PATH_MAX], last[EMULATE_NAME_MAX];
+
+	assert_int_equal(emulate_split_last(raw, dir, last), 0);
+	assert_string_equal(dir, want_dir);
+	assert_string_equal(last, want_last);
+}
+
+static void test_split_last_parent_and_entry(void **state)
+{
+	(void)state;
+	split("a", ".", "a");
+	split("a/", ".", "a");
+	split("a//", ".", "a");
+	split("/a", "/", "a");
+	split("/a/", "/", "a");
+	split("/a/b", "/a", "b");
+	split("/a/b/", "/a", "b");
+	split("x/y/z", "x/y", "z");
+	split("..", ".", "..");
+	split("a/.", "a", ".");
+	/* The root: nothing above it, the call acts on "." of it. */
+	split("/", "/", ".");
+	split("//", "/", ".");
+}
+
+static void test_split_last_too_long(void **state)
+{
+	char dir[TARGET_PATH_MAX], last[EMULATE_NAME_MAX], raw[TARGET_PATH_MAX + 8];
+
+	(void)state;
+	memset(raw, 'a', 300);
+	raw[300] = '\0';
+	assert_int_equal(emulate_split_last(raw, dir, last), -ENAMETOOLONG);
+	memset(raw, 'a', 255);
+	raw[255] = '\0';
+	assert_int_equal(emulate_split_last(raw, dir, last), 0);
+	assert_int_equal(strlen(last), 255);
+	memset(raw, 'a', sizeof(raw) - 1);
+	raw[sizeof(raw) - 1] = '\0';
+	raw[1] = '/';
+	assert_int_equal(emulate_split_last(raw, dir, last), -ENAMETOOLONG);
+}
+
+static void test_last_is_dot(void **state)
+{
+	(void)state;
+	assert_true(emulate_last_is_dot("."));
+	assert_true(emulate_last_is_dot(".."));
+	assert_true(emulate_last_is_dot("a/.."));
+	assert_true(emulate_last_is_dot("/a/./"));
+	assert_true(emulate_last_is_dot("/"));
+	assert_false(emulate_last_is_dot("a"));
+	assert_false(emulate_last_is_dot("..."));
+	assert_false(emulate_last_is_dot(".a"));
+	assert_false(emulate_last_is_dot("a/..b"));
+	assert_false(emulate_last_is_dot("//"));
+}
+
+static void join(const char *view, const char *last, const char *want)
+{
+	char v[TARGET_PATH_MAX], out[TARGET_PATH_MAX];
+
+	snprintf(v, sizeof(v), "%s", view);
+	assert_int_equal(emulate_join_last(v, last, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+}
+
+static void test_join_last_names_the_entry(void **state)
+{
+	char v[8], out[8];
+
+	(void)state;
+	join("/", "a", "/a");
+	join("/srv", "a", "/srv/a");
+	join("/srv", ".", "/srv");
+	join("/srv/a", "..", "/srv");
+	join("/srv", "..", "/");
+	join("/", "..", "/");
+	snprintf(v, sizeof(v), "/srv");
+	assert_int_equal(emulate_join_last(v, "abcd", out, sizeof(out)), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +204,10 @@ int main(void)
 		cmocka_unit_test(test_creds_parse_no_groups),
 		cmocka_unit_test(test_creds_parse_missing_line_is_refused),
 		cmocka_unit_test(test_creds_parse_too_many_groups_fails_closed),
+		cmocka_unit_test(test_split_last_parent_and_entry),
+		cmocka_unit_test(test_split_last_too_long),
+		cmocka_unit_test(test_last_is_dot),
+		cmocka_unit_test(test_join_last_names_the_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
