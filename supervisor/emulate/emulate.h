@@ -19,6 +19,10 @@
  * into the result. If the thread cannot take them on, the call is denied; if
  * it cannot give them back, the supervisor aborts (its targets die with it).
  *
+ * The room: creds.c takes the credentials on and gives them back (enter,
+ * leave); emulate.c opens, resolves and carries the call out. Nothing here
+ * prints: failures are -errno, and e->why says more where the record must.
+ *
  * Usage, all on one thread:
  *	emulate_open()    open the target's root, cwd or dirfd (from /proc);
  *	                  the caller then checks the notification is still valid

@@ -8,6 +8,12 @@
  * once into supervisor memory; the caller checks the notification is still
  * valid after reading (then the tid still names the task that made the call,
  * since a task blocked in our notification cannot have been reaped).
+ *
+ * The room, by job: mem.c (bounded reads of its memory, the guard), proc.c
+ * (every read of /proc/PID), view.c (the session's view, the mapping between
+ * host paths and names in a root), resolve.c (the path a call acts on).
+ * Nothing here prints: failures are -errno, and where the record must say
+ * more, a TARGET_WHY_* text (static) through ret_why.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,11 +36,11 @@
  * up. The thread that reads cannot be saved; what can be saved is everything
  * else: the thread is abandoned and another one carries on.
  *
- * So every read of target memory in this file is bracketed by a guard, when
- * the reading thread has installed one (target_guard_set): before the read
- * the guard holds the time it began, after it the reader takes the guard
- * back to idle with one compare-and-swap. A watchdog on another thread that
- * finds a read older than its bound swaps the guard to ABANDONED first
+ * So every read of target memory here (mem.c, and proc.c's of cmdline) is
+ * bracketed by a guard, when the reading thread has installed one
+ * (target_guard_set): before the read the guard holds the time it began,
+ * after it the reader takes the guard back to idle with one compare-and-swap. A watchdog on another
+ * thread that finds a read older than its bound swaps the guard to ABANDONED first
  * (target_guard_expire): from then on the call belongs to the watchdog, and
  * when the reader's read returns, if ever, its swap fails and it calls
  * guard->abandoned(), which must not return (the session's ends the thread).
