@@ -101,6 +101,16 @@ static void test_creds_parse_too_many_groups_fails_closed(void **state)
 	assert_int_equal(parse(text, &c), -EPERM);
 	free(c.groups);
 
+	/* As many as the kernel allows, as it prints them (each followed by a
+	 * space): taken on whole. */
+	len = (size_t)snprintf(text, size, "%s%sGroups:\t", STATUS_HEAD, STATUS_IDS);
+	for (size_t i = 0; i + 1 < n; i++)
+		len += (size_t)snprintf(text + len, size - len, "%zu ", i);
+	snprintf(text + len, size - len, "\n%s", STATUS_CAPS);
+	assert_int_equal(parse(text, &c), 0);
+	assert_int_equal(c.n_groups, EMULATE_MAX_GROUPS);
+	free(c.groups);
+
 	/* One fewer is taken on whole. */
 	len = (size_t)snprintf(text, size, "%s%sGroups:\t", STATUS_HEAD, STATUS_IDS);
 	for (size_t i = 0; i + 1 < n; i++)

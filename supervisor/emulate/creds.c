@@ -5,6 +5,7 @@
  * from the kernel's /proc, and the thread that wears them must never serve
  * another call with them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -86,14 +87,17 @@ int emulate_creds_parse(char *status, struct emulate_creds *c)
 			seen |= 4;
 		} else if (strncmp(line, "Groups:", 7) == 0) {
 			char *s = line + 7, *end;
-			size_t n = 1;
+			size_t n = 0;
 
+			/* The ids, not the spaces: the kernel ends each id with
+			 * one, so a process in NGROUPS_MAX groups has as many. */
 			for (const char *q = s; *q; q++)
-				n += *q == ' ';
+				n += isdigit((unsigned char)*q) &&
+				     (q == s || !isdigit((unsigned char)q[-1]));
 			if (n > EMULATE_MAX_GROUPS)
 				return -EPERM; /* cannot act as it: fail closed */
 			free(c->groups);
-			c->groups = calloc(n, sizeof(gid_t));
+			c->groups = calloc(n ? n : 1, sizeof(gid_t));
 			if (!c->groups)
 				return -ENOMEM;
 			c->n_groups = 0;
