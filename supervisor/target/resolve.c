@@ -365,6 +365,36 @@ static int read_link(struct walk *w, const char *c, size_t n, char *link, size_t
 	return 1;
 }
 
+/* Put the text of the link just followed in front of what was left of the
+ * path (todo from at): the walk goes on from todo's start. 0 or -ENOMEM. */
+static int splice_link(struct walk *w, const char *link, bool magic, size_t at)
+{
+	/* No '/' between when nothing was left: that would read as a trailing
+	 * slash the caller never wrote. */
+	size_t ln = strlen(link), rest = w->todo_len - at, sep = rest ? 1 : 0;
+	char *nt = malloc(ln + sep + rest + 1);
+
+	if (!nt)
+		return -ENOMEM;
+	memcpy(nt, link, ln);
+	if (sep)
+		nt[ln] = '/';
+	memcpy(nt + ln + sep, w->todo + at, rest);
+	nt[ln + sep + rest] = '\0';
+	free(w->todo);
+	w->todo = nt;
+	w->todo_len = ln + sep + rest;
+	/* A pending jump's end moves with the rest of the path; this link's
+	 * own, if magic, is the end of its text. */
+	if (w->jump_end > at)
+		w->jump_end = w->jump_end - at + ln + sep;
+	else
+		w->jump_end = 0;
+	if (magic && link[0] == '/' && ln > 1)
+		w->jump_end = ln;
+	return 0;
+}
+
 /*
  * Follow the symlink cur names, whose text is link, with todo + at what is
  * left of the path: cur goes back to where the link's text starts from, and
@@ -438,33 +468,7 @@ static int follow_link(struct walk *w, char *link, bool magic, bool last, size_t
 		snprintf(out, TARGET_PATH_MAX, "%s", link);
 		return 1;
 	}
-	{
-		/* The link's text, then what was left of the path (no '/'
-		 * between when nothing was: that would read as a trailing
-		 * slash the caller never wrote). */
-		size_t ln = strlen(link), rest = w->todo_len - at, sep = rest ? 1 : 0;
-		char *nt = malloc(ln + sep + rest + 1);
-
-		if (!nt)
-			return -ENOMEM;
-		memcpy(nt, link, ln);
-		if (sep)
-			nt[ln] = '/';
-		memcpy(nt + ln + sep, w->todo + at, rest);
-		nt[ln + sep + rest] = '\0';
-		free(w->todo);
-		w->todo = nt;
-		w->todo_len = ln + sep + rest;
-		/* A pending jump's end moves with the rest of the path; this
-		 * link's own, if magic, is the end of its text. */
-		if (w->jump_end > at)
-			w->jump_end = w->jump_end - at + ln + sep;
-		else
-			w->jump_end = 0;
-		if (magic && link[0] == '/' && ln > 1)
-			w->jump_end = ln;
-	}
-	return 0;
+	return splice_link(w, link, magic, at);
 }
 
 /* Walk todo component by component from cur. 0 with cur final; 1 with out
