@@ -24,6 +24,7 @@
 
 #include "sg-seccomp.h"
 #include "sg-util.h"
+#include "supervisor/emulate/creds.h"
 #include "supervisor/emulate/emulate.h"
 
 #ifndef AT_EMPTY_PATH
@@ -35,165 +36,28 @@ bool emulate_supported(const char *syscall)
 	return policy_syscall_emulatable(syscall);
 }
 
-/* ---- the target's credentials ---- */
+/* ---- opening ---- */
 
-static int parse_ids(const char *s, unsigned long v[4])
+/* sysgate's own root: it never changes (sysgate does not chroot), so it is
+ * looked up once, by whichever session thread first needs it; pthread_once
+ * orders that write before every read. */
+static struct stat our_root_st;
+static int our_root_r = -1;
+static pthread_once_t our_root_once = PTHREAD_ONCE_INIT;
+
+static void load_our_root(void)
 {
-	return sscanf(s, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -EIO;
-}
-
-static int read_creds(int procfd, struct emulate_creds *c)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t size = 8192, len = 0;
-	unsigned seen = 0;
-	char *line, *save = NULL;
-
-	fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	/* The whole file: its Groups line is long for a process in many groups. */
-	buf = malloc(size);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == size) {
-			char *b = size >= (1u << 20) ? NULL : realloc(buf, size * 2);
-
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-			size *= 2;
-		}
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long v[4];
-
-		if (strncmp(line, "Umask:", 6) == 0) {
-			c->umask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
-			seen |= 1;
-		} else if (strncmp(line, "Uid:", 4) == 0 && parse_ids(line + 4, v) == 0) {
-			c->fsuid = (uid_t)v[3];
-			seen |= 2;
-		} else if (strncmp(line, "Gid:", 4) == 0 && parse_ids(line + 4, v) == 0) {
-			c->fsgid = (gid_t)v[3];
-			seen |= 4;
-		} else if (strncmp(line, "Groups:", 7) == 0) {
-			char *s = line + 7, *end;
-			size_t n = 1;
-
-			for (const char *q = s; *q; q++)
-				n += *q == ' ';
-			if (n > EMULATE_MAX_GROUPS)
-				return -EPERM; /* cannot act as it: fail closed */
-			free(c->groups);
-			c->groups = calloc(n, sizeof(gid_t));
-			if (!c->groups)
-				return -ENOMEM;
-			c->n_groups = 0;
-			for (;;) {
-				unsigned long g = strtoul(s, &end, 10);
-
-				if (end == s || (size_t)c->n_groups == n)
-					break;
-				c->groups[c->n_groups++] = (gid_t)g;
-				s = end;
-			}
-			seen |= 8;
-		} else if (strncmp(line, "CapEff:", 7) == 0) {
-			c->cap_eff = strtoull(line + 7, NULL, 16);
-			seen |= 16;
-		}
-	}
-	return seen == 31 ? 0 : -EIO;
-}
-
-/* sysgate's own user namespace and root: they never change (sysgate neither
- * unshares nor chroots), so they are looked up once. */
-static struct stat our_userns_st, our_root_st;
-static int our_userns_r = -1, our_root_r = -1;
-static pthread_once_t ours_once = PTHREAD_ONCE_INIT;
-
-static void load_ours(void)
-{
-	our_userns_r = stat("/proc/self/ns/user", &our_userns_st);
-	our_root_r = stat("/", &our_root_st);
-}
-
-/* Does the target live in our user namespace? Its capabilities are only
- * meaningful there; ids in /proc are already mapped into ours. */
-static bool same_userns(int procfd)
-{
-	struct stat a;
-
-	pthread_once(&ours_once, load_ours);
-	if (our_userns_r < 0 || fstatat(procfd, "ns/user", &a, 0) < 0)
-		return false;
-	return a.st_dev == our_userns_st.st_dev && a.st_ino == our_userns_st.st_ino;
+	our_root_r = stat("/", &our_root_st) < 0 ? -errno : 0;
 }
 
 static int our_root(struct stat *ret)
 {
-	pthread_once(&ours_once, load_ours);
+	pthread_once(&our_root_once, load_our_root);
 	if (our_root_r < 0)
-		return -1;
+		return our_root_r;
 	*ret = our_root_st;
 	return 0;
 }
-
-static int capget_self(uint64_t *eff, uint64_t *perm, uint64_t *inh)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -errno;
-	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
-	*perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-	*inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
-	return 0;
-}
-
-static int capset_self(uint64_t eff, uint64_t perm, uint64_t inh)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {
-		{(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
-		{(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
-	};
-
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
-
-static bool same_groups(const struct emulate_creds *a, const struct emulate_creds *b)
-{
-	if (a->n_groups != b->n_groups)
-		return false;
-	for (int i = 0; i < a->n_groups; i++) {
-		bool found = false;
-
-		for (int j = 0; j < b->n_groups && !found; j++)
-			found = a->groups[i] == b->groups[j];
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-/* ---- opening ---- */
 
 static int proc_open(int procfd, const char *what, int flags)
 {
@@ -236,26 +100,29 @@ void emulate_init(struct emulate *e)
 
 static int open_proc_dir(pid_t tid)
 {
-	char p[32];
+	char p[TARGET_PROC_PATH_MAX];
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d", (int)tid);
-	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open(target_proc_path(p, tid, ""), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? (errno == ENOENT ? -ESRCH : -errno) : fd;
 }
 
-int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
-		 const struct target_view *view)
+/* The arguments emulation needs, decoded by the syscall's shape. */
+struct args {
+	int dirfd;	/* 'D', else AT_FDCWD */
+	bool has_fd;	/* 'F': fchmod names an fd */
+	int fd;		/* that fd */
+	uint64_t flags; /* 'a': fchmodat2's AT_* flags, else 0 */
+};
+
+/* Decode c into e's op, mode and follow, and into a. -ENOSYS if it is no
+ * call emulation handles, -EINVAL for a flag the call does not know. */
+static int decode(struct emulate *e, const struct call *c, struct args *a)
 {
 	const struct syscall_shape *shape = c->shape;
-	int idir, imode, ifd, iflags, dirfd = AT_FDCWD, r;
-	struct stat st_root, st_ours;
-	uint64_t flags = 0;
+	int idir, imode, ifd, iflags;
 
-	emulate_init(e);
-	e->tid = tid;
-	e->raw = raw;
-	e->view = view;
+	*a = (struct args){.dirfd = AT_FDCWD};
 	if (!shape || !emulate_supported(c->syscall))
 		return -ENOSYS;
 	idir = policy_shape_arg(shape, 'D');
@@ -270,69 +137,51 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	e->mode = (mode_t)c->args[imode] & (e->op == EMULATE_MKDIR ? 01777 : 07777);
 	e->follow = e->op == EMULATE_CHMOD;
 	if (idir >= 0)
-		dirfd = (int)(uint32_t)c->args[idir];
+		a->dirfd = (int)(uint32_t)c->args[idir];
+	if (ifd >= 0) {
+		a->has_fd = true;
+		a->fd = (int)(uint32_t)c->args[ifd];
+	}
 	if (iflags >= 0) {
-		flags = c->args[iflags] & 0xffffffffu;
+		a->flags = c->args[iflags] & 0xffffffffu;
 		/* fchmodat2 knows exactly these two flags. */
-		if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		if (a->flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 			return -EINVAL;
-		e->follow = !(flags & AT_SYMLINK_NOFOLLOW);
+		e->follow = !(a->flags & AT_SYMLINK_NOFOLLOW);
 	}
+	return 0;
+}
 
-	/* Every look at the target goes through one handle on /proc/TID. */
-	e->procfd = open_proc_dir(tid);
-	if (e->procfd < 0)
-		return e->procfd;
-	/* A process that made a mount namespace of its own could have put any
-	 * directory under any name: its paths mean nothing to the policy. */
-	if (view) {
-		struct stat st;
+/* fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH): open the fd itself. */
+static int open_fd(struct emulate *e, const struct args *a)
+{
+	int fd = a->has_fd ? a->fd : a->dirfd, r;
+	char what[32];
 
-		if (fstatat(e->procfd, "ns/mnt", &st, 0) < 0)
-			return errno == ENOENT ? -ESRCH : -errno;
-		if (st.st_dev != view->mnt_dev || st.st_ino != view->mnt_ino)
-			return -EPERM;
+	e->on_fd = true;
+	if (!a->has_fd && fd == AT_FDCWD) {
+		/* fchmodat2(AT_FDCWD, "", AT_EMPTY_PATH): the cwd itself. */
+		e->basefd = proc_open(e->procfd, "cwd", O_PATH);
+		return e->basefd < 0 ? e->basefd : 0;
 	}
-	r = read_creds(e->procfd, &e->target);
+	if (fd < 0)
+		return -EBADF;
+	r = fd_is_opath(e->procfd, fd);
 	if (r < 0)
 		return r;
-	/* Only a target with capabilities needs the (costly) look at its user
-	 * namespace: without any there is nothing to lend. */
-	if (e->target.cap_eff && !same_userns(e->procfd))
-		e->target.cap_eff = 0; /* its capabilities are not ours to lend */
+	if (r > 0 && a->has_fd)
+		return -EBADF; /* fchmod on an O_PATH fd; fchmodat2 accepts one */
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	e->basefd = proc_open(e->procfd, what, O_PATH);
+	return e->basefd == -ENOENT ? -EBADF : (e->basefd < 0 ? e->basefd : 0);
+}
 
-	e->rootfd = proc_open(e->procfd, "root", O_PATH | O_DIRECTORY);
-	if (e->rootfd < 0)
-		return e->rootfd == -ENOENT ? -ESRCH : e->rootfd;
-	/* Only a relative walk needs to know whether the root is ours. */
-	if (raw && raw[0] && raw[0] != '/') {
-		if (fstat(e->rootfd, &st_root) < 0 || our_root(&st_ours) < 0)
-			return -errno;
-		e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
-	}
+/* A path: open the directory a relative one starts from (its cwd or dirfd);
+ * an absolute one starts from the root, already open. */
+static int open_base(struct emulate *e, int dirfd)
+{
+	const char *raw = e->raw;
 
-	if (ifd >= 0 || (raw && !raw[0] && (flags & AT_EMPTY_PATH))) {
-		/* fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH): the fd itself. */
-		int fd = ifd >= 0 ? (int)(uint32_t)c->args[ifd] : dirfd;
-		char what[32];
-
-		e->on_fd = true;
-		if (ifd < 0 && fd == AT_FDCWD) {
-			/* fchmodat2(AT_FDCWD, "", AT_EMPTY_PATH): the cwd itself. */
-			e->basefd = proc_open(e->procfd, "cwd", O_PATH);
-			return e->basefd < 0 ? e->basefd : 0;
-		}
-		if (fd < 0)
-			return -EBADF;
-		r = fd_is_opath(e->procfd, fd);
-		if (r < 0)
-			return r;
-		if (r > 0 && ifd >= 0)
-			return -EBADF; /* fchmod on an O_PATH fd; fchmodat2 accepts one */
-		snprintf(what, sizeof(what), "fd/%d", fd);
-		e->basefd = proc_open(e->procfd, what, O_PATH);
-		return e->basefd == -ENOENT ? -EBADF : (e->basefd < 0 ? e->basefd : 0);
-	}
 	if (!raw)
 		return -EFAULT;
 	if (!raw[0])
@@ -354,97 +203,57 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 	return e->basefd < 0 ? e->basefd : 0;
 }
 
-/* ---- credentials ---- */
-
-/* No allocation here: a thread-local has no destructor to free it with. */
-#define OWN_MAX_GROUPS 256
-
-static __thread struct {
-	bool have;
-	uint64_t eff, perm, inh;
-	uid_t fsuid;
-	gid_t fsgid;
-	int n_groups;
-	gid_t groups[OWN_MAX_GROUPS];
-} own;
-
-int emulate_enter(struct emulate *e)
+int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char *raw,
+		 const struct target_view *view)
 {
-	uint64_t eff = 0;
+	struct stat st_root, st_ours;
+	struct args a;
 	int r;
 
-	if (e->entered)
-		return 0;
-	/* This thread's own credentials, read once: emulate_leave() always
-	 * restores exactly these, and nothing else on it changes them. */
-	if (!own.have) {
-		r = capget_self(&own.eff, &own.perm, &own.inh);
+	emulate_init(e);
+	e->tid = tid;
+	e->raw = raw;
+	e->view = view;
+	r = decode(e, c, &a);
+	if (r < 0)
+		return r;
+	/* Every look at the target goes through one handle on /proc/TID, opened
+	 * first: the caller's ID_VALID check after emulate_open then vouches
+	 * that the handle, and so everything read through it (its namespace,
+	 * credentials, root, cwd and fds), was the calling task's and not a
+	 * reused pid's. The namespace is checked before anything is read or
+	 * opened through it: a process in a mount namespace of its own gets
+	 * EPERM without sysgate touching its files. */
+	e->procfd = open_proc_dir(tid);
+	if (e->procfd < 0)
+		return e->procfd;
+	/* A process that made a mount namespace of its own could have put any
+	 * directory under any name: its paths mean nothing to the policy.
+	 * Checked through the same /proc/TID handle the credentials and the
+	 * directories are then read from, so all of them are one task's. */
+	r = target_view_check_at(e->procfd, view);
+	if (r < 0)
+		return r;
+	r = emulate_creds_load(e->procfd, &e->target);
+	if (r < 0)
+		return r;
+
+	e->rootfd = proc_open(e->procfd, "root", O_PATH | O_DIRECTORY);
+	if (e->rootfd < 0)
+		return e->rootfd == -ENOENT ? -ESRCH : e->rootfd;
+	/* Only a relative walk needs to know whether the root is ours. */
+	if (raw && raw[0] && raw[0] != '/') {
+		if (fstat(e->rootfd, &st_root) < 0)
+			return -errno;
+		r = our_root(&st_ours);
 		if (r < 0)
-			return -EPERM;
-		own.fsuid = (uid_t)setfsuid((uid_t)-1);
-		own.fsgid = (gid_t)setfsgid((gid_t)-1);
-		/* sysgate itself in more groups than this cannot give them back
-		 * exactly: it does not emulate then (fail closed). */
-		own.n_groups = getgroups(OWN_MAX_GROUPS, own.groups);
-		if (own.n_groups < 0)
-			return -EPERM;
-		own.have = true;
+			return r;
+		e->same_root = st_root.st_dev == st_ours.st_dev && st_root.st_ino == st_ours.st_ino;
 	}
-	eff = own.eff;
-	e->saved_cap_perm = own.perm;
-	e->saved_cap_inh = own.inh;
-	e->saved.cap_eff = own.eff;
-	e->saved.fsuid = own.fsuid;
-	e->saved.fsgid = own.fsgid;
-	e->saved.n_groups = own.n_groups;
-	e->saved.groups = own.groups;		 /* borrowed */
-	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
-	e->entered = true;
 
-	if (e->target.fsuid == e->saved.fsuid && e->target.fsgid == e->saved.fsgid &&
-	    same_groups(&e->target, &e->saved) && e->target.cap_eff == eff)
-		return 0; /* the target is us: nothing to lend or take away */
-
-	/* We need CAP_SETUID and CAP_SETGID to become someone else. An
-	 * unprivileged supervisor cannot, so it cannot act for a target whose
-	 * credentials differ: fail closed. */
-	if (!(eff & (1ull << CAP_SETUID)) || !(eff & (1ull << CAP_SETGID)))
-		return -EPERM;
-	e->switched = true;
-	if (syscall(SYS_setgroups, (size_t)e->target.n_groups, e->target.groups) < 0)
-		return -EPERM;
-	syscall(SYS_setfsgid, e->target.fsgid);
-	if ((gid_t)setfsgid((gid_t)-1) != e->target.fsgid)
-		return -EPERM;
-	syscall(SYS_setfsuid, e->target.fsuid);
-	if ((uid_t)setfsuid((uid_t)-1) != e->target.fsuid)
-		return -EPERM;
-	/* Exactly the target's effective capabilities (within what we hold):
-	 * a root target without CAP_DAC_OVERRIDE must not borrow ours. */
-	if (capset_self(e->target.cap_eff & e->saved_cap_perm, e->saved_cap_perm,
-			e->saved_cap_inh) < 0)
-		return -EPERM;
-	return 0;
-}
-
-void emulate_leave(struct emulate *e)
-{
-	if (!e->entered)
-		return;
-	if (e->switched) {
-		/* Capabilities first: setfsuid back to ours needs CAP_SETUID. */
-		if (capset_self(e->saved.cap_eff, e->saved_cap_perm, e->saved_cap_inh) < 0)
-			abort();
-		syscall(SYS_setfsuid, e->saved.fsuid);
-		syscall(SYS_setfsgid, e->saved.fsgid);
-		if (syscall(SYS_setgroups, (size_t)e->saved.n_groups, e->saved.groups) < 0 ||
-		    (uid_t)setfsuid((uid_t)-1) != e->saved.fsuid ||
-		    (gid_t)setfsgid((gid_t)-1) != e->saved.fsgid)
-			abort(); /* never serve another call with a target's identity */
-		e->switched = false;
-	}
-	umask(e->saved.umask);
-	e->entered = false;
+	if (a.has_fd || (raw && !raw[0] && (a.flags & AT_EMPTY_PATH)))
+		return open_fd(e, &a);
+	return open_base(e, a.dirfd);
 }
 
 /* ---- resolving ---- */
@@ -460,13 +269,21 @@ static int openat2_fd(int dirfd, const char *path, uint64_t flags, uint64_t reso
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* sysgate's own descriptor fd as a /proc/self path: the one /proc path this
+ * room spells itself (a target's go through target_proc_path). */
+#define OWN_FD_PATH_MAX 32
+static char *own_fd_path(char buf[OWN_FD_PATH_MAX], int fd)
+{
+	snprintf(buf, OWN_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
 static int fd_link(int fd, char *out, size_t size)
 {
-	char p[64];
+	char p[OWN_FD_PATH_MAX];
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	n = readlink(p, out, size);
+	n = readlink(own_fd_path(p, fd), out, size);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size)
@@ -521,7 +338,7 @@ static int fd_view(struct emulate *e, int fd, char *out, size_t size)
 static int fd_target_view(const struct emulate *e, int fd, char *out, size_t size)
 {
 	char root[TARGET_PATH_MAX], host[TARGET_PATH_MAX];
-	size_t n;
+	const char *name;
 	int r;
 
 	r = fd_link(fd, host, sizeof(host));
@@ -530,14 +347,13 @@ static int fd_target_view(const struct emulate *e, int fd, char *out, size_t siz
 	r = fd_link(e->rootfd, root, sizeof(root));
 	if (r < 0)
 		return r;
-	n = strlen(root);
-	if (streq(root, "/")) {
-		snprintf(out, size, "%s", host);
-		return 0;
-	}
-	if (strncmp(host, root, n) != 0 || (host[n] != '/' && host[n] != '\0'))
+	r = target_root_strip(root, host, &name);
+	if (r == -ENOENT)
 		return -EPERM; /* outside its root: it has no name for it there */
-	snprintf(out, size, "%s", host[n] ? host + n : "/");
+	if (r < 0)
+		return -ENOENT; /* not a path: nothing to walk from */
+	if ((size_t)snprintf(out, size, "%s", name) >= size)
+		return -ENAMETOOLONG;
 	return 0;
 }
 
@@ -585,11 +401,85 @@ static int open_as_target(const struct emulate *e, const char *path, uint64_t fl
 	return openat2_fd(e->rootfd, full, flags, resolve | RESOLVE_IN_ROOT);
 }
 
+bool emulate_last_is_dot(const char *raw)
+{
+	const char *end = raw + strlen(raw), *base;
+
+	while (end > raw + 1 && end[-1] == '/')
+		end--;
+	base = end;
+	while (base > raw && base[-1] != '/')
+		base--;
+	return (end - base == 1 && base[0] == '.') ||
+	       (end - base == 2 && base[0] == '.' && base[1] == '.') || streq(raw, "/");
+}
+
+int emulate_split_last(const char *raw, char dir[TARGET_PATH_MAX], char last[EMULATE_NAME_MAX])
+{
+	const char *slash;
+	size_t len;
+
+	len = strlen(raw);
+	while (len > 1 && raw[len - 1] == '/')
+		len--;
+	if (len >= TARGET_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(dir, raw, len);
+	dir[len] = '\0';
+	if (streq(dir, "/")) {
+		snprintf(last, EMULATE_NAME_MAX, ".");
+		return 0;
+	}
+	slash = strrchr(dir, '/');
+	{
+		const char *name = slash ? slash + 1 : dir;
+
+		if (strlen(name) >= EMULATE_NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(last, name, strlen(name) + 1); /* checked to fit above */
+		if (!slash)
+			snprintf(dir, TARGET_PATH_MAX, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			dir[slash - dir] = '\0';
+	}
+	return 0;
+}
+
+int emulate_join_last(char *view, const char *last, char *out, size_t size)
+{
+	if (streq(last, ".")) {
+		snprintf(out, size, "%s", view);
+	} else if (streq(last, "..")) {
+		char *p = strrchr(view, '/');
+
+		if (p && p != view)
+			*p = '\0';
+		else if (p)
+			view[1] = '\0';
+		snprintf(out, size, "%s", view);
+	} else if ((size_t)snprintf(out, size, "%s%s%s", view, streq(view, "/") ? "" : "/", last) >=
+		   size) {
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Open path as the target into e->objfd, and put where it is in e->path. */
+static int open_object(struct emulate *e, const char *path, uint64_t flags)
+{
+	int fd = open_as_target(e, path, flags);
+
+	if (fd < 0)
+		return fd;
+	e->objfd = fd;
+	return fd_view(e, fd, e->path, sizeof(e->path));
+}
+
 int emulate_resolve(struct emulate *e)
 {
 	char dir[TARGET_PATH_MAX], view[TARGET_PATH_MAX];
-	const char *slash;
-	size_t len;
 	int fd, r;
 
 	if (e->on_fd) {
@@ -607,61 +497,20 @@ int emulate_resolve(struct emulate *e)
 		if (n > 1 && e->raw[n - 1] == '/')
 			e->follow = true;
 	}
-	if (e->op == EMULATE_CHMOD && e->follow) {
-		/* chmod follows a final symlink: open the object itself. */
-		fd = open_as_target(e, e->raw, O_PATH);
-		if (fd < 0)
-			return fd;
-		e->objfd = fd;
-		return fd_view(e, fd, e->path, sizeof(e->path));
-	}
-
+	/* chmod follows a final symlink: open the object itself. */
+	if (e->op == EMULATE_CHMOD && e->follow)
+		return open_object(e, e->raw, O_PATH);
 	/* chmod with AT_SYMLINK_NOFOLLOW on "." or "..": neither is a symlink,
 	 * and ".." must be clamped at the target's root, which only a walk of
 	 * the whole path does (the kernel would not clamp ".." below objfd). */
-	if (e->op == EMULATE_CHMOD) {
-		const char *end = e->raw + strlen(e->raw), *base;
-
-		while (end > e->raw + 1 && end[-1] == '/')
-			end--;
-		base = end;
-		while (base > e->raw && base[-1] != '/')
-			base--;
-		if ((end - base == 1 && base[0] == '.') ||
-		    (end - base == 2 && base[0] == '.' && base[1] == '.') || streq(e->raw, "/")) {
-			fd = open_as_target(e, e->raw, O_PATH | O_DIRECTORY);
-			if (fd < 0)
-				return fd;
-			e->objfd = fd;
-			return fd_view(e, fd, e->path, sizeof(e->path));
-		}
-	}
+	if (e->op == EMULATE_CHMOD && emulate_last_is_dot(e->raw))
+		return open_object(e, e->raw, O_PATH | O_DIRECTORY);
 
 	/* mkdir (never follows a final symlink) and chmod with
 	 * AT_SYMLINK_NOFOLLOW: open the parent, act on the last component. */
-	len = strlen(e->raw);
-	while (len > 1 && e->raw[len - 1] == '/')
-		len--;
-	if (len >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, e->raw, len);
-	dir[len] = '\0';
-	if (streq(dir, "/"))
-		snprintf(e->last, sizeof(e->last), ".");
-	slash = strrchr(dir, '/');
-	if (!streq(dir, "/")) {
-		const char *name = slash ? slash + 1 : dir;
-
-		if (strlen(name) >= sizeof(e->last))
-			return -ENAMETOOLONG;
-		memcpy(e->last, name, strlen(name) + 1); /* checked to fit above */
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			dir[slash - dir] = '\0';
-	}
+	r = emulate_split_last(e->raw, dir, e->last);
+	if (r < 0)
+		return r;
 	fd = open_as_target(e, dir, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
@@ -670,21 +519,7 @@ int emulate_resolve(struct emulate *e)
 	r = fd_view(e, fd, view, sizeof(view));
 	if (r < 0)
 		return r;
-	if (streq(e->last, ".")) {
-		snprintf(e->path, sizeof(e->path), "%s", view);
-	} else if (streq(e->last, "..")) {
-		char *p = strrchr(view, '/');
-
-		if (p && p != view)
-			*p = '\0';
-		else if (p)
-			view[1] = '\0';
-		snprintf(e->path, sizeof(e->path), "%s", view);
-	} else if ((size_t)snprintf(e->path, sizeof(e->path), "%s%s%s", view,
-				    streq(view, "/") ? "" : "/", e->last) >= sizeof(e->path)) {
-		return -ENAMETOOLONG;
-	}
-	return 0;
+	return emulate_join_last(view, e->last, e->path, sizeof(e->path));
 }
 
 /* ---- doing it ---- */
@@ -696,7 +531,7 @@ static int fchmodat2_raw(int dirfd, const char *path, mode_t mode, int flags)
 
 int emulate_run(struct emulate *e)
 {
-	char p[64];
+	char p[OWN_FD_PATH_MAX];
 	int r;
 
 	if (e->objfd < 0)
@@ -713,8 +548,7 @@ int emulate_run(struct emulate *e)
 	if (r != -ENOSYS)
 		return r;
 	/* Before Linux 6.6: the same inode through our own fd. */
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", e->objfd);
-	return chmod(p, e->mode) < 0 ? -errno : 0;
+	return chmod(own_fd_path(p, e->objfd), e->mode) < 0 ? -errno : 0;
 }
 
 void emulate_done(struct emulate *e)

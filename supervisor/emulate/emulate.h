@@ -19,6 +19,10 @@
  * into the result. If the thread cannot take them on, the call is denied; if
  * it cannot give them back, the supervisor aborts (its targets die with it).
  *
+ * The room: creds.c takes the credentials on and gives them back (enter,
+ * leave); emulate.c opens, resolves and carries the call out. Nothing here
+ * prints: failures are -errno, and e->why says more where the record must.
+ *
  * Usage, all on one thread:
  *	emulate_open()    open the target's root, cwd or dirfd (from /proc);
  *	                  the caller then checks the notification is still valid
@@ -29,6 +33,7 @@
  *	emulate_done()    close everything (always)
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -36,6 +41,7 @@
 #include "supervisor/target/target.h"
 
 #define EMULATE_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
+#define EMULATE_NAME_MAX 256	 /* NAME_MAX, including the NUL */
 
 struct emulate_creds {
 	uid_t fsuid;
@@ -65,7 +71,7 @@ struct emulate {
 	int basefd;	 /* its cwd, its dirfd, or (fchmod) the file itself (O_PATH) */
 	int objfd;	 /* what the call acts on, or its parent directory (O_PATH) */
 	bool via_parent; /* objfd is the parent and last names the entry */
-	char last[256];
+	char last[EMULATE_NAME_MAX];
 
 	char path[TARGET_PATH_MAX]; /* where the call acts, in the target's view */
 	const char *why;	    /* static: why it was refused, beyond the errno; NULL */
@@ -101,3 +107,18 @@ int emulate_run(struct emulate *e);
 /* Back to our own credentials; aborts if that fails. Safe to call twice. */
 void emulate_leave(struct emulate *e);
 void emulate_done(struct emulate *e);
+
+/*
+ * Pure helpers (no /proc, no syscalls), unit-tested in tests/test-emulate-unit.c.
+ *
+ * emulate_last_is_dot: does raw end in "." or ".." (trailing slashes aside),
+ * or is it "/"? Such a final name is never a symlink.
+ * emulate_split_last: raw as the directory to open and the entry in it the
+ * call acts on: "a" is (".", "a"), "/a/b/" is ("/a", "b"), "/" is ("/",
+ * "."). 0 or -ENAMETOOLONG (raw too long, or a final name over NAME_MAX).
+ * emulate_join_last: the path of that entry, from view (the directory's
+ * path, which ".." shortens in place) and last. 0 or -ENAMETOOLONG.
+ */
+bool emulate_last_is_dot(const char *raw);
+int emulate_split_last(const char *raw, char dir[TARGET_PATH_MAX], char last[EMULATE_NAME_MAX]);
+int emulate_join_last(char *view, const char *last, char *out, size_t size);

@@ -8,10 +8,17 @@
  * once into supervisor memory; the caller checks the notification is still
  * valid after reading (then the tid still names the task that made the call,
  * since a task blocked in our notification cannot have been reaped).
+ *
+ * The room, by job: mem.c (bounded reads of its memory, the guard), proc.c
+ * (every read of /proc/PID), view.c (the session's view, the mapping between
+ * host paths and names in a root), resolve.c (the path a call acts on).
+ * Nothing here prints: failures are -errno, and where the record must say
+ * more, a TARGET_WHY_* text (static) through ret_why.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "policy/policy.h"
@@ -29,11 +36,11 @@
  * up. The thread that reads cannot be saved; what can be saved is everything
  * else: the thread is abandoned and another one carries on.
  *
- * So every read of target memory in this file is bracketed by a guard, when
- * the reading thread has installed one (target_guard_set): before the read
- * the guard holds the time it began, after it the reader takes the guard
- * back to idle with one compare-and-swap. A watchdog on another thread that
- * finds a read older than its bound swaps the guard to ABANDONED first
+ * So every read of target memory here (mem.c, and proc.c's of cmdline) is
+ * bracketed by a guard, when the reading thread has installed one
+ * (target_guard_set): before the read the guard holds the time it began,
+ * after it the reader takes the guard back to idle with one compare-and-swap. A watchdog on another
+ * thread that finds a read older than its bound swaps the guard to ABANDONED first
  * (target_guard_expire): from then on the call belongs to the watchdog, and
  * when the reader's read returns, if ever, its swap fails and it calls
  * guard->abandoned(), which must not return (the session's ends the thread).
@@ -54,6 +61,18 @@ enum {
 	TARGET_STALL_FILES,  /* a file system on the call's path (FUSE): EIO */
 };
 
+/*
+ * Threads: a guard belongs to one reading thread (a session's worker, which
+ * installs it with target_guard_set when it starts) and is watched by one
+ * other (the session watchdog, under the watchdog's own lock, or the thread
+ * stopping the session). No lock guards it: since is the one word both
+ * sides write, only by atomic exchange or compare-and-swap, so exactly one
+ * of them takes it from a read's start time to IDLE (the reader) or to
+ * ABANDONED (the watchdog). what is written by the reader only and read by
+ * the watchdog after it has won since. abandoned is set before the guard
+ * is installed and never changes. The depth and the token of nested spans
+ * are the reader's own (thread-locals in mem.c).
+ */
 struct target_guard {
 	/* TARGET_GUARD_IDLE, TARGET_GUARD_ABANDONED, or the CLOCK_MONOTONIC
 	 * time in ns (never 0) at which the current read began. */
@@ -103,8 +122,21 @@ int target_read_string(pid_t tid, uint64_t addr, char *buf);
  */
 int target_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
 
+/* ---- /proc/PID (proc.c): the one place that reads a target's entries ---- */
+
 /* The target's executable (readlink /proc/tid/exe). 0 or -errno. */
 int target_exe(pid_t tid, char *buf, size_t size);
+/* Its root directory as a host path (readlink /proc/tid/root; "/" unless it
+ * chrooted). 0 or -errno (-ESRCH: gone). */
+int target_root(pid_t tid, char out[TARGET_PATH_MAX]);
+/* stat of its namespace link ns/NS ("mnt", "user"), from procfd (an open
+ * /proc/TID) when >= 0, else from /proc/tid. 0 or -errno (-ESRCH: gone). */
+int target_ns_stat(pid_t tid, int procfd, const char *ns, struct stat *ret);
+/* The id of its mount namespace (NS_GET_MNTNS_ID, Linux 6.11); 0 if none. */
+uint64_t target_mnt_ns_id(pid_t pid);
+/* Its start time (field 22 of /proc/PID/stat, in clock ticks since boot):
+ * with the pid, what names one process for its whole life. 0 on error. */
+unsigned long long target_start_time(pid_t pid);
 
 /* The thread group id of tid (from /proc/tid/status). */
 pid_t target_tgid(pid_t tid);
@@ -137,13 +169,15 @@ struct target_view {
 	ino_t mnt_ino;
 	uint64_t mnt_ns_id;	    /* NS_GET_MNTNS_ID (Linux 6.11); 0: this kernel has none */
 	char root[TARGET_PATH_MAX]; /* the root, as a path from sysgate's root */
-	size_t root_len;	    /* 0 when it is "/" */
 };
 int target_view_load(pid_t pid, struct target_view *ret);
-/* 0 if tid is still in the view's mount namespace, -EPERM if not. */
+/* 0 if tid is still in the view's mount namespace (v NULL: always), -EPERM
+ * if not, -ESRCH if it is gone. _at: the task whose /proc/TID is procfd. */
 int target_view_check(pid_t tid, const struct target_view *v);
+int target_view_check_at(int procfd, const struct target_view *v);
 /* A path as sysgate reads it from /proc (from its own root) in the view;
- * -EPERM when it lies outside the view's root. Non-paths ("pipe:[1]") stay. */
+ * -EPERM when it lies outside the view's root. Non-paths ("pipe:[1]") stay.
+ * Pure (v NULL: host as it is). */
 int target_view_path(const struct target_view *v, const char *host, char *out, size_t size);
 /*
  * Is what (dirfd, path, AT_* flags) names, as statx would find it, on a mount
@@ -221,3 +255,33 @@ int target_fd_path(pid_t tid, int fd, const struct target_view *v, char *out, co
  */
 #define TARGET_PROC_PATH_MAX 64
 char *target_proc_path(char buf[TARGET_PROC_PATH_MAX], pid_t pid, const char *entry);
+
+/*
+ * ---- Pure helpers (no /proc, no syscalls): the mapping between names and
+ * the parsers of /proc's text, unit-tested in tests/test-view.c ----
+ *
+ * Host paths are what /proc shows sysgate: absolute, from sysgate's root. A
+ * root is such a path too; "/" (or "") is the whole tree, and trailing
+ * slashes on a root are ignored. A root holds whole components only: /srv/a
+ * holds /srv/a and /srv/a/b, never /srv/ab.
+ *
+ * target_root_strip: host's name below root, as *ret (into host, or "/" for
+ * root itself). 0; -EINVAL if host is not a path ("pipe:[1]",
+ * "anon_inode:[x]"); -ENOENT if it lies outside root (no name there).
+ */
+int target_root_strip(const char *root, const char *host, const char **ret);
+/* The inverse: path (a name below root; "" or "/" is root itself) as a host
+ * path in out. 0 or -ENAMETOOLONG. */
+int target_root_join(const char *root, const char *path, char *out, size_t size);
+/* Is link (the text of a symlink in a procfs directory) a magic link the
+ * kernel follows by jumping to its object (an absolute host path or
+ * "type:[inode]"), rather than an ordinary one ("self" reads "1234")? */
+bool target_link_is_magic(const char *link);
+/* starttime (field 22) of the text of a /proc/PID/stat file; 0 if it has none.
+ * The command name (field 2) may hold spaces and ')'. */
+unsigned long long target_parse_start_time(const char *stat);
+/* The ids after "NStgid:" or "NSpid:" in /proc/PID/status (outermost pid
+ * namespace first), at most max of them. Their number. */
+int target_parse_ns_ids(const char *line, pid_t *ids, int max);
+/* The mount id (first field) of a /proc/PID/mountinfo line. 0 or -EINVAL. */
+int target_parse_mountinfo_id(const char *line, uint64_t *ret);

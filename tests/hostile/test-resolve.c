@@ -337,6 +337,59 @@ static void test_fake_proc_self_is_an_ordinary_symlink(void **state)
 		1);
 }
 
+/*
+ * The target's root is taken off whole components only. The target keeps
+ * its cwd in DIR/ab and chroots into DIR/a: "DIR/a" is a string prefix of
+ * "DIR/ab", but DIR/ab lies outside the root, and the kernel chowns DIR/ab/x
+ * (a cwd outside the root is walked from where it is). [chown] denies
+ * DIR/ab/x; read as "DIR/a" + "b" the call would be judged DIR/a/b/x and
+ * let through. sysgate has no name for it in the target's view and refuses
+ * it. With the cwd inside the root (DIR/a/b) calls are judged where they
+ * land, the root put back in front: DIR/a/b/y is denied, DIR/a/b/x allowed.
+ * (chown, not mkdir: the path of an emulated mkdir is that of the directory
+ * emulation opened, which never needs the target's root taken off.)
+ */
+static void test_chroot_root_is_no_string_prefix(void **state)
+{
+	struct fx *f = *state;
+
+	mk(f, "a");
+	mk(f, "a/b");
+	mk(f, "ab");
+	touch(f, "ab/x");
+	touch(f, "a/b/x");
+	touch(f, "a/b/y");
+	lh_write_policy(&f->h,
+			"[sysgate]\ndefault = allow\n[chown]\ndeny = path ~ %s/ab/x\n"
+			"deny = path ~ %s/a/b/y\n",
+			f->h.dir, f->h.dir);
+
+	/* The kernel alone chowns DIR/ab/x. */
+	assert_int_equal(
+		native(f, "chdir", P(f, "ab"), "chroot", P(f, "a"), "chown", "x", "4242", NULL), 0);
+	lh_assert_line(f->h.out, "chown x 4242 = 0");
+	assert_int_equal(owner(P(f, "ab/x")), UID_X);
+	assert_int_equal(chown(P(f, "ab/x"), 0, 0), 0);
+
+	assert_int_equal(
+		attack(f, "chdir", P(f, "ab"), "chroot", P(f, "a"), "chown", "x", "4242", NULL), 0);
+	lh_assert_line(f->h.out, lh_tp(&f->h, "chroot %s = 0", P(f, "a")));
+	assert_false(lh_has_line(f->h.out, "chown x 4242 = 0"));
+	assert_int_equal(owner(P(f, "ab/x")), 0);
+	assert_int_equal(owner(P(f, "a/b/x")), 0);
+	assert_int_equal(lh_count_lines_with(f->h.log, "deny"), 1);
+
+	assert_int_equal(attack(f, "chdir", P(f, "a/b"), "chroot", P(f, "a"), "chown", "y", "4242",
+				"chown", "x", "4242", NULL),
+			 0);
+	lh_assert_line(f->h.out, "chown y 4242 = -1 EPERM");
+	lh_assert_line(f->h.out, "chown x 4242 = 0");
+	assert_int_equal(owner(P(f, "a/b/y")), 0);
+	assert_int_equal(owner(P(f, "a/b/x")), UID_X);
+	assert_int_equal(lh_count_lines_with(f->h.log, lh_tp(&f->h, "path=\"%s/a/b/y\"", f->h.dir)),
+			 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -348,6 +401,7 @@ int main(void)
 		T(test_detached_mount_mkdir_refused),
 		T(test_detached_mount_chown_refused),
 		T(test_fake_proc_self_is_an_ordinary_symlink),
+		T(test_chroot_root_is_no_string_prefix),
 	};
 	const char *dir = getenv("SG_HOSTILE_DIR");
 	int r = lh_find_binaries("hostile-resolve", g_sysgate, g_target, g_target_real);
