@@ -1,0 +1,333 @@
+/*
+ * Live tests of the write-back of `always` answers (docs/control-protocol.md):
+ * a policy file reached through a symlink, with a mode and an owner of its
+ * own, is rewritten where it really lives and keeps both; an answer whose
+ * rule would not load leaves the file byte for byte as it was.
+ *
+ * Each test makes DIR with DIR/q (where the policy asks) and DIR/real/policy.ini
+ * (mode 0640, owner OWNER_UID:OWNER_GID), links DIR/policy.ini to it, and runs
+ *
+ *	sysgate run -p policy.ini --log log -- sg-target wait-file go : mkdir DIR/q/NAME
+ *
+ * in the background. The test process plays the prompt: it connects to
+ * /run/sysgate/PID.sock, subscribes, lets the target go and answers its ask.
+ * What is asserted is what the user sees: the reply, the target's result, and
+ * the link, the real file, its bytes, mode and owner afterwards.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "live-harness.h"
+
+#define RUN_TIMEOUT_MS 60000
+#define WAIT_MS 20000
+#define OWNER_UID 4711
+#define OWNER_GID 4712
+
+static char g_sysgate[PATH_MAX];
+static char g_target[PATH_MAX];
+static char g_target_real[PATH_MAX];
+
+struct fixture {
+	struct lh h;
+	pid_t sg;
+	int fd;		   /* the control socket, or -1 */
+	char buf[1 << 16]; /* what was read and not yet taken */
+	size_t len;
+	long next_id;
+	const char *policy, *real; /* DIR/policy.ini (the link), DIR/real/policy.ini */
+	char *original;		   /* the real file's text before the run */
+};
+
+#define POLICY                                                                                     \
+	"[mkdir]\n"                                                                                \
+	"ask = path ~ %s/q/**\n"                                                                   \
+	"allow = *\n"                                                                              \
+	"[sysgate]\n"                                                                              \
+	"ask_timeout = 30s\n"
+
+static int setup(void **state)
+{
+	struct fixture *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -1;
+	st->fd = -1;
+	*state = st;
+	if (lh_init(&st->h, "/tmp/sg-writeback.XXXXXX", LH_SPAWN_SHELL | LH_SPAWN_KEEP_LOG) < 0)
+		return -1;
+	if (chmod(st->h.dir, 0755) < 0 || mkdir(lh_tp(&st->h, "%s/q", st->h.dir), 0755) < 0 ||
+	    mkdir(lh_tp(&st->h, "%s/real", st->h.dir), 0755) < 0)
+		return -1;
+	st->policy = lh_tp(&st->h, "%s/policy.ini", st->h.dir);
+	st->real = lh_tp(&st->h, "%s/real/policy.ini", st->h.dir);
+	st->original = strdup(lh_tp(&st->h, POLICY, st->h.dir));
+	if (!st->original)
+		return -1;
+	lh_write_file(st->real, st->original, 0640);
+	if (chmod(st->real, 0640) < 0 || chown(st->real, OWNER_UID, OWNER_GID) < 0 ||
+	    symlink("real/policy.ini", st->policy) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *st = *state;
+
+	close(open(lh_tp(&st->h, "%s/go", st->h.dir), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	if (st->fd >= 0)
+		close(st->fd);
+	for (size_t i = 0; i < st->h.n_pids; i++)
+		if (st->h.pids[i] > 0) {
+			kill(st->h.pids[i], SIGTERM);
+			usleep(100000);
+			kill(st->h.pids[i], SIGKILL);
+			waitpid(st->h.pids[i], NULL, 0);
+		}
+	lh_fini(&st->h);
+	free(st->original);
+	free(st);
+	return 0;
+}
+
+static void start(struct fixture *st, const char *path)
+{
+	const char *const argv[] = {
+		g_sysgate, "run",   "-p",     "policy.ini", "--log",
+		"log",	   "--",    g_target, "wait-file",  lh_tp(&st->h, "%s/go", st->h.dir),
+		":",	   "mkdir", path,     NULL};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	long end;
+
+	st->sg = lh_spawn(&st->h, argv);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/run/sysgate/%d.sock", (int)st->sg);
+	end = lh_now_ms() + WAIT_MS;
+	for (;;) {
+		st->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(st->fd >= 0);
+		if (connect(st->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		close(st->fd);
+		st->fd = -1;
+		if (lh_now_ms() > end)
+			fail_msg("cannot connect to %s", sa.sun_path);
+		usleep(5000);
+	}
+}
+
+/* The next line that has key == value (an integer or a string), parsed. */
+static struct json_object *take(struct fixture *st, const char *key, const char *str, int64_t num)
+{
+	long end = lh_now_ms() + WAIT_MS;
+
+	for (;;) {
+		char *nl = memchr(st->buf, '\n', st->len);
+		struct pollfd p = {.fd = st->fd, .events = POLLIN};
+		ssize_t n;
+
+		while (nl) {
+			struct json_object *o, *v;
+			size_t line = (size_t)(nl - st->buf) + 1;
+			bool hit;
+
+			*nl = '\0';
+			o = json_tokener_parse(st->buf);
+			memmove(st->buf, st->buf + line, st->len - line);
+			st->len -= line;
+			hit = o && json_object_object_get_ex(o, key, &v) &&
+			      (str ? json_object_is_type(v, json_type_string) &&
+					       !strcmp(json_object_get_string(v), str)
+				   : json_object_is_type(v, json_type_int) &&
+					       json_object_get_int64(v) == num);
+			if (hit)
+				return o;
+			json_object_put(o);
+			nl = memchr(st->buf, '\n', st->len);
+		}
+		if (lh_now_ms() > end)
+			fail_msg("no line with \"%s\" within %d ms", key, WAIT_MS);
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		assert_true(st->len < sizeof(st->buf));
+		n = read(st->fd, st->buf + st->len, sizeof(st->buf) - st->len);
+		if (n <= 0)
+			fail_msg("the control socket closed");
+		st->len += (size_t)n;
+	}
+}
+
+/* Send {"id":N,FIELDS}; its reply (the caller puts it). */
+static struct json_object *request(struct fixture *st, const char *fields)
+{
+	char line[1024];
+	long id = ++st->next_id;
+	int n = snprintf(line, sizeof(line), "{\"id\":%ld,%s}\n", id, fields);
+
+	assert_int_equal(write(st->fd, line, (size_t)n), n);
+	return take(st, "id", NULL, id);
+}
+
+static bool ok(struct json_object *o)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
+}
+
+/* Subscribe, let the target go, and return the number of its ask. */
+static int64_t ask_of(struct fixture *st)
+{
+	struct json_object *o;
+	int64_t n;
+
+	o = request(st, "\"op\":\"hello\"");
+	assert_true(ok(o));
+	json_object_put(o);
+	o = request(st, "\"op\":\"subscribe\"");
+	assert_true(ok(o));
+	json_object_put(o);
+	lh_write_file(lh_tp(&st->h, "%s/go", st->h.dir), "", 0644);
+	o = take(st, "event", "ask", 0);
+	assert_true(lh_jint(o, "ask", &n));
+	json_object_put(o);
+	return n;
+}
+
+static void finish(struct fixture *st)
+{
+	int status = lh_wait_status(&st->h, st->sg, RUN_TIMEOUT_MS);
+
+	lh_collect(&st->h);
+	if (lh_shell_status(status) != 0)
+		fail_msg("sysgate exited %d; stderr:\n%s", lh_shell_status(status), st->h.err);
+}
+
+/* The entries of a directory, "." and ".." apart. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The link is still a link to the real file, which has kept mode and owner. */
+static void assert_file_kept(struct fixture *st)
+{
+	char to[PATH_MAX];
+	ssize_t n = readlink(st->policy, to, sizeof(to) - 1);
+	struct stat s;
+
+	assert_true(n > 0);
+	to[n] = '\0';
+	assert_string_equal(to, "real/policy.ini");
+	assert_int_equal(stat(st->real, &s), 0);
+	assert_true(S_ISREG(s.st_mode));
+	assert_int_equal(s.st_mode & 07777, 0640);
+	assert_int_equal(s.st_uid, OWNER_UID);
+	assert_int_equal(s.st_gid, OWNER_GID);
+	/* Nothing left beside it (a temporary file of the rewrite). */
+	assert_int_equal(entries(lh_tp(&st->h, "%s/real", st->h.dir)), 1);
+}
+
+static void test_always_writes_through_the_link_keeping_mode_and_owner(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+	struct json_object *r;
+	char *text;
+	int64_t n;
+
+	start(st, a);
+	n = ask_of(st);
+	r = request(st, lh_tp(&st->h,
+			      "\"op\":\"answer\",\"ask\":%lld,\"decision\":\"allow\","
+			      "\"scope\":\"always\"",
+			      (long long)n));
+	if (!ok(r))
+		fail_msg("answer refused: %s", json_object_to_json_string(r));
+	json_object_put(r);
+	finish(st);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+
+	assert_file_kept(st);
+	text = lh_slurp(st->real);
+	assert_non_null(text);
+	assert_non_null(strstr(text, lh_tp(&st->h, "\nallow = path ~ %s\nask = ", a)));
+	free(text);
+}
+
+static void test_always_that_would_not_load_is_refused_file_unchanged(void **state)
+{
+	struct fixture *st = *state;
+	/* A vertical tab: the policy loader splits words on it, so the rule
+	 * "allow = path ~ DIR/q/a\vb" reads as a condition with a stray word. */
+	const char *a = lh_tp(&st->h, "%s/q/a\vb", st->h.dir);
+	struct json_object *r;
+	char *text;
+	int64_t n;
+
+	start(st, a);
+	n = ask_of(st);
+	r = request(st, lh_tp(&st->h,
+			      "\"op\":\"answer\",\"ask\":%lld,\"decision\":\"allow\","
+			      "\"scope\":\"always\"",
+			      (long long)n));
+	assert_false(ok(r));
+	json_object_put(r);
+	/* The call still waits: answer it once, so the run ends. */
+	r = request(st, lh_tp(&st->h, "\"op\":\"answer\",\"ask\":%lld,\"decision\":\"deny\"",
+			      (long long)n));
+	assert_true(ok(r));
+	json_object_put(r);
+	finish(st);
+	assert_false(lh_exists(a));
+
+	assert_file_kept(st);
+	text = lh_slurp(st->real);
+	assert_non_null(text);
+	assert_string_equal(text, st->original);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_always_writes_through_the_link_keeping_mode_and_owner, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_always_that_would_not_load_is_refused_file_unchanged, setup, teardown),
+	};
+
+	int r = lh_find_binaries("hostile-writeback", g_sysgate, g_target, g_target_real);
+
+	if (r)
+		return r;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
