@@ -57,6 +57,15 @@
 #include "sg-util.h"
 #include "supervisor/control/control.h"
 
+/* The protocol's scopes and covers are the ask queue's, value for value. */
+_Static_assert((int)ANSWER_ONCE == (int)ASK_ONCE && (int)ANSWER_PROCESS == (int)ASK_PROCESS &&
+		       (int)ANSWER_RUN == (int)ASK_RUN && (int)ANSWER_ALWAYS == (int)ASK_ALWAYS,
+	       "answer scopes");
+_Static_assert((int)ANSWER_COVER_EXACT == (int)ASK_COVER_EXACT &&
+		       (int)ANSWER_COVER_DIR == (int)ASK_COVER_DIR &&
+		       (int)ANSWER_COVER_GLOB == (int)ASK_COVER_GLOB,
+	       "answer covers");
+
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux 6.5 */
 #endif
@@ -69,7 +78,7 @@
 #define MAX_ANCESTRY 4096   /* a deeper chain of parents is refused, not walked */
 #define LOG_BURST 10	    /* refusal lines per LOG_WINDOW_MS; the rest are counted */
 #define LOG_WINDOW_MS 10000
-#define MAX_LINE 65536
+#define MAX_LINE CONTROL_LINE_MAX
 #define MAX_OUT (4u << 20)
 
 struct client {
@@ -109,19 +118,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int control_dir(char *buf, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0)
-		snprintf(buf, size, "/run/sysgate");
-	else if (xdg && xdg[0] == '/')
-		snprintf(buf, size, "%s/sysgate", xdg);
-	else
-		snprintf(buf, size, "/tmp/sysgate-%u", (unsigned)geteuid());
-	return 0;
 }
 
 /* ---- who is at the other end ---- */
@@ -552,152 +548,6 @@ static void reply_error(struct client *cl, struct json_object *req, const char *
 	json_object_put(o);
 }
 
-static const char *get_string(struct json_object *req, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int parse_answer(struct json_object *req, uint64_t *ret_seq, struct ask_answer *a,
-			const char **why)
-{
-	struct json_object *v;
-	const char *s;
-
-	*a = (struct ask_answer){.err = EPERM};
-	if (!json_object_object_get_ex(req, "ask", &v) || !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) <= 0) {
-		*why = "answer needs \"ask\": the number of a waiting call";
-		return -EINVAL;
-	}
-	*ret_seq = (uint64_t)json_object_get_int64(v);
-	s = get_string(req, "decision");
-	if (s && streq(s, "allow"))
-		a->kind = DECISION_ALLOW;
-	else if (s && streq(s, "deny"))
-		a->kind = DECISION_DENY;
-	else if (s && streq(s, "kill"))
-		a->kind = DECISION_KILL;
-	else {
-		*why = "\"decision\" must be allow, deny or kill";
-		return -EINVAL;
-	}
-	if (json_object_object_get_ex(req, "errno", &v)) {
-		int e = json_object_is_type(v, json_type_int)
-				? (int)json_object_get_int64(v)
-				: (json_object_is_type(v, json_type_string)
-					   ? policy_errno_parse(json_object_get_string(v))
-					   : -EINVAL);
-
-		if (a->kind != DECISION_DENY || e <= 0 || e > 4095 || (e >= 512 && e <= 530)) {
-			*why = "\"errno\" must be a valid errno, and only for deny";
-			return -EINVAL;
-		}
-		a->err = e;
-	}
-	if (json_object_object_get_ex(req, "scope", &v) &&
-	    !json_object_is_type(v, json_type_string)) {
-		*why = "\"scope\" must be a string";
-		return -EINVAL;
-	}
-	if (json_object_object_get_ex(req, "cover", &v) &&
-	    !json_object_is_type(v, json_type_string)) {
-		*why = "\"cover\" must be a string";
-		return -EINVAL;
-	}
-	s = get_string(req, "scope");
-	if (!s || streq(s, "once"))
-		a->scope = ASK_ONCE;
-	else if (streq(s, "process"))
-		a->scope = ASK_PROCESS;
-	else if (streq(s, "run"))
-		a->scope = ASK_RUN;
-	else if (streq(s, "always"))
-		a->scope = ASK_ALWAYS;
-	else {
-		*why = "\"scope\" must be once, process, run or always";
-		return -EINVAL;
-	}
-	s = get_string(req, "cover");
-	if (!s || streq(s, "exact")) {
-		a->cover = ASK_COVER_EXACT;
-	} else if (streq(s, "dir")) {
-		a->cover = ASK_COVER_DIR;
-	} else if (streq(s, "glob")) {
-		a->cover = ASK_COVER_GLOB;
-		a->glob = get_string(req, "glob");
-		if (!a->glob) {
-			*why = "cover glob needs \"glob\"";
-			return -EINVAL;
-		}
-	} else {
-		*why = "\"cover\" must be exact, dir or glob";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int control_request_parse(const char *line, size_t len, struct control_request *ret,
-			  const char **ret_why)
-{
-	struct json_tokener *tok;
-	struct json_object *req;
-	const char *op;
-
-	*ret = (struct control_request){};
-	if (len > MAX_LINE) {
-		*ret_why = "line longer than 65536 bytes";
-		return -EINVAL;
-	}
-	tok = json_tokener_new();
-	if (!tok) {
-		*ret_why = "out of memory";
-		return -ENOMEM;
-	}
-	req = json_tokener_parse_ex(tok, line, (int)len);
-	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		json_tokener_free(tok);
-		*ret_why = "not a JSON object on one line";
-		return -EINVAL;
-	}
-	json_tokener_free(tok);
-	ret->obj = req; /* kept on errors too: the error reply echoes its "id" */
-	op = get_string(req, "op");
-	if (!op) {
-		*ret_why = "a request needs \"op\"";
-		return -EINVAL;
-	}
-	if (streq(op, "hello"))
-		ret->op = CONTROL_OP_HELLO;
-	else if (streq(op, "subscribe"))
-		ret->op = CONTROL_OP_SUBSCRIBE;
-	else if (streq(op, "list"))
-		ret->op = CONTROL_OP_LIST;
-	else if (streq(op, "policy"))
-		ret->op = CONTROL_OP_POLICY;
-	else if (streq(op, "answer")) {
-		ret->op = CONTROL_OP_ANSWER;
-		return parse_answer(req, &ret->ask, &ret->answer, ret_why);
-	} else {
-		*ret_why = "unknown op (hello, subscribe, list, answer, policy)";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void control_request_done(struct control_request *r)
-{
-	if (!r)
-		return;
-	json_object_put(r->obj);
-	*r = (struct control_request){};
-}
-
 static unsigned count_subscribed(const struct control *ctl)
 {
 	unsigned n = 0;
@@ -763,10 +613,18 @@ static void handle_request(struct client *cl, const struct control_request *rq)
 		if (o)
 			json_object_object_add(o, "pending", ask_list(ctl->cfg.asks));
 	} else if (rq->op == CONTROL_OP_ANSWER) {
+		const struct control_answer *ca = &rq->answer;
+		const struct ask_answer a = {
+			.kind = ca->kind,
+			.err = ca->err,
+			.scope = (enum ask_scope)ca->scope,
+			.cover = (enum ask_cover)ca->cover,
+			.glob = ca->glob,
+		};
 		char *covers = NULL, *written = NULL;
 		const char *why = NULL;
-		int r = ask_answer(ctl->cfg.asks, rq->ask, &rq->answer, &covers, &written, &why,
-				   on_resolved, ctl);
+		int r = ask_answer(ctl->cfg.asks, rq->ask, &a, &covers, &written, &why, on_resolved,
+				   ctl);
 
 		if (r < 0) {
 			reply_error(cl, req, why ? why : strerror(-r));
@@ -1083,7 +941,7 @@ static int check_dir(const char *dir, const char **why)
 	}
 	/* Someone else's directory, a symlink, or one others can enter would
 	 * let them replace or reach our socket. */
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+	if (!control_dir_is_private(&st)) {
 		*why = "the control directory is not a private directory of ours "
 		       "(owner-only, not a symlink)";
 		return -EPERM;
@@ -1133,7 +991,11 @@ int control_open(struct control **ret, const struct control_config *cfg, const c
 	r = self_check(ctl, ret_why);
 	if (r < 0)
 		goto fail;
-	control_dir(dir, sizeof(dir));
+	r = control_socket_dir(dir, sizeof(dir));
+	if (r < 0) {
+		*ret_why = "the control directory's path is too long";
+		goto fail;
+	}
 	r = check_dir(dir, ret_why);
 	if (r < 0)
 		goto fail;

@@ -36,7 +36,8 @@
 
 #include "policy/policy.h"
 #include "sg-util.h"
-#include "supervisor/log/log.h"
+#include "policy/answer.h"
+#include "supervisor/control/protocol.h"
 #include "supervisor/prompt/prompt.h"
 
 #define SERVER_LINE_MAX 65536 /* the protocol's limit on one line */
@@ -150,55 +151,6 @@ static char *strf(const char *fmt, ...)
 	return r < 0 ? NULL : s;
 }
 
-/* ---- escaping ---- */
-
-/* A raw target string (exe, path, an argv element) as a C string body. */
-static char *esc(const char *s)
-{
-	size_t size = strlen(s) * 4 + 1;
-	char *b = malloc(size);
-
-	if (b && log_escape(s, b, size) < 0)
-		b[0] = '\0';
-	return b;
-}
-
-/*
- * A string the supervisor composed (the call, covers text, error messages):
- * already C-escaped where it quotes the target, so only what a terminal would
- * act on is escaped here (control bytes, DEL, non-ASCII), and quotes and
- * backslashes stay as they are.
- */
-static char *term_safe(const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s);
-	char *b = malloc(n * 4 + 1), *p = b;
-
-	if (!b)
-		return NULL;
-	for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-		if (*u >= 0x20 && *u < 0x7f) {
-			*p++ = (char)*u;
-			continue;
-		}
-		*p++ = '\\';
-		if (*u == '\n') {
-			*p++ = 'n';
-		} else if (*u == '\t') {
-			*p++ = 't';
-		} else if (*u == '\r') {
-			*p++ = 'r';
-		} else {
-			*p++ = 'x';
-			*p++ = hex[*u >> 4];
-			*p++ = hex[*u & 15];
-		}
-	}
-	*p = '\0';
-	return b;
-}
-
 /* ---- JSON helpers ---- */
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -299,7 +251,7 @@ static void server_info_done(struct server_info *i)
 
 static char *safe_or(const char *s, const char *dflt)
 {
-	return term_safe(s ? s : dflt);
+	return control_term_safe(s ? s : dflt);
 }
 
 static int server_info_from(struct json_object *o, struct server_info *ret)
@@ -411,7 +363,8 @@ struct ask {
 	struct timespec seen;	      /* CLOCK_MONOTONIC when the event arrived */
 	char *path;		      /* raw (as sanitized by the supervisor); NULL if none */
 	char *path_e, *exe_e, *parent_e, *cmdline_e, *call_e, *section_e, *rule_e, *arch_e;
-	bool answering; /* our answer is in flight */
+	char *conditions; /* policy text of the ask rule's kept conditions, raw; "" if none */
+	bool answering;	  /* our answer is in flight */
 };
 
 static void ask_free(struct ask *a)
@@ -427,6 +380,7 @@ static void ask_free(struct ask *a)
 	free(a->section_e);
 	free(a->rule_e);
 	free(a->arch_e);
+	free(a->conditions);
 	free(a);
 }
 
@@ -454,7 +408,7 @@ static char *cmdline_show(struct json_object *o)
 		struct json_object *e = json_object_array_get_idx(v, i);
 		const char *s =
 			json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "?";
-		_cleanup_free_ char *x = esc(s);
+		_cleanup_free_ char *x = control_escape(s);
 		bool quote;
 		int k;
 
@@ -495,26 +449,27 @@ static int ask_from(struct json_object *o, struct ask **ret)
 	path = jstr(o, "path");
 	if (path) {
 		a->path = strdup(path);
-		a->path_e = esc(path);
+		a->path_e = control_escape(path);
 		if (!a->path || !a->path_e)
 			return -ENOMEM;
 	}
-	a->exe_e = esc(jstr(o, "exe") ? jstr(o, "exe") : "?");
-	a->parent_e = esc(jstr(o, "parent_exe") ? jstr(o, "parent_exe") : "?");
+	a->exe_e = control_escape(jstr(o, "exe") ? jstr(o, "exe") : "?");
+	a->parent_e = control_escape(jstr(o, "parent_exe") ? jstr(o, "parent_exe") : "?");
 	a->cmdline_e = cmdline_show(o);
 	syscall = jstr(o, "syscall");
 	if (jstr(o, "call")) {
-		a->call_e = term_safe(jstr(o, "call"));
+		a->call_e = control_term_safe(jstr(o, "call"));
 	} else {
-		_cleanup_free_ char *s = esc(syscall ? syscall : "?");
+		_cleanup_free_ char *s = control_escape(syscall ? syscall : "?");
 
 		a->call_e = s ? strf("%s(...)", s) : NULL;
 	}
-	a->section_e = esc(jstr(o, "section") ? jstr(o, "section") : "?");
-	a->rule_e = term_safe(jstr(o, "rule") ? jstr(o, "rule") : "?");
-	a->arch_e = esc(jstr(o, "arch") ? jstr(o, "arch") : "x86_64");
-	if (!a->exe_e || !a->parent_e || !a->cmdline_e || !a->call_e || !a->section_e ||
-	    !a->rule_e || !a->arch_e)
+	a->section_e = control_escape(jstr(o, "section") ? jstr(o, "section") : "?");
+	a->rule_e = control_term_safe(jstr(o, "rule") ? jstr(o, "rule") : "?");
+	a->arch_e = control_escape(jstr(o, "arch") ? jstr(o, "arch") : "x86_64");
+	a->conditions = strdup(jstr(o, "conditions") ? jstr(o, "conditions") : "");
+	if (!a->conditions || !a->exe_e || !a->parent_e || !a->cmdline_e || !a->call_e ||
+	    !a->section_e || !a->rule_e || !a->arch_e)
 		return -ENOMEM;
 	*ret = TAKE_PTR(a);
 	return 0;
@@ -530,220 +485,77 @@ static long long ms_since(const struct timespec *t)
 
 /* ---- answers ---- */
 
+/* An answer to call ask, as typed (the grammar is policy/answer.h's). */
 struct answer {
 	long long ask;
-	const char *decision; /* "allow", "deny", "kill" */
-	char err[32];	      /* as typed ("EACCES", "13"); empty: the default EPERM */
-	const char *scope;    /* "once", "process", "run", "always" */
-	const char *cover;    /* "exact", "dir", "glob" */
-	char glob[INPUT_LINE_MAX];
+	struct answer_words w;
 };
 
-/* The words of an answer: full and short. */
-struct word {
-	const char *word, *alias;
-};
-
-static const struct word decisions[] = {
-	{"allow", "a"},
-	{"deny", "d"},
-	{"kill", "k"},
-};
-
-static const struct word scopes[] = {
-	{"once", "o"},
-	{"process", "p"},
-	{"run", "r"},
-	{"always", "A"},
-};
-
-/* "EACCES" or "13" that the policy language accepts as a deny errno. */
-static bool is_errno_word(const char *w)
+/* Parse and check a typed answer against call k; -EINVAL with why filled. */
+static int parse_answer(const struct ask *k, char *text, struct answer *a, char *why,
+			size_t why_size)
 {
-	int e;
+	const char *reason = NULL, *word = NULL;
 
-	if (!((w[0] == 'E' && w[1]) || (w[0] >= '0' && w[0] <= '9')))
-		return false;
-	e = policy_errno_parse(w);
-	return e > 0 && policy_errno_in_range(e);
-}
+	if (answer_parse(text, &a->w, &reason, &word) < 0) {
+		_cleanup_free_ char *e = word ? control_escape(word) : NULL;
 
-/* DECISION [ERRNO] [SCOPE] [COVER], the optional words in any order. */
-static int parse_answer(char *text, struct answer *a, char *why, size_t why_size)
-{
-	char *save = NULL, *w;
-	bool have_err = false;
-
-	w = strtok_r(text, " \t", &save);
-	if (!w) {
-		snprintf(why, why_size, "empty answer");
+		if (word)
+			snprintf(why, why_size, "'%s' %s", e ? e : "?", reason);
+		else
+			snprintf(why, why_size, "%s", reason);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(decisions); i++)
-		if (streq(w, decisions[i].word) || streq(w, decisions[i].alias))
-			a->decision = decisions[i].word;
-	if (!a->decision) {
-		_cleanup_free_ char *e = esc(w);
-
-		snprintf(why, why_size, "'%s' is not a decision (allow, deny, kill)", e ? e : "?");
+	if (answer_check(&a->w, k->path, &reason) < 0) {
+		snprintf(why, why_size, "call [%lld]: %s", k->id, reason);
 		return -EINVAL;
-	}
-	while ((w = strtok_r(NULL, " \t", &save))) {
-		const char *scope = NULL;
-		_cleanup_free_ char *e = esc(w);
-
-		for (size_t i = 0; i < ARRAY_SIZE(scopes); i++)
-			if (streq(w, scopes[i].word) || streq(w, scopes[i].alias))
-				scope = scopes[i].word;
-		if (scope) {
-			if (a->scope) {
-				snprintf(why, why_size, "two scopes given");
-				return -EINVAL;
-			}
-			a->scope = scope;
-		} else if (streq(w, "exact") || streq(w, "dir") || !strncmp(w, "glob=", 5)) {
-			if (a->cover) {
-				snprintf(why, why_size, "two covers given");
-				return -EINVAL;
-			}
-			a->cover = streq(w, "exact") ? "exact" : streq(w, "dir") ? "dir" : "glob";
-			if (streq(a->cover, "glob"))
-				snprintf(a->glob, sizeof(a->glob), "%s", w + 5);
-		} else if (is_errno_word(w) && strlen(w) < sizeof(a->err)) {
-			if (have_err) {
-				snprintf(why, why_size, "two errnos given");
-				return -EINVAL;
-			}
-			have_err = true;
-			snprintf(a->err, sizeof(a->err), "%s", w);
-		} else {
-			snprintf(why, why_size, "'%s' is not an errno, scope or cover",
-				 e ? e : "?");
-			return -EINVAL;
-		}
-	}
-	if (have_err && !streq(a->decision, "deny")) {
-		snprintf(why, why_size, "an errno goes only with deny");
-		return -EINVAL;
-	}
-	if (!a->scope)
-		a->scope = "once";
-	if (!a->cover)
-		a->cover = "exact";
-	return 0;
-}
-
-/* What the server would refuse anyway, caught before asking for confirmation. */
-static int check_answer(const struct ask *k, const struct answer *a, char *why, size_t why_size)
-{
-	const char *bad;
-
-	if (streq(a->cover, "exact"))
-		return 0;
-	if (streq(a->scope, "once")) {
-		snprintf(why, why_size,
-			 "a cover applies to a remembered answer: add a scope "
-			 "(process, run or always)");
-		return -EINVAL;
-	}
-	if (!k->path) {
-		snprintf(why, why_size, "call [%lld] has no path: only cover exact applies", k->id);
-		return -EINVAL;
-	}
-	if (streq(a->cover, "glob")) {
-		_cleanup_free_ char *g = esc(a->glob);
-
-		if (a->glob[0] != '/') {
-			snprintf(why, why_size, "the glob must be absolute (glob=/dir/**)");
-			return -EINVAL;
-		}
-		if (policy_glob_check(a->glob, &bad) < 0) {
-			snprintf(why, why_size, "bad glob %s: %s", g ? g : "?", bad);
-			return -EINVAL;
-		}
-		if (!policy_glob_match(a->glob, k->path)) {
-			snprintf(why, why_size, "glob %s does not match the call's path %s",
-				 g ? g : "?", k->path_e);
-			return -EINVAL;
-		}
 	}
 	return 0;
-}
-
-/* A path as a glob that matches just it: the glob metacharacters escaped. */
-static char *glob_quote(const char *s, size_t n)
-{
-	char *b = malloc(n * 2 + 1), *p = b;
-
-	if (!b)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (strchr("*?[]\\", s[i]))
-			*p++ = '\\';
-		*p++ = s[i];
-	}
-	*p = '\0';
-	return b;
 }
 
 /*
- * What a remembered answer covers, as policy text, worked out here so the
- * person confirms it before anything is sent: "allow = path ~ /home/u/.cache/x in
- * [mkdir] for the rest of the run". The supervisor's own "covers" comes back
- * in the reply. Escaped for the terminal.
+ * What a remembered answer covers, as the policy text the supervisor will
+ * remember (and write, for always): built by the same code the ask queue
+ * uses (policy/answer.h), from the call's path and the ask rule's kept
+ * conditions (the event's "conditions"), so the person confirms exactly
+ * that: "allow = path ~ /home/u/.cache/x in [mkdir] for the rest of the
+ * run". The supervisor's own "covers" comes back in the reply. Escaped for
+ * the terminal.
  */
 static char *describe(const struct server_info *info, const struct ask *k, const struct answer *a)
 {
-	_cleanup_free_ char *cond = NULL, *cond_e = NULL, *scope = NULL;
-	char dec[64];
+	_cleanup_free_ char *glob = NULL, *text = NULL, *shown = NULL, *scope = NULL;
 
-	if (a->err[0]) {
-		int e = policy_errno_parse(a->err);
-		const char *name = e > 0 ? policy_errno_name(e) : NULL;
-
-		snprintf(dec, sizeof(dec), "deny = %s", name ? name : a->err);
-	} else {
-		snprintf(dec, sizeof(dec), "%s =", a->decision);
-	}
-	if (!k->path) {
-		cond_e = strf("the conditions of rule %s", k->rule_e);
-		if (!cond_e)
-			return NULL;
-	} else {
-		if (streq(a->cover, "exact")) {
-			_cleanup_free_ char *q = glob_quote(k->path, strlen(k->path));
-
-			cond = q ? strdup(q) : NULL;
-		} else if (streq(a->cover, "dir")) {
-			const char *slash = strrchr(k->path, '/');
-			size_t n = slash ? (size_t)(slash - k->path) : 0;
-			_cleanup_free_ char *q = glob_quote(k->path, n);
-
-			cond = q ? strf("%s/**", q) : NULL;
-		} else {
-			cond = strdup(a->glob);
-		}
-		if (!cond)
-			return NULL;
-		/* Policy text, so not esc(): that would double the backslashes
-		 * glob_quote() added. Only what a terminal acts on is escaped. */
-		_cleanup_free_ char *shown = term_safe(cond);
-
-		cond_e = shown ? strf("path ~ %s", shown) : NULL;
-		if (!cond_e)
+	if (k->path) {
+		glob = answer_covers_glob(k->path, a->w.cover, a->w.glob);
+		if (!glob)
 			return NULL;
 	}
-	if (streq(a->scope, "process"))
+	text = answer_covers_text(a->w.kind, a->w.err, glob, k->conditions);
+	if (!text)
+		return NULL;
+	/* Policy text, so not control_escape(): that would double the
+	 * backslashes of the glob. Only what a terminal acts on is escaped. */
+	shown = control_term_safe(text);
+	if (!shown)
+		return NULL;
+	switch (a->w.scope) {
+	case ANSWER_PROCESS:
 		scope = strf("for process %lld (%s) for the rest of the run", k->tgid, k->exe_e);
-	else if (streq(a->scope, "run"))
+		break;
+	case ANSWER_RUN:
 		scope = strdup("for the rest of the run");
-	else if (streq(a->scope, "always"))
+		break;
+	case ANSWER_ALWAYS:
 		scope = strf("for the rest of the run, and written into %s", info->policy);
-	else
+		break;
+	case ANSWER_ONCE:
 		scope = strdup("for this call only");
+		break;
+	}
 	if (!scope)
 		return NULL;
-	return strf("%s %s in [%s] %s", dec, cond_e, k->section_e, scope);
+	return strf("%s in [%s] %s", shown, k->section_e, scope);
 }
 
 /* ---- the session ---- */
@@ -1011,26 +823,27 @@ static void send_answer(struct session *s, const struct answer *a)
 		return;
 	}
 	q->ask = a->ask;
-	q->scope = a->scope;
-	snprintf(q->what, sizeof(q->what), "%s%s%s (%s)", a->decision, a->err[0] ? " " : "", a->err,
-		 a->scope);
+	q->scope = answer_scope_names[a->w.scope];
+	snprintf(q->what, sizeof(q->what), "%s%s%s (%s)", policy_decision_name(a->w.kind),
+		 a->w.err_word[0] ? " " : "", a->w.err_word, q->scope);
 	json_object_object_add(o, "op", json_object_new_string("answer"));
 	json_object_object_add(o, "ask", json_object_new_int64(a->ask));
-	json_object_object_add(o, "decision", json_object_new_string(a->decision));
-	if (a->err[0]) {
-		if (a->err[0] >= '0' && a->err[0] <= '9')
-			json_object_object_add(o, "errno",
-					       json_object_new_int(policy_errno_parse(a->err)));
+	json_object_object_add(o, "decision",
+			       json_object_new_string(policy_decision_name(a->w.kind)));
+	if (a->w.err_word[0]) {
+		if (a->w.err_word[0] >= '0' && a->w.err_word[0] <= '9')
+			json_object_object_add(o, "errno", json_object_new_int(a->w.err));
 		else
-			json_object_object_add(o, "errno", json_object_new_string(a->err));
+			json_object_object_add(o, "errno", json_object_new_string(a->w.err_word));
 	}
 	/* Defaults are left out: a call without a path takes no cover at all. */
-	if (!streq(a->scope, "once"))
-		json_object_object_add(o, "scope", json_object_new_string(a->scope));
-	if (!streq(a->cover, "exact")) {
-		json_object_object_add(o, "cover", json_object_new_string(a->cover));
-		if (streq(a->cover, "glob"))
-			json_object_object_add(o, "glob", json_object_new_string(a->glob));
+	if (a->w.scope != ANSWER_ONCE)
+		json_object_object_add(o, "scope", json_object_new_string(q->scope));
+	if (a->w.cover != ANSWER_COVER_EXACT) {
+		json_object_object_add(o, "cover",
+				       json_object_new_string(answer_cover_names[a->w.cover]));
+		if (a->w.cover == ANSWER_COVER_GLOB)
+			json_object_object_add(o, "glob", json_object_new_string(a->w.glob));
 	}
 	if (send_req(s, o) == 0)
 		k->answering = true;
@@ -1044,12 +857,11 @@ static void answer_line(struct session *s, struct ask *k, char *text)
 	char why[512];
 	_cleanup_free_ char *d = NULL;
 
-	if (parse_answer(text, &a, why, sizeof(why)) < 0 ||
-	    check_answer(k, &a, why, sizeof(why)) < 0) {
+	if (parse_answer(k, text, &a, why, sizeof(why)) < 0) {
 		say(s, "sysgate prompt: %s (? for help)\n", why);
 		return;
 	}
-	if (streq(a.scope, "once") && streq(a.cover, "exact")) {
+	if (a.w.scope == ANSWER_ONCE && a.w.cover == ANSWER_COVER_EXACT) {
 		send_answer(s, &a);
 		return;
 	}
@@ -1065,7 +877,7 @@ static void input_line(struct session *s, char *line)
 	struct ask *k;
 
 	if (s->echo && s->prompt_shown) {
-		_cleanup_free_ char *e = esc(line);
+		_cleanup_free_ char *e = control_escape(line);
 
 		fprintf(s->out, "%s\n", e ? e : "");
 	}
@@ -1258,9 +1070,9 @@ static void on_reply(struct session *s, struct json_object *o)
 		_cleanup_free_ char *covers = NULL, *written = NULL;
 
 		if (jstr(o, "covers"))
-			covers = term_safe(jstr(o, "covers"));
+			covers = control_term_safe(jstr(o, "covers"));
 		if (jstr(o, "written"))
-			written = term_safe(jstr(o, "written"));
+			written = control_term_safe(jstr(o, "written"));
 		say(s, "[%lld] answered %s", q.ask, q.what);
 		if (covers && !streq(q.scope, "once"))
 			say(s, "; covers: %s", covers);
@@ -1517,19 +1329,6 @@ static void prompt_usage(FILE *out)
 		     "sysgate could be reached; 2 on bad usage or when several are running.\n");
 }
 
-/* The directory sysgate binds PID.sock in, for this user (see the protocol). */
-static void socket_dir(char *buf, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0)
-		snprintf(buf, size, "/run/sysgate");
-	else if (xdg && *xdg)
-		snprintf(buf, size, "%s/sysgate", xdg);
-	else
-		snprintf(buf, size, "/tmp/sysgate-%u", (unsigned)geteuid());
-}
-
 /*
  * The supervisor refuses such a directory; so do we. Whoever could write into
  * it could plant a socket of their own and show us calls of their making.
@@ -1544,7 +1343,7 @@ static int check_dir(const char *dir)
 		fprintf(stderr, "sysgate prompt: %s is not a directory; not using it\n", dir);
 		return -ENOTDIR;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+	if (!control_dir_is_private(&st)) {
 		fprintf(stderr,
 			"sysgate prompt: %s is not private to this user (owner uid %u, mode %04o); "
 			"not using it\n",
@@ -1703,7 +1502,10 @@ int cmd_prompt(int argc, char **argv)
 	}
 	/* A supervisor that goes away must not kill us with SIGPIPE: we say so. */
 	signal(SIGPIPE, SIG_IGN);
-	socket_dir(dir, sizeof(dir));
+	if (control_socket_dir(dir, sizeof(dir)) < 0) {
+		fprintf(stderr, "sysgate prompt: the control directory's path is too long\n");
+		return 1;
+	}
 	if (!arg) {
 		r = find_only(dir, &fd);
 		if (r)
