@@ -19,6 +19,7 @@
 #include "policy/answer.h"
 #include "policy/policy.h"
 #include "supervisor/control/protocol.h"
+#include "supervisor/control/request.h"
 
 struct form {
 	const char *typed;

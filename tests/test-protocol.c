@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "supervisor/control/protocol.h"
+#include "supervisor/control/request.h"
 
 /* The directory with XDG_RUNTIME_DIR set to xdg (NULL: unset), as uid. */
 static void dir_as(uid_t uid, const char *xdg, char *buf, size_t size)

@@ -9,7 +9,7 @@
  */
 #include "policy/policy.h"
 #include "supervisor/ask/ask.h"
-#include "supervisor/control/protocol.h"
+#include "supervisor/control/request.h"
 #include "supervisor/core/loop.h"
 
 struct control;

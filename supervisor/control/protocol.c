@@ -13,6 +13,7 @@
 
 #include "sg-util.h"
 #include "supervisor/control/protocol.h"
+#include "supervisor/control/request.h"
 
 int control_socket_dir(char *buf, size_t size)
 {

@@ -6,14 +6,13 @@
  * strings that come from the target are made safe for a terminal. Linked by
  * the supervisor's control room (the server) and by the prompt (a client),
  * so the two cannot drift. Pure but for reading the environment: no I/O.
+ * The requests' contents are request.h's.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "policy/answer.h"
-#include "policy/policy.h"
 
 /* The longest line either side sends or accepts, without its newline. */
 #define CONTROL_LINE_MAX 65536
@@ -52,36 +51,6 @@ struct control_op_info {
 	const char *who; /* who may send it, in words */
 };
 extern const struct control_op_info control_ops[CONTROL_N_OPS];
-
-/* An answer request, checked for form (whether it applies is the queue's). */
-struct control_answer {
-	enum decision_kind kind; /* ALLOW, DENY or KILL */
-	int err;		 /* deny: the errno (default EPERM) */
-	enum answer_scope scope;
-	enum answer_cover cover;
-	const char *glob; /* ANSWER_COVER_GLOB; points into the request's obj */
-};
-
-struct json_object;
-
-/* One request line, parsed and checked. */
-struct control_request {
-	struct json_object *obj; /* the line's JSON object (owned), or NULL */
-	enum control_op op;
-	uint64_t ask;		      /* CONTROL_OP_ANSWER: the ask it answers */
-	struct control_answer answer; /* CONTROL_OP_ANSWER */
-};
-
-/*
- * Parse one request line (len bytes, without its newline; need not be
- * NUL-terminated). Pure: no I/O, no state, nothing decided (whether the
- * ask exists is the queue's business). 0, or -EINVAL with *ret_why (static
- * text); on failure ret->obj is still set when the line was a JSON object,
- * so an error reply can echo its "id". Always control_request_done().
- */
-int control_request_parse(const char *line, size_t len, struct control_request *ret,
-			  const char **ret_why);
-void control_request_done(struct control_request *r); /* NULL-safe */
 
 /*
  * A string from the target (exe, path, an argv element) as the body of a C
