@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-
 /* The longest line either side sends or accepts, without its newline. */
 #define CONTROL_LINE_MAX 65536
 

@@ -41,4 +41,3 @@ struct control_request {
 int control_request_parse(const char *line, size_t len, struct control_request *ret,
 			  const char **ret_why);
 void control_request_done(struct control_request *r); /* NULL-safe */
-
