@@ -33,7 +33,7 @@ static void update_focus(struct session *s)
 	s->focus(s->focus_data, want);
 }
 
-static struct req *add_req(struct session *s, enum req_kind kind, struct json_object *o)
+struct req *prompt_add_req(struct session *s, enum req_kind kind, struct json_object *o)
 {
 	struct req *q;
 
@@ -54,7 +54,7 @@ static void gone(struct session *s)
 	}
 }
 
-static int send_req(struct session *s, struct json_object *o)
+int prompt_send_req(struct session *s, struct json_object *o)
 {
 	int r = prompt_send(s->sock, o);
 
@@ -67,160 +67,6 @@ static int send_req(struct session *s, struct json_object *o)
 		s->n_reqs++;
 	}
 	return r;
-}
-
-static void send_answer(struct session *s, const struct answer *a)
-{
-	struct json_object *o = json_object_new_object();
-	struct ask *k = prompt_find_ask(s, a->ask, NULL);
-	struct req *q;
-
-	if (!o || !k) {
-		json_object_put(o);
-		return;
-	}
-	q = add_req(s, REQ_ANSWER, o);
-	if (!q) {
-		prompt_say(s, "sysgate prompt: too many answers in flight; try again\n");
-		json_object_put(o);
-		return;
-	}
-	q->ask = a->ask;
-	q->scope = answer_scope_names[a->w.scope];
-	snprintf(q->what, sizeof(q->what), "%s%s%s (%s)", policy_decision_name(a->w.kind),
-		 a->w.err_word[0] ? " " : "", a->w.err_word, q->scope);
-	json_object_object_add(o, "op", json_object_new_string("answer"));
-	json_object_object_add(o, "ask", json_object_new_int64(a->ask));
-	json_object_object_add(o, "decision",
-			       json_object_new_string(policy_decision_name(a->w.kind)));
-	if (a->w.err_word[0]) {
-		if (a->w.err_word[0] >= '0' && a->w.err_word[0] <= '9')
-			json_object_object_add(o, "errno", json_object_new_int(a->w.err));
-		else
-			json_object_object_add(o, "errno", json_object_new_string(a->w.err_word));
-	}
-	/* Defaults are left out: a call without a path takes no cover at all. */
-	if (a->w.scope != ANSWER_ONCE)
-		json_object_object_add(o, "scope", json_object_new_string(q->scope));
-	if (a->w.cover != ANSWER_COVER_EXACT) {
-		json_object_object_add(o, "cover",
-				       json_object_new_string(answer_cover_names[a->w.cover]));
-		if (a->w.cover == ANSWER_COVER_GLOB)
-			json_object_object_add(o, "glob", json_object_new_string(a->w.glob));
-	}
-	if (send_req(s, o) == 0)
-		k->answering = true;
-	json_object_put(o);
-}
-
-/* A line that answers call k: parse, check, confirm if remembered, send. */
-static void answer_line(struct session *s, struct ask *k, char *text)
-{
-	struct answer a = {.ask = k->id};
-	char why[512];
-	_cleanup_free_ char *d = NULL;
-
-	if (prompt_parse_answer(k, text, &a, why, sizeof(why)) < 0) {
-		prompt_say(s, "sysgate prompt: %s (? for help)\n", why);
-		return;
-	}
-	if (a.w.scope == ANSWER_ONCE && a.w.cover == ANSWER_COVER_EXACT) {
-		send_answer(s, &a);
-		return;
-	}
-	d = prompt_describe(&s->info, k, &a);
-	prompt_say(s, "[%lld] %s\n", k->id, d ? d : "(out of memory)");
-	s->confirming = true;
-	s->confirm = a;
-}
-
-static void input_line(struct session *s, char *line)
-{
-	char *p = line, *end;
-	struct ask *k;
-
-	if (s->echo && s->prompt_shown) {
-		_cleanup_free_ char *e = control_escape(line);
-
-		fprintf(s->out, "%s\n", e ? e : "");
-	}
-	/* A terminal echoed the newline itself. */
-	s->prompt_shown = false;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	end = p + strlen(p);
-	while (end > p && strchr(" \t\r", end[-1]))
-		*--end = '\0';
-
-	if (s->confirming) {
-		s->confirming = false;
-		if (streq(p, "y") || streq(p, "yes")) {
-			if (prompt_find_ask(s, s->confirm.ask, NULL))
-				send_answer(s, &s->confirm);
-			else
-				prompt_say(s, "[%lld] no longer waits: nothing sent\n",
-					   s->confirm.ask);
-		} else {
-			prompt_say(s, "[%lld] not sent\n", s->confirm.ask);
-		}
-		return;
-	}
-	if (!*p)
-		return;
-	if (streq(p, "?") || streq(p, "help") || streq(p, "h")) {
-		prompt_print_help(s);
-		return;
-	}
-	if (streq(p, "l") || streq(p, "list")) {
-		prompt_print_list(s);
-		return;
-	}
-	if (streq(p, "q") || streq(p, "quit")) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < s->n_asks; i++)
-			n += !s->asks[i]->answering;
-		if (n)
-			prompt_say(s,
-				   "sysgate prompt: detached; %zu pending call%s will get %s when "
-				   "%s time "
-				   "runs out\n",
-				   n, n == 1 ? "" : "s", s->info.ask_default,
-				   n == 1 ? "its" : "their");
-		s->leaving = true;
-		return;
-	}
-	if (*p == '#') {
-		char *num_end;
-		long long id;
-
-		errno = 0;
-		id = strtoll(p + 1, &num_end, 10);
-		if (errno || num_end == p + 1) {
-			prompt_say(s, "sysgate prompt: #N needs a call number (#3 allow)\n");
-			return;
-		}
-		k = prompt_find_ask(s, id, NULL);
-		if (!k || k->answering) {
-			prompt_say(s, "sysgate prompt: no pending call [%lld] (l lists them)\n",
-				   id);
-			return;
-		}
-		p = num_end;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p)
-			prompt_print_block(s, k);
-		else
-			answer_line(s, k, p);
-		return;
-	}
-	k = prompt_current(s);
-	if (!k) {
-		prompt_say(s, "sysgate prompt: no call is waiting (? for help)\n");
-		return;
-	}
-	answer_line(s, k, p);
 }
 
 static void on_ask(struct session *s, struct json_object *o)
@@ -388,25 +234,6 @@ static void drain_server(struct session *s)
 	}
 }
 
-/* One input line at a time, so that events and the prompt come between
- * lines, as they would between lines typed by hand. */
-static void next_input(struct session *s)
-{
-	char *line;
-	int r;
-
-	if (s->status >= 0 || s->leaving || !s->subscribed)
-		return;
-	r = lb_next(&s->in, &line);
-	if (r < 0) {
-		if (!s->echo)
-			s->prompt_shown = false; /* the terminal echoed the newline */
-		prompt_say(s, "sysgate prompt: input line too long; ignored\n");
-	} else if (r > 0) {
-		input_line(s, line);
-	}
-}
-
 static int session_loop(struct session *s)
 {
 	bool in_open = true, left = false;
@@ -474,7 +301,7 @@ static int session_loop(struct session *s)
 		if (!s->subscribed)
 			continue;
 		if (lb_has_line(&s->in)) {
-			next_input(s);
+			prompt_next_input(s);
 			continue;
 		}
 		if (in_open && !s->leaving && p[1].revents) {
@@ -485,14 +312,14 @@ static int session_loop(struct session *s)
 				n = 0;
 			}
 			if (n != 0) {
-				next_input(s);
+				prompt_next_input(s);
 				continue;
 			}
 			/* EOF: a last line without '\n' still counts. */
 			char *rest = lb_rest(&s->in);
 
 			if (rest && s->status < 0)
-				input_line(s, rest);
+				prompt_input_line(s, rest);
 			in_open = false;
 			s->leaving = true;
 			if (s->prompt_shown) {
@@ -551,12 +378,12 @@ int prompt_session_focus(int sock, int in_fd, FILE *out, void (*focus)(void *dat
 	fprintf(out, "sysgate prompt: waiting for calls (? for help, q to quit)\n");
 
 	o = json_object_new_object();
-	if (!o || !add_req(&s, REQ_SUBSCRIBE, o)) {
+	if (!o || !prompt_add_req(&s, REQ_SUBSCRIBE, o)) {
 		fprintf(out, "sysgate prompt: out of memory\n");
 		goto out;
 	}
 	json_object_object_add(o, "op", json_object_new_string("subscribe"));
-	if (send_req(&s, o) < 0) {
+	if (prompt_send_req(&s, o) < 0) {
 		status = s.status < 0 ? 1 : s.status;
 		goto out;
 	}

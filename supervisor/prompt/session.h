@@ -103,3 +103,15 @@ void prompt_print_block(struct session *s, const struct ask *a);
 void prompt_print_list(struct session *s);
 void prompt_print_help(struct session *s);
 void prompt_show(struct session *s);
+
+/* ---- session.c: requests in flight ---- */
+
+/* A slot for a request of this kind (its "id" set in o); NULL when full. */
+struct req *prompt_add_req(struct session *s, enum req_kind kind, struct json_object *o);
+/* Send o; on failure the session ends (the supervisor is gone). 0 or -errno. */
+int prompt_send_req(struct session *s, struct json_object *o);
+
+/* ---- input.c: what the person types ---- */
+void prompt_input_line(struct session *s, char *line);
+/* Take one complete input line, if any, between events. */
+void prompt_next_input(struct session *s);
