@@ -12,7 +12,9 @@
  * in the background. The test process plays the prompt: it connects to
  * /run/sysgate/PID.sock, subscribes, lets the target go and answers its ask.
  * What is asserted is what the user sees: the reply, the target's result, and
- * the link, the real file, its bytes, mode and owner afterwards.
+ * the link, the real file, its bytes, mode and owner afterwards. The last
+ * test runs `sysgate prompt` itself (input from a pipe) and reads what it
+ * asks the person to confirm.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -315,6 +317,90 @@ static void test_always_that_would_not_load_is_refused_file_unchanged(void **sta
 	free(text);
 }
 
+/* Read fd into buf (NUL-terminated) until needle shows up; false on timeout or EOF. */
+static bool read_until(int fd, char *buf, size_t size, size_t *len, const char *needle)
+{
+	long end = lh_now_ms() + WAIT_MS;
+
+	while (!strstr(buf, needle)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (lh_now_ms() > end || *len + 1 >= size)
+			return false;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf + *len, size - 1 - *len);
+		if (n <= 0)
+			return false;
+		*len += (size_t)n;
+		buf[*len] = '\0';
+	}
+	return true;
+}
+
+/*
+ * sysgate prompt, its input a pipe: the confirmation it shows before sending
+ * a remembered answer names the ask rule's other conditions, as the rule the
+ * supervisor then remembers does (before, the prompt showed the path alone).
+ */
+static void test_prompt_confirmation_shows_the_conditions_remembered(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+	const char *rule = lh_tp(&st->h, "allow = path ~ %s and mode & 0700", a);
+	char out[16384] = "", pid[16];
+	int in[2], from[2];
+	size_t len = 0;
+	pid_t prompt;
+	FILE *f;
+
+	f = fopen(st->real, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[mkdir]\nask = path ~ %s/q/** and mode & 0700\nallow = *\n[sysgate]\n"
+		"ask_timeout = 30s\n",
+		st->h.dir);
+	fclose(f);
+	start(st, a);
+	close(st->fd); /* only to know the socket is there */
+	st->fd = -1;
+	snprintf(pid, sizeof(pid), "%d", (int)st->sg);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(from), 0);
+	prompt = fork();
+	assert_true(prompt >= 0);
+	if (prompt == 0) {
+		dup2(in[0], 0);
+		dup2(from[1], 1);
+		dup2(from[1], 2);
+		execl(g_sysgate, g_sysgate, "prompt", pid, (char *)NULL);
+		_exit(127);
+	}
+	lh_remember_pid(&st->h, prompt);
+	close(in[0]);
+	close(from[1]);
+	if (!read_until(from[0], out, sizeof(out), &len, "waiting for calls"))
+		fail_msg("the prompt did not attach:\n%s", out);
+	lh_write_file(lh_tp(&st->h, "%s/go", st->h.dir), "", 0644);
+	if (!read_until(from[0], out, sizeof(out), &len, "answer ["))
+		fail_msg("no call shown:\n%s", out);
+	assert_int_equal(write(in[1], "a run\n", 6), 6);
+	if (!read_until(from[0], out, sizeof(out), &len, "confirm? [y/N]"))
+		fail_msg("no confirmation asked:\n%s", out);
+	if (!strstr(out, lh_tp(&st->h, "%s in [mkdir] for the rest of the run", rule)))
+		fail_msg("the confirmation does not show \"%s\":\n%s", rule, out);
+	assert_int_equal(write(in[1], "y\n", 2), 2);
+	if (!read_until(from[0], out, sizeof(out), &len, lh_tp(&st->h, "covers: %s", rule)))
+		fail_msg("the supervisor remembered another rule than \"%s\":\n%s", rule, out);
+	close(in[1]);
+	close(from[0]);
+	finish(st);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_int_equal(lh_wait_status(&st->h, prompt, WAIT_MS) >= 0, 1);
+	lh_forget_pid(&st->h, prompt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +409,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_always_that_would_not_load_is_refused_file_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_prompt_confirmation_shows_the_conditions_remembered, setup, teardown),
 	};
 
 	int r = lh_find_binaries("hostile-writeback", g_sysgate, g_target, g_target_real);
