@@ -397,7 +397,97 @@ static void test_prompt_confirmation_shows_the_conditions_remembered(void **stat
 	close(from[0]);
 	finish(st);
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
-	assert_int_equal(lh_wait_status(&st->h, prompt, WAIT_MS) >= 0, 1);
+	assert_true(lh_wait_status(&st->h, prompt, WAIT_MS) >= 0);
+	lh_forget_pid(&st->h, prompt);
+}
+
+#define NOBODY 65534
+
+/*
+ * With a relative XDG_RUNTIME_DIR (invalid by the XDG spec), sysgate run and
+ * sysgate prompt of one user agree on where the socket is: both ignore it.
+ * Before, the supervisor bound /tmp/sysgate-UID/PID.sock and the prompt
+ * looked in ./REL/sysgate/ and found nothing. Both run as nobody (root's
+ * sockets are in /run/sysgate whatever the environment says).
+ */
+static void test_relative_xdg_runtime_dir_prompt_finds_the_supervisor(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+	const char *policy = lh_tp(&st->h, "%s/nobody.ini", st->h.dir);
+	const char *const run[] = {"/usr/bin/setpriv",
+				   "--reuid=65534",
+				   "--regid=65534",
+				   "--clear-groups",
+				   "/usr/bin/env",
+				   "XDG_RUNTIME_DIR=rel",
+				   g_sysgate,
+				   "run",
+				   "-p",
+				   policy,
+				   "--",
+				   g_target,
+				   "wait-file",
+				   lh_tp(&st->h, "%s/go", st->h.dir),
+				   ":",
+				   "mkdir",
+				   a,
+				   NULL};
+	char out[16384] = "", pid[16];
+	int in[2], from[2];
+	size_t len = 0;
+	pid_t prompt;
+
+	if (access("/usr/bin/setpriv", X_OK) < 0)
+		skip();
+	lh_write_file(policy,
+		      lh_tp(&st->h,
+			    "[mkdir]\nask = path ~ %s/q/**\nallow = *\n[sysgate]\n"
+			    "ask_timeout = 30s\n",
+			    st->h.dir),
+		      0644);
+	assert_int_equal(chown(lh_tp(&st->h, "%s/q", st->h.dir), NOBODY, NOBODY), 0);
+	st->sg = lh_spawn(&st->h, run);
+	snprintf(pid, sizeof(pid), "%d", (int)st->sg);
+	/* The supervisor's socket, where the rule says it is. */
+	for (long end = lh_now_ms() + WAIT_MS;
+	     !lh_exists(lh_tp(&st->h, "/tmp/sysgate-%d/%s.sock", NOBODY, pid));)
+		if (lh_now_ms() > end)
+			fail_msg("no socket in /tmp/sysgate-%d/", NOBODY);
+		else
+			usleep(5000);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(from), 0);
+	prompt = fork();
+	assert_true(prompt >= 0);
+	if (prompt == 0) {
+		dup2(in[0], 0);
+		dup2(from[1], 1);
+		dup2(from[1], 2);
+		if (chdir(st->h.dir) < 0)
+			_exit(126);
+		execl("/usr/bin/setpriv", "setpriv", "--reuid=65534", "--regid=65534",
+		      "--clear-groups", "/usr/bin/env", "XDG_RUNTIME_DIR=rel", g_sysgate, "prompt",
+		      pid, (char *)NULL);
+		_exit(127);
+	}
+	lh_remember_pid(&st->h, prompt);
+	close(in[0]);
+	close(from[1]);
+	if (!read_until(from[0], out, sizeof(out), &len, "waiting for calls"))
+		fail_msg("the prompt did not find sysgate %s:\n%s", pid, out);
+	assert_non_null(strstr(out, lh_tp(&st->h, "attached to sysgate %s", pid)));
+	lh_write_file(lh_tp(&st->h, "%s/go", st->h.dir), "", 0644);
+	if (!read_until(from[0], out, sizeof(out), &len, "answer ["))
+		fail_msg("no call shown:\n%s", out);
+	assert_int_equal(write(in[1], "a\n", 2), 2);
+	if (!read_until(from[0], out, sizeof(out), &len, "answered allow (once)"))
+		fail_msg("not answered:\n%s", out);
+	close(in[1]);
+	close(from[0]);
+	finish(st);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_true(lh_wait_status(&st->h, prompt, WAIT_MS) >= 0);
 	lh_forget_pid(&st->h, prompt);
 }
 
@@ -411,6 +501,8 @@ int main(void)
 			test_always_that_would_not_load_is_refused_file_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_prompt_confirmation_shows_the_conditions_remembered, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_relative_xdg_runtime_dir_prompt_finds_the_supervisor, setup, teardown),
 	};
 
 	int r = lh_find_binaries("hostile-writeback", g_sysgate, g_target, g_target_real);
