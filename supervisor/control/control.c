@@ -108,7 +108,7 @@ int control_open(struct control **ret, const struct control_config *cfg, const c
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ctl->fd < 0) {
 		r = -errno;
-		*ret_why = "socket";
+		*ret_why = "cannot create the control socket";
 		goto fail;
 	}
 	(void)unlink(ctl->path); /* a stale one of a dead sysgate with our pid */
@@ -124,7 +124,7 @@ int control_open(struct control **ret, const struct control_config *cfg, const c
 	ctl->idle_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (ctl->timerfd < 0 || ctl->idle_timerfd < 0) {
 		r = -errno;
-		*ret_why = "timerfd";
+		*ret_why = "cannot create the control socket's timers";
 		goto fail;
 	}
 	r = loop_add(cfg->loop, ctl->fd, EPOLLIN, control_on_accept, ctl);
@@ -135,7 +135,7 @@ int control_open(struct control **ret, const struct control_config *cfg, const c
 	if (r == 0)
 		r = loop_add(cfg->loop, ask_queue_fd(cfg->asks), EPOLLIN, control_on_asks, ctl);
 	if (r < 0) {
-		*ret_why = "event loop";
+		*ret_why = "cannot watch the control socket in the event loop";
 		goto fail;
 	}
 	*ret = ctl;
