@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "sg-util.h"
+#include "policy/answer.h"
 #include "supervisor/ask/ask.h"
+#include "supervisor/ask/writeback.h"
 #include "supervisor/core/notify.h"
 #include "supervisor/target/target.h"
 
@@ -51,8 +53,7 @@ struct ask_queue {
 	struct remembered rem[MAX_REMEMBERED];
 	size_t n_rem;
 	struct notify_buf *buf; /* the main thread's, for answers */
-	unsigned inserted[256]; /* original lines above which "always" wrote two lines */
-	size_t n_inserted;
+	struct writeback wb;	/* "always" answers: main thread only (writeback.h) */
 };
 
 static uint64_t now_ms(void)
@@ -86,6 +87,7 @@ int ask_queue_new(struct ask_queue **ret, const struct policy *p, const char *fi
 			r = -ENOMEM;
 			goto fail;
 		}
+		q->wb.file = q->file;
 	}
 	r = notify_buf_new(&q->buf);
 	if (r < 0)
@@ -276,6 +278,8 @@ static const char *arch_name(const struct log_record *r)
 static struct json_object *item_json(const struct ask_item *it, uint64_t now)
 {
 	struct json_object *o = json_object_new_object(), *argv;
+	/* The ask rule's conditions an answer keeps: the prompt shows them. */
+	_cleanup_free_ char *conds = answer_conds_text(it->rule);
 
 	if (!o)
 		return NULL;
@@ -295,6 +299,7 @@ static struct json_object *item_json(const struct ask_item *it, uint64_t now)
 	jset(o, "path", jstr_target(it->path));
 	jset(o, "section", json_object_new_string(it->section ? it->section->name : "?"));
 	jset(o, "rule", json_object_new_string(it->rule_loc ? it->rule_loc : "?"));
+	jset(o, "conditions", jstr_target(conds));
 	jset(o, "waited_ms", json_object_new_uint64(now - it->queued_ms));
 	jset(o, "left_ms",
 	     json_object_new_uint64(it->deadline_ms > now ? it->deadline_ms - now : 0));
@@ -490,208 +495,10 @@ void ask_shutdown(struct ask_queue *q, ask_resolved_cb cb, void *data)
 
 /* ---- answers ---- */
 
-/* A glob that matches exactly this path: its metacharacters escaped. */
-static char *glob_escape(const char *s, size_t n)
-{
-	char *out = malloc(n * 2 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (strchr("*?[]\\", s[i]))
-			*o++ = '\\';
-		*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-static void cond_text(FILE *f, const struct cond *c)
-{
-	static const char *const ops[] = {
-		[ARG_EQ] = "==", [ARG_NE] = "!=", [ARG_LT] = "<",  [ARG_LE] = "<=",
-		[ARG_GT] = ">",	 [ARG_GE] = ">=", [ARG_AND] = "&",
-	};
-
-	switch (c->kind) {
-	case COND_MODE_ANY:
-		fprintf(f, "mode & 0%llo", (unsigned long long)c->value);
-		break;
-	case COND_ARG:
-		fprintf(f, "arg%u %s %#llx", c->arg, ops[c->op], (unsigned long long)c->value);
-		break;
-	case COND_EXE_MATCH:
-		fprintf(f, "exe ~ %s", c->glob);
-		break;
-	case COND_EXE_NOMATCH:
-		fprintf(f, "exe !~ %s", c->glob);
-		break;
-	default:
-		break;
-	}
-}
-
-/* The rule an answer amounts to, as policy text. */
-static char *covers_text(const struct ask_item *it, const struct ask_answer *a, const char *glob)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	bool any = false;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	fputs(policy_decision_name(a->kind), f);
-	fputs(" =", f);
-	if (a->kind == DECISION_DENY) {
-		const char *name = policy_errno_name(a->err);
-
-		if (name)
-			fprintf(f, " %s", name);
-		else
-			fprintf(f, " %d", a->err);
-	}
-	if (glob) {
-		fprintf(f, " path ~ %s", glob);
-		any = true;
-	}
-	for (size_t i = 0; i < it->rule->n_conds; i++) {
-		const struct cond *c = &it->rule->conds[i];
-
-		if (c->kind == COND_ANY || c->kind == COND_PATH_MATCH ||
-		    c->kind == COND_PATH_NOMATCH)
-			continue;
-		fputs(any ? " and " : " ", f);
-		cond_text(f, c);
-		any = true;
-	}
-	if (!any)
-		fputs(" *", f);
-	fclose(f);
-	return buf;
-}
-
-static unsigned current_line(const struct ask_queue *q, unsigned original)
-{
-	unsigned line = original;
-
-	for (size_t i = 0; i < q->n_inserted; i++)
-		if (q->inserted[i] <= original)
-			line += 2;
-	return line;
-}
-
-static int write_file_atomic(const char *file, const char *text, size_t len, mode_t mode)
-{
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1;
-
-	if (asprintf(&tmp, "%s.sysgate-XXXXXX", file) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, mode & 07777) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
-	    rename(tmp, file) < 0) {
-		int r = -errno;
-
-		unlink(tmp);
-		return r ? r : -EIO;
-	}
-	return 0;
-}
-
-/*
- * Write rule text into the policy file, in the ask rule's section, right
- * above the ask rule, with a comment saying when. The file is rewritten
- * atomically and must still load; otherwise it is put back as it was.
- */
-static int write_always(struct ask_queue *q, const struct rule *ask_rule, const char *text,
-			char **ret_written, const char **why)
-{
-	_cleanup_free_ char *old = NULL, *new = NULL;
-	struct policy_diags d = {};
-	struct policy *check = NULL;
-	char stamp[64], *line_start;
-	size_t len = 0, pos = 0, new_len;
-	unsigned want, line = 1;
-	struct stat st;
-	struct tm tm;
-	time_t now;
-	FILE *f;
-	int r;
-
-	if (!q->file) {
-		*why = "the built-in policy has no file to write to (run with -p FILE)";
-		return -EINVAL;
-	}
-	if (strlen(text) > 198 || strpbrk(text, "\n\r")) {
-		*why = "the rule does not fit on one policy line (198 bytes)";
-		return -EINVAL;
-	}
-	if (q->n_inserted == ARRAY_SIZE(q->inserted)) {
-		*why = "too many rules written in this run";
-		return -ENOSPC;
-	}
-	f = fopen(q->file, "re");
-	if (!f || fstat(fileno(f), &st) < 0) {
-		if (f)
-			fclose(f);
-		*why = "cannot read the policy file";
-		return -errno;
-	}
-	old = malloc((size_t)st.st_size + 1);
-	if (!old) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	len = fread(old, 1, (size_t)st.st_size, f);
-	fclose(f);
-	old[len] = '\0';
-
-	want = current_line(q, ask_rule->line);
-	while (line < want && pos < len) {
-		if (old[pos++] == '\n')
-			line++;
-	}
-	line_start = old + pos;
-	while (*line_start == ' ' || *line_start == '\t')
-		line_start++;
-	if (line != want || strncmp(line_start, "ask", 3) != 0 || !strchr(" \t=:", line_start[3])) {
-		*why = "the policy file has changed since sysgate loaded it";
-		return -ESTALE;
-	}
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	new_len = (size_t)asprintf(&new, "%.*s; added by sysgate prompt, %s\n%s\n%s", (int)pos, old,
-				   stamp, text, old + pos);
-	if (!new)
-		return -ENOMEM;
-	r = write_file_atomic(q->file, new, new_len, st.st_mode);
-	if (r < 0) {
-		*why = "cannot rewrite the policy file";
-		return r;
-	}
-	r = policy_load_file(q->file, &check, &d);
-	policy_free(check);
-	if (r < 0 || d.n_errors > 0) {
-		policy_diags_free(&d);
-		(void)write_file_atomic(q->file, old, len, st.st_mode);
-		*why = "the rule would make the policy invalid; the file is unchanged";
-		return -EINVAL;
-	}
-	policy_diags_free(&d);
-	q->inserted[q->n_inserted++] = ask_rule->line;
-	if (asprintf(ret_written, "%s:%u", q->file, want + 1) < 0)
-		*ret_written = NULL;
-	return 0;
-}
-
 int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, char **ret_covers,
 	       char **ret_written, const char **ret_why, ask_resolved_cb cb, void *data)
 {
-	_cleanup_free_ char *glob = NULL, *text = NULL, *pattern = NULL;
+	_cleanup_free_ char *glob = NULL, *text = NULL, *pattern = NULL, *conds = NULL;
 	struct ask_item *it = NULL;
 	const char *path;
 	int r;
@@ -713,27 +520,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 	/* Only the main thread answers or removes items: it stays valid. */
 	path = it->path;
 	if (path && a->scope != ASK_ONCE) {
-		const char *slash;
-
-		switch (a->cover) {
-		case ASK_COVER_EXACT:
-			glob = glob_escape(path, strlen(path));
-			pattern = strdup(path);
-			break;
-		case ASK_COVER_DIR:
-			slash = strrchr(path, '/');
-			if (!slash || slash == path) {
-				glob = strdup("/**");
-			} else {
-				_cleanup_free_ char *dir =
-					glob_escape(path, (size_t)(slash - path));
-
-				if (dir && asprintf(&glob, "%s/**", dir) < 0)
-					glob = NULL;
-			}
-			pattern = glob ? strdup(glob) : NULL;
-			break;
-		case ASK_COVER_GLOB:
+		if (a->cover == ASK_COVER_GLOB) {
 			if (!a->glob || policy_glob_check(a->glob, ret_why) < 0 ||
 			    a->glob[0] != '/') {
 				if (!*ret_why || (a->glob && a->glob[0] != '/'))
@@ -744,17 +531,17 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 				*ret_why = "the glob does not match the call's path";
 				return -EINVAL;
 			}
-			glob = strdup(a->glob);
-			pattern = strdup(a->glob);
-			break;
 		}
+		glob = answer_covers_glob(path, (enum answer_cover)a->cover, a->glob);
+		pattern = a->cover == ASK_COVER_EXACT ? strdup(path) : glob ? strdup(glob) : NULL;
 		if (!glob || !pattern)
 			return -ENOMEM;
 	} else if (!path && a->scope != ASK_ONCE && it->section && it->section->needs_path) {
 		*ret_why = "the call's path could not be read: only 'once' can answer it";
 		return -EINVAL;
 	}
-	text = covers_text(it, a, glob);
+	conds = answer_conds_text(it->rule);
+	text = conds ? answer_covers_text(a->kind, a->err, glob, conds) : NULL;
 	if (!text)
 		return -ENOMEM;
 	if (a->scope == ASK_ALWAYS) {
@@ -764,7 +551,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 				"for the run instead";
 			return -EINVAL;
 		}
-		r = write_always(q, it->rule, text, ret_written, ret_why);
+		r = writeback_rule(&q->wb, it->rule->line, text, ret_written, ret_why);
 		if (r < 0)
 			return r;
 	}

@@ -32,5 +32,11 @@ int prompt_session(int sock, int in_fd, FILE *out);
 int prompt_session_focus(int sock, int in_fd, FILE *out, void (*focus)(void *data, bool want),
 			 void *data);
 
-/* sysgate prompt [PID | SOCKET-PATH]: find the socket, connect, prompt_session(). */
-int cmd_prompt(int argc, char **argv);
+/*
+ * sysgate prompt [PID | SOCKET-PATH] (the verb reads the arguments): find
+ * the socket (arg NULL: this user's only sysgate; a PID; a path with a '/'),
+ * connect, prompt_session() on stdin and stdout. Errors are reported with
+ * diag(). The exit status: 0 when done, 1 when no sysgate could be reached,
+ * 2 when the argument is neither or several sysgates run.
+ */
+int prompt_attach(const char *arg);

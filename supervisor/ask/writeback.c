@@ -1,0 +1,220 @@
+/*
+ * ask/writeback: an `always` answer written into the policy file
+ * (writeback.h). Trusted side. The file is the user's: it keeps its place
+ * (through a symlink), owner, group and mode, and is never left half written
+ * or not loading.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy/answer.h"
+#include "policy/policy.h"
+#include "sg-util.h"
+#include "supervisor/ask/writeback.h"
+
+/* Where line `original` of the policy as loaded is now, after our inserts. */
+static unsigned current_line(const struct writeback *w, unsigned original)
+{
+	unsigned line = original;
+
+	for (size_t i = 0; i < w->n_inserted; i++)
+		if (w->inserted[i] <= original)
+			line += 2;
+	return line;
+}
+
+/* The whole of fd (a regular file of st_size bytes, read to its end). */
+static int read_all(int fd, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 4096;
+
+	buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *b = cap > (16u << 20) ? NULL : realloc(buf, cap * 2 + 1);
+
+			if (!b)
+				return -EFBIG;
+			buf = b;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Replace real (a regular file, as st) by text: a temporary file in the same
+ * directory, given st's owner, group and mode (owner first: chown clears the
+ * set-id bits), written, fsync'd and renamed over real, then the directory
+ * fsync'd. A failure leaves real as it was.
+ */
+static int replace_file(const char *real, const struct stat *st, const char *text, size_t len,
+			const char **ret_why)
+{
+	_cleanup_free_ char *tmp = NULL, *dir_of = NULL;
+	_cleanup_close_ int fd = -1, dfd = -1;
+	int r;
+
+	if (asprintf(&tmp, "%s.sysgate-XXXXXX", real) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		*ret_why = "cannot create a temporary file beside the policy file";
+		return -errno;
+	}
+	r = 0;
+	if (fchown(fd, st->st_uid, st->st_gid) < 0) {
+		*ret_why = "cannot give the new policy file the owner of the old one";
+		r = -errno;
+	} else if (fchmod(fd, st->st_mode & 07777) < 0) {
+		*ret_why = "cannot give the new policy file the mode of the old one";
+		r = -errno;
+	} else if ((r = write_all(fd, text, len)) < 0 || fsync(fd) < 0) {
+		*ret_why = "cannot write the new policy file";
+		r = r ?: -errno;
+	} else if (rename(tmp, real) < 0) {
+		*ret_why = "cannot rename the new policy file into place";
+		r = -errno;
+	}
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	/* The rename is durable once the directory is: best effort. */
+	dir_of = strdup(real);
+	if (dir_of) {
+		dfd = open(dirname(dir_of), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0)
+			(void)fsync(dfd);
+	}
+	return 0;
+}
+
+/* st and now are the same version of the same file. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, char **ret_written,
+		   const char **ret_why)
+{
+	_cleanup_free_ char *old = NULL, *new = NULL, *real = NULL;
+	_cleanup_close_ int fd = -1;
+	struct policy_diags d = {};
+	struct policy *check = NULL;
+	struct stat st, again;
+	size_t len = 0, new_len = 0;
+	unsigned want;
+	char stamp[64];
+	struct tm tm;
+	time_t now;
+	int r;
+
+	*ret_written = NULL;
+	if (!w->file) {
+		*ret_why = "the built-in policy has no file to write to (run with -p FILE)";
+		return -EINVAL;
+	}
+	if (strlen(rule) > 198 || strpbrk(rule, "\n\r")) {
+		*ret_why = "the rule does not fit on one policy line (198 bytes)";
+		return -EINVAL;
+	}
+	if (w->n_inserted == ARRAY_SIZE(w->inserted)) {
+		*ret_why = "too many rules written in this run";
+		return -ENOSPC;
+	}
+	/* A symlinked policy is the user's way of keeping it elsewhere: write
+	 * the file it leads to, and leave the link as it is. */
+	real = realpath(w->file, NULL);
+	if (!real) {
+		*ret_why = "cannot resolve the policy file's path";
+		return -errno;
+	}
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*ret_why = "cannot read the policy file";
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*ret_why = "the policy file is not a regular file";
+		return -EINVAL;
+	}
+	r = read_all(fd, &old, &len);
+	if (r < 0) {
+		*ret_why = "cannot read the policy file";
+		return r;
+	}
+
+	want = current_line(w, ask_line);
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	r = answer_insert_rule(old, len, want, rule, stamp, &new, &new_len, ret_why);
+	if (r < 0)
+		return r;
+
+	/* Validate before writing: the new text must load as a policy, or the
+	 * file is not touched at all. */
+	r = policy_load_string(w->file, new, &check, &d);
+	policy_free(check);
+	if (r < 0 || d.n_errors > 0) {
+		policy_diags_free(&d);
+		*ret_why = "the rule would make the policy invalid; the file is unchanged";
+		return -EINVAL;
+	}
+	policy_diags_free(&d);
+
+	/* Someone may have edited the file since we read it: theirs wins. */
+	if (stat(real, &again) < 0 || !same_file(&st, &again)) {
+		*ret_why = "the policy file has changed since sysgate loaded it";
+		return -ESTALE;
+	}
+	r = replace_file(real, &st, new, new_len, ret_why);
+	if (r < 0)
+		return r;
+	w->inserted[w->n_inserted++] = ask_line;
+	if (asprintf(ret_written, "%s:%u", w->file, want + 1) < 0)
+		*ret_written = NULL;
+	return 0;
+}
