@@ -203,7 +203,12 @@ static void cond_text(FILE *f, const struct cond *c)
 		fprintf(f, "mode & 0%llo", (unsigned long long)c->value);
 		break;
 	case COND_ARG:
-		fprintf(f, "arg%u %s %#llx", c->arg, ops[c->op], (unsigned long long)c->value);
+		/* A named argument as written: its constants are the ABI's. */
+		if (c->arg_name)
+			fputs(c->text, f);
+		else
+			fprintf(f, "arg%u %s %#llx", c->arg, ops[c->op],
+				(unsigned long long)c->value);
 		break;
 	case COND_EXE_MATCH:
 		fprintf(f, "exe ~ %s", c->glob);

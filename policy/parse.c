@@ -94,6 +94,7 @@ static void rule_done(struct rule *r)
 	for (size_t i = 0; i < r->n_conds; i++) {
 		free(r->conds[i].glob);
 		free(r->conds[i].arg_name);
+		free(r->conds[i].text);
 	}
 	free(r->conds);
 	r->conds = NULL;
@@ -876,6 +877,21 @@ static int parse_named_cond(struct loader *ld, const struct section *s, unsigned
 	c->arg_name = strdup(name);
 	if (!c->arg_name)
 		return -ENOMEM;
+	{
+		size_t len = 0;
+
+		for (size_t t = 0; t < used; t++)
+			len += strlen(toks[*i + t]) + 1;
+		c->text = malloc(len);
+		if (!c->text)
+			return -ENOMEM;
+		c->text[0] = '\0';
+		for (size_t t = 0; t < used; t++) {
+			if (t)
+				strcat(c->text, " ");
+			strcat(c->text, toks[*i + t]);
+		}
+	}
 	*i += used;
 	return 0;
 }

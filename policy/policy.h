@@ -65,6 +65,9 @@ struct cond {
 	 * syscall (policy_arg_find); value and mask are for x86_64, value32 and
 	 * mask32 for i386 and x32 (constants such as O_LARGEFILE differ). */
 	char *arg_name; /* NULL for argN */
+	char *text;	/* COND_ARG by name: the condition as written, for policy text
+			 * written back (answers) and explain: its constants may have
+			 * other values on other ABIs, so no number can stand for it */
 	int64_t value32;
 	uint64_t mask, mask32; /* ARG_MASKED_* */
 };

@@ -65,7 +65,9 @@ static void cond_text(const struct cond *c, char *buf, size_t size)
 		snprintf(buf, size, "mode & 0%" PRIo64, c->value);
 		break;
 	case COND_ARG:
-		if (c->arg_name && (c->op == ARG_MASKED_EQ || c->op == ARG_MASKED_NE))
+		if (c->text)
+			snprintf(buf, size, "%s", c->text);
+		else if (c->arg_name && (c->op == ARG_MASKED_EQ || c->op == ARG_MASKED_NE))
 			snprintf(buf, size, "%s & %#" PRIx64 " %s %#" PRIx64, c->arg_name, c->mask,
 				 c->op == ARG_MASKED_EQ ? "==" : "!=", c->value);
 		else if (c->arg_name && (c->op == ARG_AND || c->op == ARG_NONE_OF))
