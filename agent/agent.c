@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "sg-exit.h"
 #include "sg-seccomp.h"
 #include "sg-util.h"
 
@@ -151,7 +152,7 @@ static _Noreturn void die(const struct agent_config *cfg, int err)
 		ssize_t k = write(cfg->status_fd, &err, sizeof(err));
 		(void)k;
 	}
-	_exit(err == ENOENT ? 127 : 126);
+	_exit(EXIT_FOR_EXEC_ERRNO(err));
 }
 
 _Noreturn void agent_exec(const struct agent_config *cfg)
@@ -172,7 +173,7 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	 * this itself; sysgate run's pid namespace is what holds against that
 	 * (supervisor/contain.c). */
 	if (cfg->parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(cfg)))
-		_exit(125);
+		_exit(EXIT_SYSGATE_FAILED);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(cfg, errno);
 	if (cfg->len == 0 || cfg->len > BPF_MAXINSNS || !cfg->insns)
@@ -201,7 +202,7 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	while ((s = atomic_load_explicit(&send_state, memory_order_acquire)) == 0)
 		__builtin_ia32_pause();
 	if (fd < 0 || s < 0)
-		_exit(125);
+		_exit(EXIT_SYSGATE_FAILED);
 
 	execve(cfg->path, cfg->argv, cfg->envp);
 	die(cfg, errno);

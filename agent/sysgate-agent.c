@@ -42,13 +42,10 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "sg-exit.h"
 #include "sg-util.h"
 
 extern char **environ;
-
-#define EXIT_AGENT_FAILED 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
 
 /* The longest reply: BPF_MAXINSNS instructions of 8 bytes in base64, plus
  * the frame; error replies are short. */
@@ -58,13 +55,21 @@ extern char **environ;
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: sysgate-agent --socket PATH [--policy NAME] -- CMD [ARGS...]\n"
-		     "\n"
-		     "Run CMD under the filter of policy NAME (the daemon's default policy\n"
-		     "without --policy), supervised by the sysgate serve listening on PATH.\n"
-		     "NAME is a policy of the daemon's --policy-dir, without \".ini\".\n"
-		     "Exits with CMD's status; 125 if sysgate-agent failed; 126 if CMD is not\n"
-		     "executable; 127 if CMD was not found.\n");
+	fprintf(out,
+		"usage: sysgate-agent --socket PATH [--policy NAME] -- CMD [ARGS...]\n"
+		"       sysgate-agent --help | --version\n"
+		"\n"
+		"Run CMD under the filter of policy NAME (the daemon's default policy\n"
+		"without --policy), supervised by the sysgate serve listening on PATH.\n"
+		"NAME is a policy of the daemon's --policy-dir, without \".ini\".\n"
+		"Exits with CMD's status; %d if sysgate-agent failed; %d if CMD is not\n"
+		"executable; %d if CMD was not found.\n"
+		"\n"
+		"  -S, --socket PATH  the socket sysgate serve listens on (its --socket)\n"
+		"  -p, --policy NAME  the daemon's policy NAME.ini\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      sysgate-agent's version\n",
+		EXIT_SYSGATE_FAILED, EXIT_CANNOT_EXEC, EXIT_NOT_FOUND);
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -401,7 +406,7 @@ static void print_clean(FILE *out, const char *s)
 
 /*
  * Ask the daemon for policy's filter (NULL: its default). 0 with the program,
- * or EXIT_AGENT_FAILED after saying why.
+ * or EXIT_SYSGATE_FAILED after saying why.
  */
 static int fetch_filter(const char *socket_path, const char *policy, struct sock_filter **ret,
 			unsigned short *ret_len)
@@ -417,7 +422,7 @@ static int fetch_filter(const char *socket_path, const char *policy, struct sock
 	if (fd < 0) {
 		say("%s: cannot connect: %s (is sysgate serve running there?)", socket_path,
 		    strerror(-fd));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (policy)
 		snprintf(req, sizeof(req), "{\"op\":\"filter\",\"policy\":\"%s\"}\n", policy);
@@ -426,41 +431,41 @@ static int fetch_filter(const char *socket_path, const char *policy, struct sock
 	r = send_all(fd, req, strlen(req));
 	if (r < 0) {
 		say("%s: cannot send the request: %s", socket_path, strerror(-r));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	line = malloc(MAX_REPLY);
 	if (!line) {
 		say("%s", strerror(ENOMEM));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	r = read_line(fd, line, MAX_REPLY, &len);
 	if (r < 0) {
 		say("%s: no reply from the daemon: %s", socket_path,
 		    r == -EPIPE ? "it closed the connection" : strerror(-r));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (strlen(line) != len) {
 		say("%s: the daemon's reply is malformed (a NUL byte)", socket_path);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	r = parse_reply(line, &rep);
 	if (r < 0) {
 		reply_done(&rep);
 		say("%s: the daemon's reply is malformed", socket_path);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (!rep.ok) {
 		fprintf(stderr, "sysgate-agent: policy %s: ", policy ? policy : "(default)");
 		print_clean(stderr, rep.error);
 		fputc('\n', stderr);
 		reply_done(&rep);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	r = decode_bpf(rep.bpf, ret, ret_len);
 	reply_done(&rep);
 	if (r < 0) {
 		say("%s: the daemon sent a malformed filter", socket_path);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	return 0;
 }
@@ -471,6 +476,7 @@ int main(int argc, char **argv)
 		{"socket", required_argument, NULL, 'S'},
 		{"policy", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{},
 	};
 	const char *socket_path = NULL, *policy = NULL;
@@ -483,8 +489,8 @@ int main(int argc, char **argv)
 	/* Before anything opens an fd: a closed 0-2 would be taken by the
 	 * daemon's socket, and our messages (and CMD's output) go into it. */
 	if (agent_reserve_stdio() < 0)
-		return EXIT_AGENT_FAILED;
-	while ((c = getopt_long(argc, argv, "+S:p:h", opts, NULL)) != -1) {
+		return EXIT_SYSGATE_FAILED;
+	while ((c = getopt_long(argc, argv, "+S:p:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			socket_path = optarg;
@@ -495,21 +501,24 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("sysgate-agent %s\n", SYSGATE_VERSION);
+			return 0;
 		default:
 			usage(stderr);
-			return EXIT_AGENT_FAILED;
+			return EXIT_SYSGATE_FAILED;
 		}
 	}
 	if (!socket_path || optind >= argc) {
 		say(!socket_path ? "--socket is required" : "no command given");
 		usage(stderr);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (policy && !plain_name(policy)) {
 		say("'%s' is not a policy name (letters, digits, '_', '-' and '.', not starting "
 		    "with '.', at most %d)",
 		    policy, MAX_POLICY_NAME);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 
 	/* The policy first: nothing of CMD runs unless the daemon has it. */
@@ -533,7 +542,7 @@ int main(int argc, char **argv)
 	sock = connect_daemon(socket_path);
 	if (sock < 0) {
 		say("%s: cannot connect: %s", socket_path, strerror(-sock));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	pid = getpid();
 	/*
@@ -563,7 +572,7 @@ int main(int argc, char **argv)
 		     policy ? "\"," : "", (int)pid, (int)pid);
 	if (r < 0 || (size_t)r >= sizeof(message)) {
 		say("the handover message is too long");
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 
 	fflush(NULL);

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* "125" from a macro that expands to 125. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

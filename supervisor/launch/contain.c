@@ -89,6 +89,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sg-exit.h"
 #include "sg-util.h"
 #include "supervisor/launch/contain.h"
 
@@ -301,7 +302,7 @@ static _Noreturn void relay_fail(const char *what, int err)
 {
 	dprintf(STDERR_FILENO, "sysgate: cannot contain the command's tree: %s: %s\n", what,
 		strerror(err));
-	_exit(125);
+	_exit(EXIT_SYSGATE_FAILED);
 }
 
 /* Exit as the command did: its code, or its signal (no core: we are not
@@ -313,7 +314,7 @@ static _Noreturn void exit_like(int status)
 	int sig;
 
 	if (!WIFSIGNALED(status))
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_SYSGATE_FAILED);
 	sig = WTERMSIG(status);
 	sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
@@ -337,7 +338,7 @@ static void relay(struct contain *c)
 	char b;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
-		_exit(125);
+		_exit(EXIT_SYSGATE_FAILED);
 	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
 		relay_fail("unshare", errno);
 	r = map_ids(uid, gid);

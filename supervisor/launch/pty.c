@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sg-exit.h"
 #include "sg-util.h"
 #include "supervisor/launch/pty.h"
 
@@ -315,7 +316,7 @@ static void child_fail(const char *what, int err)
 
 	if (n > 0 && write(STDERR_FILENO, msg, (size_t)MIN(n, (int)sizeof(msg) - 1)) < 0)
 		n = 0;
-	_exit(125);
+	_exit(EXIT_SYSGATE_FAILED);
 }
 
 /* Is fd the real terminal: its device, or /dev/tty or /dev/console opened
