@@ -2,6 +2,7 @@
 /* sg-util: small ownership helpers shared by every module (systemd style). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* "125" from a macro that expands to 125. */

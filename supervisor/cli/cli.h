@@ -32,6 +32,9 @@ struct cli_getopt {
 	struct option longopts[CLI_MAX_OPTIONS + 1];
 	char shortopts[2 + 2 * CLI_MAX_OPTIONS + 1];
 };
+/* The options of a verb that has none but --help (and -h). */
+extern const struct cli_option cli_help_only[1];
+
 /* At most CLI_MAX_OPTIONS options (more abort at once: a programming error). */
 void cli_getopt_tables(const struct cli_option *o, size_t n, struct cli_getopt *ret);
 

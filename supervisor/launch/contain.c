@@ -77,6 +77,9 @@
  * that a full fd table cannot stop it. Then a command that clears its
  * pdeathsig and kills sysgate (same uid) runs on unsupervised; run.c says so
  * once on stderr, and the README lists it.
+ *
+ * Nothing here prints: a failure returns -errno, or in the forked relay is
+ * written to c->report_fd (report.h), and run.c says which step failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +95,7 @@
 #include "sg-exit.h"
 #include "sg-util.h"
 #include "supervisor/launch/contain.h"
+#include "supervisor/launch/report.h"
 
 static int write_file(const char *path, const char *text)
 {
@@ -298,12 +302,9 @@ int contain_after_fork(struct contain *c)
 	return r;
 }
 
-static _Noreturn void relay_fail(const char *what, int err)
-{
-	dprintf(STDERR_FILENO, "sysgate: cannot contain the command's tree: %s: %s\n", what,
-		strerror(err));
-	_exit(EXIT_SYSGATE_FAILED);
-}
+/* The relay cannot go on: sysgate says which step failed (report.h). */
+#define relay_fail(c, step, err)                                                                   \
+	launch_fail((c)->report_fd, "cannot contain the command's tree: " step, err)
 
 /* Exit as the command did: its code, or its signal (no core: we are not
  * dumpable), 128+N if the signal does not end us. */
@@ -340,15 +341,15 @@ static void relay(struct contain *c)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
 		_exit(EXIT_SYSGATE_FAILED);
 	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
-		relay_fail("unshare", errno);
+		relay_fail(c, "unshare", errno);
 	r = map_ids(uid, gid);
 	if (r < 0)
-		relay_fail("uid_map", -r);
+		relay_fail(c, "uid_map", -r);
 	if (pipe2(ready, O_CLOEXEC) < 0)
-		relay_fail("pipe", errno);
+		relay_fail(c, "pipe", errno);
 	c->init = fork();
 	if (c->init < 0)
-		relay_fail("fork", errno);
+		relay_fail(c, "fork", errno);
 	if (c->init == 0) {
 		safe_close(ready[0]);
 		/* Its death signal is tied to us, the relay. */
@@ -360,12 +361,12 @@ static void relay(struct contain *c)
 	while (n < 0 && errno == EINTR);
 	safe_close(ready[0]);
 	if (n != 1)
-		relay_fail("the namespace's init", ECHILD);
+		relay_fail(c, "the namespace's init", ECHILD);
 
 	cmd = fork();
 	if (cmd < 0) {
 		kill(c->init, SIGKILL);
-		relay_fail("fork", errno);
+		relay_fail(c, "fork", errno);
 	}
 	if (cmd == 0)
 		return; /* the command: on to the agent */

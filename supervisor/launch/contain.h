@@ -30,12 +30,14 @@ struct contain {
 	int back_fd;	 /* sysgate's own pid namespace, to return to after the fork */
 	int children_fd; /* without a namespace: /proc/self/task/TID/children */
 	char why[160];	 /* without a namespace: why not */
+	int report_fd;	 /* set by the caller before the fork: where the relay writes
+			  * the step that failed (report.h), or -1 */
 };
 
 /* Empty, so that contain_done() may be called on it. */
 #define CONTAIN_INIT                                                                               \
 	{                                                                                          \
-		.alive_rd = -1, .alive_wr = -1, .back_fd = -1, .children_fd = -1                   \
+		.alive_rd = -1, .alive_wr = -1, .back_fd = -1, .children_fd = -1, .report_fd = -1  \
 	}
 
 /*
@@ -51,7 +53,10 @@ int contain_prepare(struct contain *c);
  * -errno if that failed: then kill the tree and fail. */
 int contain_after_fork(struct contain *c);
 
-/* In the forked command, first thing: drop what only sysgate may hold. */
+/* In the forked command, first thing: drop what only sysgate may hold.
+ * Returns in the command only; where a relay is needed (unprivileged), the
+ * forked child becomes the relay and a failed step of it is written to
+ * c->report_fd before it exits 125. Async-signal-safe calls only. */
 void contain_in_child(struct contain *c);
 
 /* reap() found pid: true if it was the namespace's init (the tree is then

@@ -34,6 +34,7 @@
 #include "sg-exit.h"
 #include "sg-util.h"
 #include "supervisor/launch/pty.h"
+#include "supervisor/launch/report.h"
 
 #define RELAY_BUF 4096
 /* How long the final copy may take: the terminal may be stalled for good. */
@@ -306,18 +307,10 @@ fail:
 
 /* ---- the child's side ---- */
 
-static void child_fail(const char *what, int err)
-{
-	char msg[160];
-	int n = snprintf(msg, sizeof(msg),
-			 "sysgate: --prompt: cannot give the command its own "
-			 "terminal (%s): %s\n",
-			 what, strerror(err));
-
-	if (n > 0 && write(STDERR_FILENO, msg, (size_t)MIN(n, (int)sizeof(msg) - 1)) < 0)
-		n = 0;
-	_exit(EXIT_SYSGATE_FAILED);
-}
+/* The command must not run on the shared terminal when a prompt was asked
+ * for: say which step failed (report.h) and exit 125. */
+#define child_fail(report_fd, step, err)                                                           \
+	launch_fail(report_fd, "--prompt: cannot give the command its own terminal (" step ")", err)
 
 /* Is fd the real terminal: its device, or /dev/tty or /dev/console opened
  * while it was ours (TIOCGDEV names the device behind those)? */
@@ -368,17 +361,17 @@ static void close_term_fds(dev_t rdev)
 	close(dir);
 }
 
-void pty_child_attach(const struct pty_relay *t)
+void pty_child_attach(const struct pty_relay *t, int report_fd)
 {
 	/* A session of its own, without the person's terminal, then its
 	 * own pty as the controlling terminal (and its foreground group). */
 	if (setsid() < 0)
-		child_fail("setsid", errno);
+		child_fail(report_fd, "setsid", errno);
 	if (ioctl(t->cmd_slave, TIOCSCTTY, 0) < 0)
-		child_fail("TIOCSCTTY", errno);
+		child_fail(report_fd, "TIOCSCTTY", errno);
 	for (int fd = 0; fd <= 2; fd++)
 		if (is_term(fd, t->term_rdev) && dup2(t->cmd_slave, fd) < 0)
-			child_fail("dup2", errno);
+			child_fail(report_fd, "dup2", errno);
 	close_term_fds(t->term_rdev);
 	if (t->cmd_slave > 2)
 		close(t->cmd_slave);

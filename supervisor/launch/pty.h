@@ -45,10 +45,11 @@ int pty_relay_open(struct pty_relay **ret);
  * In the forked child, before the agent: a new session with the pty's slave
  * as controlling terminal, on each of fds 0-2 that was the real terminal;
  * every other fd on the real terminal closed. Async-signal-safe. On failure
- * it says why on fd 2 and _exit()s 125: the command must not run on the
- * shared terminal when a prompt was asked for.
+ * it writes the step that failed to report_fd (report.h) and _exit()s 125:
+ * the command must not run on the shared terminal when a prompt was asked
+ * for.
  */
-void pty_child_attach(const struct pty_relay *t);
+void pty_child_attach(const struct pty_relay *t, int report_fd);
 
 /*
  * In the parent after fork: close our copy of the slave, put the terminal in
