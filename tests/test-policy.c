@@ -61,8 +61,8 @@ static void dump(const struct fx *f)
 			      f->d.v[i].line, f->d.v[i].msg);
 }
 
-static const struct policy_diag *find_diag(const struct fx *f, enum diag_level sev,
-					   unsigned line, const char *sub)
+static const struct policy_diag *find_diag(const struct fx *f, enum diag_level sev, unsigned line,
+					   const char *sub)
 {
 	for (size_t i = 0; i < f->d.n; i++)
 		if (f->d.v[i].severity == sev && f->d.v[i].line == line &&
@@ -148,6 +148,16 @@ static void test_load_refuses_unknown_keys(void **state)
 
 	assert_refused(f, "[sysgate]\nmode = enforce\nmdoe = complain\n", 3,
 		       "unknown key 'mdoe' in [sysgate]");
+	/* The keys are a table: the message lists every one of them. */
+	assert_refused(f, "[sysgate]\nlogfull = drop\n", 2,
+		       "unknown key 'logfull' in [sysgate] (mode, default, log, log_format, "
+		       "log_full, ask_timeout or ask_default)");
+	/* Every key of the table is known, and each is set once at most. */
+	assert_refused(f,
+		       "[sysgate]\nmode = enforce\ndefault = allow\nlog = stderr\n"
+		       "log_format = text\nlog_full = block\nask_timeout = 30s\n"
+		       "ask_default = deny\nlog_full = drop\n",
+		       9, "duplicate key 'log_full' in [sysgate] (first set at line 6)");
 	assert_refused(f, "[reboot]\nblock = *\n", 2, "unknown decision 'block'");
 	assert_refused(f, "[reboot]\nDeny = *\n", 2, "unknown decision 'Deny'");
 	assert_refused(f, "deny = *\n[reboot]\ndeny = *\n", 1, "outside any section");
