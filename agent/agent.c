@@ -36,7 +36,15 @@
 #include "sg-seccomp.h"
 #include "sg-util.h"
 
-/* Shared between the filtered thread and the helper. */
+/*
+ * Shared between the filtered thread and the helper, in the forked child
+ * only. No lock (a futex would be a notified syscall): handover_sock and
+ * handover_message are written by the filtered thread before it creates the
+ * helper and only read afterwards; listener_state is published by the
+ * filtered thread with the release store of listener_ready, which the helper
+ * acquires; send_state is written by the helper alone and spun on (acquire)
+ * by the filtered thread, which makes no syscall until it is set.
+ */
 static _Atomic int listener_state = -1; /* listener fd, or -errno, or -1 while pending */
 static atomic_bool listener_ready;
 static _Atomic int send_state; /* 0 pending, 1 sent, -errno failed */

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* Threads: the main thread's alone (run.c). The forked init, relay and
+ * command each work on their own copy. */
 struct contain {
 	bool relay; /* unprivileged: the forked child is a relay in a new user and pid
 		     * namespace, which forks the init and the command */

@@ -48,6 +48,21 @@ struct buf {
 	char d[RELAY_BUF];
 };
 
+/*
+ * Threads: the main thread creates, starts, stops and frees the relay
+ * (pty_relay_open/start/stop/free); nothing else writes its fields. While
+ * running is true the relay thread (relay_main) uses the fds and reads the
+ * rest; the fields are not changed under it, so it needs no lock. focus and
+ * stop are atomics written from other threads: focus by the prompt's thread
+ * (pty_relay_focus, which then writes to the wake eventfd, safe from any
+ * thread), stop by the main thread before it joins the relay. raw and excl
+ * are cleared by restore_terminal(), which runs on the main thread after the
+ * join, or in a crash handler on whichever thread crashed: the atomic
+ * exchange of `active` lets only one of them have the relay. The guardian is
+ * a forked process with a copy of the struct as it was at the fork (raw,
+ * excl and saved set by then); it shares nothing else with sysgate but a
+ * pipe. No lock anywhere, so none is held over the relay's I/O.
+ */
 struct pty_relay {
 	int term;	      /* the real terminal: our own open file, O_NONBLOCK */
 	dev_t term_rdev;      /* to recognise it among the child's fds */
@@ -66,7 +81,9 @@ struct pty_relay {
 
 /* ---- restoring the terminal on any exit ---- */
 
-/* The relay whose terminal is raw, for the exit and crash handlers. */
+/* The relay whose terminal is raw, for the exit and crash handlers: set by
+ * the main thread in pty_relay_start, taken (exchanged for NULL) by whoever
+ * restores the terminal first. */
 static struct pty_relay *_Atomic active;
 
 static void restore_terminal(struct pty_relay *t)
@@ -80,6 +97,8 @@ static void restore_terminal(struct pty_relay *t)
 }
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+/* Written once by install_handlers (main thread) before the handlers can
+ * run, read by them afterwards. */
 static struct sigaction crash_old[ARRAY_SIZE(crash_signals)];
 
 /* Put the person's terminal back, then let the old action (the default, or
