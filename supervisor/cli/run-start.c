@@ -230,7 +230,8 @@ int run_start_command(struct run *run)
 	/* The command's own pid namespace, where we may (contain.c). */
 	r = contain_prepare(&run->contain);
 	if (r < 0)
-		return diag_errno(DIAG_ERROR, r, "cannot contain the command's tree");
+		return diag_errno(DIAG_ERROR, r, "cannot contain the command's tree: %s",
+				  run->contain.failed ? run->contain.failed : "?");
 	if (run->contain.init == 0 && !run->contain.relay)
 		diag(DIAG_WARNING,
 		     "the tree is not in its own PID namespace: %s; if sysgate is killed, a "

@@ -228,14 +228,55 @@ static int probe_userns(void)
 	return -WEXITSTATUS(st);
 }
 
-int contain_prepare(struct contain *c)
+/* -err, with the step that failed in c->failed. */
+static int fail_step(struct contain *c, const char *step, int err)
 {
-	int alive[2], ready[2] = {-1, -1}, r;
+	c->failed = step;
+	return -err;
+}
+
+/* The namespace's init, forked into it and ready: 0 or -errno. */
+static int start_init(struct contain *c)
+{
+	int ready[2], r = 0;
 	char b;
 	ssize_t n;
 
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return fail_step(c, "the init's pipe", errno);
+	c->init = fork();
+	if (c->init < 0) {
+		c->init = 0;
+		r = fail_step(c, "fork the namespace's init", errno);
+		goto out;
+	}
+	if (c->init == 0) {
+		safe_close(ready[0]);
+		init_main(c, ready[1]);
+	}
+	ready[1] = safe_close(ready[1]);
+	/* The command is forked only once the init holds no copy of the
+	 * write end, so that the command's own check is sound. */
+	do
+		n = read(ready[0], &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		waitpid(c->init, NULL, __WALL);
+		c->init_reaped = true;
+		r = fail_step(c, "the namespace's init did not start", ECHILD);
+	}
+out:
+	safe_close(ready[0]);
+	safe_close(ready[1]);
+	return r;
+}
+
+int contain_prepare(struct contain *c)
+{
+	int alive[2], r;
+
 	if (pipe2(alive, O_CLOEXEC) < 0)
-		return -errno;
+		return fail_step(c, "the alive pipe", errno);
 	c->alive_rd = alive[0];
 	c->alive_wr = alive[1];
 
@@ -251,43 +292,15 @@ int contain_prepare(struct contain *c)
 		}
 		snprintf(c->why, sizeof(c->why), "%s; in a user namespace: %s", strerror(err),
 			 strerror(-r));
-		return open_children(c);
+		r = open_children(c);
+		return r < 0 ? fail_step(c, "open the list of sysgate's children", -r) : 0;
 	}
-	if (pipe2(ready, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto back;
-	}
-	c->init = fork();
-	if (c->init < 0) {
-		r = -errno;
-		c->init = 0;
-		goto back;
-	}
-	if (c->init == 0) {
-		safe_close(ready[0]);
-		init_main(c, ready[1]);
-	}
-	ready[1] = safe_close(ready[1]);
-	/* The command is forked only once the init holds no copy of the
-	 * write end, so that the command's own check is sound. */
-	do
-		n = read(ready[0], &b, 1);
-	while (n < 0 && errno == EINTR);
-	safe_close(ready[0]);
-	if (n != 1) {
-		waitpid(c->init, NULL, __WALL);
-		c->init_reaped = true;
-		r = -ECHILD;
-		goto back;
-	}
-	return 0;
-
-back:
-	safe_close(ready[0]);
-	safe_close(ready[1]);
-	/* Without a live init no child can be forked into the namespace. */
-	if (setns(c->back_fd, CLONE_NEWPID) < 0 && r == 0)
-		r = -errno;
+	r = start_init(c);
+	if (r == 0)
+		return 0;
+	/* Back to our own: without a live init no child can be forked into the
+	 * new namespace. Nothing runs anyway, and r says what failed first. */
+	setns(c->back_fd, CLONE_NEWPID);
 	c->back_fd = safe_close(c->back_fd);
 	return r;
 }

@@ -27,13 +27,14 @@ struct contain {
 		     * namespace, which forks the init and the command */
 	pid_t init; /* the namespace's init, as sysgate sees it; 0 without one */
 	bool init_reaped;
-	int alive_rd;	 /* a pipe only sysgate holds the write end of: its */
-	int alive_wr;	 /*   hang-up tells a child that sysgate is gone */
-	int back_fd;	 /* sysgate's own pid namespace, to return to after the fork */
-	int children_fd; /* without a namespace: /proc/self/task/TID/children */
-	char why[160];	 /* without a namespace: why not */
-	int report_fd;	 /* set by the caller before the fork: where the relay writes
-			  * the step that failed (report.h), or -1 */
+	int alive_rd;	    /* a pipe only sysgate holds the write end of: its */
+	int alive_wr;	    /*   hang-up tells a child that sysgate is gone */
+	int back_fd;	    /* sysgate's own pid namespace, to return to after the fork */
+	int children_fd;    /* without a namespace: /proc/self/task/TID/children */
+	char why[160];	    /* without a namespace: why not */
+	const char *failed; /* after -errno from contain_prepare: the step that failed */
+	int report_fd;	    /* set by the caller before the fork: where the relay writes
+			     * the step that failed (report.h), or -1 */
 };
 
 /* Empty, so that contain_done() may be called on it. */
@@ -46,7 +47,8 @@ struct contain {
  * Call right before forking the command, from the main thread. 0 with the
  * namespace and its init in place (c->init > 0) and this thread's children
  * going into it, or 0 without one (c->init == 0, c->why says why, the caller
- * says so); -errno when nothing should run (the caller fails with 125).
+ * says so); -errno when nothing should run (the caller says c->failed and
+ * fails with 125).
  */
 int contain_prepare(struct contain *c);
 
