@@ -92,6 +92,7 @@ struct relay_state {
 	struct buf cmd_in; /* keystrokes for the command */
 	struct buf pr_in;  /* keystrokes for the prompt */
 	bool term_gone, cmd_hup;
+	long hup_retry; /* with cmd_hup: when to look at the command's pty again */
 	bool focus;
 };
 
@@ -207,92 +208,115 @@ static void final_copy(struct pty_relay *t, struct relay_state *s)
 	}
 }
 
+enum { P_WAKE, P_WINCH, P_TERM, P_CMD, P_PR, P_N };
+
+/* What to wait for, by what the buffers hold and who has the focus; the
+ * poll timeout. */
+static int poll_set(const struct pty_relay *t, const struct relay_state *s, struct pollfd *p)
+{
+	const struct buf *in_buf = s->focus ? &s->pr_in : &s->cmd_in;
+
+	p[P_WAKE] = (struct pollfd){.fd = t->wake, .events = POLLIN};
+	p[P_WINCH] = (struct pollfd){.fd = t->winch, .events = POLLIN};
+	/* An fd with nothing to wait for is left out: POLLHUP would come
+	 * whatever the events. */
+	p[P_TERM] = (struct pollfd){.fd = t->term};
+	if (!s->term_gone && room(in_buf))
+		p[P_TERM].events |= POLLIN;
+	if (!s->term_gone && s->out.len)
+		p[P_TERM].events |= POLLOUT;
+	p[P_CMD] = (struct pollfd){.fd = t->cmd_master};
+	/* While the prompt holds the focus the command's output waits in
+	 * its pty: nothing it prints can pose as the prompt. */
+	if (!s->focus && !s->cmd_hup && room(&s->out))
+		p[P_CMD].events |= POLLIN;
+	if (!s->cmd_hup && s->cmd_in.len)
+		p[P_CMD].events |= POLLOUT;
+	p[P_PR] = (struct pollfd){.fd = t->pr_master};
+	if (room(&s->out))
+		p[P_PR].events |= POLLIN;
+	if (s->pr_in.len)
+		p[P_PR].events |= POLLOUT;
+	for (int i = P_TERM; i < P_N; i++)
+		if (!p[i].events)
+			p[i].fd = -1;
+	return s->cmd_hup ? HUP_RETRY_MS : -1;
+}
+
+/* The command's output, when it has some or, hung up, now and then. */
+static void read_command(struct pty_relay *t, struct relay_state *s, bool ready)
+{
+	if (!ready && !(s->cmd_hup && !s->focus && now_ms() >= s->hup_retry))
+		return;
+	/* EIO: no slave fd is open. The command may open /dev/tty again, so
+	 * look now and then. */
+	if (fill(&s->out, t->cmd_master) < 0) {
+		s->cmd_hup = true;
+		s->cmd_in.len = 0;
+		s->hup_retry = now_ms() + HUP_RETRY_MS;
+	} else {
+		s->cmd_hup = false;
+	}
+}
+
+/* Everything the buffers hold, to where it goes (as much as fits now). */
+static void write_all(struct pty_relay *t, struct relay_state *s)
+{
+	if (s->cmd_in.len && !s->cmd_hup && flush_to(&s->cmd_in, t->cmd_master) < 0)
+		s->cmd_in.len = 0;
+	if (s->pr_in.len && flush_to(&s->pr_in, t->pr_master) < 0)
+		s->pr_in.len = 0;
+	if (s->term_gone) {
+		s->out.len = 0;
+	} else if (s->out.len && flush_to(&s->out, t->term) < 0) {
+		s->term_gone = true;
+		s->out.len = 0;
+	}
+}
+
+/* One round: what poll said is ready, read in this order, then written. */
+static void on_ready(struct pty_relay *t, struct relay_state *s, const struct pollfd *p)
+{
+	const short in = POLLIN | POLLHUP | POLLERR;
+
+	if (p[P_WAKE].revents)
+		drain_eventfd(t->wake);
+	if (p[P_WINCH].revents) {
+		struct signalfd_siginfo si;
+
+		while (read(t->winch, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			;
+		copy_winsize(t);
+	}
+	/* The focus may have changed while we slept: route by the new one. */
+	set_focus(t, s);
+	if (p[P_TERM].revents & in)
+		read_terminal(t, s);
+	if (p[P_PR].revents & in)
+		fill(&s->out, t->pr_master);
+	read_command(t, s, p[P_CMD].revents & in);
+	write_all(t, s);
+}
+
 void *pty_relay_main(void *arg)
 {
 	struct pty_relay *t = arg;
 	struct relay_state *s = calloc(1, sizeof(*s));
-	long hup_retry = 0;
 
 	if (!s)
 		return NULL;
 	while (!atomic_load(&t->stop)) {
-		enum { P_WAKE, P_WINCH, P_TERM, P_CMD, P_PR, P_N };
-		struct pollfd p[P_N] = {
-			[P_WAKE] = {.fd = t->wake, .events = POLLIN},
-			[P_WINCH] = {.fd = t->winch, .events = POLLIN},
-		};
-		struct buf *in_buf;
-		int timeout = -1;
+		struct pollfd p[P_N];
+		int timeout;
 
 		set_focus(t, s);
-		in_buf = s->focus ? &s->pr_in : &s->cmd_in;
-		/* An fd with nothing to wait for is left out: POLLHUP would come
-		 * whatever the events. */
-		p[P_TERM].fd = t->term;
-		if (!s->term_gone && room(in_buf))
-			p[P_TERM].events |= POLLIN;
-		if (!s->term_gone && s->out.len)
-			p[P_TERM].events |= POLLOUT;
-		p[P_CMD].fd = t->cmd_master;
-		/* While the prompt holds the focus the command's output waits in
-		 * its pty: nothing it prints can pose as the prompt. */
-		if (!s->focus && !s->cmd_hup && room(&s->out))
-			p[P_CMD].events |= POLLIN;
-		if (!s->cmd_hup && s->cmd_in.len)
-			p[P_CMD].events |= POLLOUT;
-		p[P_PR].fd = t->pr_master;
-		if (room(&s->out))
-			p[P_PR].events |= POLLIN;
-		if (s->pr_in.len)
-			p[P_PR].events |= POLLOUT;
-		for (int i = P_TERM; i < P_N; i++)
-			if (!p[i].events)
-				p[i].fd = -1;
-		if (s->cmd_hup)
-			timeout = HUP_RETRY_MS;
-
+		timeout = poll_set(t, s, p);
 		if (poll(p, P_N, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[P_WAKE].revents)
-			drain_eventfd(t->wake);
-		if (p[P_WINCH].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(t->winch, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				;
-			copy_winsize(t);
-		}
-		/* The focus may have changed while we slept: route by the new one. */
-		set_focus(t, s);
-		if (p[P_TERM].revents & (POLLIN | POLLHUP | POLLERR))
-			read_terminal(t, s);
-		if (p[P_PR].revents & (POLLIN | POLLHUP | POLLERR))
-			fill(&s->out, t->pr_master);
-		if ((p[P_CMD].revents & (POLLIN | POLLHUP | POLLERR)) ||
-		    (s->cmd_hup && !s->focus && now_ms() >= hup_retry)) {
-			/* EIO: no slave fd is open. The command may open /dev/tty
-			 * again, so look now and then. */
-			if (fill(&s->out, t->cmd_master) < 0) {
-				s->cmd_hup = true;
-				s->cmd_in.len = 0;
-				hup_retry = now_ms() + HUP_RETRY_MS;
-			} else {
-				s->cmd_hup = false;
-			}
-		}
-		if (s->cmd_in.len && !s->cmd_hup && flush_to(&s->cmd_in, t->cmd_master) < 0)
-			s->cmd_in.len = 0;
-		if (s->pr_in.len && flush_to(&s->pr_in, t->pr_master) < 0)
-			s->pr_in.len = 0;
-		if (s->term_gone) {
-			s->out.len = 0;
-		} else if (s->out.len && flush_to(&s->out, t->term) < 0) {
-			s->term_gone = true;
-			s->out.len = 0;
-		}
+		on_ready(t, s, p);
 	}
 	final_copy(t, s);
 	free(s);
