@@ -35,7 +35,8 @@ static void *inline_prompt_main(void *arg)
 
 void inline_prompt_open(struct inline_prompt *ip)
 {
-	int r = pty_relay_open(&ip->pty);
+	const char *failed = "?";
+	int r = pty_relay_open(&ip->pty, &failed);
 
 	if (r == -ENOTTY)
 		diag(DIAG_ERROR, "--prompt needs a terminal on stdin; use sysgate prompt");
@@ -43,7 +44,8 @@ void inline_prompt_open(struct inline_prompt *ip)
 		diag(DIAG_ERROR, "--prompt needs to run in the foreground of its terminal; "
 				 "use sysgate prompt");
 	else if (r < 0)
-		diag_errno(DIAG_ERROR, r, "--prompt: cannot make a terminal for the command");
+		diag_errno(DIAG_ERROR, r, "--prompt: cannot make a terminal for the command (%s)",
+			   failed);
 }
 
 /* Our control socket at path, connected; the stream to the prompt's pty. */

@@ -206,13 +206,85 @@ static void relay_close(struct pty_relay *t)
 	t->winch = safe_close(t->winch);
 }
 
-int pty_relay_open(struct pty_relay **ret)
+/* r, with the step that failed in *ret. */
+static int failed_at(const char **ret, const char *step, int r)
+{
+	*ret = step;
+	return r;
+}
+
+/* Our own open file of the person's terminal, in the foreground: 0, -EBUSY
+ * in the background, or -errno. */
+static int open_terminal(struct pty_relay *t)
+{
+	struct stat st;
+
+	/* An open file of our own: O_NONBLOCK must not reach the shell's. */
+	t->term = open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (t->term < 0) {
+		const char *name = ttyname(STDIN_FILENO);
+
+		t->term = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK) : -1;
+	}
+	if (t->term < 0 || fstat(t->term, &st) < 0)
+		return -errno;
+	t->term_rdev = st.st_rdev;
+	/* In the background, changing the modes would stop us (SIGTTOU) and
+	 * reading would, too (SIGTTIN). */
+	if (tcgetpgrp(t->term) != getpgrp())
+		return -EBUSY;
+	t->have_saved = tcgetattr(t->term, &t->saved) == 0;
+	return 0;
+}
+
+/* The relay's own fds: the wake eventfd, and SIGWINCH's signalfd. */
+static int open_wakeups(struct pty_relay *t, const char **ret_failed)
+{
+	sigset_t winch;
+
+	t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->wake < 0)
+		return failed_at(ret_failed, "eventfd", -errno);
+	/* SIGWINCH stays pending for the relay's signalfd; threads started
+	 * later inherit the mask, and the agent clears it for the command. */
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &winch, NULL);
+	t->winch = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (t->winch < 0)
+		return failed_at(ret_failed, "signalfd", -errno);
+	return 0;
+}
+
+/* The terminal and both ptys; on failure *ret_failed names the step. */
+static int open_all(struct pty_relay *t, const char **ret_failed)
+{
+	struct winsize ws;
+	bool have_ws;
+	int r;
+
+	r = open_terminal(t);
+	if (r < 0)
+		return failed_at(ret_failed, "open the terminal", r);
+	have_ws = ioctl(t->term, TIOCGWINSZ, &ws) == 0;
+	r = make_pty(t, have_ws ? &ws : NULL, &t->cmd_master, &t->cmd_slave);
+	if (r < 0)
+		return failed_at(ret_failed, "the command's pty", r);
+	r = make_pty(t, have_ws ? &ws : NULL, &t->pr_master, &t->pr_slave);
+	if (r < 0)
+		return failed_at(ret_failed, "the prompt's pty", r);
+	/* The prompt's slave is /dev/pts/N of our uid, which the command
+	 * shares: without this it could open it and read the answers. (Not
+	 * the command's own pty: programs reopen /dev/tty.) */
+	if (ioctl(t->pr_slave, TIOCEXCL) < 0)
+		return failed_at(ret_failed, "TIOCEXCL on the prompt's pty", -errno);
+	return open_wakeups(t, ret_failed);
+}
+
+int pty_relay_open(struct pty_relay **ret, const char **ret_failed)
 {
 	struct pty_relay *t;
-	struct winsize ws;
-	struct stat st;
-	sigset_t winch;
-	bool have_ws;
+	const char *failed = "?";
 	int r;
 
 	if (!isatty(STDIN_FILENO))
@@ -228,60 +300,16 @@ int pty_relay_open(struct pty_relay **ret)
 				.wake = -1,
 				.winch = -1,
 				.guard = -1};
-	/* An open file of our own: O_NONBLOCK must not reach the shell's. */
-	t->term = open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-	if (t->term < 0) {
-		const char *name = ttyname(STDIN_FILENO);
-
-		t->term = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK) : -1;
-	}
-	if (t->term < 0 || fstat(t->term, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	t->term_rdev = st.st_rdev;
-	/* In the background, changing the modes would stop us (SIGTTOU) and
-	 * reading would, too (SIGTTIN). */
-	if (tcgetpgrp(t->term) != getpgrp()) {
-		r = -EBUSY;
-		goto fail;
-	}
-	t->have_saved = tcgetattr(t->term, &t->saved) == 0;
-	have_ws = ioctl(t->term, TIOCGWINSZ, &ws) == 0;
-	r = make_pty(t, have_ws ? &ws : NULL, &t->cmd_master, &t->cmd_slave);
-	if (r < 0)
-		goto fail;
-	r = make_pty(t, have_ws ? &ws : NULL, &t->pr_master, &t->pr_slave);
-	if (r < 0)
-		goto fail;
-	/* The prompt's slave is /dev/pts/N of our uid, which the command
-	 * shares: without this it could open it and read the answers. (Not
-	 * the command's own pty: programs reopen /dev/tty.) */
-	if (ioctl(t->pr_slave, TIOCEXCL) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (t->wake < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* SIGWINCH stays pending for the relay's signalfd; threads started
-	 * later inherit the mask, and the agent clears it for the command. */
-	sigemptyset(&winch);
-	sigaddset(&winch, SIGWINCH);
-	pthread_sigmask(SIG_BLOCK, &winch, NULL);
-	t->winch = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (t->winch < 0) {
-		r = -errno;
-		goto fail;
+	r = open_all(t, &failed);
+	if (r < 0) {
+		relay_close(t);
+		free(t);
+		if (ret_failed)
+			*ret_failed = failed;
+		return r;
 	}
 	*ret = t;
 	return 0;
-fail:
-	relay_close(t);
-	free(t);
-	return r;
 }
 
 /* ---- the child's side ---- */

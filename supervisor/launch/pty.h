@@ -36,10 +36,11 @@ struct pty_relay;
  * Before fork: if fd 0 is a terminal and sysgate is its foreground job, make
  * the command's pty (and the prompt's), with the terminal's modes and size.
  * 0 and *ret set; -ENOTTY when fd 0 is not a terminal, -EBUSY when sysgate is
- * not in the foreground; other -errno on failure. Blocks SIGWINCH in the
- * calling thread (the relay reads it), so call it before starting threads.
+ * not in the foreground; other -errno on failure, with the step that failed
+ * in *ret_failed ("the command's pty"). Blocks SIGWINCH in the calling thread
+ * (the relay reads it), so call it before starting threads.
  */
-int pty_relay_open(struct pty_relay **ret);
+int pty_relay_open(struct pty_relay **ret, const char **ret_failed);
 
 /*
  * In the forked child, before the agent: a new session with the pty's slave
