@@ -470,7 +470,8 @@ static int fetch_filter(const char *socket_path, const char *policy, struct sock
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line: -1 to go on (CMD at argv[optind]), else the exit status. */
+static int parse_args(int argc, char **argv, const char **ret_socket, const char **ret_policy)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 'S'},
@@ -479,24 +480,15 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{},
 	};
-	const char *socket_path = NULL, *policy = NULL;
-	_cleanup_free_ struct sock_filter *insns = NULL;
-	unsigned short len = 0;
-	char exe[PATH_MAX], message[512], pid_field[32];
-	int c, r, sock;
-	pid_t pid;
+	int c;
 
-	/* Before anything opens an fd: a closed 0-2 would be taken by the
-	 * daemon's socket, and our messages (and CMD's output) go into it. */
-	if (agent_reserve_stdio() < 0)
-		return EXIT_SYSGATE_FAILED;
 	while ((c = getopt_long(argc, argv, "+S:p:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
-			socket_path = optarg;
+			*ret_socket = optarg;
 			break;
 		case 'p':
-			policy = optarg;
+			*ret_policy = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -509,42 +501,35 @@ int main(int argc, char **argv)
 			return EXIT_SYSGATE_FAILED;
 		}
 	}
-	if (!socket_path || optind >= argc) {
-		say(!socket_path ? "--socket is required" : "no command given");
+	if (!*ret_socket || optind >= argc) {
+		say(!*ret_socket ? "--socket is required" : "no command given");
 		usage(stderr);
 		return EXIT_SYSGATE_FAILED;
 	}
-	if (policy && !plain_name(policy)) {
+	if (*ret_policy && !plain_name(*ret_policy)) {
 		say("'%s' is not a policy name (letters, digits, '_', '-' and '.', not starting "
 		    "with '.', at most %d)",
-		    policy, MAX_POLICY_NAME);
+		    *ret_policy, MAX_POLICY_NAME);
 		return EXIT_SYSGATE_FAILED;
 	}
+	return -1;
+}
 
-	/* The policy first: nothing of CMD runs unless the daemon has it. */
-	r = fetch_filter(socket_path, policy, &insns, &len);
-	if (r != 0)
-		return r;
+/*
+ * The handover message. The daemon reads it as it reads runc's: the
+ * container-process state with the listener named "seccompFd". Our pid
+ * stays CMD's pid through exec, so the daemon's view of the sandbox's root
+ * and working directory is CMD's. The name is plain (checked by parse_args),
+ * so the JSON needs no escaping. 0, or -ENAMETOOLONG.
+ */
+static int handover_message(int sock, const char *policy, char *buf, size_t size)
+{
+	pid_t pid = getpid();
+	struct ucred cred = {};
+	socklen_t cl = sizeof(cred);
+	char pid_field[32];
+	int r;
 
-	r = agent_find_command(argv[optind], exe, sizeof(exe));
-	if (r < 0) {
-		say("%s: %s", argv[optind], strerror(-r));
-		return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	}
-
-	/*
-	 * The handover connection. The daemon reads it as it reads runc's: the
-	 * container-process state with the listener named "seccompFd". Our pid
-	 * stays CMD's pid through exec, so the daemon's view of the sandbox's
-	 * root and working directory is CMD's. The name is plain (checked
-	 * above), so the JSON needs no escaping.
-	 */
-	sock = connect_daemon(socket_path);
-	if (sock < 0) {
-		say("%s: cannot connect: %s", socket_path, strerror(-sock));
-		return EXIT_SYSGATE_FAILED;
-	}
-	pid = getpid();
 	/*
 	 * Our pid means something to the daemon only if we share its pid
 	 * namespace (or one below it sees ours). Copied into a container image,
@@ -555,22 +540,53 @@ int main(int argc, char **argv)
 	 * daemon is outside it. Then we name no pid, and the daemon takes the
 	 * view of the first call it receives, whose pid the kernel translates.
 	 */
-	{
-		struct ucred cred = {};
-		socklen_t cl = sizeof(cred);
-
-		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.pid <= 0)
-			snprintf(pid_field, sizeof(pid_field), "%s", "");
-		else
-			snprintf(pid_field, sizeof(pid_field), "\"pid\":%d,", (int)pid);
-	}
-	r = snprintf(message, sizeof(message),
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.pid <= 0)
+		snprintf(pid_field, sizeof(pid_field), "%s", "");
+	else
+		snprintf(pid_field, sizeof(pid_field), "\"pid\":%d,", (int)pid);
+	r = snprintf(buf, size,
 		     "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],%s%s%s%s"
 		     "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"sysgate-agent-%d\","
 		     "\"status\":\"running\",\"pid\":%d,\"bundle\":\"\"}}",
 		     pid_field, policy ? "\"metadata\":\"policy=" : "", policy ? policy : "",
 		     policy ? "\"," : "", (int)pid, (int)pid);
-	if (r < 0 || (size_t)r >= sizeof(message)) {
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *socket_path = NULL, *policy = NULL;
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	unsigned short len = 0;
+	char exe[PATH_MAX], message[512];
+	int r, sock;
+
+	/* Before anything opens an fd: a closed 0-2 would be taken by the
+	 * daemon's socket, and our messages (and CMD's output) go into it. */
+	if (agent_reserve_stdio() < 0)
+		return EXIT_SYSGATE_FAILED;
+	r = parse_args(argc, argv, &socket_path, &policy);
+	if (r >= 0)
+		return r;
+
+	/* The policy first: nothing of CMD runs unless the daemon has it. */
+	r = fetch_filter(socket_path, policy, &insns, &len);
+	if (r != 0)
+		return r;
+
+	r = agent_find_command(argv[optind], exe, sizeof(exe));
+	if (r < 0) {
+		say("%s: %s", argv[optind], strerror(-r));
+		return EXIT_FOR_EXEC_ERRNO(-r);
+	}
+
+	/* The handover connection. */
+	sock = connect_daemon(socket_path);
+	if (sock < 0) {
+		say("%s: cannot connect: %s", socket_path, strerror(-sock));
+		return EXIT_SYSGATE_FAILED;
+	}
+	if (handover_message(sock, policy, message, sizeof(message)) < 0) {
 		say("the handover message is too long");
 		return EXIT_SYSGATE_FAILED;
 	}
