@@ -337,22 +337,16 @@ static _Noreturn void exit_like(int status)
 	_exit(128 + sig);
 }
 
-/*
- * The relay (unprivileged sysgate): see the top of this file. Returns in the
- * command only.
- */
-static void relay(struct contain *c)
+/* In the relay: a user and pid namespace of its own, and its init (pid 1)
+ * in it, ready. Exits 125 after reporting a failed step. */
+static void relay_enter_namespace(struct contain *c)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	int ready[2], status = 0, r;
-	sigset_t set;
-	pid_t cmd;
+	int ready[2], r;
 	ssize_t n;
 	char b;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
-		_exit(EXIT_SYSGATE_FAILED);
 	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
 		relay_fail(c, "unshare", errno);
 	r = map_ids(uid, gid);
@@ -375,14 +369,14 @@ static void relay(struct contain *c)
 	safe_close(ready[0]);
 	if (n != 1)
 		relay_fail(c, "the namespace's init", ECHILD);
+}
 
-	cmd = fork();
-	if (cmd < 0) {
-		kill(c->init, SIGKILL);
-		relay_fail(c, "fork", errno);
-	}
-	if (cmd == 0)
-		return; /* the command: on to the agent */
+/* In the relay, once the command runs: forward sysgate's signals to it,
+ * and when it ends, end the namespace and exit as the command did. */
+static _Noreturn void relay_forward(struct contain *c, pid_t cmd)
+{
+	int status = 0;
+	sigset_t set;
 
 	/* sysgate's signal mask is ours: the forwarded signals and SIGCHLD
 	 * are blocked; read them here. Nothing else of sysgate's is needed. */
@@ -417,6 +411,27 @@ static void relay(struct contain *c)
 	while (waitpid(-1, NULL, __WALL) >= 0 || errno == EINTR)
 		;
 	exit_like(status);
+}
+
+/*
+ * The relay (unprivileged sysgate): see the top of this file. Returns in the
+ * command only.
+ */
+static void relay(struct contain *c)
+{
+	pid_t cmd;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
+		_exit(EXIT_SYSGATE_FAILED);
+	relay_enter_namespace(c);
+	cmd = fork();
+	if (cmd < 0) {
+		kill(c->init, SIGKILL);
+		relay_fail(c, "fork", errno);
+	}
+	if (cmd == 0)
+		return; /* the command: on to the agent */
+	relay_forward(c, cmd);
 }
 
 void contain_in_child(struct contain *c)
