@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -34,8 +35,8 @@ static int on_session_done(void *data, uint32_t events)
 	struct run *run = data;
 
 	(void)events;
-	diag_errno(DIAG_ERROR, session_error(run->session),
-		   "cannot serve the listener; killing the supervised processes");
+	diag(DIAG_ERROR, "cannot serve the listener: %s; killing the supervised processes",
+	     strerror(-session_error(run->session)));
 	contain_kill_tree(&run->contain, run->child_done ? 0 : run->child);
 	loop_del(run->loop, run->done_fd);
 	return 0;
@@ -98,8 +99,8 @@ int run_wait(struct run *run)
 	r = loop_run(run->loop);
 	if (r < 0) {
 		/* Fail closed: a supervisor that cannot serve ends the tree. */
-		diag_errno(DIAG_ERROR, r,
-			   "the event loop failed; killing the supervised processes");
+		diag(DIAG_ERROR, "the event loop failed: %s; killing the supervised processes",
+		     strerror(-r));
 		contain_kill_tree(&run->contain, run->child_done ? 0 : run->child);
 	}
 	if (!run->child_done) {
@@ -115,7 +116,7 @@ void run_report_exec(struct run *run, int ret)
 	int err = 0;
 
 	if (read(run->status_pipe[0], &err, sizeof(err)) == (ssize_t)sizeof(err) && err > 0)
-		diag_errno(DIAG_ERROR, err, "%s", run->args.cmd[0]);
+		diag_errno(DIAG_ERROR, err, "cannot execute %s", run->args.cmd[0]);
 	else if ((ret == EXIT_CANNOT_EXEC || ret == EXIT_NOT_FOUND) &&
 		 (p->dflt.kind == DECISION_DENY || p->dflt.kind == DECISION_KILL) &&
 		 !policy_section_for(p, "execve"))
