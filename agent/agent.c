@@ -106,13 +106,15 @@ static void *helper_main(void *arg)
 			  atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
 			  atomic_load(&listener_state));
 	/* This thread is not under the filter: it can say what went wrong, which
-	 * the filtered thread could not (its write might be notified). For run,
-	 * the supervisor says it itself. */
+	 * the filtered thread could not (its write might be notified). Only
+	 * sysgate-agent has a handover message; for run, sysgate says it itself.
+	 * (The agent links no diag: sysgate-agent is agent/ and libc only.) */
 	if (handover_message && atomic_load(&listener_state) < 0)
-		dprintf(STDERR_FILENO, "sysgate: cannot install the seccomp filter: %s\n",
+		dprintf(STDERR_FILENO, "sysgate-agent: cannot install the seccomp filter: %s\n",
 			strerror(-atomic_load(&listener_state)));
 	else if (handover_message && r < 0)
-		dprintf(STDERR_FILENO, "sysgate: cannot hand the listener to the supervisor: %s\n",
+		dprintf(STDERR_FILENO,
+			"sysgate-agent: cannot hand the listener to the daemon: %s\n",
 			strerror(-r));
 	atomic_store_explicit(&send_state, r < 0 ? r : 1, memory_order_release);
 	return NULL;
