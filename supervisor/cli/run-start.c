@@ -183,7 +183,7 @@ static _Noreturn void child_main(struct run *run, pid_t parent)
 static int fork_command(struct run *run)
 {
 	pid_t self = getpid();
-	int r;
+	int r, k;
 
 	run->contain.report_fd = run->launch_pipe[1];
 	run->own_group = !run->ip.pty && !in_terminal_foreground();
@@ -194,8 +194,9 @@ static int fork_command(struct run *run)
 	r = run->child < 0 ? -errno : 0;
 	/* Before any thread is started (session_start, the inline prompt);
 	 * whether the fork worked or not. */
-	if (contain_after_fork(&run->contain) < 0 && r == 0)
-		r = diag_errno(DIAG_ERROR, errno, "cannot return to sysgate's pid namespace");
+	k = contain_after_fork(&run->contain);
+	if (k < 0 && r == 0)
+		r = diag_errno(DIAG_ERROR, k, "cannot return to sysgate's pid namespace");
 	else if (r < 0)
 		diag_errno(DIAG_ERROR, r, "cannot fork the command");
 	run->sv[1] = safe_close(run->sv[1]);
