@@ -54,8 +54,9 @@ struct run_args {
  * Threads: the main thread owns this struct and is the only one to write
  * its fields (inline_prompt_open/start/stop). The prompt thread, while
  * running is true, uses sock, out and pty (through pty_relay_prompt_fd and
- * pty_relay_focus, which are safe from any thread); the main thread touches
- * them again only after joining it in inline_prompt_stop(). No lock.
+ * pty_relay_focus, which are safe from any thread). The main thread touches
+ * them again only to tell it to end (shutdown(sock), then stopping the relay
+ * hangs its pty up) and, once it has been joined, to close them. No lock.
  */
 struct inline_prompt {
 	pthread_t thread;
@@ -72,8 +73,11 @@ struct inline_prompt {
  * Threads: the main thread owns this struct and every field. Other threads
  * are reached only through the objects' own APIs: the session's thread
  * through session (session.h says what is shared), the log's writers through
- * log, the prompt and pty relay threads through ip. The event loop's
- * handlers (run-wait.c) run on the main thread.
+ * log, the prompt and pty relay threads through ip. The session's thread
+ * reads policy and view (never written after the start) and uses log and
+ * asks until session_stop(), which run_end() and run_done() call before any
+ * of them is freed. The event loop's handlers (run-wait.c) run on the main
+ * thread.
  */
 struct run {
 	struct run_args args;
