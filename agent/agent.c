@@ -32,10 +32,19 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "sg-exit.h"
 #include "sg-seccomp.h"
 #include "sg-util.h"
 
-/* Shared between the filtered thread and the helper. */
+/*
+ * Shared between the filtered thread and the helper, in the forked child
+ * only. No lock (a futex would be a notified syscall): handover_sock and
+ * handover_message are written by the filtered thread before it creates the
+ * helper and only read afterwards; listener_state is published by the
+ * filtered thread with the release store of listener_ready, which the helper
+ * acquires; send_state is written by the helper alone and spun on (acquire)
+ * by the filtered thread, which makes no syscall until it is set.
+ */
 static _Atomic int listener_state = -1; /* listener fd, or -errno, or -1 while pending */
 static atomic_bool listener_ready;
 static _Atomic int send_state; /* 0 pending, 1 sent, -errno failed */
@@ -97,13 +106,15 @@ static void *helper_main(void *arg)
 			  atomic_load(&listener_state) >= 0 ? 0 : atomic_load(&listener_state),
 			  atomic_load(&listener_state));
 	/* This thread is not under the filter: it can say what went wrong, which
-	 * the filtered thread could not (its write might be notified). For run,
-	 * the supervisor says it itself. */
+	 * the filtered thread could not (its write might be notified). Only
+	 * sysgate-agent has a handover message; for run, sysgate says it itself.
+	 * (The agent links no diag: sysgate-agent is agent/ and libc only.) */
 	if (handover_message && atomic_load(&listener_state) < 0)
-		dprintf(STDERR_FILENO, "sysgate: cannot install the seccomp filter: %s\n",
+		dprintf(STDERR_FILENO, "sysgate-agent: cannot install the seccomp filter: %s\n",
 			strerror(-atomic_load(&listener_state)));
 	else if (handover_message && r < 0)
-		dprintf(STDERR_FILENO, "sysgate: cannot hand the listener to the supervisor: %s\n",
+		dprintf(STDERR_FILENO,
+			"sysgate-agent: cannot hand the listener to the daemon: %s\n",
 			strerror(-r));
 	atomic_store_explicit(&send_state, r < 0 ? r : 1, memory_order_release);
 	return NULL;
@@ -151,7 +162,7 @@ static _Noreturn void die(const struct agent_config *cfg, int err)
 		ssize_t k = write(cfg->status_fd, &err, sizeof(err));
 		(void)k;
 	}
-	_exit(err == ENOENT ? 127 : 126);
+	_exit(EXIT_FOR_EXEC_ERRNO(err));
 }
 
 _Noreturn void agent_exec(const struct agent_config *cfg)
@@ -172,7 +183,7 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	 * this itself; sysgate run's pid namespace is what holds against that
 	 * (supervisor/contain.c). */
 	if (cfg->parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(cfg)))
-		_exit(125);
+		_exit(EXIT_SYSGATE_FAILED);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(cfg, errno);
 	if (cfg->len == 0 || cfg->len > BPF_MAXINSNS || !cfg->insns)
@@ -201,7 +212,7 @@ _Noreturn void agent_exec(const struct agent_config *cfg)
 	while ((s = atomic_load_explicit(&send_state, memory_order_acquire)) == 0)
 		__builtin_ia32_pause();
 	if (fd < 0 || s < 0)
-		_exit(125);
+		_exit(EXIT_SYSGATE_FAILED);
 
 	execve(cfg->path, cfg->argv, cfg->envp);
 	die(cfg, errno);

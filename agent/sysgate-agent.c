@@ -42,13 +42,11 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/reply.h"
+#include "sg-exit.h"
 #include "sg-util.h"
 
 extern char **environ;
-
-#define EXIT_AGENT_FAILED 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
 
 /* The longest reply: BPF_MAXINSNS instructions of 8 bytes in base64, plus
  * the frame; error replies are short. */
@@ -58,13 +56,21 @@ extern char **environ;
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: sysgate-agent --socket PATH [--policy NAME] -- CMD [ARGS...]\n"
-		     "\n"
-		     "Run CMD under the filter of policy NAME (the daemon's default policy\n"
-		     "without --policy), supervised by the sysgate serve listening on PATH.\n"
-		     "NAME is a policy of the daemon's --policy-dir, without \".ini\".\n"
-		     "Exits with CMD's status; 125 if sysgate-agent failed; 126 if CMD is not\n"
-		     "executable; 127 if CMD was not found.\n");
+	fprintf(out,
+		"usage: sysgate-agent --socket PATH [--policy NAME] -- CMD [ARGS...]\n"
+		"       sysgate-agent --help | --version\n"
+		"\n"
+		"Run CMD under the filter of policy NAME (the daemon's default policy\n"
+		"without --policy), supervised by the sysgate serve listening on PATH.\n"
+		"NAME is a policy of the daemon's --policy-dir, without \".ini\".\n"
+		"Exits with CMD's status; %d if sysgate-agent failed; %d if CMD is not\n"
+		"executable; %d if CMD was not found.\n"
+		"\n"
+		"  -S, --socket PATH  the socket sysgate serve listens on (its --socket)\n"
+		"  -p, --policy NAME  the daemon's policy NAME.ini\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      sysgate-agent's version\n",
+		EXIT_SYSGATE_FAILED, EXIT_CANNOT_EXEC, EXIT_NOT_FOUND);
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -163,235 +169,6 @@ static int read_line(int fd, char *buf, size_t size, size_t *ret_len)
 	}
 }
 
-/* ---- the reply: {"ok":true,"bpf":"BASE64"} or {"ok":false,"error":"..."} ---- */
-
-struct reply {
-	int ok; /* -1 while absent */
-	char *bpf;
-	char *error;
-};
-
-static const char *skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * A JSON string at *pp (which points at its opening quote), decoded into a new
- * buffer. \uXXXX escapes beyond ASCII become '?': nothing the daemon says in
- * this protocol needs them, and what is printed stays plain.
- */
-static int parse_string(const char **pp, char **ret)
-{
-	const char *p = *pp;
-	_cleanup_free_ char *out = NULL;
-	size_t o = 0;
-
-	if (*p++ != '"')
-		return -EPROTO;
-	out = malloc(strlen(p) + 1); /* decoding never lengthens */
-	if (!out)
-		return -ENOMEM;
-	for (;;) {
-		unsigned char c = (unsigned char)*p++;
-
-		if (c == '"')
-			break;
-		if (c < 0x20) /* the end of the line, or a raw control character */
-			return -EPROTO;
-		if (c != '\\') {
-			out[o++] = (char)c;
-			continue;
-		}
-		switch (*p++) {
-		case '"':
-			out[o++] = '"';
-			break;
-		case '\\':
-			out[o++] = '\\';
-			break;
-		case '/':
-			out[o++] = '/';
-			break;
-		case 'b':
-			out[o++] = '\b';
-			break;
-		case 'f':
-			out[o++] = '\f';
-			break;
-		case 'n':
-			out[o++] = '\n';
-			break;
-		case 'r':
-			out[o++] = '\r';
-			break;
-		case 't':
-			out[o++] = '\t';
-			break;
-		case 'u': {
-			unsigned v = 0;
-
-			for (int i = 0; i < 4; i++) {
-				int d = hex_digit(*p++);
-
-				if (d < 0)
-					return -EPROTO;
-				v = v << 4 | (unsigned)d;
-			}
-			out[o++] = v > 0 && v < 0x80 ? (char)v : '?';
-			break;
-		}
-		default:
-			return -EPROTO;
-		}
-	}
-	out[o] = '\0';
-	*pp = p;
-	*ret = TAKE_PTR(out);
-	return 0;
-}
-
-static void reply_done(struct reply *r)
-{
-	free(r->bpf);
-	free(r->error);
-}
-
-/* The whole line must be the object: nothing before or after, every key
- * known and given once, and one of the two shapes. */
-static int parse_reply(const char *line, struct reply *ret)
-{
-	const char *p = skip_ws(line);
-	int r;
-
-	*ret = (struct reply){.ok = -1};
-	if (*p++ != '{')
-		return -EPROTO;
-	for (;;) {
-		_cleanup_free_ char *key = NULL;
-
-		p = skip_ws(p);
-		r = parse_string(&p, &key);
-		if (r < 0)
-			return r;
-		p = skip_ws(p);
-		if (*p++ != ':')
-			return -EPROTO;
-		p = skip_ws(p);
-		if (streq(key, "ok")) {
-			if (ret->ok >= 0)
-				return -EPROTO;
-			if (strncmp(p, "true", 4) == 0) {
-				ret->ok = 1;
-				p += 4;
-			} else if (strncmp(p, "false", 5) == 0) {
-				ret->ok = 0;
-				p += 5;
-			} else {
-				return -EPROTO;
-			}
-		} else if (streq(key, "bpf") || streq(key, "error")) {
-			char **slot = streq(key, "bpf") ? &ret->bpf : &ret->error;
-
-			if (*slot)
-				return -EPROTO;
-			r = parse_string(&p, slot);
-			if (r < 0)
-				return r;
-		} else {
-			return -EPROTO;
-		}
-		p = skip_ws(p);
-		if (*p == '}')
-			break;
-		if (*p++ != ',')
-			return -EPROTO;
-	}
-	p = skip_ws(p + 1);
-	if (*p)
-		return -EPROTO;
-	if (ret->ok == 1 && (!ret->bpf || ret->error))
-		return -EPROTO;
-	if (ret->ok == 0 && (!ret->error || ret->bpf))
-		return -EPROTO;
-	if (ret->ok < 0)
-		return -EPROTO;
-	return 0;
-}
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict base64 (RFC 4648, padded, canonical): groups of four, '=' only to
- * pad the last group, unused bits zero. The result must be a whole number of
- * struct sock_filter, at least one and at most BPF_MAXINSNS.
- */
-static int decode_bpf(const char *s, struct sock_filter **ret, unsigned short *ret_len)
-{
-	size_t n = strlen(s), o = 0;
-	_cleanup_free_ unsigned char *out = NULL;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > (size_t)BPF_MAXINSNS * 8 + 2)
-		return -EPROTO;
-	out = malloc(n / 4 * 3);
-	if (!out)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i += 4) {
-		bool last = i + 4 == n;
-		int pad = last ? (s[i + 3] == '=') + (s[i + 2] == '=') : 0;
-		uint32_t v = 0;
-
-		if (pad == 1 && s[i + 2] == '=')
-			return -EPROTO; /* "x=y=" */
-		for (int k = 0; k < 4; k++) {
-			int d = k < 4 - pad ? b64_value(s[i + k]) : 0;
-
-			if (d < 0)
-				return -EPROTO; /* not the alphabet, or '=' inside */
-			v = v << 6 | (uint32_t)d;
-		}
-		if ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff)))
-			return -EPROTO; /* not canonical */
-		out[o++] = (unsigned char)(v >> 16);
-		if (pad < 2)
-			out[o++] = (unsigned char)(v >> 8);
-		if (pad < 1)
-			out[o++] = (unsigned char)v;
-	}
-	if (o % sizeof(struct sock_filter) != 0 || o / sizeof(struct sock_filter) == 0 ||
-	    o / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return -EPROTO;
-	*ret_len = (unsigned short)(o / sizeof(struct sock_filter));
-	*ret = (struct sock_filter *)TAKE_PTR(out);
-	return 0;
-}
-
 /* Print a daemon-supplied string, one line, control characters as '?'. */
 static void print_clean(FILE *out, const char *s)
 {
@@ -401,14 +178,14 @@ static void print_clean(FILE *out, const char *s)
 
 /*
  * Ask the daemon for policy's filter (NULL: its default). 0 with the program,
- * or EXIT_AGENT_FAILED after saying why.
+ * or EXIT_SYSGATE_FAILED after saying why.
  */
 static int fetch_filter(const char *socket_path, const char *policy, struct sock_filter **ret,
 			unsigned short *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *line = NULL;
-	struct reply rep;
+	struct agent_reply rep;
 	char req[128];
 	size_t len = 0;
 	int r;
@@ -417,7 +194,7 @@ static int fetch_filter(const char *socket_path, const char *policy, struct sock
 	if (fd < 0) {
 		say("%s: cannot connect: %s (is sysgate serve running there?)", socket_path,
 		    strerror(-fd));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (policy)
 		snprintf(req, sizeof(req), "{\"op\":\"filter\",\"policy\":\"%s\"}\n", policy);
@@ -426,116 +203,105 @@ static int fetch_filter(const char *socket_path, const char *policy, struct sock
 	r = send_all(fd, req, strlen(req));
 	if (r < 0) {
 		say("%s: cannot send the request: %s", socket_path, strerror(-r));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	line = malloc(MAX_REPLY);
 	if (!line) {
 		say("%s", strerror(ENOMEM));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	r = read_line(fd, line, MAX_REPLY, &len);
 	if (r < 0) {
 		say("%s: no reply from the daemon: %s", socket_path,
 		    r == -EPIPE ? "it closed the connection" : strerror(-r));
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (strlen(line) != len) {
 		say("%s: the daemon's reply is malformed (a NUL byte)", socket_path);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
-	r = parse_reply(line, &rep);
+	r = agent_reply_parse(line, &rep);
 	if (r < 0) {
-		reply_done(&rep);
+		agent_reply_done(&rep);
 		say("%s: the daemon's reply is malformed", socket_path);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	if (!rep.ok) {
 		fprintf(stderr, "sysgate-agent: policy %s: ", policy ? policy : "(default)");
 		print_clean(stderr, rep.error);
 		fputc('\n', stderr);
-		reply_done(&rep);
-		return EXIT_AGENT_FAILED;
+		agent_reply_done(&rep);
+		return EXIT_SYSGATE_FAILED;
 	}
-	r = decode_bpf(rep.bpf, ret, ret_len);
-	reply_done(&rep);
+	r = agent_reply_bpf(rep.bpf, ret, ret_len);
+	agent_reply_done(&rep);
 	if (r < 0) {
 		say("%s: the daemon sent a malformed filter", socket_path);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line: -1 to go on (CMD at argv[optind]), else the exit status. */
+static int parse_args(int argc, char **argv, const char **ret_socket, const char **ret_policy)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 'S'},
 		{"policy", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{},
 	};
-	const char *socket_path = NULL, *policy = NULL;
-	_cleanup_free_ struct sock_filter *insns = NULL;
-	unsigned short len = 0;
-	char exe[PATH_MAX], message[512], pid_field[32];
-	int c, r, sock;
-	pid_t pid;
+	int c;
 
-	/* Before anything opens an fd: a closed 0-2 would be taken by the
-	 * daemon's socket, and our messages (and CMD's output) go into it. */
-	if (agent_reserve_stdio() < 0)
-		return EXIT_AGENT_FAILED;
-	while ((c = getopt_long(argc, argv, "+S:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+S:p:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
-			socket_path = optarg;
+			*ret_socket = optarg;
 			break;
 		case 'p':
-			policy = optarg;
+			*ret_policy = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("sysgate-agent %s\n", SYSGATE_VERSION);
+			return 0;
 		default:
 			usage(stderr);
-			return EXIT_AGENT_FAILED;
+			return EXIT_SYSGATE_FAILED;
 		}
 	}
-	if (!socket_path || optind >= argc) {
-		say(!socket_path ? "--socket is required" : "no command given");
+	if (!*ret_socket || optind >= argc) {
+		say(!*ret_socket ? "--socket is required" : "no command given");
 		usage(stderr);
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
-	if (policy && !plain_name(policy)) {
+	if (*ret_policy && !plain_name(*ret_policy)) {
 		say("'%s' is not a policy name (letters, digits, '_', '-' and '.', not starting "
 		    "with '.', at most %d)",
-		    policy, MAX_POLICY_NAME);
-		return EXIT_AGENT_FAILED;
+		    *ret_policy, MAX_POLICY_NAME);
+		return EXIT_SYSGATE_FAILED;
 	}
+	return -1;
+}
 
-	/* The policy first: nothing of CMD runs unless the daemon has it. */
-	r = fetch_filter(socket_path, policy, &insns, &len);
-	if (r != 0)
-		return r;
+/*
+ * The handover message. The daemon reads it as it reads runc's: the
+ * container-process state with the listener named "seccompFd". Our pid
+ * stays CMD's pid through exec, so the daemon's view of the sandbox's root
+ * and working directory is CMD's. The name is plain (checked by parse_args),
+ * so the JSON needs no escaping. 0, or -ENAMETOOLONG.
+ */
+static int handover_message(int sock, const char *policy, char *buf, size_t size)
+{
+	pid_t pid = getpid();
+	struct ucred cred = {};
+	socklen_t cl = sizeof(cred);
+	char pid_field[32];
+	int r;
 
-	r = agent_find_command(argv[optind], exe, sizeof(exe));
-	if (r < 0) {
-		say("%s: %s", argv[optind], strerror(-r));
-		return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	}
-
-	/*
-	 * The handover connection. The daemon reads it as it reads runc's: the
-	 * container-process state with the listener named "seccompFd". Our pid
-	 * stays CMD's pid through exec, so the daemon's view of the sandbox's
-	 * root and working directory is CMD's. The name is plain (checked
-	 * above), so the JSON needs no escaping.
-	 */
-	sock = connect_daemon(socket_path);
-	if (sock < 0) {
-		say("%s: cannot connect: %s", socket_path, strerror(-sock));
-		return EXIT_AGENT_FAILED;
-	}
-	pid = getpid();
 	/*
 	 * Our pid means something to the daemon only if we share its pid
 	 * namespace (or one below it sees ours). Copied into a container image,
@@ -546,24 +312,55 @@ int main(int argc, char **argv)
 	 * daemon is outside it. Then we name no pid, and the daemon takes the
 	 * view of the first call it receives, whose pid the kernel translates.
 	 */
-	{
-		struct ucred cred = {};
-		socklen_t cl = sizeof(cred);
-
-		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.pid <= 0)
-			snprintf(pid_field, sizeof(pid_field), "%s", "");
-		else
-			snprintf(pid_field, sizeof(pid_field), "\"pid\":%d,", (int)pid);
-	}
-	r = snprintf(message, sizeof(message),
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.pid <= 0)
+		snprintf(pid_field, sizeof(pid_field), "%s", "");
+	else
+		snprintf(pid_field, sizeof(pid_field), "\"pid\":%d,", (int)pid);
+	r = snprintf(buf, size,
 		     "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],%s%s%s%s"
 		     "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"sysgate-agent-%d\","
 		     "\"status\":\"running\",\"pid\":%d,\"bundle\":\"\"}}",
 		     pid_field, policy ? "\"metadata\":\"policy=" : "", policy ? policy : "",
 		     policy ? "\"," : "", (int)pid, (int)pid);
-	if (r < 0 || (size_t)r >= sizeof(message)) {
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *socket_path = NULL, *policy = NULL;
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	unsigned short len = 0;
+	char exe[PATH_MAX], message[512];
+	int r, sock;
+
+	/* Before anything opens an fd: a closed 0-2 would be taken by the
+	 * daemon's socket, and our messages (and CMD's output) go into it. */
+	if (agent_reserve_stdio() < 0)
+		return EXIT_SYSGATE_FAILED;
+	r = parse_args(argc, argv, &socket_path, &policy);
+	if (r >= 0)
+		return r;
+
+	/* The policy first: nothing of CMD runs unless the daemon has it. */
+	r = fetch_filter(socket_path, policy, &insns, &len);
+	if (r != 0)
+		return r;
+
+	r = agent_find_command(argv[optind], exe, sizeof(exe));
+	if (r < 0) {
+		say("%s: %s", argv[optind], strerror(-r));
+		return EXIT_FOR_EXEC_ERRNO(-r);
+	}
+
+	/* The handover connection. */
+	sock = connect_daemon(socket_path);
+	if (sock < 0) {
+		say("%s: cannot connect: %s", socket_path, strerror(-sock));
+		return EXIT_SYSGATE_FAILED;
+	}
+	if (handover_message(sock, policy, message, sizeof(message)) < 0) {
 		say("the handover message is too long");
-		return EXIT_AGENT_FAILED;
+		return EXIT_SYSGATE_FAILED;
 	}
 
 	fflush(NULL);

@@ -155,6 +155,9 @@ struct handler_call {
 	char *section, *name, *value;
 };
 
+/* The keys of [sysgate] (sysgate_keys, below). */
+#define SYSGATE_N_KEYS 8
+
 struct loader {
 	struct policy *p;
 	struct policy_diags d;
@@ -165,9 +168,9 @@ struct loader {
 	struct handler_call *calls;
 
 	enum { CTX_NONE, CTX_SYSGATE, CTX_SECTION, CTX_BAD } ctx;
-	size_t cur;		/* CTX_SECTION: index in p->sections */
-	struct section scratch; /* CTX_BAD: rules are checked, then dropped */
-	unsigned key_line[7];	/* [sysgate] keys, by index in sysgate_keys */
+	size_t cur;			   /* CTX_SECTION: index in p->sections */
+	struct section scratch;		   /* CTX_BAD: rules are checked, then dropped */
+	unsigned key_line[SYSGATE_N_KEYS]; /* [sysgate] keys, by index in sysgate_keys */
 
 	/* include = FILE: the file whose events are processed now (NULL: the
 	 * policy's own; else an entry of p->files), the path its includes are
@@ -1227,21 +1230,51 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 
 /* ---- [sysgate] ---- */
 
-static const char *const sysgate_keys[] = {"mode",	  "default",	 "log",	    "log_format",
-					   "ask_timeout", "ask_default", "log_full"};
+struct sysgate_key;
+/* Set the key from value: 0, or an error recorded (-EINVAL) or -ENOMEM. */
+typedef int (*sysgate_key_set)(struct loader *ld, unsigned line, const struct sysgate_key *k,
+			       const char *value);
+
+/* One key of [sysgate]: its name, how its value is read, and what it takes
+ * (the words every message about a bad value uses). */
+struct sysgate_key {
+	const char *name;
+	sysgate_key_set set;
+	const char *values;
+};
+
+/* "bad mode 'enforcing' (enforce or complain)" */
+static int bad_value(struct loader *ld, unsigned line, const struct sysgate_key *k,
+		     const char *value)
+{
+	return error(ld, line, "bad %s '%s' (%s)", k->name, value, k->values) ?: -EINVAL;
+}
+
+static int set_mode(struct loader *ld, unsigned line, const struct sysgate_key *k,
+		    const char *value)
+{
+	if (streq(value, "enforce"))
+		ld->p->mode = POLICY_ENFORCE;
+	else if (streq(value, "complain"))
+		ld->p->mode = POLICY_COMPLAIN;
+	else
+		return bad_value(ld, line, k, value);
+	return 0;
+}
 
 /* "30s", "1500ms", "2m", "0": how long an ask waits. At most a day. */
-static int set_ask_timeout(struct loader *ld, unsigned line, const char *value)
+static int set_ask_timeout(struct loader *ld, unsigned line, const struct sysgate_key *k,
+			   const char *value)
 {
 	unsigned long long v, scale = 1000;
 	char *end;
 
 	errno = 0;
 	if (value[0] < '0' || value[0] > '9')
-		goto bad;
+		return bad_value(ld, line, k, value);
 	v = strtoull(value, &end, 10);
 	if (errno)
-		goto bad;
+		return bad_value(ld, line, k, value);
 	if (streq(end, "ms"))
 		scale = 1;
 	else if (streq(end, "s") || (streq(end, "") && v == 0))
@@ -1249,37 +1282,35 @@ static int set_ask_timeout(struct loader *ld, unsigned line, const char *value)
 	else if (streq(end, "m"))
 		scale = 60 * 1000;
 	else
-		goto bad;
+		return bad_value(ld, line, k, value);
 	if (v > 24ull * 3600 * 1000 || v * scale > 24ull * 3600 * 1000)
 		return error(ld, line, "ask_timeout '%s' is longer than a day", value) ?: -EINVAL;
 	ld->p->ask_timeout_ms = (unsigned)(v * scale);
 	return 0;
-bad:
-	return error(ld, line, "bad ask_timeout '%s' (a number with ms, s or m, like 30s)", value)
-		       ?: -EINVAL;
 }
 
-static int set_default(struct loader *ld, unsigned line, const char *value, bool ask)
+/* default and ask_default: allow, deny [ERRNO], kill or log. */
+static int set_default(struct loader *ld, unsigned line, const struct sysgate_key *k,
+		       const char *value)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ char **toks = NULL;
 	enum decision_kind kind = DECISION_ALLOW;
-	size_t n, k;
+	bool ask = streq(k->name, "ask_default");
+	size_t n, i;
 	int err = 0, r;
 
 	r = split_tokens(value, &buf, &toks, &n);
 	if (r < 0)
 		return r;
-	for (k = 0; n > 0 && k < ARRAY_SIZE(decisions); k++)
-		if (streq(decisions[k].name, toks[0]))
+	for (i = 0; n > 0 && i < ARRAY_SIZE(decisions); i++)
+		if (streq(decisions[i].name, toks[0]))
 			break;
-	if (n == 0 || k == ARRAY_SIZE(decisions) || n > 2 ||
-	    (n == 2 && decisions[k].kind != DECISION_DENY) ||
-	    decisions[k].kind == DECISION_EMULATE || decisions[k].kind == DECISION_ASK)
-		return error(ld, line, "bad %s '%s' (allow, deny [ERRNO], kill or log)",
-			     ask ? "ask_default" : "default", value)
-			       ?: -EINVAL;
-	kind = decisions[k].kind;
+	if (n == 0 || i == ARRAY_SIZE(decisions) || n > 2 ||
+	    (n == 2 && decisions[i].kind != DECISION_DENY) ||
+	    decisions[i].kind == DECISION_EMULATE || decisions[i].kind == DECISION_ASK)
+		return bad_value(ld, line, k, value);
+	kind = decisions[i].kind;
 	if (kind == DECISION_DENY) {
 		err = EPERM;
 		if (n == 2) {
@@ -1302,7 +1333,7 @@ static int set_default(struct loader *ld, unsigned line, const char *value, bool
 	return 0;
 }
 
-static int set_log(struct loader *ld, unsigned line, const char *value)
+static int set_log(struct loader *ld, unsigned line, const struct sysgate_key *k, const char *value)
 {
 	_cleanup_free_ char *buf = strdup(value);
 	char **sinks;
@@ -1331,7 +1362,7 @@ static int set_log(struct loader *ld, unsigned line, const char *value)
 		if (!*s)
 			return error(ld, line, "empty log sink in '%s'", value) ?: -EINVAL;
 		if (!policy_sink_ok(s))
-			return error(ld, line, "unknown log sink '%s' (%s)", s, POLICY_SINKS_TEXT)
+			return error(ld, line, "unknown log sink '%s' (%s)", s, k->values)
 				       ?: -EINVAL;
 		sinks[n] = strdup(s);
 		if (!sinks[n++])
@@ -1340,62 +1371,105 @@ static int set_log(struct loader *ld, unsigned line, const char *value)
 	return 0;
 }
 
+/* Keep value as written in *field. */
+static int keep_value(char **field, const char *value)
+{
+	free(*field);
+	*field = strdup(value);
+	return *field ? 0 : -ENOMEM;
+}
+
+static int set_log_format(struct loader *ld, unsigned line, const struct sysgate_key *k,
+			  const char *value)
+{
+	if (!streq(value, "text") && !streq(value, "json"))
+		return bad_value(ld, line, k, value);
+	return keep_value(&ld->p->log_format, value);
+}
+
+/* What a log sink does when it cannot keep up: the call waits, or the
+ * record is dropped and counted (supervisor/log/). */
+static int set_log_full(struct loader *ld, unsigned line, const struct sysgate_key *k,
+			const char *value)
+{
+	if (!streq(value, "block") && !streq(value, "drop"))
+		return bad_value(ld, line, k, value);
+	return keep_value(&ld->p->log_full, value);
+}
+
+static int include_file(struct loader *ld, unsigned line, const char *name);
+
+static int set_include(struct loader *ld, unsigned line, const struct sysgate_key *k,
+		       const char *value)
+{
+	return include_file(ld, line, value);
+}
+
+/* In the order the message about an unknown key lists them. */
+static const struct sysgate_key sysgate_keys[SYSGATE_N_KEYS] = {
+	{"include", set_include, "a policy file, relative to this one"},
+	{"mode", set_mode, "enforce or complain"},
+	{"default", set_default, "allow, deny [ERRNO], kill or log"},
+	{"log", set_log, POLICY_SINKS_TEXT},
+	{"log_format", set_log_format, "text or json"},
+	{"log_full", set_log_full, "block or drop"},
+	{"ask_timeout", set_ask_timeout, "a number with ms, s or m, like 30s"},
+	{"ask_default", set_default, "allow, deny [ERRNO], kill or log"},
+};
+
+/* "unknown key 'mdoe' in [sysgate] (mode, default, ... or ask_default)" */
+static int unknown_key(struct loader *ld, unsigned line, const char *key)
+{
+	char names[256];
+	size_t len = 0;
+
+	names[0] = '\0';
+	for (size_t k = 0; k < ARRAY_SIZE(sysgate_keys) && len < sizeof(names); k++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+					k == 0				    ? ""
+					: k + 1 == ARRAY_SIZE(sysgate_keys) ? " or "
+									    : ", ",
+					sysgate_keys[k].name);
+	{
+		const char *near = NULL;
+		size_t best = 3;
+
+		for (size_t k = 0; k < ARRAY_SIZE(sysgate_keys); k++) {
+			size_t d = policy_edit_distance(key, sysgate_keys[k].name, best);
+
+			if (d < best) {
+				best = d;
+				near = sysgate_keys[k].name;
+			}
+		}
+		if (near)
+			return error(ld, line,
+				     "unknown key '%s' in [sysgate] (did you mean %s? the keys: "
+				     "%s)",
+				     key, near, names)
+				       ?: -EINVAL;
+	}
+	return error(ld, line, "unknown key '%s' in [sysgate] (%s)", key, names) ?: -EINVAL;
+}
+
 static int sysgate_key(struct loader *ld, unsigned line, const char *key, const char *value)
 {
 	size_t k;
 
 	for (k = 0; k < ARRAY_SIZE(sysgate_keys); k++)
-		if (streq(sysgate_keys[k], key))
+		if (streq(sysgate_keys[k].name, key))
 			break;
 	if (k == ARRAY_SIZE(sysgate_keys))
-		return error(ld, line,
-			     "unknown key '%s' in [sysgate] (mode, default, log, log_format, "
-			     "log_full, ask_timeout or ask_default)",
-			     key)
-			       ?: -EINVAL;
-	if (ld->key_line[k])
+		return unknown_key(ld, line, key);
+	/* include may be repeated: each names another file */
+	if (ld->key_line[k] && sysgate_keys[k].set != set_include)
 		return error(ld, line, "duplicate key '%s' in [sysgate] (first set at line %u)",
 			     key, ld->key_line[k])
 			       ?: -EINVAL;
 	ld->key_line[k] = line;
 	if (!*value)
 		return error(ld, line, "empty value for '%s'", key) ?: -EINVAL;
-
-	switch (k) {
-	case 0:
-		if (streq(value, "enforce"))
-			ld->p->mode = POLICY_ENFORCE;
-		else if (streq(value, "complain"))
-			ld->p->mode = POLICY_COMPLAIN;
-		else
-			return error(ld, line, "bad mode '%s' (enforce or complain)", value)
-				       ?: -EINVAL;
-		return 0;
-	case 1:
-		return set_default(ld, line, value, false);
-	case 2:
-		return set_log(ld, line, value);
-	case 4:
-		return set_ask_timeout(ld, line, value);
-	case 5:
-		return set_default(ld, line, value, true);
-	case 6:
-		/* What a log sink does when it cannot keep up: the call waits, or
-		 * the record is dropped and counted (supervisor/log.c). */
-		if (!streq(value, "block") && !streq(value, "drop"))
-			return error(ld, line, "bad log_full '%s' (block or drop)", value)
-				       ?: -EINVAL;
-		free(ld->p->log_full);
-		ld->p->log_full = strdup(value);
-		return ld->p->log_full ? 0 : -ENOMEM;
-	default:
-		if (!streq(value, "text") && !streq(value, "json"))
-			return error(ld, line, "bad log_format '%s' (text or json)", value)
-				       ?: -EINVAL;
-		free(ld->p->log_format);
-		ld->p->log_format = strdup(value);
-		return ld->p->log_format ? 0 : -ENOMEM;
-	}
+	return sysgate_keys[k].set(ld, line, &sysgate_keys[k], value);
 }
 
 /* ---- sections ---- */
@@ -1784,10 +1858,7 @@ static int process_events(struct loader *ld, const struct event *events, size_t 
 				r = error(ld, e->line, "'%s' outside any section", e->name);
 				break;
 			case CTX_SYSGATE:
-				if (streq(e->name, "include"))
-					r = include_file(ld, e->line, value);
-				else
-					r = sysgate_key(ld, e->line, e->name, value);
+				r = sysgate_key(ld, e->line, e->name, value);
 				break;
 			case CTX_SECTION:
 				r = section_key(ld, &ld->p->sections[ld->cur], e->line, e->name,

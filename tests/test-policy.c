@@ -148,6 +148,17 @@ static void test_load_refuses_unknown_keys(void **state)
 
 	assert_refused(f, "[sysgate]\nmode = enforce\nmdoe = complain\n", 3,
 		       "unknown key 'mdoe' in [sysgate]");
+	/* The keys are a table: the message lists every one of them. */
+	assert_refused(f, "[sysgate]\nlogfull = drop\n", 2,
+		       "unknown key 'logfull' in [sysgate] (did you mean log_full? the keys: "
+		       "include, mode, default, log, log_format, log_full, ask_timeout or "
+		       "ask_default)");
+	/* Every key of the table is known, and each is set once at most. */
+	assert_refused(f,
+		       "[sysgate]\nmode = enforce\ndefault = allow\nlog = stderr\n"
+		       "log_format = text\nlog_full = block\nask_timeout = 30s\n"
+		       "ask_default = deny\nlog_full = drop\n",
+		       9, "duplicate key 'log_full' in [sysgate] (first set at line 6)");
 	assert_refused(f, "[reboot]\nblock = *\n", 2, "unknown decision 'block'");
 	assert_refused(f, "[reboot]\nDeny = *\n", 2, "unknown decision 'Deny'");
 	assert_refused(f, "deny = *\n[reboot]\ndeny = *\n", 1, "outside any section");

@@ -1,4 +1,5 @@
-/* sysgate check POLICY...: validate, print every error and warning. */
+/* sysgate check POLICY...: validate, print every error and warning. Reads
+ * policies, runs nothing; check and run load them the same way. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include "sg-util.h"
 
 #include "supervisor/cli/cli.h"
+#include "supervisor/log/diag.h"
 
 void cli_print_diags(FILE *out, const char *file, const struct policy_diags *d)
 {
@@ -33,7 +35,8 @@ struct policy *cli_load_policy(const char *file)
 	r = file ? policy_load_file(file, &p, &d) : policy_load_default(&p, &d);
 	cli_print_diags(stderr, file ? file : POLICY_DEFAULT_NAME, &d);
 	if (r < 0 && d.n_errors == 0)
-		fprintf(stderr, "%s: %s\n", file ? file : POLICY_DEFAULT_NAME, strerror(-r));
+		diag_errno(DIAG_ERROR, r, "cannot load the policy %s",
+			   file ? file : POLICY_DEFAULT_NAME);
 	policy_diags_free(&d);
 	return r < 0 ? NULL : p;
 }
@@ -177,6 +180,7 @@ const struct verb verb_check = {
 	.synopsis = "POLICY...",
 	.summary = "Validate policies; print errors and warnings as FILE:LINE: message.\n"
 		   "Exit 0 when clean, 1 otherwise.",
-	.options = "  -h, --help  this text\n",
+	.opts = cli_help_only,
+	.n_opts = ARRAY_SIZE(cli_help_only),
 	.main = cmd_check,
 };

@@ -77,6 +77,9 @@
  * that a full fd table cannot stop it. Then a command that clears its
  * pdeathsig and kills sysgate (same uid) runs on unsupervised; run.c says so
  * once on stderr, and the README lists it.
+ *
+ * Nothing here prints: a failure returns -errno, or in the forked relay is
+ * written to c->report_fd (report.h), and run.c says which step failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,8 +92,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sg-exit.h"
 #include "sg-util.h"
 #include "supervisor/launch/contain.h"
+#include "supervisor/launch/report.h"
 
 static int write_file(const char *path, const char *text)
 {
@@ -223,14 +228,55 @@ static int probe_userns(void)
 	return -WEXITSTATUS(st);
 }
 
-int contain_prepare(struct contain *c)
+/* -err, with the step that failed in c->failed. */
+static int fail_step(struct contain *c, const char *step, int err)
 {
-	int alive[2], ready[2] = {-1, -1}, r;
+	c->failed = step;
+	return -err;
+}
+
+/* The namespace's init, forked into it and ready: 0 or -errno. */
+static int start_init(struct contain *c)
+{
+	int ready[2], r = 0;
 	char b;
 	ssize_t n;
 
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return fail_step(c, "the init's pipe", errno);
+	c->init = fork();
+	if (c->init < 0) {
+		c->init = 0;
+		r = fail_step(c, "fork the namespace's init", errno);
+		goto out;
+	}
+	if (c->init == 0) {
+		safe_close(ready[0]);
+		init_main(c, ready[1]);
+	}
+	ready[1] = safe_close(ready[1]);
+	/* The command is forked only once the init holds no copy of the
+	 * write end, so that the command's own check is sound. */
+	do
+		n = read(ready[0], &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		waitpid(c->init, NULL, __WALL);
+		c->init_reaped = true;
+		r = fail_step(c, "the namespace's init did not start", ECHILD);
+	}
+out:
+	safe_close(ready[0]);
+	safe_close(ready[1]);
+	return r;
+}
+
+int contain_prepare(struct contain *c)
+{
+	int alive[2], r;
+
 	if (pipe2(alive, O_CLOEXEC) < 0)
-		return -errno;
+		return fail_step(c, "the alive pipe", errno);
 	c->alive_rd = alive[0];
 	c->alive_wr = alive[1];
 
@@ -246,43 +292,15 @@ int contain_prepare(struct contain *c)
 		}
 		snprintf(c->why, sizeof(c->why), "%s; in a user namespace: %s", strerror(err),
 			 strerror(-r));
-		return open_children(c);
+		r = open_children(c);
+		return r < 0 ? fail_step(c, "open the list of sysgate's children", -r) : 0;
 	}
-	if (pipe2(ready, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto back;
-	}
-	c->init = fork();
-	if (c->init < 0) {
-		r = -errno;
-		c->init = 0;
-		goto back;
-	}
-	if (c->init == 0) {
-		safe_close(ready[0]);
-		init_main(c, ready[1]);
-	}
-	ready[1] = safe_close(ready[1]);
-	/* The command is forked only once the init holds no copy of the
-	 * write end, so that the command's own check is sound. */
-	do
-		n = read(ready[0], &b, 1);
-	while (n < 0 && errno == EINTR);
-	safe_close(ready[0]);
-	if (n != 1) {
-		waitpid(c->init, NULL, __WALL);
-		c->init_reaped = true;
-		r = -ECHILD;
-		goto back;
-	}
-	return 0;
-
-back:
-	safe_close(ready[0]);
-	safe_close(ready[1]);
-	/* Without a live init no child can be forked into the namespace. */
-	if (setns(c->back_fd, CLONE_NEWPID) < 0 && r == 0)
-		r = -errno;
+	r = start_init(c);
+	if (r == 0)
+		return 0;
+	/* Back to our own: without a live init no child can be forked into the
+	 * new namespace. Nothing runs anyway, and r says what failed first. */
+	setns(c->back_fd, CLONE_NEWPID);
 	c->back_fd = safe_close(c->back_fd);
 	return r;
 }
@@ -297,12 +315,9 @@ int contain_after_fork(struct contain *c)
 	return r;
 }
 
-static _Noreturn void relay_fail(const char *what, int err)
-{
-	dprintf(STDERR_FILENO, "sysgate: cannot contain the command's tree: %s: %s\n", what,
-		strerror(err));
-	_exit(125);
-}
+/* The relay cannot go on: sysgate says which step failed (report.h). */
+#define relay_fail(c, step, err)                                                                   \
+	launch_fail((c)->report_fd, "cannot contain the command's tree: " step, err)
 
 /* Exit as the command did: its code, or its signal (no core: we are not
  * dumpable), 128+N if the signal does not end us. */
@@ -313,7 +328,7 @@ static _Noreturn void exit_like(int status)
 	int sig;
 
 	if (!WIFSIGNALED(status))
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_SYSGATE_FAILED);
 	sig = WTERMSIG(status);
 	sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
@@ -322,32 +337,26 @@ static _Noreturn void exit_like(int status)
 	_exit(128 + sig);
 }
 
-/*
- * The relay (unprivileged sysgate): see the top of this file. Returns in the
- * command only.
- */
-static void relay(struct contain *c)
+/* In the relay: a user and pid namespace of its own, and its init (pid 1)
+ * in it, ready. Exits 125 after reporting a failed step. */
+static void relay_enter_namespace(struct contain *c)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	int ready[2], status = 0, r;
-	sigset_t set;
-	pid_t cmd;
+	int ready[2], r;
 	ssize_t n;
 	char b;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
-		_exit(125);
 	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
-		relay_fail("unshare", errno);
+		relay_fail(c, "unshare", errno);
 	r = map_ids(uid, gid);
 	if (r < 0)
-		relay_fail("uid_map", -r);
+		relay_fail(c, "uid_map", -r);
 	if (pipe2(ready, O_CLOEXEC) < 0)
-		relay_fail("pipe", errno);
+		relay_fail(c, "pipe", errno);
 	c->init = fork();
 	if (c->init < 0)
-		relay_fail("fork", errno);
+		relay_fail(c, "fork", errno);
 	if (c->init == 0) {
 		safe_close(ready[0]);
 		/* Its death signal is tied to us, the relay. */
@@ -359,15 +368,15 @@ static void relay(struct contain *c)
 	while (n < 0 && errno == EINTR);
 	safe_close(ready[0]);
 	if (n != 1)
-		relay_fail("the namespace's init", ECHILD);
+		relay_fail(c, "the namespace's init", ECHILD);
+}
 
-	cmd = fork();
-	if (cmd < 0) {
-		kill(c->init, SIGKILL);
-		relay_fail("fork", errno);
-	}
-	if (cmd == 0)
-		return; /* the command: on to the agent */
+/* In the relay, once the command runs: forward sysgate's signals to it,
+ * and when it ends, end the namespace and exit as the command did. */
+static _Noreturn void relay_forward(struct contain *c, pid_t cmd)
+{
+	int status = 0;
+	sigset_t set;
 
 	/* sysgate's signal mask is ours: the forwarded signals and SIGCHLD
 	 * are blocked; read them here. Nothing else of sysgate's is needed. */
@@ -402,6 +411,27 @@ static void relay(struct contain *c)
 	while (waitpid(-1, NULL, __WALL) >= 0 || errno == EINTR)
 		;
 	exit_like(status);
+}
+
+/*
+ * The relay (unprivileged sysgate): see the top of this file. Returns in the
+ * command only.
+ */
+static void relay(struct contain *c)
+{
+	pid_t cmd;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || supervisor_gone(c->alive_rd))
+		_exit(EXIT_SYSGATE_FAILED);
+	relay_enter_namespace(c);
+	cmd = fork();
+	if (cmd < 0) {
+		kill(c->init, SIGKILL);
+		relay_fail(c, "fork", errno);
+	}
+	if (cmd == 0)
+		return; /* the command: on to the agent */
+	relay_forward(c, cmd);
 }
 
 void contain_in_child(struct contain *c)

@@ -20,29 +20,35 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* Threads: the main thread's alone (run.c). The forked init, relay and
+ * command each work on their own copy. */
 struct contain {
 	bool relay; /* unprivileged: the forked child is a relay in a new user and pid
 		     * namespace, which forks the init and the command */
 	pid_t init; /* the namespace's init, as sysgate sees it; 0 without one */
 	bool init_reaped;
-	int alive_rd;	 /* a pipe only sysgate holds the write end of: its */
-	int alive_wr;	 /*   hang-up tells a child that sysgate is gone */
-	int back_fd;	 /* sysgate's own pid namespace, to return to after the fork */
-	int children_fd; /* without a namespace: /proc/self/task/TID/children */
-	char why[160];	 /* without a namespace: why not */
+	int alive_rd;	    /* a pipe only sysgate holds the write end of: its */
+	int alive_wr;	    /*   hang-up tells a child that sysgate is gone */
+	int back_fd;	    /* sysgate's own pid namespace, to return to after the fork */
+	int children_fd;    /* without a namespace: /proc/self/task/TID/children */
+	char why[160];	    /* without a namespace: why not */
+	const char *failed; /* after -errno from contain_prepare: the step that failed */
+	int report_fd;	    /* set by the caller before the fork: where the relay writes
+			     * the step that failed (report.h), or -1 */
 };
 
 /* Empty, so that contain_done() may be called on it. */
 #define CONTAIN_INIT                                                                               \
 	{                                                                                          \
-		.alive_rd = -1, .alive_wr = -1, .back_fd = -1, .children_fd = -1                   \
+		.alive_rd = -1, .alive_wr = -1, .back_fd = -1, .children_fd = -1, .report_fd = -1  \
 	}
 
 /*
  * Call right before forking the command, from the main thread. 0 with the
  * namespace and its init in place (c->init > 0) and this thread's children
  * going into it, or 0 without one (c->init == 0, c->why says why, the caller
- * says so); -errno when nothing should run (the caller fails with 125).
+ * says so); -errno when nothing should run (the caller says c->failed and
+ * fails with 125).
  */
 int contain_prepare(struct contain *c);
 
@@ -51,7 +57,10 @@ int contain_prepare(struct contain *c);
  * -errno if that failed: then kill the tree and fail. */
 int contain_after_fork(struct contain *c);
 
-/* In the forked command, first thing: drop what only sysgate may hold. */
+/* In the forked command, first thing: drop what only sysgate may hold.
+ * Returns in the command only; where a relay is needed (unprivileged), the
+ * forked child becomes the relay and a failed step of it is written to
+ * c->report_fd before it exits 125. Async-signal-safe calls only. */
 void contain_in_child(struct contain *c);
 
 /* reap() found pid: true if it was the namespace's init (the tree is then

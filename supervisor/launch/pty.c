@@ -1,5 +1,7 @@
 /*
- * pty: the command's own terminal under `sysgate run --prompt` (pty.h).
+ * pty: the command's own terminal under `sysgate run --prompt` (pty.h):
+ * setting it up, the child's side, restoring the terminal; the relay
+ * thread itself is pty-relay.c.
  *
  * Trust: the real terminal is the person's, and the inline prompt reads the
  * answers from it, so the supervised tree must hold no fd to it. The command
@@ -31,40 +33,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sg-exit.h"
 #include "sg-util.h"
+#include "supervisor/launch/pty-relay.h"
 #include "supervisor/launch/pty.h"
-
-#define RELAY_BUF 4096
-/* How long the final copy may take: the terminal may be stalled for good. */
-#define DRAIN_MS 1000
-/* With the command's pty hung up (every slave fd closed), look again this
- * often: the command may reopen /dev/tty. */
-#define HUP_RETRY_MS 200
-
-struct buf {
-	size_t len;
-	char d[RELAY_BUF];
-};
-
-struct pty_relay {
-	int term;	      /* the real terminal: our own open file, O_NONBLOCK */
-	dev_t term_rdev;      /* to recognise it among the child's fds */
-	struct termios saved; /* its modes when we found it */
-	bool have_saved, raw, excl;
-	int cmd_master, cmd_slave; /* the command's pty */
-	int pr_master, pr_slave;   /* the prompt's pty */
-	int wake;		   /* eventfd: focus changed, or stop */
-	int winch;		   /* signalfd for SIGWINCH */
-	atomic_bool focus;	   /* the prompt holds the keyboard */
-	atomic_bool stop;
-	bool running, stopped;
-	pthread_t thread;
-	int guard; /* write end of the guardian's pipe (see start_guardian) */
-};
+#include "supervisor/launch/report.h"
 
 /* ---- restoring the terminal on any exit ---- */
 
-/* The relay whose terminal is raw, for the exit and crash handlers. */
+/* The relay whose terminal is raw, for the exit and crash handlers: set by
+ * the main thread in pty_relay_start, taken (exchanged for NULL) by whoever
+ * restores the terminal first. */
 static struct pty_relay *_Atomic active;
 
 static void restore_terminal(struct pty_relay *t)
@@ -78,6 +57,8 @@ static void restore_terminal(struct pty_relay *t)
 }
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+/* Written once by install_handlers (main thread) before the handlers can
+ * run, read by them afterwards. */
 static struct sigaction crash_old[ARRAY_SIZE(crash_signals)];
 
 /* Put the person's terminal back, then let the old action (the default, or
@@ -225,13 +206,85 @@ static void relay_close(struct pty_relay *t)
 	t->winch = safe_close(t->winch);
 }
 
-int pty_relay_open(struct pty_relay **ret)
+/* r, with the step that failed in *ret. */
+static int failed_at(const char **ret, const char *step, int r)
+{
+	*ret = step;
+	return r;
+}
+
+/* Our own open file of the person's terminal, in the foreground: 0, -EBUSY
+ * in the background, or -errno. */
+static int open_terminal(struct pty_relay *t)
+{
+	struct stat st;
+
+	/* An open file of our own: O_NONBLOCK must not reach the shell's. */
+	t->term = open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (t->term < 0) {
+		const char *name = ttyname(STDIN_FILENO);
+
+		t->term = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK) : -1;
+	}
+	if (t->term < 0 || fstat(t->term, &st) < 0)
+		return -errno;
+	t->term_rdev = st.st_rdev;
+	/* In the background, changing the modes would stop us (SIGTTOU) and
+	 * reading would, too (SIGTTIN). */
+	if (tcgetpgrp(t->term) != getpgrp())
+		return -EBUSY;
+	t->have_saved = tcgetattr(t->term, &t->saved) == 0;
+	return 0;
+}
+
+/* The relay's own fds: the wake eventfd, and SIGWINCH's signalfd. */
+static int open_wakeups(struct pty_relay *t, const char **ret_failed)
+{
+	sigset_t winch;
+
+	t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->wake < 0)
+		return failed_at(ret_failed, "eventfd", -errno);
+	/* SIGWINCH stays pending for the relay's signalfd; threads started
+	 * later inherit the mask, and the agent clears it for the command. */
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &winch, NULL);
+	t->winch = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (t->winch < 0)
+		return failed_at(ret_failed, "signalfd", -errno);
+	return 0;
+}
+
+/* The terminal and both ptys; on failure *ret_failed names the step. */
+static int open_all(struct pty_relay *t, const char **ret_failed)
+{
+	struct winsize ws;
+	bool have_ws;
+	int r;
+
+	r = open_terminal(t);
+	if (r < 0)
+		return failed_at(ret_failed, "open the terminal", r);
+	have_ws = ioctl(t->term, TIOCGWINSZ, &ws) == 0;
+	r = make_pty(t, have_ws ? &ws : NULL, &t->cmd_master, &t->cmd_slave);
+	if (r < 0)
+		return failed_at(ret_failed, "the command's pty", r);
+	r = make_pty(t, have_ws ? &ws : NULL, &t->pr_master, &t->pr_slave);
+	if (r < 0)
+		return failed_at(ret_failed, "the prompt's pty", r);
+	/* The prompt's slave is /dev/pts/N of our uid, which the command
+	 * shares: without this it could open it and read the answers. (Not
+	 * the command's own pty: programs reopen /dev/tty.) */
+	if (ioctl(t->pr_slave, TIOCEXCL) < 0)
+		return failed_at(ret_failed, "TIOCEXCL on the prompt's pty", -errno);
+	return open_wakeups(t, ret_failed);
+}
+
+int pty_relay_open(struct pty_relay **ret, const char **ret_failed)
 {
 	struct pty_relay *t;
-	struct winsize ws;
-	struct stat st;
-	sigset_t winch;
-	bool have_ws;
+	const char *failed = "?";
 	int r;
 
 	if (!isatty(STDIN_FILENO))
@@ -247,76 +300,24 @@ int pty_relay_open(struct pty_relay **ret)
 				.wake = -1,
 				.winch = -1,
 				.guard = -1};
-	/* An open file of our own: O_NONBLOCK must not reach the shell's. */
-	t->term = open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-	if (t->term < 0) {
-		const char *name = ttyname(STDIN_FILENO);
-
-		t->term = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK) : -1;
-	}
-	if (t->term < 0 || fstat(t->term, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	t->term_rdev = st.st_rdev;
-	/* In the background, changing the modes would stop us (SIGTTOU) and
-	 * reading would, too (SIGTTIN). */
-	if (tcgetpgrp(t->term) != getpgrp()) {
-		r = -EBUSY;
-		goto fail;
-	}
-	t->have_saved = tcgetattr(t->term, &t->saved) == 0;
-	have_ws = ioctl(t->term, TIOCGWINSZ, &ws) == 0;
-	r = make_pty(t, have_ws ? &ws : NULL, &t->cmd_master, &t->cmd_slave);
-	if (r < 0)
-		goto fail;
-	r = make_pty(t, have_ws ? &ws : NULL, &t->pr_master, &t->pr_slave);
-	if (r < 0)
-		goto fail;
-	/* The prompt's slave is /dev/pts/N of our uid, which the command
-	 * shares: without this it could open it and read the answers. (Not
-	 * the command's own pty: programs reopen /dev/tty.) */
-	if (ioctl(t->pr_slave, TIOCEXCL) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (t->wake < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* SIGWINCH stays pending for the relay's signalfd; threads started
-	 * later inherit the mask, and the agent clears it for the command. */
-	sigemptyset(&winch);
-	sigaddset(&winch, SIGWINCH);
-	pthread_sigmask(SIG_BLOCK, &winch, NULL);
-	t->winch = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (t->winch < 0) {
-		r = -errno;
-		goto fail;
+	r = open_all(t, &failed);
+	if (r < 0) {
+		relay_close(t);
+		free(t);
+		if (ret_failed)
+			*ret_failed = failed;
+		return r;
 	}
 	*ret = t;
 	return 0;
-fail:
-	relay_close(t);
-	free(t);
-	return r;
 }
 
 /* ---- the child's side ---- */
 
-static void child_fail(const char *what, int err)
-{
-	char msg[160];
-	int n = snprintf(msg, sizeof(msg),
-			 "sysgate: --prompt: cannot give the command its own "
-			 "terminal (%s): %s\n",
-			 what, strerror(err));
-
-	if (n > 0 && write(STDERR_FILENO, msg, (size_t)MIN(n, (int)sizeof(msg) - 1)) < 0)
-		n = 0;
-	_exit(125);
-}
+/* The command must not run on the shared terminal when a prompt was asked
+ * for: say which step failed (report.h) and exit 125. */
+#define child_fail(report_fd, step, err)                                                           \
+	launch_fail(report_fd, "--prompt: cannot give the command its own terminal (" step ")", err)
 
 /* Is fd the real terminal: its device, or /dev/tty or /dev/console opened
  * while it was ours (TIOCGDEV names the device behind those)? */
@@ -367,17 +368,17 @@ static void close_term_fds(dev_t rdev)
 	close(dir);
 }
 
-void pty_child_attach(const struct pty_relay *t)
+void pty_child_attach(const struct pty_relay *t, int report_fd)
 {
 	/* A session of its own, without the person's terminal, then its
 	 * own pty as the controlling terminal (and its foreground group). */
 	if (setsid() < 0)
-		child_fail("setsid", errno);
+		child_fail(report_fd, "setsid", errno);
 	if (ioctl(t->cmd_slave, TIOCSCTTY, 0) < 0)
-		child_fail("TIOCSCTTY", errno);
+		child_fail(report_fd, "TIOCSCTTY", errno);
 	for (int fd = 0; fd <= 2; fd++)
 		if (is_term(fd, t->term_rdev) && dup2(t->cmd_slave, fd) < 0)
-			child_fail("dup2", errno);
+			child_fail(report_fd, "dup2", errno);
 	close_term_fds(t->term_rdev);
 	if (t->cmd_slave > 2)
 		close(t->cmd_slave);
@@ -388,283 +389,6 @@ void pty_child_attach(const struct pty_relay *t)
 	close(t->pr_slave);
 	close(t->wake);
 	close(t->winch);
-}
-
-/* ---- the relay ---- */
-
-static size_t room(const struct buf *b)
-{
-	return sizeof(b->d) - b->len;
-}
-
-static void consume(struct buf *b, size_t n)
-{
-	memmove(b->d, b->d + n, b->len - n);
-	b->len -= n;
-}
-
-/* Read what fd has into b: > 0 bytes, 0 nothing now, -EIO and such at hangup. */
-static ssize_t fill(struct buf *b, int fd)
-{
-	ssize_t n;
-
-	if (!room(b))
-		return 0;
-	n = read(fd, b->d + b->len, room(b));
-	if (n > 0) {
-		b->len += (size_t)n;
-		return n;
-	}
-	if (n == 0)
-		return -EIO; /* a hung-up tty reads as EOF */
-	return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-}
-
-/* Write what b holds to fd: 0, or -errno when fd is gone for good. */
-static int flush_to(struct buf *b, int fd)
-{
-	ssize_t n;
-
-	if (!b->len)
-		return 0;
-	n = write(fd, b->d, b->len);
-	if (n > 0) {
-		consume(b, (size_t)n);
-		return 0;
-	}
-	return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -EIO;
-}
-
-static void copy_winsize(struct pty_relay *t)
-{
-	struct winsize ws;
-
-	/* Setting it on a master sets the slave's and sends SIGWINCH to its
-	 * foreground process group. */
-	if (ioctl(t->term, TIOCGWINSZ, &ws) == 0) {
-		ioctl(t->cmd_master, TIOCSWINSZ, &ws);
-		ioctl(t->pr_master, TIOCSWINSZ, &ws);
-	}
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct relay_state {
-	struct buf out;	   /* for the terminal: the command's and the prompt's output */
-	struct buf cmd_in; /* keystrokes for the command */
-	struct buf pr_in;  /* keystrokes for the prompt */
-	bool term_gone, cmd_hup;
-	bool focus;
-};
-
-/* Keystrokes, sorted by who holds the focus. */
-static void route_input(struct pty_relay *t, struct relay_state *s, const char *d, size_t n)
-{
-	unsigned char intr = t->have_saved ? t->saved.c_cc[VINTR] : 3;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!s->focus) {
-			if (room(&s->cmd_in))
-				s->cmd_in.d[s->cmd_in.len++] = d[i];
-			continue;
-		}
-		/* ^C while the prompt has the keyboard still interrupts the
-		 * command, as it would on a terminal of its own, without its
-		 * reading the byte. */
-		if ((unsigned char)d[i] == intr && intr != _POSIX_VDISABLE) {
-			int sig = SIGINT;
-
-			ioctl(t->cmd_master, TIOCSIG, sig);
-			continue;
-		}
-		if (room(&s->pr_in))
-			s->pr_in.d[s->pr_in.len++] = d[i];
-	}
-}
-
-static void read_terminal(struct pty_relay *t, struct relay_state *s)
-{
-	char d[RELAY_BUF];
-	size_t max = MIN(sizeof(d), room(s->focus ? &s->pr_in : &s->cmd_in));
-	ssize_t n;
-
-	if (!max)
-		return;
-	n = read(t->term, d, max);
-	if (n > 0) {
-		route_input(t, s, d, (size_t)n);
-		return;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	/* The person's terminal hung up: so does the command's, as it would
-	 * have on the real one, and its output has nowhere to go. */
-	s->term_gone = true;
-	s->out.len = 0;
-	ioctl(t->cmd_master, TIOCSIG, SIGHUP);
-}
-
-static void set_focus(struct pty_relay *t, struct relay_state *s)
-{
-	bool f = atomic_load(&t->focus);
-
-	if (f == s->focus)
-		return;
-	s->focus = f;
-	/* A half-typed answer of an ask that ended without it must not become
-	 * the start of the next answer. */
-	if (!f) {
-		s->pr_in.len = 0;
-		tcflush(t->pr_slave, TCIFLUSH);
-	}
-}
-
-static void drain_eventfd(int fd)
-{
-	uint64_t v;
-
-	while (read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
-}
-
-/* After stop: what is left for the terminal, until the command's pty hangs
- * up (its tree is gone) and the prompt's is empty, or the time is up. */
-static void final_copy(struct pty_relay *t, struct relay_state *s)
-{
-	long end = now_ms() + DRAIN_MS;
-	bool cmd_done = false;
-
-	for (;;) {
-		long left = end - now_ms();
-		struct pollfd p[2] = {
-			{.fd = t->term, .events = POLLOUT},
-			{.fd = t->cmd_master, .events = POLLIN},
-		};
-		ssize_t k;
-
-		while ((k = fill(&s->out, t->pr_master)) > 0)
-			;
-		if (!cmd_done) {
-			k = fill(&s->out, t->cmd_master);
-			if (k < 0)
-				cmd_done = true;
-		}
-		if (s->term_gone)
-			s->out.len = 0;
-		if (flush_to(&s->out, t->term) < 0) {
-			s->term_gone = true;
-			s->out.len = 0;
-		}
-		if (cmd_done && !s->out.len)
-			return;
-		if (left <= 0)
-			return;
-		if (!s->out.len && !cmd_done)
-			p[0].fd = -1;
-		if (cmd_done || room(&s->out) == 0)
-			p[1].fd = -1;
-		if (p[0].fd < 0 && p[1].fd < 0)
-			p[1].fd = t->cmd_master;
-		poll(p, 2, (int)MIN(left, 50L));
-	}
-}
-
-static void *relay_main(void *arg)
-{
-	struct pty_relay *t = arg;
-	struct relay_state *s = calloc(1, sizeof(*s));
-	long hup_retry = 0;
-
-	if (!s)
-		return NULL;
-	while (!atomic_load(&t->stop)) {
-		enum { P_WAKE, P_WINCH, P_TERM, P_CMD, P_PR, P_N };
-		struct pollfd p[P_N] = {
-			[P_WAKE] = {.fd = t->wake, .events = POLLIN},
-			[P_WINCH] = {.fd = t->winch, .events = POLLIN},
-		};
-		struct buf *in_buf;
-		int timeout = -1;
-
-		set_focus(t, s);
-		in_buf = s->focus ? &s->pr_in : &s->cmd_in;
-		/* An fd with nothing to wait for is left out: POLLHUP would come
-		 * whatever the events. */
-		p[P_TERM].fd = t->term;
-		if (!s->term_gone && room(in_buf))
-			p[P_TERM].events |= POLLIN;
-		if (!s->term_gone && s->out.len)
-			p[P_TERM].events |= POLLOUT;
-		p[P_CMD].fd = t->cmd_master;
-		/* While the prompt holds the focus the command's output waits in
-		 * its pty: nothing it prints can pose as the prompt. */
-		if (!s->focus && !s->cmd_hup && room(&s->out))
-			p[P_CMD].events |= POLLIN;
-		if (!s->cmd_hup && s->cmd_in.len)
-			p[P_CMD].events |= POLLOUT;
-		p[P_PR].fd = t->pr_master;
-		if (room(&s->out))
-			p[P_PR].events |= POLLIN;
-		if (s->pr_in.len)
-			p[P_PR].events |= POLLOUT;
-		for (int i = P_TERM; i < P_N; i++)
-			if (!p[i].events)
-				p[i].fd = -1;
-		if (s->cmd_hup)
-			timeout = HUP_RETRY_MS;
-
-		if (poll(p, P_N, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[P_WAKE].revents)
-			drain_eventfd(t->wake);
-		if (p[P_WINCH].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(t->winch, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				;
-			copy_winsize(t);
-		}
-		/* The focus may have changed while we slept: route by the new one. */
-		set_focus(t, s);
-		if (p[P_TERM].revents & (POLLIN | POLLHUP | POLLERR))
-			read_terminal(t, s);
-		if (p[P_PR].revents & (POLLIN | POLLHUP | POLLERR))
-			fill(&s->out, t->pr_master);
-		if ((p[P_CMD].revents & (POLLIN | POLLHUP | POLLERR)) ||
-		    (s->cmd_hup && !s->focus && now_ms() >= hup_retry)) {
-			/* EIO: no slave fd is open. The command may open /dev/tty
-			 * again, so look now and then. */
-			if (fill(&s->out, t->cmd_master) < 0) {
-				s->cmd_hup = true;
-				s->cmd_in.len = 0;
-				hup_retry = now_ms() + HUP_RETRY_MS;
-			} else {
-				s->cmd_hup = false;
-			}
-		}
-		if (s->cmd_in.len && !s->cmd_hup && flush_to(&s->cmd_in, t->cmd_master) < 0)
-			s->cmd_in.len = 0;
-		if (s->pr_in.len && flush_to(&s->pr_in, t->pr_master) < 0)
-			s->pr_in.len = 0;
-		if (s->term_gone) {
-			s->out.len = 0;
-		} else if (s->out.len && flush_to(&s->out, t->term) < 0) {
-			s->term_gone = true;
-			s->out.len = 0;
-		}
-	}
-	final_copy(t, s);
-	free(s);
-	return NULL;
 }
 
 int pty_relay_start(struct pty_relay *t)
@@ -702,7 +426,7 @@ int pty_relay_start(struct pty_relay *t)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = -pthread_create(&t->thread, NULL, relay_main, t);
+	r = -pthread_create(&t->thread, NULL, pty_relay_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		atomic_store(&active, NULL);

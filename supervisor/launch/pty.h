@@ -36,19 +36,21 @@ struct pty_relay;
  * Before fork: if fd 0 is a terminal and sysgate is its foreground job, make
  * the command's pty (and the prompt's), with the terminal's modes and size.
  * 0 and *ret set; -ENOTTY when fd 0 is not a terminal, -EBUSY when sysgate is
- * not in the foreground; other -errno on failure. Blocks SIGWINCH in the
- * calling thread (the relay reads it), so call it before starting threads.
+ * not in the foreground; other -errno on failure, with the step that failed
+ * in *ret_failed ("the command's pty"). Blocks SIGWINCH in the calling thread
+ * (the relay reads it), so call it before starting threads.
  */
-int pty_relay_open(struct pty_relay **ret);
+int pty_relay_open(struct pty_relay **ret, const char **ret_failed);
 
 /*
  * In the forked child, before the agent: a new session with the pty's slave
  * as controlling terminal, on each of fds 0-2 that was the real terminal;
  * every other fd on the real terminal closed. Async-signal-safe. On failure
- * it says why on fd 2 and _exit()s 125: the command must not run on the
- * shared terminal when a prompt was asked for.
+ * it writes the step that failed to report_fd (report.h) and _exit()s 125:
+ * the command must not run on the shared terminal when a prompt was asked
+ * for.
  */
-void pty_child_attach(const struct pty_relay *t);
+void pty_child_attach(const struct pty_relay *t, int report_fd);
 
 /*
  * In the parent after fork: close our copy of the slave, put the terminal in
