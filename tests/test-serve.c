@@ -1072,14 +1072,14 @@ static void test_conn_malformed_json_with_fd_refused(void **state)
 	assert_true(pipe_writers_gone(p[0], 5000));
 	close(p[0]);
 	assert_true(
-		wait_for_text(st, st->err, "refused a message that is not a JSON object", 5000));
+		wait_for_text(st, st->err, "refused a message: not a JSON object", 5000));
 	/* A JSON value that is not an object. */
 	s = sock_connect(st->sock);
 	assert_true(s >= 0);
 	send_msg(s, "[1, 2, 3]", NULL, 0);
 	assert_true(closed_by_peer(s, 5000));
 	close(s);
-	assert_int_equal(count(slurp(st, st->err), "refused a message that is not a JSON object"),
+	assert_int_equal(count(slurp(st, st->err), "refused a message: not a JSON object"),
 			 2);
 	assert_true(fds_at_most(st, fds0, 2000));
 	victim_finish(st, &v);
