@@ -71,7 +71,7 @@ static int serve_verb_main(int argc, char **argv)
 
 const struct verb verb_serve = {
 	.name = "serve",
-	.synopsis = "--socket PATH [--policy-dir DIR] [-p DEFAULT.ini] [--log SINK]...",
+	.synopsis = "--socket PATH [--policy-dir DIR] [-p DEFAULT.ini] [--log SINK]... [OPTIONS]",
 	.summary = "Supervise containers and sandboxes started elsewhere: runc and crun\n"
 		   "hand their listener fds to PATH (OCI listenerPath); listenerMetadata\n"
 		   "policy=NAME picks DIR/NAME.ini. SIGHUP reloads policies. docs/serve.md",
@@ -82,8 +82,8 @@ const struct verb verb_serve = {
 		   "  -l, --log SINK           stderr, syslog, audit or a file; repeatable\n"
 		   "                           (default: stderr)\n"
 		   "  -f, --log-format FMT     text or json (default: text)\n"
-		   "  -F, --log-full MODE      when a sink's queue is full: block (wait) or\n"
-		   "                           drop (count what is dropped)\n"
+		   "  -F, --log-full MODE      when a sink's queue is full: block (wait; the\n"
+		   "                           default) or drop (count what is dropped)\n"
 		   "  -h, --help               this text\n",
 	.main = serve_verb_main,
 };
