@@ -399,8 +399,7 @@ static int cross_check(struct loader *ld, const char *text)
 		bool known = false;
 
 		for (size_t i = 0; i < ld->d.n; i++)
-			if (ld->d.v[i].severity == POLICY_DIAG_ERROR &&
-			    ld->d.v[i].line == (unsigned)rc)
+			if (ld->d.v[i].severity == POLICY_DIAG_ERROR && ld->d.v[i].line == (unsigned)rc)
 				known = true;
 		if (!known) {
 			int r = error(ld, (unsigned)rc, "syntax error");

@@ -1545,8 +1545,7 @@ static void test_name_condition_loads_where_there_is_a_name(void **state)
 	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\nallow = *\n");
 	assert_diag(f, POLICY_DIAG_WARNING, 3, "after a name condition is denied EPERM");
 	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 1,
-		    "the default (allow) after a name condition is denied");
+	assert_diag(f, POLICY_DIAG_WARNING, 1, "the default (allow) after a name condition is denied");
 }
 
 static void test_decide_name_condition_never_continues(void **state)
