@@ -60,7 +60,7 @@ static __attribute__((format(printf, 4, 0))) int diag_vadd(struct policy_diags *
 	}
 	d->v = v;
 	d->v[d->n++] = (struct policy_diag){.severity = sev, .line = line, .msg = msg};
-	if (sev == POLICY_DIAG_ERROR)
+	if (sev == DIAG_ERROR)
 		d->n_errors++;
 	else
 		d->n_warnings++;
@@ -161,7 +161,7 @@ static int error(struct loader *ld, unsigned line, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = diag_vadd(&ld->d, POLICY_DIAG_ERROR, line, fmt, ap);
+	r = diag_vadd(&ld->d, DIAG_ERROR, line, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -174,7 +174,7 @@ static int warning(struct loader *ld, unsigned line, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = diag_vadd(&ld->d, POLICY_DIAG_WARNING, line, fmt, ap);
+	r = diag_vadd(&ld->d, DIAG_WARNING, line, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -399,7 +399,7 @@ static int cross_check(struct loader *ld, const char *text)
 		bool known = false;
 
 		for (size_t i = 0; i < ld->d.n; i++)
-			if (ld->d.v[i].severity == POLICY_DIAG_ERROR && ld->d.v[i].line == (unsigned)rc)
+			if (ld->d.v[i].severity == DIAG_ERROR && ld->d.v[i].line == (unsigned)rc)
 				known = true;
 		if (!known) {
 			int r = error(ld, (unsigned)rc, "syntax error");

@@ -183,8 +183,8 @@ struct policy {
 };
 
 enum diag_severity {
-	POLICY_DIAG_ERROR,
-	POLICY_DIAG_WARNING,
+	DIAG_ERROR,
+	DIAG_WARNING,
 };
 
 struct policy_diag {
@@ -203,7 +203,7 @@ void policy_diags_free(struct policy_diags *d); /* frees the contents; d itself 
 
 /*
  * Parse and validate a policy. 0 on success (warnings may still be added to
- * *diags); -EINVAL on a bad policy with at least one POLICY_DIAG_ERROR in *diags and
+ * *diags); -EINVAL on a bad policy with at least one DIAG_ERROR in *diags and
  * *ret untouched; -ENOMEM, or -errno from reading the file. diags may be NULL.
  */
 int policy_load_file(const char *path, struct policy **ret, struct policy_diags *diags);

@@ -57,7 +57,7 @@ static void dump(const struct fx *f)
 {
 	for (size_t i = 0; i < f->d.n; i++)
 		print_message("  diag %zu: %s line %u: %s\n", i,
-			      f->d.v[i].severity == POLICY_DIAG_ERROR ? "error" : "warning",
+			      f->d.v[i].severity == DIAG_ERROR ? "error" : "warning",
 			      f->d.v[i].line, f->d.v[i].msg);
 }
 
@@ -76,7 +76,7 @@ static void assert_diag(const struct fx *f, enum diag_severity sev, unsigned lin
 	if (!find_diag(f, sev, line, sub)) {
 		dump(f);
 		fail_msg("no %s at line %u containing \"%s\"",
-			 sev == POLICY_DIAG_ERROR ? "error" : "warning", line, sub);
+			 sev == DIAG_ERROR ? "error" : "warning", line, sub);
 	}
 }
 
@@ -90,7 +90,7 @@ static void assert_refused(struct fx *f, const char *text, unsigned line, const 
 	assert_int_equal(r, -EINVAL);
 	assert_null(f->p);
 	assert_true(f->d.n_errors >= 1);
-	assert_diag(f, POLICY_DIAG_ERROR, line, sub);
+	assert_diag(f, DIAG_ERROR, line, sub);
 }
 
 static void assert_loads(struct fx *f, const char *text)
@@ -187,7 +187,7 @@ static void test_load_ask_and_its_settings(void **state)
 	/* an allow answer continues the call: the race warning applies outside
 	 * the emulated families */
 	assert_loads(f, "[unlink]\nask = path ~ /home/**\ndeny = *\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 2, "ask (answered allow) after a path condition");
+	assert_diag(f, DIAG_WARNING, 2, "ask (answered allow) after a path condition");
 	assert_clean(f, "[mkdir]\nask = path ~ /home/**\ndeny = *\n");
 }
 
@@ -457,7 +457,7 @@ static void test_load_refuses_long_section_name(void **state)
 	name[48] = '\0';
 	snprintf(text, sizeof(text), "[reboot]\ndeny = *\n[%s]\ndeny = *\n", name);
 	assert_refused(f, text, 3, "unknown section");
-	assert_null(find_diag(f, POLICY_DIAG_ERROR, 3, "characters long"));
+	assert_null(find_diag(f, DIAG_ERROR, 3, "characters long"));
 }
 
 static void test_load_refuses_syntax_errors(void **state)
@@ -489,10 +489,10 @@ static void test_load_collects_every_error(void **state)
 		       "[sysgate]\nmode = x\n[reboot]\ndeny = EFOO *\n[mkdri]\n[reboot]\n"
 		       "deny = *\n[chmod]\nallow = path ~ rel\n",
 		       2, "bad mode");
-	assert_diag(f, POLICY_DIAG_ERROR, 4, "EFOO");
-	assert_diag(f, POLICY_DIAG_ERROR, 5, "mkdri");
-	assert_diag(f, POLICY_DIAG_ERROR, 6, "reboot is already covered by [reboot] at line 3");
-	assert_diag(f, POLICY_DIAG_ERROR, 9, "not absolute");
+	assert_diag(f, DIAG_ERROR, 4, "EFOO");
+	assert_diag(f, DIAG_ERROR, 5, "mkdri");
+	assert_diag(f, DIAG_ERROR, 6, "reboot is already covered by [reboot] at line 3");
+	assert_diag(f, DIAG_ERROR, 9, "not absolute");
 	assert_int_equal(f->d.n_errors, 5);
 	/* sorted by line */
 	for (size_t i = 1; i < f->d.n; i++)
@@ -530,7 +530,7 @@ static void test_load_file_reads_and_refuses(void **state)
 	r = policy_load_file(path, &f->p, &f->d);
 	assert_int_equal(r, -EINVAL);
 	assert_null(f->p);
-	assert_diag(f, POLICY_DIAG_ERROR, 4, "NUL byte");
+	assert_diag(f, DIAG_ERROR, 4, "NUL byte");
 
 	/* more than 1 MiB */
 	fp = fopen(path, "w");
@@ -626,17 +626,17 @@ static void test_warn_rules_that_never_match(void **state)
 	struct fx *f = *state;
 
 	assert_loads(f, "[reboot]\ndeny = *\nallow = arg0 == 1\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 3, "can never match: the * rule at line 2");
+	assert_diag(f, DIAG_WARNING, 3, "can never match: the * rule at line 2");
 	assert_int_equal(f->d.n_warnings, 1);
 
 	assert_loads(f,
 		     "[reboot]\ndeny = arg0 == 1\nkill = arg1 > 2\ndeny = arg0 == 1\nallow = *\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 4, "repeats the conditions of the rule at line 2");
+	assert_diag(f, DIAG_WARNING, 4, "repeats the conditions of the rule at line 2");
 	assert_int_equal(f->d.n_warnings, 1);
 
 	/* a narrower rule after a broader one */
 	assert_loads(f, "[reboot]\ndeny = arg0 == 1\nkill = arg1 == 2 and arg0 == 1\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 3, "can never match");
+	assert_diag(f, DIAG_WARNING, 3, "can never match");
 
 	/* a broader rule after a narrower one is reachable */
 	assert_clean(f, "[reboot]\ndeny = arg1 == 2 and arg0 == 1\nkill = arg0 == 1\n");
@@ -649,26 +649,26 @@ static void test_warn_race_after_path_condition(void **state)
 
 	assert_loads(f,
 		     "[unlink]\ndeny = EACCES path ~ /etc/**\nlog = path ~ /tmp/**\nallow = *\n");
-	assert_null(find_diag(f, POLICY_DIAG_WARNING, 2, ""));
-	d = find_diag(f, POLICY_DIAG_WARNING, 3, "log after a path condition continues the call");
+	assert_null(find_diag(f, DIAG_WARNING, 2, ""));
+	d = find_diag(f, DIAG_WARNING, 3, "log after a path condition continues the call");
 	assert_non_null(d);
 	assert_non_null(strstr(d->msg, "a racing thread can change the path after the check"));
 	assert_non_null(strstr(d->msg, "THE RACE WARNING in sysgate-policy(5)"));
-	assert_diag(f, POLICY_DIAG_WARNING, 4, "allow after a path condition continues the call");
+	assert_diag(f, DIAG_WARNING, 4, "allow after a path condition continues the call");
 	/* the * rule decides everything: the default is never reached */
 	assert_int_equal(f->d.n_warnings, 2);
 
 	/* the rule itself has the path */
 	assert_loads(f, "[sysgate]\ndefault = deny\n[open]\nallow = path ~ /tmp/**\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 4, "allow after a path condition");
+	assert_diag(f, DIAG_WARNING, 4, "allow after a path condition");
 	assert_int_equal(f->d.n_warnings, 1);
 
 	/* the default allow after path rules: once, at the section */
 	assert_loads(f, "[unlink]\ndeny = path ~ /etc/**\nkill = path ~ /root/**\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 1, "the default (allow) after a path condition");
+	assert_diag(f, DIAG_WARNING, 1, "the default (allow) after a path condition");
 	assert_int_equal(f->d.n_warnings, 1);
 	assert_loads(f, "[sysgate]\ndefault = log\n[unlink]\ndeny = path ~ /etc/**\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 3, "the default (log)");
+	assert_diag(f, DIAG_WARNING, 3, "the default (log)");
 
 	/* deny/kill defaults, and register-only rules, do not race */
 	assert_clean(f, "[sysgate]\ndefault = deny\n[unlink]\ndeny = path ~ /etc/**\n");
@@ -691,7 +691,7 @@ static void test_warn_race_not_for_emulated_families(void **state)
 	assert_true(section(f, "mkdirat")->emulatable);
 	assert_false(section(f, "unlinkat")->emulatable);
 	assert_int_equal(f->d.n_warnings, 1);
-	assert_diag(f, POLICY_DIAG_WARNING, 3, "the default (allow) after a path condition");
+	assert_diag(f, DIAG_WARNING, 3, "the default (allow) after a path condition");
 }
 
 static void test_load_emulate_only_where_supported(void **state)
@@ -704,7 +704,7 @@ static void test_load_emulate_only_where_supported(void **state)
 	assert_int_equal(section(f, "fchmod")->rules[1].kind, DECISION_EMULATE);
 
 	assert_refused(f, "[unlink]\nemulate = *\n", 2, "cannot emulate unlink");
-	assert_diag(f, POLICY_DIAG_ERROR, 2, POLICY_EMULATABLE_LIST);
+	assert_diag(f, DIAG_ERROR, 2, POLICY_EMULATABLE_LIST);
 	assert_refused(f, "[reboot]\n\nemulate = *\n", 3, "cannot emulate reboot");
 	assert_refused(f, "[mkdir]\nemulate = EEXIST *\n", 2, "takes no errno");
 }
@@ -1543,9 +1543,9 @@ static void test_name_condition_loads_where_there_is_a_name(void **state)
 	assert_refused(f, "[setxattr]\ndeny = name ~ [x\n", 2, "bad name glob");
 	/* an allow after it is denied: said at load time */
 	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\nallow = *\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 3, "after a name condition is denied EPERM");
+	assert_diag(f, DIAG_WARNING, 3, "after a name condition is denied EPERM");
 	assert_loads(f, "[setxattr]\ndeny = name ~ security.capability\n");
-	assert_diag(f, POLICY_DIAG_WARNING, 1, "the default (allow) after a name condition is denied");
+	assert_diag(f, DIAG_WARNING, 1, "the default (allow) after a name condition is denied");
 }
 
 static void test_decide_name_condition_never_continues(void **state)

@@ -12,7 +12,7 @@ void cli_print_diags(FILE *out, const char *file, const struct policy_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct policy_diag *g = &d->v[i];
-		const char *sev = g->severity == POLICY_DIAG_ERROR ? "error" : "warning";
+		const char *sev = g->severity == DIAG_ERROR ? "error" : "warning";
 
 		if (g->line)
 			fprintf(out, "%s:%u: %s: %s\n", file, g->line, sev, g->msg);
