@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sg-diag-level.h"
+
 enum policy_mode {
 	POLICY_ENFORCE,
 	POLICY_COMPLAIN,
@@ -182,15 +184,10 @@ struct policy {
 	struct section *sections;
 };
 
-enum diag_severity {
-	DIAG_ERROR,
-	DIAG_WARNING,
-};
-
 struct policy_diag {
-	enum diag_severity severity;
-	unsigned line; /* 0 when the message is about the whole file */
-	char *msg;     /* without "FILE:LINE: " */
+	enum diag_level severity; /* DIAG_ERROR or DIAG_WARNING */
+	unsigned line;		  /* 0 when the message is about the whole file */
+	char *msg;		  /* without "FILE:LINE: " */
 };
 
 struct policy_diags {

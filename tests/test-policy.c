@@ -61,7 +61,7 @@ static void dump(const struct fx *f)
 			      f->d.v[i].line, f->d.v[i].msg);
 }
 
-static const struct policy_diag *find_diag(const struct fx *f, enum diag_severity sev,
+static const struct policy_diag *find_diag(const struct fx *f, enum diag_level sev,
 					   unsigned line, const char *sub)
 {
 	for (size_t i = 0; i < f->d.n; i++)
@@ -71,7 +71,7 @@ static const struct policy_diag *find_diag(const struct fx *f, enum diag_severit
 	return NULL;
 }
 
-static void assert_diag(const struct fx *f, enum diag_severity sev, unsigned line, const char *sub)
+static void assert_diag(const struct fx *f, enum diag_level sev, unsigned line, const char *sub)
 {
 	if (!find_diag(f, sev, line, sub)) {
 		dump(f);

@@ -15,13 +15,7 @@
  */
 #include <stdbool.h>
 
-enum diag_level {
-	DIAG_ERROR,   /* the step failed: "sysgate: cannot ...: why" */
-	DIAG_WARNING, /* sysgate goes on, weaker than asked: "sysgate: warning: ..." */
-	DIAG_NOTICE,  /* something the person should know: "sysgate: ..." */
-	DIAG_INFO,    /* progress a person asked for (-v) */
-	DIAG_DEBUG,   /* for developers (-vv, or SYSGATE_DEBUG=1) */
-};
+#include "sg-diag-level.h" /* enum diag_level: DIAG_ERROR ... DIAG_DEBUG */
 
 /* Who speaks ("sysgate", "sysgate serve", "sysgate prompt") and the most
  * verbose level printed (DIAG_NOTICE unless set). SYSGATE_DEBUG=1 in the
