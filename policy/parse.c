@@ -44,9 +44,8 @@
 
 /* ---- diagnostics ---- */
 
-static __attribute__((format(printf, 4, 0))) int diag_vadd(struct policy_diags *d,
-							   enum diag_level sev, unsigned line,
-							   const char *fmt, va_list ap)
+static __attribute__((format(printf, 4, 0))) int
+diag_vadd(struct policy_diags *d, enum diag_level sev, unsigned line, const char *fmt, va_list ap)
 {
 	struct policy_diag *v;
 	char *msg;

@@ -27,7 +27,7 @@ void pol_unref(struct pol *p)
 static void print_diags(const char *file, const struct policy_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		bool error = d->v[i].severity == POLICY_DIAG_ERROR;
+		bool error = d->v[i].severity == DIAG_ERROR;
 
 		diag(error ? DIAG_ERROR : DIAG_NOTICE, "%s:%u: %s: %s", file, d->v[i].line,
 		     error ? "error" : "warning", d->v[i].msg);
