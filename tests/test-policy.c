@@ -61,8 +61,8 @@ static void dump(const struct fx *f)
 			      f->d.v[i].line, f->d.v[i].msg);
 }
 
-static const struct policy_diag *find_diag(const struct fx *f, enum diag_level sev,
-					   unsigned line, const char *sub)
+static const struct policy_diag *find_diag(const struct fx *f, enum diag_level sev, unsigned line,
+					   const char *sub)
 {
 	for (size_t i = 0; i < f->d.n; i++)
 		if (f->d.v[i].severity == sev && f->d.v[i].line == line &&
