@@ -19,15 +19,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "policy/facts.h"
 #include "policy/policy.h"
 #include "sg-seccomp.h"
 #include "sg-util.h"
-
-/* Denying these cannot contain anything; it only wedges the target in a loop
- * (a denied exit_group returns, and libc calls it again). */
-static const char *const always_allowed[] = {
-	"exit", "exit_group", "rt_sigreturn", "sigreturn", NULL,
-};
 
 /* At most this many libseccomp rules for one syscall (a bit test becomes one
  * rule per bit); beyond it the syscall is simply notified. */
@@ -442,12 +437,15 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		r = add_reach(ctx, p, dflt_action);
 	if (r < 0)
 		goto out;
+	/* Denying these cannot contain anything; it only wedges the target in
+	 * a loop (a denied exit_group returns, and libc calls it again). */
 	if (dflt_action != SCMP_ACT_ALLOW)
-		for (size_t i = 0; always_allowed[i]; i++) {
-			if (policy_section_for(p, always_allowed[i]))
+		for (size_t i = 0; policy_always_allowed[i]; i++) {
+			if (policy_section_for(p, policy_always_allowed[i]))
 				continue;
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-					     seccomp_syscall_resolve_name(always_allowed[i]), 0);
+					     seccomp_syscall_resolve_name(policy_always_allowed[i]),
+					     0);
 			if (r < 0)
 				goto out;
 		}

@@ -770,6 +770,12 @@ static int setup(void **state)
 		show("daemon stderr", slurp(st, st->err));
 		fail_msg("sysgate serve did not create %s", st->sock);
 	}
+	/* The file appears at bind(2); connections are taken from listen(2)
+	 * on, which "listening on" follows. */
+	if (!wait_for_text(st, st->err, "listening on", 10000)) {
+		show("daemon stderr", slurp(st, st->err));
+		fail_msg("sysgate serve did not say it listens on %s", st->sock);
+	}
 	return 0;
 }
 
@@ -1071,16 +1077,14 @@ static void test_conn_malformed_json_with_fd_refused(void **state)
 	/* The daemon closed the fd it was given. */
 	assert_true(pipe_writers_gone(p[0], 5000));
 	close(p[0]);
-	assert_true(
-		wait_for_text(st, st->err, "refused a message that is not a JSON object", 5000));
+	assert_true(wait_for_text(st, st->err, "refused a message: not a JSON object", 5000));
 	/* A JSON value that is not an object. */
 	s = sock_connect(st->sock);
 	assert_true(s >= 0);
 	send_msg(s, "[1, 2, 3]", NULL, 0);
 	assert_true(closed_by_peer(s, 5000));
 	close(s);
-	assert_int_equal(count(slurp(st, st->err), "refused a message that is not a JSON object"),
-			 2);
+	assert_int_equal(count(slurp(st, st->err), "refused a message: not a JSON object"), 2);
 	assert_true(fds_at_most(st, fds0, 2000));
 	victim_finish(st, &v);
 	assert_true(daemon_alive(st));

@@ -64,8 +64,6 @@ bool cli_wants_help(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
-int cmd_oci_profile(int argc, char **argv);
 
 /* Print diags as "FILE:LINE: error: msg" (or "FILE: ..." when line is 0). */
 void cli_print_diags(FILE *out, const char *file, const struct policy_diags *d);

@@ -77,6 +77,8 @@ static void emit(const char *line, size_t len)
 }
 
 static void vdiag(enum diag_level lvl, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vdiag(enum diag_level lvl, int err, const char *fmt, va_list ap)
 {
 	/* PIPE_BUF: one write that no other writer to the pipe can split. */
 	char line[4096];

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int serve_fuzz_message(const char *buf, size_t len); /* supervisor/daemon/serve.c */
+#include "supervisor/daemon/handover.h" /* serve_fuzz_message */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
