@@ -19,6 +19,7 @@
 
 #include "sg-util.h"
 #include "supervisor/ask/ask.h"
+#include "supervisor/core/answer.h"
 #include "supervisor/core/notify.h"
 #include "supervisor/target/target.h"
 
@@ -353,49 +354,42 @@ static struct ask_item *unlink_item(struct ask_queue *q, uint64_t seq)
 	return found;
 }
 
+/*
+ * The final verdict on a call that waited, carried out on the main thread:
+ * the same answer (answer.h) a call decided at once gets, so the guards on
+ * the way cannot differ (an x32 call the kernel would refuse is refused
+ * here too). The record comes before the answer, as on the session path.
+ */
 void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kind, int err,
 		const char *by)
 {
-	bool emulated = false;
-	int64_t result = 0;
-	int r;
+	struct answer_verdict v;
+	struct answer_plan plan;
+	int64_t result;
 
 	if (kind == DECISION_LOG)
 		kind = DECISION_ALLOW;
-	if (kind == DECISION_ALLOW && it->emulate) {
-		emulated = true;
-		if (!it->path) {
-			result = -(it->path_err ? it->path_err : EPERM);
-		} else if (emulate_enter(&it->em) < 0) {
-			result = -EPERM;
-		} else {
-			if (notify_id_valid(it->listener, it->id) == 0)
-				result = emulate_run(&it->em);
-			else
-				result = -EINTR; /* gone: nobody will see it */
-		}
-		emulate_leave(&it->em);
-	}
+	v = (struct answer_verdict){
+		.kind = kind,
+		.err = err,
+		.enforce = true, /* complain mode settles an ask at once, never queues it */
+		.emulates = it->emulate,
+		.checked = true, /* a person, a remembered answer or the timeout settled it */
+		.abi = it->abi,
+		.x32_runs = answer_kernel_runs_x32(),
+	};
+	plan = answer_plan(&v);
+	result = answer_carry_out(&plan, it->listener, it->id, &it->em, it->path, it->path_err);
 	clock_gettime(CLOCK_REALTIME, &it->rec.time);
 	it->rec.decision = kind;
 	it->rec.err = kind == DECISION_DENY ? err : 0;
 	it->rec.ask_by = by;
 	it->rec.enforced = true;
-	it->rec.emulated = emulated;
-	it->rec.result = result;
+	it->rec.emulated = plan.emulated;
+	it->rec.result = plan.emulated ? result : 0;
 	log_emit(q->log, &it->rec);
-
-	if (emulated)
-		r = result < 0 ? notify_send_errno(it->listener, q->buf, it->id, (int)-result)
-			       : notify_send_value(it->listener, q->buf, it->id, result);
-	else if (kind == DECISION_ALLOW)
-		r = notify_send_continue(it->listener, q->buf, it->id);
-	else if (kind == DECISION_KILL) {
-		notify_kill_caller(it->listener, it->tid, it->id);
-		r = notify_send_errno(it->listener, q->buf, it->id, EPERM);
-	} else
-		r = notify_send_errno(it->listener, q->buf, it->id, err > 0 ? err : EPERM);
-	(void)r; /* ENOENT: the caller is gone; nothing left to do */
+	/* ENOENT: the caller is gone; nothing left to do. */
+	(void)answer_send(&plan, result, it->listener, q->buf, it->id, it->tid);
 }
 
 long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "policy/policy.h"
+#include "supervisor/core/answer.h"
 #include "supervisor/emulate/emulate.h"
 #include "supervisor/log/log.h"
 
@@ -38,6 +39,7 @@ struct ask_item {
 	uint64_t id;  /* the notification */
 	int listener; /* the session's listener (borrowed) */
 	pid_t tid, tgid, ppid;
+	enum call_abi abi;	       /* x32 calls get what the kernel gives them (answer.h) */
 	unsigned long long start_time; /* of tgid: a reused pid is another process */
 	char *exe, *parent_exe;
 	char **argv; /* the caller's command line, NULL-terminated */

@@ -32,17 +32,11 @@
 #include "sg-util.h"
 #include "supervisor/ask/ask.h"
 #include "supervisor/emulate/emulate.h"
+#include "supervisor/core/answer.h"
 #include "supervisor/core/multiplex.h"
 #include "supervisor/core/notify.h"
 #include "supervisor/core/session.h"
 #include "supervisor/target/target.h"
-
-enum abi {
-	ABI_X86_64,
-	ABI_I386,
-	ABI_X32,
-	N_ABI,
-};
 
 #define MAX_NR 1024
 /* How long session_stop() and session_free() wait for a serving thread that
@@ -111,8 +105,8 @@ struct session {
 	bool have_view;
 	char *container, *pod;
 	struct notify_buf *buf;
-	struct sysent *table[N_ABI]; /* [MAX_NR] each, filled lazily */
-	struct call_data *scratch;   /* one call's copies; reused, never zeroed whole */
+	struct sysent *table[CALL_N_ABI]; /* [MAX_NR] each, filled lazily */
+	struct call_data *scratch;	  /* one call's copies; reused, never zeroed whole */
 	bool started;
 	atomic_bool stop;
 	int done_fd; /* eventfd: the thread ended on its own */
@@ -128,10 +122,10 @@ struct session {
 	bool watched;
 };
 
-static const uint32_t abi_token[N_ABI] = {
-	[ABI_X86_64] = SCMP_ARCH_X86_64,
-	[ABI_I386] = SCMP_ARCH_X86,
-	[ABI_X32] = SCMP_ARCH_X32,
+static const uint32_t abi_token[CALL_N_ABI] = {
+	[CALL_ABI_X86_64] = SCMP_ARCH_X86_64,
+	[CALL_ABI_I386] = SCMP_ARCH_X86,
+	[CALL_ABI_X32] = SCMP_ARCH_X32,
 };
 
 static void worker_abandoned(struct target_guard *g);
@@ -205,7 +199,7 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 	r = notify_buf_new(&s->wd_buf);
 	if (r < 0)
 		goto fail;
-	for (int i = 0; i < N_ABI; i++) {
+	for (int i = 0; i < CALL_N_ABI; i++) {
 		s->table[i] = calloc(MAX_NR, sizeof(struct sysent));
 		if (!s->table[i]) {
 			r = -ENOMEM;
@@ -244,7 +238,7 @@ void session_free(struct session *s)
 		worker_unref(w);
 	}
 	notify_buf_free(s->wd_buf);
-	for (int i = 0; i < N_ABI; i++) {
+	for (int i = 0; i < CALL_N_ABI; i++) {
 		if (!s->table[i])
 			continue;
 		for (int nr = 0; nr < MAX_NR; nr++)
@@ -279,7 +273,7 @@ static bool section_emulates(const struct section *sec)
 	return false;
 }
 
-static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
+static const struct sysent *lookup(struct session *s, enum call_abi abi, int nr)
 {
 	static const struct sysent unknown = {.resolved = true};
 	struct sysent *e;
@@ -288,7 +282,7 @@ static const struct sysent *lookup(struct session *s, enum abi abi, int nr)
 		return &unknown;
 	e = &s->table[abi][nr];
 	if (!e->resolved) {
-		int full = abi == ABI_X32 ? (nr | __X32_SYSCALL_BIT) : nr;
+		int full = abi == CALL_ABI_X32 ? (nr | __X32_SYSCALL_BIT) : nr;
 
 		e->name = seccomp_syscall_resolve_num_arch(abi_token[abi], full);
 		/* Newer than libseccomp: the same number on every ABI. */
@@ -531,10 +525,10 @@ static bool prepare_emulated(struct session *s, uint64_t id, pid_t tid, const st
 }
 
 /* Fill the record of a call (before the answer; see the top of the file). */
-static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif *req, enum abi abi,
-			int nr, const struct sysent *e, const struct call *c, struct call_data *d,
-			const struct decision *dec, char *rulebuf, size_t rulesize,
-			struct log_record *rec)
+static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif *req,
+			enum call_abi abi, int nr, const struct sysent *e, const struct call *c,
+			struct call_data *d, const struct decision *dec, char *rulebuf,
+			size_t rulesize, struct log_record *rec)
 {
 	clock_gettime(CLOCK_REALTIME, &rec->time);
 	rec->pid = tid;
@@ -544,7 +538,7 @@ static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif
 		d->exe_ok = target_exe(tid, d->exe, sizeof(d->exe)) == 0;
 	rec->exe = d->exe_ok ? d->exe : NULL;
 	rec->arch = req->data.arch;
-	rec->x32 = abi == ABI_X32;
+	rec->x32 = abi == CALL_ABI_X32;
 	rec->nr = nr;
 	rec->syscall = e->name;
 	rec->shape = e->shape;
@@ -563,9 +557,9 @@ static void fill_record(struct session *s, pid_t tid, const struct seccomp_notif
  * state with its open directory. false if it could not be queued.
  */
 static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
-		      unsigned long long start_time, const struct seccomp_notif *req, enum abi abi,
-		      int nr, const struct sysent *e, const struct call *c, struct call_data *d,
-		      const struct decision *dec, struct emulate *em)
+		      unsigned long long start_time, const struct seccomp_notif *req,
+		      enum call_abi abi, int nr, const struct sysent *e, const struct call *c,
+		      struct call_data *d, const struct decision *dec, struct emulate *em)
 {
 	struct ask_item *it = calloc(1, sizeof(*it));
 	char rulebuf[512], callbuf[8192], exe[TARGET_PATH_MAX];
@@ -578,6 +572,7 @@ static bool queue_ask(struct session *s, uint64_t id, pid_t tid, pid_t tgid,
 	it->listener = s->listener;
 	it->tid = tid;
 	it->tgid = tgid;
+	it->abi = abi;
 	(void)target_ids(tid, &dummy, &ppid);
 	it->ppid = ppid;
 	it->start_time = start_time;
@@ -680,16 +675,6 @@ static struct decision decide_unnamed(struct session *s, const struct sysent *e,
 	return dec;
 }
 
-/* Does this kernel run x32 syscalls? Asked once, of sysgate's own getpid. */
-static bool x32_enabled(void)
-{
-	static int enabled = -1;
-
-	if (enabled < 0)
-		enabled = syscall(__X32_SYSCALL_BIT | __NR_getpid) >= 0 || errno != ENOSYS;
-	return enabled;
-}
-
 int session_handle(struct session *s)
 {
 	struct seccomp_notif *req;
@@ -700,11 +685,12 @@ int session_handle(struct session *s)
 	struct decision dec;
 	const struct sysent *e;
 	struct sysent carried;
-	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false, emulated = false;
+	bool enforce = s->mode == POLICY_ENFORCE, read_memory = false;
+	struct answer_plan plan;
 	const char *ask_by = NULL;
 	int64_t result = 0;
 	char rulebuf[512];
-	enum abi abi;
+	enum call_abi abi;
 	uint64_t id;
 	pid_t tid;
 	int nr, r;
@@ -726,14 +712,8 @@ int session_handle(struct session *s)
 	s->cur->id = id;
 	s->cur->tid = tid;
 
-	if (req->data.arch == AUDIT_ARCH_X86_64 && (nr & __X32_SYSCALL_BIT)) {
-		abi = ABI_X32;
-		nr &= ~__X32_SYSCALL_BIT;
-	} else if (req->data.arch == AUDIT_ARCH_X86_64) {
-		abi = ABI_X86_64;
-	} else if (req->data.arch == AUDIT_ARCH_I386) {
-		abi = ABI_I386;
-	} else {
+	abi = call_abi_of(req->data.arch, nr, &nr);
+	if (abi == CALL_ABI_UNKNOWN) {
 		/* The filter kills every other architecture; never let one through. */
 		(void)notify_send_errno(s->listener, s->buf, id, EPERM);
 		return 0;
@@ -751,16 +731,16 @@ int session_handle(struct session *s)
 
 	c.syscall = e->name;
 	c.shape = e->shape;
-	c.abi32 = abi != ABI_X86_64;
+	c.abi32 = abi != CALL_ABI_X86_64;
 	memcpy(c.args, req->data.args, sizeof(c.args));
-	if (abi == ABI_I386)
+	if (abi == CALL_ABI_I386)
 		for (int i = 0; i < 6; i++)
 			c.args[i] &= 0xffffffffu;
 
 	d = s->scratch;
 	d->raw_ok = d->exe_ok = false;
 	d->via[0] = d->why[0] = '\0';
-	if (abi == ABI_I386)
+	if (abi == CALL_ABI_I386)
 		e = decode_multiplexed(s, tid, nr, e, &carried, &c, d);
 	read_memory = d->via[0] != '\0'; /* socketcall's array, ipc's SEMCTL and MSGRCV */
 	emulate_init(&em);
@@ -841,31 +821,16 @@ int session_handle(struct session *s)
 		}
 	}
 
-	/* In the emulated families an allow or log reached after a path
-	 * condition is carried out from the checked copy, never continued. */
-	emulated = e->emulates && (dec.kind == DECISION_EMULATE ||
-				   ((dec.kind == DECISION_ALLOW || dec.kind == DECISION_LOG) &&
-				    (dec.used_path || ask_by)));
-	if (emulated) {
-		/* With x32 off in the kernel (the usual case) the kernel fails
-		 * such a call with ENOSYS after the filter: sysgate must not
-		 * carry it out instead. */
-		if (abi == ABI_X32 && !x32_enabled())
-			result = -ENOSYS;
-		else if (!c.path)
-			result = -(c.path_err ? c.path_err : EPERM);
-		else if (notify_id_valid(s->listener, id) < 0)
-			result = -EINTR; /* gone: nobody will see it */
-		else if (emulate_enter(&em) < 0)
-			result = -EPERM;
-		else {
-			int g = target_guard_enter(TARGET_STALL_FILES);
-
-			result = emulate_run(&em);
-			target_guard_leave(g);
-		}
-	}
-	emulate_leave(&em);
+	plan = answer_plan(&(struct answer_verdict){
+		.kind = dec.kind,
+		.err = dec.err,
+		.enforce = enforce,
+		.emulates = e->emulates,
+		.checked = dec.used_path || ask_by,
+		.abi = abi,
+		.x32_runs = answer_kernel_runs_x32(),
+	});
+	result = answer_carry_out(&plan, s->listener, id, &em, c.path, c.path_err);
 
 	/* allow is never logged, also when it was carried out by emulation;
 	 * an ask always is (it says how it was settled). */
@@ -874,41 +839,14 @@ int session_handle(struct session *s)
 		rec.enforced = enforce || dec.kind == DECISION_LOG ||
 			       dec.kind == DECISION_EMULATE || dec.kind == DECISION_ALLOW;
 		rec.err = dec.kind == DECISION_DENY && enforce ? dec.err : 0;
-		rec.emulated = emulated;
-		rec.result = result;
+		rec.emulated = plan.emulated;
+		rec.result = plan.emulated ? result : 0;
 		rec.ask_by = ask_by;
 		/* Before the answer, so the record precedes whatever the target
 		 * prints about the outcome. */
 		log_emit(s->log, &rec);
 	}
-
-	if (emulated) {
-		r = result < 0 ? notify_send_errno(s->listener, s->buf, id, (int)-result)
-			       : notify_send_value(s->listener, s->buf, id, result);
-	} else {
-		switch (dec.kind) {
-		case DECISION_ALLOW:
-		case DECISION_LOG:
-			r = notify_send_continue(s->listener, s->buf, id);
-			break;
-		case DECISION_DENY:
-			r = enforce ? notify_send_errno(s->listener, s->buf, id, dec.err)
-				    : notify_send_continue(s->listener, s->buf, id);
-			break;
-		case DECISION_KILL:
-			if (enforce) {
-				notify_kill_caller(s->listener, tid, id);
-				r = notify_send_errno(s->listener, s->buf, id, EPERM);
-			} else {
-				r = notify_send_continue(s->listener, s->buf, id);
-			}
-			break;
-		default:
-			/* An emulate decision that did not emulate: fail closed. */
-			r = notify_send_errno(s->listener, s->buf, id, EPERM);
-			break;
-		}
-	}
+	r = answer_send(&plan, result, s->listener, s->buf, id, tid);
 	emulate_done(&em);
 	if (r == -ENOENT)
 		s->stats.vanished++;
