@@ -1,7 +1,7 @@
 /*
- * ask: the queue of calls waiting for a person, and the answers remembered.
- * See ask.h. The lock protects the pending list and the remembered answers;
- * responding to the kernel, emulating and logging happen outside it.
+ * ask: the queue of calls waiting for a person, and the answers remembered
+ * (trusted side; what a person answers comes through control.c, which has
+ * checked who they are). See ask.h for which thread calls what.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sg-seccomp.h"
 #include "sg-util.h"
 #include "supervisor/ask/ask.h"
 #include "supervisor/core/answer.h"
@@ -39,6 +40,22 @@ struct remembered {
 	char *text;    /* as policy text */
 };
 
+/*
+ * Owned by the main thread (run's), which made it and alone answers, times
+ * out and frees items. Session workers take lock to look up remembered
+ * answers and to add items while they decide, so under lock there is only
+ * work on memory: walking the list, copying, building the JSON of an item.
+ * Never I/O, an ioctl or a log record: the liveness check (NOTIF_ID_VALID),
+ * answering the kernel, emulating, writing the policy file and logging all
+ * happen outside it, on items the main thread has taken out (unlink_item)
+ * or on copies (find_due).
+ *   lock guards: pending, n_pending, next_seq, rem, n_rem, and each pending
+ *     item's announced flag;
+ *   read-only after ask_queue_new: p, file, log, efd, buf (the main
+ *     thread's own, for answers);
+ *   attached: atomic, written by the control socket's code (main thread);
+ *   inserted, n_inserted: the main thread's (write_always).
+ */
 struct ask_queue {
 	pthread_mutex_t lock;
 	const struct policy *p;
@@ -155,13 +172,12 @@ int ask_queue_fd(const struct ask_queue *q)
 
 unsigned long long ask_start_time(pid_t pid)
 {
-	char p[64], buf[1024], *close_paren;
+	char p[TARGET_PROC_PATH_MAX], buf[1024], *close_paren;
 	unsigned long long v = 0;
 	ssize_t n;
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open(target_proc_path(p, pid, "stat"), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -269,9 +285,7 @@ static struct json_object *jstr_target(const char *s)
 
 static const char *arch_name(const struct log_record *r)
 {
-	if (r->x32)
-		return "x32";
-	return r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64";
+	return sg_abi_name(r->arch, r->x32 ? __X32_SYSCALL_BIT : 0);
 }
 
 static struct json_object *item_json(const struct ask_item *it, uint64_t now)
@@ -392,6 +406,44 @@ void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kin
 	(void)answer_send(&plan, result, it->listener, q->buf, it->id, it->tid);
 }
 
+/*
+ * The first pending item that is due: its time ran out ("timeout") or its
+ * caller went away ("gone"). 0 if none. The liveness check is an ioctl per
+ * item: it runs on a copy taken under the lock, never under it, since
+ * session threads take the lock while they decide (ask_remembered).
+ */
+static uint64_t find_due(struct ask_queue *q, uint64_t now, const char **ret_by)
+{
+	struct pending_call {
+		uint64_t seq, id;
+		int listener;
+	} * calls;
+	uint64_t seq = 0;
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item *it = q->pending; it; it = it->next)
+		if (now >= it->deadline_ms) {
+			seq = it->seq;
+			break;
+		}
+	calls = seq ? NULL : malloc(MAX(q->n_pending, (size_t)1) * sizeof(*calls));
+	for (struct ask_item *it = q->pending; calls && it; it = it->next)
+		calls[n++] = (struct pending_call){it->seq, it->id, it->listener};
+	pthread_mutex_unlock(&q->lock);
+	if (seq) {
+		*ret_by = "timeout";
+		return seq;
+	}
+	/* Without memory, the callers are checked at the next tick. */
+	for (size_t i = 0; i < n && !seq; i++)
+		if (notify_id_valid(calls[i].listener, calls[i].id) < 0)
+			seq = calls[i].seq;
+	free(calls);
+	*ret_by = "gone";
+	return seq;
+}
+
 long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
 {
 	uint64_t now = now_ms(), next = UINT64_MAX;
@@ -399,24 +451,11 @@ long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
 	for (;;) {
 		struct ask_item *due = NULL;
 		const char *by = NULL;
+		uint64_t seq = find_due(q, now, &by);
 
-		pthread_mutex_lock(&q->lock);
-		for (struct ask_item *it = q->pending; it; it = it->next) {
-			if (now >= it->deadline_ms) {
-				due = it;
-				by = "timeout";
-				break;
-			}
-			if (notify_id_valid(it->listener, it->id) < 0) {
-				due = it;
-				by = "gone";
-				break;
-			}
-		}
-		pthread_mutex_unlock(&q->lock);
-		if (!due)
+		if (!seq)
 			break;
-		due = unlink_item(q, due->seq);
+		due = unlink_item(q, seq);
 		if (!due)
 			continue;
 		if (streq(by, "timeout")) {

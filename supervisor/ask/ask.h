@@ -34,6 +34,9 @@ enum ask_cover {
 	ASK_COVER_GLOB,
 };
 
+/* Made by a session worker (call.c queue_ask), which hands it over whole
+ * with ask_queue_add: from then on it is the queue's, and only the main
+ * thread reads its fields outside the queue's lock or frees it. */
 struct ask_item {
 	uint64_t seq; /* the number users see */
 	uint64_t id;  /* the notification */
