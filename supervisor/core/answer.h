@@ -38,7 +38,7 @@ struct answer_verdict {
 	int err;		 /* DENY: the errno (<= 0 is taken as EPERM) */
 	bool enforce;		 /* false: complain mode */
 	/* The call's family goes through emulation (the section has an
-	 * emulate rule or a path condition: session.c section_emulates). */
+	 * emulate rule or a path condition: decode.c section_emulates). */
 	bool emulates;
 	/* The verdict rests on the path copied from the target (a path
 	 * condition was consulted), or a person, a remembered answer or complain
