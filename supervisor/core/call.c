@@ -288,9 +288,11 @@ int session_handle(struct session *s)
 		gather_plain(&x);
 		decide(&x);
 		/* What we read may belong to another process if the caller went
-		 * away and its id was reused: only act if the call still waits.
-		 * (After reading, before acting: the TOCTOU rule itself lives in
-		 * the matcher, which never lets such a decision continue.) */
+		 * away and its id was reused: only act if the call still waits
+		 * (after every read, before acting). The TOCTOU rule lives
+		 * elsewhere: a decision on copied memory never continues
+		 * (policy_decide), an emulated family's allow on its path is
+		 * carried out from the copy (answer_plan). */
 		if (x.read_memory && notify_id_valid(s->listener, x.id) < 0)
 			goto vanished;
 	}
