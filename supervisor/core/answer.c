@@ -4,6 +4,7 @@
  * settled it: the session's worker or the ask queue's main thread.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -67,11 +68,16 @@ struct answer_plan answer_plan(const struct answer_verdict *v)
 
 bool answer_kernel_runs_x32(void)
 {
-	static int enabled = -1;
+	/* Every session's worker and the main thread ask: the first to ask
+	 * probes, and any that race probe alike and store the same answer. */
+	static _Atomic int enabled = -1;
+	int v = atomic_load_explicit(&enabled, memory_order_relaxed);
 
-	if (enabled < 0)
-		enabled = syscall(__X32_SYSCALL_BIT | __NR_getpid) >= 0 || errno != ENOSYS;
-	return enabled;
+	if (v < 0) {
+		v = syscall(__X32_SYSCALL_BIT | __NR_getpid) >= 0 || errno != ENOSYS;
+		atomic_store_explicit(&enabled, v, memory_order_relaxed);
+	}
+	return v;
 }
 
 int64_t answer_carry_out(const struct answer_plan *plan, int listener, uint64_t id,
