@@ -1,7 +1,7 @@
 /*
- * ask: the queue of calls waiting for a person, and the answers remembered.
- * See ask.h. The lock protects the pending list and the remembered answers;
- * responding to the kernel, emulating and logging happen outside it.
+ * ask: the queue of calls waiting for a person, and the answers remembered
+ * (trusted side; what a person answers comes through control.c, which has
+ * checked who they are). See ask.h for which thread calls what.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sg-seccomp.h"
 #include "sg-util.h"
 #include "policy/answer.h"
 #include "supervisor/ask/ask.h"
 #include "supervisor/ask/writeback.h"
+
+#include "supervisor/core/answer.h"
 #include "supervisor/core/notify.h"
 #include "supervisor/target/target.h"
 
@@ -40,6 +43,22 @@ struct remembered {
 	char *text;    /* as policy text */
 };
 
+/*
+ * Owned by the main thread (run's), which made it and alone answers, times
+ * out and frees items. Session workers take lock to look up remembered
+ * answers and to add items while they decide, so under lock there is only
+ * work on memory: walking the list, copying, building the JSON of an item.
+ * Never I/O, an ioctl or a log record: the liveness check (NOTIF_ID_VALID),
+ * answering the kernel, emulating, writing the policy file and logging all
+ * happen outside it, on items the main thread has taken out (unlink_item)
+ * or on copies (find_due).
+ *   lock guards: pending, n_pending, next_seq, rem, n_rem, and each pending
+ *     item's announced flag;
+ *   read-only after ask_queue_new: p, file, log, efd, buf (the main
+ *     thread's own, for answers);
+ *   attached: atomic, written by the control socket's code (main thread);
+ *   inserted, n_inserted: the main thread's (write_always).
+ */
 struct ask_queue {
 	pthread_mutex_t lock;
 	const struct policy *p;
@@ -156,13 +175,12 @@ int ask_queue_fd(const struct ask_queue *q)
 
 unsigned long long ask_start_time(pid_t pid)
 {
-	char p[64], buf[1024], *close_paren;
+	char p[TARGET_PROC_PATH_MAX], buf[1024], *close_paren;
 	unsigned long long v = 0;
 	ssize_t n;
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open(target_proc_path(p, pid, "stat"), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -270,9 +288,7 @@ static struct json_object *jstr_target(const char *s)
 
 static const char *arch_name(const struct log_record *r)
 {
-	if (r->x32)
-		return "x32";
-	return r->arch == AUDIT_ARCH_I386 ? "i386" : "x86_64";
+	return sg_abi_name(r->arch, r->x32 ? __X32_SYSCALL_BIT : 0);
 }
 
 static struct json_object *item_json(const struct ask_item *it, uint64_t now)
@@ -358,49 +374,80 @@ static struct ask_item *unlink_item(struct ask_queue *q, uint64_t seq)
 	return found;
 }
 
+/*
+ * The final verdict on a call that waited, carried out on the main thread:
+ * the same answer (answer.h) a call decided at once gets, so the guards on
+ * the way cannot differ (an x32 call the kernel would refuse is refused
+ * here too). The record comes before the answer, as on the session path.
+ */
 void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kind, int err,
 		const char *by)
 {
-	bool emulated = false;
-	int64_t result = 0;
-	int r;
+	struct answer_verdict v;
+	struct answer_plan plan;
+	int64_t result;
 
 	if (kind == DECISION_LOG)
 		kind = DECISION_ALLOW;
-	if (kind == DECISION_ALLOW && it->emulate) {
-		emulated = true;
-		if (!it->path) {
-			result = -(it->path_err ? it->path_err : EPERM);
-		} else if (emulate_enter(&it->em) < 0) {
-			result = -EPERM;
-		} else {
-			if (notify_id_valid(it->listener, it->id) == 0)
-				result = emulate_run(&it->em);
-			else
-				result = -EINTR; /* gone: nobody will see it */
-		}
-		emulate_leave(&it->em);
-	}
+	v = (struct answer_verdict){
+		.kind = kind,
+		.err = err,
+		.enforce = true, /* complain mode settles an ask at once, never queues it */
+		.emulates = it->emulate,
+		.checked = true, /* a person, a remembered answer or the timeout settled it */
+		.abi = it->abi,
+		.x32_runs = answer_kernel_runs_x32(),
+	};
+	plan = answer_plan(&v);
+	result = answer_carry_out(&plan, it->listener, it->id, &it->em, it->path, it->path_err);
 	clock_gettime(CLOCK_REALTIME, &it->rec.time);
 	it->rec.decision = kind;
 	it->rec.err = kind == DECISION_DENY ? err : 0;
 	it->rec.ask_by = by;
 	it->rec.enforced = true;
-	it->rec.emulated = emulated;
-	it->rec.result = result;
+	it->rec.emulated = plan.emulated;
+	it->rec.result = plan.emulated ? result : 0;
 	log_emit(q->log, &it->rec);
+	/* ENOENT: the caller is gone; nothing left to do. */
+	(void)answer_send(&plan, result, it->listener, q->buf, it->id, it->tid);
+}
 
-	if (emulated)
-		r = result < 0 ? notify_send_errno(it->listener, q->buf, it->id, (int)-result)
-			       : notify_send_value(it->listener, q->buf, it->id, result);
-	else if (kind == DECISION_ALLOW)
-		r = notify_send_continue(it->listener, q->buf, it->id);
-	else if (kind == DECISION_KILL) {
-		notify_kill_caller(it->listener, it->tid, it->id);
-		r = notify_send_errno(it->listener, q->buf, it->id, EPERM);
-	} else
-		r = notify_send_errno(it->listener, q->buf, it->id, err > 0 ? err : EPERM);
-	(void)r; /* ENOENT: the caller is gone; nothing left to do */
+/*
+ * The first pending item that is due: its time ran out ("timeout") or its
+ * caller went away ("gone"). 0 if none. The liveness check is an ioctl per
+ * item: it runs on a copy taken under the lock, never under it, since
+ * session threads take the lock while they decide (ask_remembered).
+ */
+static uint64_t find_due(struct ask_queue *q, uint64_t now, const char **ret_by)
+{
+	struct pending_call {
+		uint64_t seq, id;
+		int listener;
+	} * calls;
+	uint64_t seq = 0;
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	for (struct ask_item *it = q->pending; it; it = it->next)
+		if (now >= it->deadline_ms) {
+			seq = it->seq;
+			break;
+		}
+	calls = seq ? NULL : malloc(MAX(q->n_pending, (size_t)1) * sizeof(*calls));
+	for (struct ask_item *it = q->pending; calls && it; it = it->next)
+		calls[n++] = (struct pending_call){it->seq, it->id, it->listener};
+	pthread_mutex_unlock(&q->lock);
+	if (seq) {
+		*ret_by = "timeout";
+		return seq;
+	}
+	/* Without memory, the callers are checked at the next tick. */
+	for (size_t i = 0; i < n && !seq; i++)
+		if (notify_id_valid(calls[i].listener, calls[i].id) < 0)
+			seq = calls[i].seq;
+	free(calls);
+	*ret_by = "gone";
+	return seq;
 }
 
 long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
@@ -410,24 +457,11 @@ long ask_tick(struct ask_queue *q, ask_resolved_cb cb, void *data)
 	for (;;) {
 		struct ask_item *due = NULL;
 		const char *by = NULL;
+		uint64_t seq = find_due(q, now, &by);
 
-		pthread_mutex_lock(&q->lock);
-		for (struct ask_item *it = q->pending; it; it = it->next) {
-			if (now >= it->deadline_ms) {
-				due = it;
-				by = "timeout";
-				break;
-			}
-			if (notify_id_valid(it->listener, it->id) < 0) {
-				due = it;
-				by = "gone";
-				break;
-			}
-		}
-		pthread_mutex_unlock(&q->lock);
-		if (!due)
+		if (!seq)
 			break;
-		due = unlink_item(q, due->seq);
+		due = unlink_item(q, seq);
 		if (!due)
 			continue;
 		if (streq(by, "timeout")) {

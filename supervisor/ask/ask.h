@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "policy/policy.h"
+#include "supervisor/core/answer.h"
 #include "supervisor/emulate/emulate.h"
 #include "supervisor/log/log.h"
 
@@ -33,11 +34,15 @@ enum ask_cover {
 	ASK_COVER_GLOB,
 };
 
+/* Made by a session worker (call.c queue_ask), which hands it over whole
+ * with ask_queue_add: from then on it is the queue's, and only the main
+ * thread reads its fields outside the queue's lock or frees it. */
 struct ask_item {
 	uint64_t seq; /* the number users see */
 	uint64_t id;  /* the notification */
 	int listener; /* the session's listener (borrowed) */
 	pid_t tid, tgid, ppid;
+	enum call_abi abi;	       /* x32 calls get what the kernel gives them (answer.h) */
 	unsigned long long start_time; /* of tgid: a reused pid is another process */
 	char *exe, *parent_exe;
 	char **argv; /* the caller's command line, NULL-terminated */

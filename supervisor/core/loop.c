@@ -1,3 +1,7 @@
+/*
+ * loop: the main thread's epoll loop (trusted side; it only dispatches, the
+ * handlers decide). Single-threaded by design: see loop.h.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -3,6 +3,11 @@
  * loop: one epoll loop multiplexing every fd the supervisor serves (listeners
  * of any number of sessions, the signalfd, later the control socket). Handlers
  * must not block: a slow decision for one target must never stall the others.
+ *
+ * Threads: a loop belongs to the thread that runs it (the main thread); every
+ * call here, handlers included, is made on that thread, so it has no lock.
+ * Session workers never touch it: they wake it through an fd it watches
+ * (a session's done_fd, the ask queue's eventfd).
  */
 #include <stdint.h>
 

@@ -5,7 +5,7 @@
  * `serve` will have many.
  *
  * Each session serves its listener on a thread of its own (one at a time: a
- * thread stalled on target memory is replaced, see session.c), blocked in
+ * thread stalled on target memory is replaced, see watchdog.c), blocked in
  * SECCOMP_IOCTL_NOTIF_RECV: a round trip then costs exactly recv + send, with
  * no epoll wake-up in between (measured: epoll in front of each recv costs
  * 12-14% per notified call), and a slow session never stalls another. The
