@@ -173,12 +173,16 @@ bool mux_read_mem_values(pid_t tid, const struct section *sec, const struct sysc
 	}
 	i = policy_shape_arg(shape, 'h');
 	if (sec->needs_mode && i >= 0) {
-		/* struct open_how { u64 flags; u64 mode; u64 resolve; } */
-		uint64_t how[2] = {0, 0};
+		/* struct open_how { u64 flags; u64 mode; u64 resolve; }: one copy,
+		 * for mode and for the named flags, mode and resolve conditions
+		 * (policy_arg_find's ARGW_HOW_*); decisions on it may only refuse. */
+		uint64_t how[3] = {0, 0, 0};
 
 		r = read_mem(tid, c->abi32 ? (uint32_t)c->args[i] : c->args[i], how, sizeof(how));
 		c->mode_in_mem = r == 0;
 		c->mem_mode = how[1];
+		c->how_in_mem = r == 0;
+		memcpy(c->mem_how, how, sizeof(c->mem_how));
 		c->mem_err = r < 0 ? -r : 0;
 		read = true;
 	}
