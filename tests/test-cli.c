@@ -197,6 +197,42 @@ static void test_versions_agree(void **state)
 
 /* ---- bad usage ---- */
 
+/* sysgate explain names the section, the rule that decides and why, with
+ * the policy's own matcher (named arguments, constants, precedence). */
+static void test_explain_names_section_rule_and_why(void **state)
+{
+	struct cli *st = *state;
+
+	lh_write_policy(&st->h, "[sysgate]\ndefault = deny\n"
+				"[@docker-default]\nallow = *\n"
+				"[open]\ndeny = EACCES path !~ /tmp/** and flags & O_CREAT\n"
+				"allow = *\n");
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "openat", "dirfd=AT_FDCWD",
+				 "flags=O_CREAT|O_WRONLY", "path=/etc/x", NULL),
+			 0);
+	assert_non_null(strstr(st->h.out, "[open] at line 5 covers openat as a member of its "
+					  "family"));
+	assert_non_null(strstr(st->h.out, "policy.ini:6: deny matches"));
+	assert_non_null(strstr(st->h.out, "decided: deny EACCES by policy.ini:6"));
+
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "creat", "path=/tmp/x", NULL), 0);
+	assert_non_null(strstr(st->h.out, "path !~ /tmp/** does not hold"));
+	assert_non_null(strstr(st->h.out, "decided: allow by policy.ini:7"));
+
+	/* a group gives mkdir to nobody more specific: the group decides */
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "read", NULL), 0);
+	assert_non_null(strstr(st->h.out, "covers read as a member of a group"));
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "mount", NULL), 0);
+	assert_non_null(strstr(st->h.out, "no section covers mount"));
+	assert_non_null(strstr(st->h.out, "decided: deny EPERM (the default)"));
+
+	/* bad input is a usage error, before anything is decided */
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "mkdri", NULL), 125);
+	assert_non_null(strstr(st->h.err, "did you mean mkdir?"));
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "openat", "nosuch=1", NULL), 125);
+	assert_non_null(strstr(st->h.err, "dirfd, pathname, flags, mode"));
+}
+
 static void test_unknown_verb_prints_usage_125(void **state)
 {
 	struct cli *st = *state;
@@ -357,6 +393,7 @@ int main(void)
 		T(test_default_policy_help_prints_no_policy),
 		T(test_versions_agree),
 		T(test_unknown_verb_prints_usage_125),
+		T(test_explain_names_section_rule_and_why),
 		T(test_run_help_lists_every_option_getopt_accepts),
 		T(test_run_passes_help_after_dashes_to_cmd),
 		T(test_run_errors_name_the_step),

@@ -87,12 +87,42 @@ static void explain_usage(FILE *out)
 	cli_verb_usage(out, &verb_explain, out == stdout);
 }
 
+/* A number or a constant, or several joined by '|' (O_CREAT|O_WRONLY). */
+static int parse_value(const char *text, bool abi32, int64_t *ret)
+{
+	_cleanup_free_ char *buf = strdup(text);
+	char *save = NULL;
+	uint64_t v = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	if (!*text || strstr(text, "||") || text[0] == '|' || text[strlen(text) - 1] == '|')
+		return -EINVAL;
+	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		int64_t one;
+		char *end;
+
+		if (!policy_constant(t, abi32, &one)) {
+			errno = 0;
+			one = strtoll(t, &end, 0);
+			if (errno || *end) {
+				errno = 0;
+				one = (int64_t)strtoull(t, &end, 0);
+				if (errno || *end)
+					return -EINVAL;
+			}
+		}
+		v |= (uint64_t)one;
+	}
+	*ret = (int64_t)v;
+	return 0;
+}
+
 /* NAME=VALUE for a named argument, argN=VALUE, path=, exe=, name=. */
 static int set_field(struct call *c, char *spec)
 {
 	char *eq = strchr(spec, '=');
 	struct arg_place at;
-	char *end;
 	int64_t v;
 
 	if (!eq)
@@ -110,19 +140,8 @@ static int set_field(struct call *c, char *spec)
 		c->name = eq;
 		return 0;
 	}
-	if (!policy_constant(eq, c->abi32, &v)) {
-		errno = 0;
-		v = strtoll(eq, &end, 0);
-		if (errno || *end || !*eq) {
-			unsigned long long u;
-
-			errno = 0;
-			u = strtoull(eq, &end, 0);
-			if (errno || *end || !*eq)
-				return -EINVAL;
-			v = (int64_t)u;
-		}
-	}
+	if (parse_value(eq, c->abi32, &v) < 0)
+		return -EINVAL;
 	if (strncmp(spec, "arg", 3) == 0 && spec[3] >= '0' && spec[3] <= '5' && !spec[4]) {
 		c->args[spec[3] - '0'] = (uint64_t)v;
 		return 0;
