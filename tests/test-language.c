@@ -149,6 +149,32 @@ static void test_dirfd_not_at_fdcwd_lets_the_cwd_through(void **state)
 	lh_assert_line(st->h.out, "mkdirat cwd a = 0");
 }
 
+/* Failure 5: mkdir -p under the reference's sandbox example walks up
+ * through directories that exist, and relies on EEXIST for them. */
+static void test_mkdir_p_gets_eexist_for_existing_parents(void **state)
+{
+	struct live *st = *state;
+	const char *busybox = lh_tool("busybox", false);
+
+	if (!busybox)
+		skip();
+	lh_write_policy(&st->h,
+			"[sysgate]\ndefault = allow\n"
+			"[mkdir]\nemulate = path ~ %s/ok/**\ndeny = EACCES *\n",
+			st->h.dir);
+	assert_int_equal(
+		run(st, busybox, "mkdir", "-p", lh_tp(&st->h, "%s/ok/a/b", st->h.dir), NULL), 0);
+	assert_true(lh_exists(lh_tp(&st->h, "%s/ok/a/b", st->h.dir)));
+	assert_true(lh_count_lines_with(st->h.log, "EEXIST") >= 2);
+	/* a name that does not exist outside the sandbox is still refused */
+	assert_int_not_equal(run(st, busybox, "mkdir", lh_tp(&st->h, "%s/no", st->h.dir), NULL), 0);
+	assert_false(lh_exists(lh_tp(&st->h, "%s/no", st->h.dir)));
+	assert_true(lh_count_lines_with(st->h.log, "EACCES") >= 1);
+	/* and an existing one, outside, gets the kernel's EEXIST, not the rule's */
+	assert_int_not_equal(run(st, busybox, "mkdir", lh_tp(&st->h, "%s/f", st->h.dir), NULL), 0);
+	assert_true(strstr(st->h.err, "File exists") != NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +183,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_openat_outside_the_tree_denied_touch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dirfd_at_fdcwd_every_abi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_gets_eexist_for_existing_parents,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirfd_not_at_fdcwd_lets_the_cwd_through, setup,
 						teardown),
 	};

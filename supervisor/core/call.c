@@ -268,6 +268,22 @@ static bool receive(struct session *s, struct call_ctx *x, int *ret)
 	return true;
 }
 
+/*
+ * A denied mkdir of a name that exists gets EEXIST, as the kernel gives it
+ * before any permission check (filename_create): `mkdir -p` walks up
+ * through directories that exist and relies on it. It reveals nothing a
+ * stat by the same process would not, since the name is looked up with the
+ * target's credentials from the parent it could open.
+ */
+static void kernel_errno_first(struct call_ctx *x)
+{
+	if (x->dec.kind != DECISION_DENY || x->dec.unresolved || x->dec.mem_unsafe ||
+	    x->em.op != EMULATE_MKDIR || !x->c.path)
+		return;
+	if (emulate_mkdir_exists(&x->em) > 0)
+		x->dec.err = EEXIST;
+}
+
 int session_handle(struct session *s)
 {
 	struct call_ctx x;
@@ -284,6 +300,7 @@ int session_handle(struct session *s)
 		if (!gather_emulated(&x))
 			goto vanished;
 		decide(&x);
+		kernel_errno_first(&x);
 	} else {
 		gather_plain(&x);
 		decide(&x);

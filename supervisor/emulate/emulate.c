@@ -551,6 +551,22 @@ int emulate_run(struct emulate *e)
 	return chmod(own_fd_path(p, e->objfd), e->mode) < 0 ? -errno : 0;
 }
 
+int emulate_mkdir_exists(const struct emulate *e)
+{
+	struct stat st;
+
+	if (e->op != EMULATE_MKDIR || e->objfd < 0 || !e->via_parent)
+		return -EINVAL;
+	if (streq(e->last, ".") || streq(e->last, ".."))
+		return 1;
+	/* As the target, from the parent it could open: the same lookup the
+	 * kernel does before it would fail the call with EEXIST. A symlink
+	 * there, dangling or not, is an existing name too. */
+	if (fstatat(e->objfd, e->last, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
 void emulate_done(struct emulate *e)
 {
 	emulate_leave(e);

@@ -106,6 +106,12 @@ int emulate_resolve(struct emulate *e);
 int emulate_run(struct emulate *e);
 /* Back to our own credentials; aborts if that fails. Safe to call twice. */
 void emulate_leave(struct emulate *e);
+/*
+ * mkdir only, after emulate_resolve, with the target's credentials taken on:
+ * 1 if the name it would create exists (the kernel's EEXIST, which it gives
+ * before any permission check), 0 if not, -errno if that cannot be told.
+ */
+int emulate_mkdir_exists(const struct emulate *e);
 void emulate_done(struct emulate *e);
 
 /*
