@@ -12,7 +12,7 @@
 #include "sg-util.h"
 
 const char *const answer_scope_names[4] = {"once", "process", "run", "always"};
-const char *const answer_cover_names[3] = {"exact", "dir", "glob"};
+const char *const answer_cover_names[4] = {"exact", "dir", "glob", "any"};
 
 int answer_scope_parse(const char *name)
 {
@@ -93,12 +93,14 @@ int answer_parse(char *text, struct answer_words *a, const char **ret_why, const
 				return bad(ret_why, "two scopes given", ret_word, NULL);
 			have_scope = true;
 			a->scope = (enum answer_scope)scope;
-		} else if (streq(w, "exact") || streq(w, "dir") || !strncmp(w, "glob=", 5)) {
+		} else if (streq(w, "exact") || streq(w, "dir") || streq(w, "any") ||
+			   !strncmp(w, "glob=", 5)) {
 			if (have_cover)
 				return bad(ret_why, "two covers given", ret_word, NULL);
 			have_cover = true;
 			a->cover = streq(w, "exact") ? ANSWER_COVER_EXACT
 				   : streq(w, "dir") ? ANSWER_COVER_DIR
+				   : streq(w, "any") ? ANSWER_COVER_ANY
 						     : ANSWER_COVER_GLOB;
 			if (a->cover == ANSWER_COVER_GLOB) {
 				if (strlen(w + 5) >= sizeof(a->glob))
@@ -131,8 +133,10 @@ int answer_check(const struct answer_words *a, const char *path, const char **re
 			   "always)";
 		return -EINVAL;
 	}
+	if (a->cover == ANSWER_COVER_ANY)
+		return 0; /* every call the ask rule matches, path or not */
 	if (!path) {
-		*ret_why = "the call has no path: only cover exact applies";
+		*ret_why = "the call has no path: only cover exact (or any) applies";
 		return -EINVAL;
 	}
 	if (a->cover != ANSWER_COVER_GLOB)
@@ -187,6 +191,8 @@ char *answer_covers_glob(const char *path, enum answer_cover cover, const char *
 		return ret;
 	case ANSWER_COVER_GLOB:
 		return glob ? strdup(glob) : NULL;
+	case ANSWER_COVER_ANY:
+		return NULL; /* no path condition at all */
 	}
 	return NULL;
 }

@@ -25,10 +25,11 @@ enum answer_cover {
 	ANSWER_COVER_EXACT,
 	ANSWER_COVER_DIR,
 	ANSWER_COVER_GLOB,
+	ANSWER_COVER_ANY, /* every call the ask rule's conditions match: typed as "any" */
 };
 
 extern const char *const answer_scope_names[4]; /* "once", "process", "run", "always" */
-extern const char *const answer_cover_names[3]; /* "exact", "dir", "glob" */
+extern const char *const answer_cover_names[4]; /* "exact", "dir", "glob", "any" */
 /* The scope or cover of that name, or -EINVAL. */
 int answer_scope_parse(const char *name);
 int answer_cover_parse(const char *name);

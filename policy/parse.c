@@ -681,6 +681,18 @@ static int check_section_has(struct loader *ld, const struct section *s, unsigne
 	return 0;
 }
 
+/* Does every syscall of s name a path (or an fd acted on) sysgate resolves? */
+static bool section_names_paths(const struct section *s)
+{
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		const struct syscall_shape *shape = policy_syscall_shape(s->syscalls[i]);
+
+		if (!shape || !strpbrk(shape->args, "sF"))
+			return false;
+	}
+	return s->n_syscalls > 0;
+}
+
 static int parse_glob(struct loader *ld, unsigned line, const char *what, const char *glob,
 		      struct cond *c)
 {
@@ -1207,6 +1219,8 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 	s->rules[s->n_rules++] = rule;
 	if (rule_has_path(&rule))
 		s->needs_path = true;
+	if (rule.kind == DECISION_ASK && section_names_paths(s))
+		s->shows_path = true;
 	for (size_t i = 0; i < rule.n_conds; i++)
 		if (rule.conds[i].kind == COND_EXE_MATCH || rule.conds[i].kind == COND_EXE_NOMATCH)
 			s->needs_exe = true;
@@ -1955,6 +1969,17 @@ static int check_warnings(struct loader *ld)
 					"%s after a path condition continues the call; " RACE_HINT,
 					b->kind == DECISION_ASK ? "ask (answered allow)"
 								: policy_decision_name(b->kind));
+				if (r < 0)
+					return r;
+			}
+			/* An ask shows the path and narrows its answers by it:
+			 * a remembered allow then continues later calls that
+			 * name that path. */
+			if (!shadowed && !s->emulatable && b->kind == DECISION_ASK &&
+			    s->shows_path && !path_seen && !rule_has_path(b)) {
+				r = warning(ld, b->line,
+					    "ask: an answer remembered for a path continues later "
+					    "calls that name it; " RACE_HINT);
 				if (r < 0)
 					return r;
 			}

@@ -235,6 +235,8 @@ struct section {
 	unsigned char *spec;
 	size_t n_taken;	 /* syscalls a more specific section took from this one */
 	bool needs_path; /* some rule has a path condition */
+	bool shows_path; /* an ask rule, and every syscall names a path: the core
+			  * resolves it to show the person and to narrow answers */
 	bool needs_exe;	 /* some rule has an exe condition */
 	bool needs_name; /* some rule has a name condition (the xattr name) */
 	bool needs_mode; /* some rule has a mode condition (openat2: read its open_how) */

@@ -761,6 +761,53 @@ static void test_complain_allowed_without_waiting(void **state)
 
 /* ---- answers ---- */
 
+/*
+ * Answers never widen (issue 10, failure 4). In a path family, ask = *
+ * still resolves and shows the path, and a remembered answer is narrowed to
+ * it; where a call has no path and the ask rule no condition, a remembered
+ * answer would decide every call of the section: only 'any' says so.
+ */
+static void test_answer_never_widens(void **state)
+{
+	struct fixture *st = *state;
+	const char *q = lh_tp(&st->h, "%s/q", st->h.dir);
+	struct json_object *ev, *r;
+	struct client *c;
+
+	assert_true(mkdir(q, 0755) == 0 || errno == EEXIST);
+	lh_write_file(lh_tp(&st->h, "%s/policy.ini", st->h.dir),
+		      "[sysgate]\nask_timeout = 30s\n[chdir]\nask = *\n[ptrace]\nask = *\n", 0644);
+	st->ask_rule = "policy.ini:4";
+	start(st, "chdir", q, ":", "ptrace", NULL);
+	c = attach(st, st->sg);
+	go(st);
+	ev = expect_event(st, c, "ask", 0, WAIT_MS);
+	assert_string_equal(jstr(ev, "syscall"), "chdir");
+	assert_string_equal(jstr(ev, "path"), q); /* resolved for an ask = * */
+	assert_error(answer(st, c, jnum(ev, "ask"),
+			    "\"decision\":\"allow\",\"scope\":\"run\",\"cover\":\"glob\","
+			    "\"glob\":\"/elsewhere/**\""),
+		     "does not match");
+	r = answer(st, c, jnum(ev, "ask"), "\"decision\":\"allow\",\"scope\":\"run\"");
+	assert_ok(r);
+	assert_string_equal(jstr(r, "covers"), lh_tp(&st->h, "allow = path ~ %s", q));
+
+	ev = expect_event(st, c, "ask", 0, WAIT_MS);
+	assert_string_equal(jstr(ev, "syscall"), "ptrace");
+	assert_error(answer(st, c, jnum(ev, "ask"), "\"decision\":\"deny\",\"scope\":\"run\""),
+		     "would cover every call");
+	assert_error(answer(st, c, jnum(ev, "ask"),
+			    "\"decision\":\"deny\",\"scope\":\"run\",\"cover\":\"dir\""),
+		     "has no path");
+	r = answer(st, c, jnum(ev, "ask"),
+		   "\"decision\":\"deny\",\"scope\":\"run\",\"cover\":\"any\"");
+	assert_ok(r);
+	assert_string_equal(jstr(r, "covers"), "deny = EPERM *");
+	assert_exit(st, finish(st), 0);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "chdir %s = 0", q));
+	lh_assert_line(st->h.out, "ptrace = -1 EPERM");
+}
+
 static void test_answer_event_fields_and_allow_once(void **state)
 {
 	struct fixture *st = *state;
@@ -2187,6 +2234,7 @@ int main(void)
 		T(test_noprompt_ask_default_allow_without_socket_client),
 		T(test_complain_allowed_without_waiting),
 		T(test_answer_event_fields_and_allow_once),
+		T(test_answer_never_widens),
 		T(test_answer_deny_errno_eacces),
 		T(test_answer_deny_errno_number),
 		T(test_answer_kill_target_dies_137),

@@ -553,7 +553,9 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 	}
 	/* Only the main thread answers or removes items: it stays valid. */
 	path = it->path;
-	if (path && a->scope != ASK_ONCE) {
+	if (a->scope != ASK_ONCE && a->cover == ASK_COVER_ANY) {
+		/* Named by the person: every call the ask rule matches. */
+	} else if (path && a->scope != ASK_ONCE) {
 		if (a->cover == ASK_COVER_GLOB) {
 			if (!a->glob || policy_glob_check(a->glob, ret_why) < 0 ||
 			    a->glob[0] != '/') {
@@ -570,11 +572,25 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 		pattern = a->cover == ASK_COVER_EXACT ? strdup(path) : glob ? strdup(glob) : NULL;
 		if (!glob || !pattern)
 			return -ENOMEM;
-	} else if (!path && a->scope != ASK_ONCE && it->section && it->section->needs_path) {
+	} else if (!path && a->scope != ASK_ONCE && it->section &&
+		   (it->section->needs_path || it->section->shows_path)) {
 		*ret_why = "the call's path could not be read: only 'once' can answer it";
+		return -EINVAL;
+	} else if (!path && a->scope != ASK_ONCE && a->cover != ASK_COVER_EXACT) {
+		*ret_why = "the call has no path: a dir or glob cover needs one";
 		return -EINVAL;
 	}
 	conds = answer_conds_text(it->rule);
+	/*
+	 * Answers never widen: remembered with nothing to narrow it (no path,
+	 * an ask rule of '*'), it would decide every call of the section. Only
+	 * a person who says so ("any") gets that.
+	 */
+	if (conds && !*conds && !glob && a->scope != ASK_ONCE && a->cover != ASK_COVER_ANY) {
+		*ret_why = "this answer would cover every call the ask rule holds: add 'any' to "
+			   "mean that, or answer once";
+		return -EINVAL;
+	}
 	text = conds ? answer_covers_text(a->kind, a->err, glob, conds) : NULL;
 	if (!text)
 		return -ENOMEM;

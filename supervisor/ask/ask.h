@@ -32,6 +32,7 @@ enum ask_cover {
 	ASK_COVER_EXACT,
 	ASK_COVER_DIR,
 	ASK_COVER_GLOB,
+	ASK_COVER_ANY, /* every call the ask rule matches, named by the person */
 };
 
 /* Made by a session worker (call.c queue_ask), which hands it over whole

@@ -21,7 +21,8 @@ _Static_assert((int)ANSWER_ONCE == (int)ASK_ONCE && (int)ANSWER_PROCESS == (int)
 	       "answer scopes");
 _Static_assert((int)ANSWER_COVER_EXACT == (int)ASK_COVER_EXACT &&
 		       (int)ANSWER_COVER_DIR == (int)ASK_COVER_DIR &&
-		       (int)ANSWER_COVER_GLOB == (int)ASK_COVER_GLOB,
+		       (int)ANSWER_COVER_GLOB == (int)ASK_COVER_GLOB &&
+		       (int)ANSWER_COVER_ANY == (int)ASK_COVER_ANY,
 	       "answer covers");
 
 struct json_object *control_reply_new(struct json_object *req, bool ok)

@@ -263,7 +263,7 @@ void gather_plain(struct call_ctx *x)
 	const struct sysent *e = x->e;
 	struct call_data *d = x->d;
 
-	if (e->section && e->section->needs_path && e->shape) {
+	if (e->section && (e->section->needs_path || e->section->shows_path) && e->shape) {
 		int g = target_guard_enter(TARGET_STALL_FILES);
 
 		read_path(x->s, x->tid, e->shape, &x->c, d);
