@@ -828,8 +828,13 @@ static void test_dead_connector_refused(void **state)
 	assert_int_equal(prlimit(st->sg, RLIMIT_NOFILE, &old, NULL), 0);
 	assert_int_equal(finish(st), 0);
 	assert_contains(st->h.out, "refused = {\"ok\":false");
-	assert_contains(st->h.out, "\"closed\":\"unverified\"");
 	assert_not_contains(st->h.out, "reply = ");
+	/* Refused either way: as unverifiable when the connector was gone
+	 * before sysgate looked (the case this test is for), or as inside the
+	 * tree when sysgate was quicker (a slow machine, a sanitizer). */
+	if (strstr(st->h.out, "\"closed\":\"inside\""))
+		return;
+	assert_contains(st->h.out, "\"closed\":\"unverified\"");
 	assert_contains(st->h.err, "cannot show that pid");
 }
 
