@@ -777,6 +777,41 @@ static void test_emit_syslog_sink_takes_records(void **state)
 	log_close(l);
 }
 
+/* No silent loss (issue 10, failure 7): with nothing on /dev/log, --log
+ * syslog says so at start and its records go to stderr instead. */
+static void test_open_unreachable_syslog_falls_back_to_stderr(void **state)
+{
+	const char *sinks[] = {"syslog"};
+	struct log_record r = mkdirat_record();
+	struct logger *l = NULL;
+	char path[] = "/tmp/sg-test-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	char *text;
+
+	(void)state;
+	if (access("/dev/log", F_OK) == 0) {
+		close(fd);
+		close(saved);
+		unlink(path);
+		skip(); /* a syslog daemon here: the fallback does not apply */
+	}
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	assert_int_equal(log_open(&l, sinks, 1, LOG_TEXT, false, NULL), 0);
+	log_emit(l, &r);
+	log_close(l);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	text = read_all(path, NULL);
+	unlink(path);
+	assert_non_null(strstr(text, "warning: log sink syslog: nothing takes records on "
+				     "/dev/log"));
+	assert_non_null(strstr(text, "its records go to stderr instead"));
+	assert_non_null(strstr(text, "mkdirat("));
+	free(text);
+}
+
 static char *summary_text(struct logger *l)
 {
 	char *s = NULL;
@@ -1296,6 +1331,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_knows_every_sink_name, setup_dir,
 						teardown_dir),
 		cmocka_unit_test(test_emit_syslog_sink_takes_records),
+		cmocka_unit_test(test_open_unreachable_syslog_falls_back_to_stderr),
 		cmocka_unit_test(test_open_reports_bad_sink),
 		cmocka_unit_test(test_summary_counts_by_syscall_and_decision),
 		cmocka_unit_test(test_summary_caps_distinct_rows),

@@ -20,9 +20,12 @@
  */
 
 #include <errno.h>
+#include <libmnl/libmnl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -227,6 +230,74 @@ static int start_writers(struct logger *l)
 	return 0;
 }
 
+/* 0 if something listens on the syslog socket, else why not. */
+static int syslog_reachable(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+	int err = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return errno;
+		err = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
+		close(fd);
+		if (err != EPROTOTYPE)
+			break;
+	}
+	return err;
+}
+
+/*
+ * No silent loss: a sink that cannot deliver (no syslog daemon, audit off
+ * or out of reach) is said once, at start, and its records go to stderr
+ * instead (or nowhere extra, when stderr already takes them). Before the
+ * writers start: the opener still owns every sink.
+ */
+static void fall_back_to_stderr(struct logger *l)
+{
+	bool on_stderr = false;
+
+	for (size_t i = 0; i < l->n_sinks; i++)
+		if (l->sinks[i]->kind == SINK_FD && l->sinks[i]->fd == STDERR_FILENO &&
+		    l->sinks[i]->records)
+			on_stderr = true;
+	for (size_t i = 0; i < l->n_sinks; i++) {
+		struct sink *s = l->sinks[i];
+		int err = 0;
+
+		if (s->kind == SINK_AUDIT && !s->audit)
+			diag_errno(
+				DIAG_WARNING, s->open_err ? s->open_err : EPERM,
+				"log sink audit: cannot reach the kernel's audit (its records go "
+				"to stderr instead)");
+		else if (s->kind == SINK_AUDIT && s->audit_off)
+			diag(DIAG_WARNING, "log sink audit: audit is disabled in this kernel "
+					   "(auditctl -e 1 turns it on); its records go to stderr "
+					   "instead");
+		else if (s->kind == SINK_SYSLOG && (err = syslog_reachable()))
+			diag(DIAG_WARNING,
+			     "log sink syslog: nothing takes records on /dev/log (%s); its "
+			     "records go to stderr instead",
+			     strerror(err));
+		else
+			continue;
+		if (s->audit)
+			mnl_socket_close(s->audit);
+		s->audit = NULL;
+		s->kind = SINK_FD;
+		s->fd = STDERR_FILENO;
+		s->owned = false;
+		s->shared = true;
+		s->full = LOG_FULL_DROP;
+		/* One copy on stderr, however many sinks fell back to it. */
+		s->records = !on_stderr;
+		on_stderr = true;
+	}
+}
+
 int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum log_format fmt,
 	     bool summary, const char **ret_bad)
 {
@@ -266,23 +337,12 @@ int log_open(struct logger **ret, const char *const *sinks, size_t n_sinks, enum
 			return r;
 		}
 	}
+	fall_back_to_stderr(l);
 	r = add_err_sink(l);
 	if (r == 0)
 		r = start_writers(l);
 	if (r < 0)
 		return r;
-	/* No audit in this kernel, no right to it, or audit off: say so once
-	 * and go on; records still reach the other sinks. */
-	for (i = 0; i < l->n_sinks; i++) {
-		struct sink *s = l->sinks[i];
-
-		if (s->kind == SINK_AUDIT && !s->audit)
-			sink_failed(s, s->open_err);
-		else if (s->kind == SINK_AUDIT && s->audit_off)
-			diag(DIAG_WARNING, "log sink audit: audit is disabled in this kernel "
-					   "(auditctl -e 1 turns it on); its records go to the "
-					   "other sinks only");
-	}
 	*ret = TAKE_PTR(l);
 	return 0;
 }
@@ -386,9 +446,10 @@ void log_emit(struct logger *l, const struct log_record *r)
 			src = atext;
 			n = alen;
 		} else if (s->kind == SINK_SYSLOG) {
-			/* syslog adds its own "sysgate[PID]:" and wants the text form. */
+			/* syslog adds its own "sysgate[PID]:"; the record in the
+			 * log's format (log_format = json: one JSON object). */
 			if (!sysline)
-				sysline = render(r, LOG_TEXT, false, stack_sys, sizeof(stack_sys),
+				sysline = render(r, l->fmt, false, stack_sys, sizeof(stack_sys),
 						 &syslen);
 			src = sysline;
 			n = syslen;
