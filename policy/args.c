@@ -30,6 +30,9 @@
 #define L(n) { .name = n, .type = ARGT_LONG }
 #define UL(n) { .name = n, .type = ARGT_ULONG }
 #define P(n) { .name = n, .type = ARGT_PTR }
+/* umode_t: the kernel keeps 16 bits of a mode (chmod 0x10000|04755 is 04755) */
+#define M(n) { .name = n, .type = ARGT_U16 }
+#define U16(n) { .name = n, .type = ARGT_U16 }
 #define SC(s, ...) { .syscall = s, .a = { __VA_ARGS__ } }
 /* clang-format on */
 
@@ -43,12 +46,12 @@
  * it is refused with a reason instead of comparing an address.
  */
 static const struct syscall_args table[] = {
-	SC("mkdir", P("pathname"), U("mode")),
-	SC("mkdirat", I("dirfd"), P("pathname"), U("mode")),
-	SC("chmod", P("pathname"), U("mode")),
-	SC("fchmod", I("fd"), U("mode")),
-	SC("fchmodat", I("dirfd"), P("pathname"), U("mode")),
-	SC("fchmodat2", I("dirfd"), P("pathname"), U("mode"), I("flags")),
+	SC("mkdir", P("pathname"), M("mode")),
+	SC("mkdirat", I("dirfd"), P("pathname"), M("mode")),
+	SC("chmod", P("pathname"), M("mode")),
+	SC("fchmod", I("fd"), M("mode")),
+	SC("fchmodat", I("dirfd"), P("pathname"), M("mode")),
+	SC("fchmodat2", I("dirfd"), P("pathname"), M("mode"), I("flags")),
 	SC("chown", P("pathname"), U("owner"), U("group")),
 	SC("lchown", P("pathname"), U("owner"), U("group")),
 	SC("fchown", I("fd"), U("owner"), U("group")),
@@ -56,9 +59,9 @@ static const struct syscall_args table[] = {
 	SC("chown32", P("pathname"), U("owner"), U("group")),
 	SC("lchown32", P("pathname"), U("owner"), U("group")),
 	SC("fchown32", I("fd"), U("owner"), U("group")),
-	SC("open", P("pathname"), I("flags"), U("mode")),
-	SC("openat", I("dirfd"), P("pathname"), I("flags"), U("mode")),
-	{.syscall = "creat", .a = {P("pathname"), U("mode")}, .fixed = {"flags", CREAT_FLAGS}},
+	SC("open", P("pathname"), I("flags"), M("mode")),
+	SC("openat", I("dirfd"), P("pathname"), I("flags"), M("mode")),
+	{.syscall = "creat", .a = {P("pathname"), M("mode")}, .fixed = {"flags", CREAT_FLAGS}},
 	/* flags, mode and resolve live in the struct open_how: read once from
 	 * memory (ARG_MEM_*), decided on that copy. */
 	{.syscall = "openat2", .a = {I("dirfd"), P("pathname"), P("how"), UL("size")}, .how = true},
@@ -72,8 +75,8 @@ static const struct syscall_args table[] = {
 	SC("linkat", I("olddirfd"), P("oldpath"), I("newdirfd"), P("newpath"), I("flags")),
 	SC("symlink", P("target"), P("linkpath")),
 	SC("symlinkat", P("target"), I("newdirfd"), P("linkpath")),
-	SC("mknod", P("pathname"), U("mode"), U("dev")),
-	SC("mknodat", I("dirfd"), P("pathname"), U("mode"), U("dev")),
+	SC("mknod", P("pathname"), M("mode"), U("dev")),
+	SC("mknodat", I("dirfd"), P("pathname"), M("mode"), U("dev")),
 	SC("execve", P("pathname"), P("argv"), P("envp")),
 	SC("execveat", I("dirfd"), P("pathname"), P("argv"), P("envp"), I("flags")),
 	SC("truncate", P("path"), L("length")),
@@ -146,6 +149,37 @@ static const struct syscall_args table[] = {
 	SC("ipc", U("call"), I("first"), UL("second"), UL("third"), P("ptr"), L("fifth")),
 };
 
+/*
+ * Where i386 differs from the table above, under the same libseccomp name:
+ * the 16-bit id calls (chown, setuid... without "32": the kernel keeps 16
+ * bits of each id), clone's CLONE_BACKWARDS order (tls before child_tid),
+ * and old mmap, whose arguments are a struct in memory (in_memory: no
+ * named condition can be decided on its registers).
+ */
+static const struct syscall_args i386_table[] = {
+	SC("chown", P("pathname"), U16("owner"), U16("group")),
+	SC("lchown", P("pathname"), U16("owner"), U16("group")),
+	SC("fchown", I("fd"), U16("owner"), U16("group")),
+	SC("setuid", U16("uid")),
+	SC("setgid", U16("gid")),
+	SC("setreuid", U16("ruid"), U16("euid")),
+	SC("setregid", U16("rgid"), U16("egid")),
+	SC("setresuid", U16("ruid"), U16("euid"), U16("suid")),
+	SC("setresgid", U16("rgid"), U16("egid"), U16("sgid")),
+	SC("setfsuid", U16("fsuid")),
+	SC("setfsgid", U16("fsgid")),
+	SC("clone", UL("flags"), P("stack"), P("parent_tid"), UL("tls"), P("child_tid")),
+	{.syscall = "mmap", .in_memory = true},
+};
+
+const struct syscall_args *policy_syscall_args_i386(const char *syscall)
+{
+	for (size_t i = 0; syscall && i < ARRAY_SIZE(i386_table); i++)
+		if (streq(i386_table[i].syscall, syscall))
+			return &i386_table[i];
+	return policy_syscall_args(syscall);
+}
+
 const struct syscall_args *policy_syscall_args(const char *syscall)
 {
 	if (!syscall)
@@ -163,10 +197,28 @@ static const struct arg_spec how_fields[] = {
 	[ARGW_HOW_RESOLVE - ARGW_HOW_FLAGS] = {"resolve", ARGT_ULONG},
 };
 
+static int find_in(const struct syscall_args *a, const char *name, struct arg_place *ret);
+
 int policy_arg_find(const char *syscall, const char *name, struct arg_place *ret)
 {
-	const struct syscall_args *a = policy_syscall_args(syscall);
+	return find_in(policy_syscall_args(syscall), name, ret);
+}
 
+int policy_arg_find_abi(const char *syscall, const char *name, bool i386, struct arg_place *ret)
+{
+	const struct syscall_args *a =
+		i386 ? policy_syscall_args_i386(syscall) : policy_syscall_args(syscall);
+
+	if (a && a->in_memory) {
+		/* Known to the x86_64 table, kept in memory here: fail closed. */
+		*ret = (struct arg_place){.where = ARGW_IN_MEMORY};
+		return policy_arg_find(syscall, name, &(struct arg_place){0}) == 0 ? 0 : -ENOENT;
+	}
+	return find_in(a, name, ret);
+}
+
+static int find_in(const struct syscall_args *a, const char *name, struct arg_place *ret)
+{
 	*ret = (struct arg_place){.where = ARGW_NONE};
 	if (!a || !name)
 		return -ENOENT;
@@ -432,6 +484,8 @@ size_t policy_edit_distance(const char *a, const char *b, size_t cap)
 
 static unsigned width(enum arg_type t, bool abi32)
 {
+	if (t == ARGT_U16)
+		return 16;
 	return t == ARGT_INT || t == ARGT_UINT || abi32 ? 32 : 64;
 }
 
@@ -448,7 +502,7 @@ static int64_t as_signed(uint64_t r, unsigned w)
 
 static uint64_t as_bits(uint64_t r, unsigned w)
 {
-	return w == 32 ? (uint32_t)r : r;
+	return w == 16 ? (uint16_t)r : w == 32 ? (uint32_t)r : r;
 }
 
 bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, uint64_t reg)
@@ -520,6 +574,8 @@ bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, ui
 
 const char *policy_arg_value_fits(enum arg_type type, int64_t v)
 {
+	if (type == ARGT_U16 && (v < INT16_MIN || v > (int64_t)UINT16_MAX))
+		return "does not fit a 16-bit value (umode_t, or an i386 16-bit id)";
 	if ((type == ARGT_INT || type == ARGT_UINT) && (v < INT32_MIN || v > (int64_t)UINT32_MAX))
 		return type == ARGT_INT ? "does not fit an int (32 bits)"
 					: "does not fit an unsigned int (32 bits)";

@@ -111,7 +111,7 @@ static struct named named_value(const struct call *c, const char *name)
 {
 	struct arg_place at;
 
-	if (policy_arg_find(c->syscall, name, &at) < 0)
+	if (policy_arg_find_abi(c->syscall, name, c->i386, &at) < 0)
 		return (struct named){.err = EPERM}; /* the loader refuses this */
 	switch (at.where) {
 	case ARGW_REGISTER:
@@ -133,6 +133,10 @@ static struct named named_value(const struct call *c, const char *name)
 		return (struct named){.value = c->mem_how[at.where - ARGW_HOW_FLAGS],
 				      .type = at.type,
 				      .mem = true};
+	case ARGW_IN_MEMORY:
+		/* i386's old mmap: its arguments are a struct the call points
+		 * to; its registers say nothing about them. */
+		return (struct named){.mem = true, .err = EPERM};
 	default:
 		return (struct named){.err = EPERM};
 	}

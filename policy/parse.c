@@ -1219,8 +1219,7 @@ static int section_key(struct loader *ld, struct section *s, unsigned line, cons
 	s->rules[s->n_rules++] = rule;
 	if (rule_has_path(&rule))
 		s->needs_path = true;
-	if (rule.kind == DECISION_ASK && section_names_paths(s))
-		s->shows_path = true;
+
 	for (size_t i = 0; i < rule.n_conds; i++)
 		if (rule.conds[i].kind == COND_EXE_MATCH || rule.conds[i].kind == COND_EXE_NOMATCH)
 			s->needs_exe = true;
@@ -2185,6 +2184,10 @@ static int load_buffer(const char *name, const struct stat *st, const char *text
 	r = process(&ld);
 	if (r < 0)
 		return r;
+	/* Every record of a call that names a path carries it resolved: the
+	 * core reads it for sections whose every syscall names one. */
+	for (size_t i = 0; i < ld.p->n_sections; i++)
+		ld.p->sections[i].shows_path = section_names_paths(&ld.p->sections[i]);
 	r = check_warnings(&ld);
 	if (r < 0)
 		return r;

@@ -79,7 +79,7 @@ struct cond {
  * wide as the ABI's long, ARGT_PTR not at all (an address: the loader
  * refuses conditions on it).
  */
-enum arg_type { ARGT_INT, ARGT_UINT, ARGT_LONG, ARGT_ULONG, ARGT_PTR };
+enum arg_type { ARGT_INT, ARGT_UINT, ARGT_U16, ARGT_LONG, ARGT_ULONG, ARGT_PTR };
 struct arg_spec {
 	const char *name;
 	enum arg_type type;
@@ -91,7 +91,8 @@ struct syscall_args {
 		const char *name; /* an argument the call has by definition */
 		uint64_t value;	  /* (creat's flags: O_CREAT|O_WRONLY|O_TRUNC) */
 	} fixed;
-	bool how; /* openat2: flags, mode and resolve are in struct open_how */
+	bool how;	/* openat2: flags, mode and resolve are in struct open_how */
+	bool in_memory; /* (i386 old mmap) every argument is in a struct in memory */
 };
 enum arg_where {
 	ARGW_NONE,
@@ -101,6 +102,7 @@ enum arg_where {
 	ARGW_HOW_FLAGS, /* openat2's open_how, copied from memory (call.mem_how) */
 	ARGW_HOW_MODE,
 	ARGW_HOW_RESOLVE,
+	ARGW_IN_MEMORY, /* the ABI keeps it in memory sysgate does not read: fail closed */
 };
 struct arg_place {
 	enum arg_where where;
@@ -109,8 +111,12 @@ struct arg_place {
 	uint64_t fixed;
 };
 const struct syscall_args *policy_syscall_args(const char *syscall);
-/* Where syscall keeps the argument called name: 0, or -ENOENT. */
+/* Where syscall keeps the argument called name: 0, or -ENOENT. The loader
+ * asks policy_arg_find; the matcher asks with the call's ABI, since i386
+ * keeps some arguments elsewhere or narrower (16-bit ids, clone, old mmap). */
 int policy_arg_find(const char *syscall, const char *name, struct arg_place *ret);
+int policy_arg_find_abi(const char *syscall, const char *name, bool i386, struct arg_place *ret);
+const struct syscall_args *policy_syscall_args_i386(const char *syscall);
 /* "dirfd, pathname, flags, mode" into buf; the length (0: no names known). */
 size_t policy_arg_names(const char *syscall, char *buf, size_t size);
 /* Compare the register (or copied value) reg with a named condition. */
@@ -235,8 +241,8 @@ struct section {
 	unsigned char *spec;
 	size_t n_taken;	 /* syscalls a more specific section took from this one */
 	bool needs_path; /* some rule has a path condition */
-	bool shows_path; /* an ask rule, and every syscall names a path: the core
-			  * resolves it to show the person and to narrow answers */
+	bool shows_path; /* every syscall names a path: the core resolves it for
+			  * the record, the ask shown and the answers narrowed by it */
 	bool needs_exe;	 /* some rule has an exe condition */
 	bool needs_name; /* some rule has a name condition (the xattr name) */
 	bool needs_mode; /* some rule has a mode condition (openat2: read its open_how) */
@@ -304,6 +310,7 @@ struct call {
 	 * compare the low 32 bits of both sides: "arg0 == -100" matches i386's
 	 * AT_FDCWD (0xffffff9c), and the matcher agrees with the BPF filter. */
 	bool abi32;
+	bool i386;	  /* and that ABI is i386 (some arguments sit elsewhere there) */
 	const char *path; /* the absolute, normalized path it acts on; NULL if none */
 	int path_err;	  /* if path is NULL: why (EFAULT, ENAMETOOLONG, ENOENT, ...) */
 	const char *exe;  /* the target's executable; NULL if unknown */

@@ -425,6 +425,59 @@ static void test_includes(void **state)
 	assert_int_equal(system(want), 0);
 }
 
+static enum decision_kind decide386(const struct policy *p, const char *syscall, uint64_t a0,
+				    uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct call c = {
+		.syscall = syscall,
+		.shape = policy_syscall_shape(syscall),
+		.args = {a0, a1, a2, a3, a4},
+		.abi32 = true,
+		.i386 = true,
+		.path = "/x",
+	};
+
+	return policy_decide(p, policy_section_for(p, syscall), &c).kind;
+}
+
+/* The review's findings: widths and places the kernel gives, per ABI. */
+static void test_named_kernel_widths_and_i386_places(void **state)
+{
+	struct policy *p = load("[chmod]\ndeny = EPERM mode == 04755\n"
+				"[chown]\ndeny = EACCES owner == 0\n"
+				"[setuid]\ndeny = uid < 1000\n"
+				"[clone]\ndeny = EACCES tls == 0x1234\n"
+				"[mmap, mmap2]\ndeny = EACCES prot & PROT_EXEC\n");
+
+	(void)state;
+	/* umode_t: the kernel keeps 16 bits, so 0x10000|04755 is 04755 */
+	assert_int_equal(decide(p, "chmod", false, 0, 0x10000 | 04755, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "chmod", true, 0, 0x10000 | 04755, 0, 0), DECISION_DENY);
+	/* i386's chown and setuid keep 16 bits of an id: 0x10000 is root */
+	assert_int_equal(decide386(p, "chown", 0, 0x10000, 0xffff, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "chown", false, 0, 0x10000, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide386(p, "setuid", 0x10005, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "setuid32", true, 0x10005, 0, 0, 0), DECISION_ALLOW);
+	/* i386 clone: flags, stack, parent_tid, tls, child_tid */
+	assert_int_equal(decide386(p, "clone", 0, 0, 0, 0x1234, 0), DECISION_DENY);
+	assert_int_equal(decide386(p, "clone", 0, 0, 0, 0, 0x1234), DECISION_ALLOW);
+	{
+		struct call c = {.syscall = "clone", .args = {0, 0, 0, 0x1234, 0}};
+
+		/* x86_64: tls is the fifth */
+		assert_int_equal(policy_decide(p, policy_section_for(p, "clone"), &c).kind,
+				 DECISION_ALLOW);
+		c.args[4] = 0x1234;
+		assert_int_equal(policy_decide(p, policy_section_for(p, "clone"), &c).kind,
+				 DECISION_DENY);
+	}
+	/* i386's old mmap keeps its arguments in memory: fail closed */
+	assert_int_equal(decide386(p, "mmap", 0, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide386(p, "mmap2", 0, 4096, 1, 2, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "mmap", false, 0, 4096, 4, 2), DECISION_DENY);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_groups_are_known_syscalls),
 		cmocka_unit_test(test_groups_documented),
 		cmocka_unit_test(test_includes),
+		cmocka_unit_test(test_named_kernel_widths_and_i386_places),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,7 +146,7 @@ static int set_field(struct call *c, char *spec)
 		c->args[spec[3] - '0'] = (uint64_t)v;
 		return 0;
 	}
-	if (policy_arg_find(c->syscall, spec, &at) < 0)
+	if (policy_arg_find_abi(c->syscall, spec, c->i386, &at) < 0)
 		return -ENOENT;
 	switch (at.where) {
 	case ARGW_REGISTER:
@@ -230,6 +230,7 @@ static int explain_main(int argc, char **argv)
 			return EXIT_SYSGATE_FAILED;
 		}
 		c.abi32 = !streq(argv[2], "x86_64");
+		c.i386 = streq(argv[2], "i386");
 		i = 3;
 	}
 	if (argc - i < 2) {

@@ -126,6 +126,7 @@ bool decode_call(struct call_ctx *x)
 		.syscall = x->e->name,
 		.shape = x->e->shape,
 		.abi32 = x->abi != CALL_ABI_X86_64,
+		.i386 = x->abi == CALL_ABI_I386,
 	};
 	memcpy(x->c.args, req->data.args, sizeof(x->c.args));
 	/* seccomp hands a 32-bit ABI's arguments over as 64-bit words whose
