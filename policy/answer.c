@@ -164,7 +164,7 @@ static char *glob_escape(const char *s, size_t n)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (strchr("*?[]\\", s[i]))
+		if (strchr("*?[]{}\\", s[i]))
 			*o++ = '\\';
 		*o++ = s[i];
 	}

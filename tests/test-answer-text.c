@@ -163,6 +163,16 @@ static void test_answer_covers_glob_escapes_the_path(void **state)
 	g = answer_covers_glob("/q/a*b[1]", ANSWER_COVER_EXACT, NULL);
 	assert_string_equal(g, "/q/a\\*b\\[1\\]");
 	free(g);
+	/* braces too: /q/{x,y} must not become an answer for /q/x and /q/y */
+	g = answer_covers_glob("/q/{x,y}", ANSWER_COVER_EXACT, NULL);
+	assert_string_equal(g, "/q/\\{x,y\\}");
+	assert_true(policy_glob_match(g, "/q/{x,y}"));
+	assert_false(policy_glob_match(g, "/q/x"));
+	free(g);
+	g = answer_covers_glob("/q/}", ANSWER_COVER_EXACT, NULL);
+	assert_int_equal(policy_path_glob_check(g, NULL), 0);
+	assert_true(policy_glob_match(g, "/q/}"));
+	free(g);
 	g = answer_covers_glob("/q?/a", ANSWER_COVER_DIR, NULL);
 	assert_string_equal(g, "/q\\?/**");
 	free(g);

@@ -808,6 +808,39 @@ static void test_answer_never_widens(void **state)
 	lh_assert_line(st->h.out, "ptrace = -1 EPERM");
 }
 
+/* An always answer to an ask rule of an included file is refused: the
+ * write-back edits the policy's own file, where that line is another rule
+ * (the hostile review wrote an allow into [chmod] that way). */
+static void test_answer_always_refused_for_an_included_rule(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+	struct json_object *ev;
+	struct client *c;
+	char *before, *after;
+
+	lh_write_file(lh_tp(&st->h, "%s/inc.ini", st->h.dir),
+		      lh_tp(&st->h, "[mkdir]\nask = path ~ %s/q/**\nallow = *\n", st->h.dir), 0644);
+	lh_write_file(lh_tp(&st->h, "%s/policy.ini", st->h.dir),
+		      "[sysgate]\nask_timeout = 30s\ninclude = inc.ini\n[chmod]\nallow = *\n",
+		      0644);
+	before = lh_slurp(lh_tp(&st->h, "%s/policy.ini", st->h.dir));
+	st->ask_rule = lh_tp(&st->h, "%s/inc.ini:2", st->h.dir);
+	start(st, "mkdir", a, NULL);
+	c = attach(st, st->sg);
+	go(st);
+	ev = expect_event(st, c, "ask", 0, WAIT_MS);
+	assert_error(answer(st, c, jnum(ev, "ask"),
+			    "\"decision\":\"allow\",\"scope\":\"always\",\"cover\":\"dir\""),
+		     "included file");
+	assert_ok(answer(st, c, jnum(ev, "ask"), "\"decision\":\"allow\",\"scope\":\"run\""));
+	assert_exit(st, finish(st), 0);
+	after = lh_slurp(lh_tp(&st->h, "%s/policy.ini", st->h.dir));
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
 static void test_answer_event_fields_and_allow_once(void **state)
 {
 	struct fixture *st = *state;
@@ -2235,6 +2268,7 @@ int main(void)
 		T(test_complain_allowed_without_waiting),
 		T(test_answer_event_fields_and_allow_once),
 		T(test_answer_never_widens),
+		T(test_answer_always_refused_for_an_included_rule),
 		T(test_answer_deny_errno_eacces),
 		T(test_answer_deny_errno_number),
 		T(test_answer_kill_target_dies_137),

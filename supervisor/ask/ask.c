@@ -595,6 +595,13 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 	if (!text)
 		return -ENOMEM;
 	if (a->scope == ASK_ALWAYS) {
+		/* The write-back edits the policy's own file at the ask rule's
+		 * line: a rule from an included file has its line in another. */
+		if (it->rule->file) {
+			*ret_why = "the ask rule is in an included file: answer for the run, or "
+				   "write the rule into that file yourself";
+			return -EINVAL;
+		}
 		if (glob && strpbrk(glob, " \t")) {
 			*ret_why =
 				"a path with white space cannot be written into a policy; answer "
