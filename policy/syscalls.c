@@ -242,6 +242,27 @@ static const struct syscall_shape shapes[] = {
 	{"setgid", "u", FOLLOW_NEVER},
 	{"setresuid", "uuu", FOLLOW_NEVER},
 	{"setresgid", "uuu", FOLLOW_NEVER},
+	/* the i386 twins of the id calls, and the others of their families */
+	{"setuid32", "u", FOLLOW_NEVER},
+	{"setgid32", "u", FOLLOW_NEVER},
+	{"setreuid", "uu", FOLLOW_NEVER},
+	{"setreuid32", "uu", FOLLOW_NEVER},
+	{"setregid", "uu", FOLLOW_NEVER},
+	{"setregid32", "uu", FOLLOW_NEVER},
+	{"setresuid32", "uuu", FOLLOW_NEVER},
+	{"setresgid32", "uuu", FOLLOW_NEVER},
+	{"setfsuid", "u", FOLLOW_NEVER},
+	{"setfsuid32", "u", FOLLOW_NEVER},
+	{"setfsgid", "u", FOLLOW_NEVER},
+	{"setfsgid32", "u", FOLLOW_NEVER},
+	{"setgroups", "dx", FOLLOW_NEVER},
+	{"setgroups32", "dx", FOLLOW_NEVER},
+	/* truncate64: i386 splits the 64-bit length over two registers */
+	{"truncate64", "sxx", FOLLOW_ALWAYS},
+	{"ftruncate64", "Fxx", FOLLOW_ALWAYS},
+	{"fcntl64", "dux", FOLLOW_NEVER},
+	{"sendfile", "ddxu", FOLLOW_NEVER},
+	{"sendfile64", "ddxu", FOLLOW_NEVER},
 	{"capset", "xx", FOLLOW_NEVER},
 	{"sethostname", "xu", FOLLOW_NEVER},
 	{"setdomainname", "xu", FOLLOW_NEVER},
@@ -308,11 +329,30 @@ FAMILY(fam_keyring, "keyring", false, "add_key", "keyctl", "request_key");
 FAMILY(fam_mknod, "mknod", true, "mknod", "mknodat");
 FAMILY(fam_setxattr, "setxattr", true, "setxattr", "lsetxattr", "fsetxattr");
 FAMILY(fam_removexattr, "removexattr", true, "removexattr", "lremovexattr", "fremovexattr");
+/* i386 twins: the same operation under a second number (32-bit ids, 64-bit
+ * offsets). A section for the one must cover the other, or int $0x80 walks
+ * around it (setuid32 past [setuid]). */
+FAMILY(fam_setuid, "setuid", false, "setuid", "setuid32");
+FAMILY(fam_setgid, "setgid", false, "setgid", "setgid32");
+FAMILY(fam_setreuid, "setreuid", false, "setreuid", "setreuid32");
+FAMILY(fam_setregid, "setregid", false, "setregid", "setregid32");
+FAMILY(fam_setresuid, "setresuid", false, "setresuid", "setresuid32");
+FAMILY(fam_setresgid, "setresgid", false, "setresgid", "setresgid32");
+FAMILY(fam_setfsuid, "setfsuid", false, "setfsuid", "setfsuid32");
+FAMILY(fam_setfsgid, "setfsgid", false, "setfsgid", "setfsgid32");
+FAMILY(fam_setgroups, "setgroups", false, "setgroups", "setgroups32");
+FAMILY(fam_truncate, "truncate", true, "truncate", "truncate64");
+FAMILY(fam_ftruncate, "ftruncate", false, "ftruncate", "ftruncate64");
+FAMILY(fam_fcntl, "fcntl", false, "fcntl", "fcntl64");
+FAMILY(fam_sendfile, "sendfile", false, "sendfile", "sendfile64");
 
 const struct family *const policy_families[] = {
-	&fam_mkdir,   &fam_chmod, &fam_chown,	 &fam_open,	   &fam_unlink, &fam_rename,
-	&fam_link,    &fam_exec,  &fam_io_uring, &fam_mount,	   &fam_module, &fam_kexec,
-	&fam_keyring, &fam_mknod, &fam_setxattr, &fam_removexattr, NULL,
+	&fam_mkdir,	  &fam_chmod,	  &fam_chown,	 &fam_open,	&fam_unlink,
+	&fam_rename,	  &fam_link,	  &fam_exec,	 &fam_io_uring, &fam_mount,
+	&fam_module,	  &fam_kexec,	  &fam_keyring,	 &fam_mknod,	&fam_setxattr,
+	&fam_removexattr, &fam_setuid,	  &fam_setgid,	 &fam_setreuid, &fam_setregid,
+	&fam_setresuid,	  &fam_setresgid, &fam_setfsuid, &fam_setfsgid, &fam_setgroups,
+	&fam_truncate,	  &fam_ftruncate, &fam_fcntl,	 &fam_sendfile, NULL,
 };
 
 /*

@@ -235,8 +235,9 @@ static void test_argument_table_covers_every_family_member(void **state)
 			if (strstr(*n, "io_uring") || strstr(*n, "module") || strstr(*n, "kexec") ||
 			    strstr(*n, "key") || strstr(*n, "fs") || strstr(*n, "mount") ||
 			    strstr(*n, "open_tree") || strstr(*n, "pivot_root") ||
-			    strstr(*n, "umount") || strstr(*n, "xattr"))
-				continue; /* families judged by name only, see below */
+			    strstr(*n, "umount") || strstr(*n, "xattr") || strstr(*n, "truncate64"))
+				continue; /* judged by name only (truncate64: i386
+					   * splits its length over two registers) */
 			if (!policy_arg_names(*n, names, sizeof(names)))
 				fail_msg("%s (family %s) has no argument names", *n, (*f)->name);
 		}
