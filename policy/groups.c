@@ -20,7 +20,7 @@ static const char *const g_file_read[] = {
 	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getdents", "getdents64",
 	"lseek", "_llseek", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
 	"flistxattr", "getcwd", "statfs", "fstatfs", "statfs64", "fstatfs64", "fadvise64",
-	"fadvise64_64", "readahead", "name_to_handle_at", NULL,
+	"fadvise64_64", "readahead", "name_to_handle_at", "oldstat", "oldlstat", "oldfstat", "readdir", NULL,
 };
 
 static const char *const g_file_write[] = {
@@ -31,7 +31,7 @@ static const char *const g_file_write[] = {
 	"fchmodat2", "chown", "lchown", "fchown", "fchownat", "chown32", "lchown32", "fchown32",
 	"utime", "utimes", "futimesat", "utimensat", "utimensat_time64", "setxattr", "lsetxattr",
 	"fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "fsync", "fdatasync", "sync",
-	"syncfs", "sync_file_range", "copy_file_range", "sendfile", "sendfile64", NULL,
+	"syncfs", "sync_file_range", "copy_file_range", "sendfile", "sendfile64", "splice", "vmsplice", "tee", "io_submit", NULL,
 };
 
 static const char *const g_dir[] = {

@@ -1664,7 +1664,7 @@ static int section_items(struct loader *ld, const struct event *e, struct sectio
 
 static int begin_section(struct loader *ld, const struct event *e)
 {
-	struct section s = {.line = e->line};
+	struct section s = {.line = e->line, .file = ld->cur_file};
 	bool overlap = false;
 	int r;
 
@@ -1929,6 +1929,18 @@ static int check_warnings(struct loader *ld)
 		const struct section *s = &ld->p->sections[si];
 		bool path_seen = false, has_any = false, name_seen = false;
 
+		/* A section's warnings are about the file it is written in. */
+		ld->cur_file = s->file;
+		if (s->n_syscalls == 0 && s->n_taken > 0) {
+			r = warning(
+				ld, s->line,
+				"[%s] decides nothing: more specific sections took every syscall "
+				"it names",
+				s->name);
+			if (r < 0)
+				return r;
+		}
+
 		for (size_t i = 0; i < s->n_rules; i++) {
 			const struct rule *b = &s->rules[i];
 			bool shadowed = false;
@@ -2010,6 +2022,7 @@ static int check_warnings(struct loader *ld)
 				return r;
 		}
 	}
+	ld->cur_file = NULL;
 	return 0;
 }
 

@@ -231,6 +231,7 @@ enum { SPEC_GROUP = 1, SPEC_FAMILY = 2, SPEC_EXACT = 3 };
 struct section {
 	char *name;		     /* as written in the policy */
 	unsigned line;		     /* of the [header] */
+	const char *file;	     /* NULL: the policy's file; else an included one */
 	bool implicit;		     /* added by sysgate (io_uring kept out), not written */
 	const struct family *family; /* NULL for a single syscall */
 	size_t n_syscalls;

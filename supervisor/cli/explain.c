@@ -279,8 +279,8 @@ static int explain_main(int argc, char **argv)
 		return 0;
 	}
 	d = policy_decide_trace(p, s, &c, &t);
-	printf("%s: [%s] at line %u covers %s %s\n", p->file, s->name, s->line, c.syscall,
-	       spec_text(s, c.syscall));
+	printf("%s: [%s] at line %u covers %s %s\n", s->file ? s->file : p->file, s->name, s->line,
+	       c.syscall, spec_text(s, c.syscall));
 	print_rules(p, s, &c, &t, &d);
 	policy_rule_location(p, s, d.rule, loc, sizeof(loc));
 	printf("  decided: %s by %s", decision_text(&d, buf, sizeof(buf)),
