@@ -420,14 +420,14 @@ static void test_includes(void **state)
 
 	/* an included section that takes every syscall of a deny away: the
 	 * deny decides nothing, and check says so (the hostile review) */
-	write_file(sub, "more.ini", "[=reboot]\nallow = *\n");
-	write_file(dir, "top.ini", "[sysgate]\ninclude = sub/more.ini\n[reboot]\ndeny = *\n");
+	write_file(sub, "more.ini", "[=mkdir]\nallow = *\n[mkdirat]\nallow = *\n");
+	write_file(dir, "top.ini", "[sysgate]\ninclude = sub/more.ini\n[mkdir]\ndeny = *\n");
 	assert_int_equal(policy_load_file(top, &p, &d), 0);
 	assert_int_equal(d.n_warnings, 1);
-	assert_non_null(strstr(d.v[0].msg, "[reboot] decides nothing"));
+	assert_non_null(strstr(d.v[0].msg, "[mkdir] decides nothing"));
 	assert_null(d.v[0].file);
 	snprintf(want, sizeof(want), "%s/sub/more.ini", dir);
-	assert_string_equal(policy_section_for(p, "reboot")->file, want);
+	assert_string_equal(policy_section_for(p, "mkdirat")->file, want);
 	policy_diags_free(&d);
 	policy_free(p);
 	p = NULL;
