@@ -825,9 +825,14 @@ static void test_check_exit_codes_and_locations(void **state)
 	assert_int_equal(sysgate(st, "check", "good.ini", "bad.ini", NULL), 1);
 	assert_non_null(strstr(st->h.out, "good.ini: ok"));
 	assert_non_null(strstr(st->h.out, "bad.ini:3: error:"));
-	assert_int_equal(sysgate(st, "check", "warn.ini", NULL), 1);
+	/* warnings do not fail, unless --strict (and then with their own code) */
+	assert_int_equal(sysgate(st, "check", "warn.ini", NULL), 0);
 	assert_non_null(strstr(st->h.out, "warn.ini:1: warning:"));
 	assert_null(strstr(st->h.out, "warn.ini: ok"));
+	assert_int_equal(sysgate(st, "check", "--strict", "warn.ini", NULL), 2);
+	assert_non_null(strstr(st->h.out, "warn.ini:1: warning:"));
+	assert_int_equal(sysgate(st, "check", "--strict", "warn.ini", "bad.ini", NULL), 1);
+	assert_int_equal(sysgate(st, "check", "--strict", "good.ini", NULL), 0);
 	assert_int_equal(sysgate(st, "check", "missing.ini", NULL), 1);
 	assert_non_null(strstr(st->h.out, "missing.ini"));
 }

@@ -2,6 +2,7 @@
  * policies, runs nothing; check and run load them the same way. */
 #include <errno.h>
 #include <stdbool.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -134,19 +135,42 @@ static int warn_no_default(FILE *out, const char *file, const struct policy *p)
 	return 1;
 }
 
+static const struct cli_option check_options[] = {
+	{"strict", 's', NULL, "warnings fail too (exit 2)"},
+	{"help", 'h', NULL, "this text"},
+};
+
+/*
+ * Exit 0: every policy loads (warnings are printed, and do not fail);
+ * 1: one does not load (errors); 2 with --strict: all load, but with
+ * warnings. A usage error is 2, as before.
+ */
 int cmd_check(int argc, char **argv)
 {
-	int status = 0;
+	bool strict = false, warned = false;
+	struct cli_getopt g;
+	int status = 0, c;
 
-	if (cli_wants_help(argc, argv)) {
-		cli_verb_usage(stdout, &verb_check, true);
-		return 0;
+	cli_getopt_tables(check_options, ARRAY_SIZE(check_options), &g);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			strict = true;
+			break;
+		case 'h':
+			cli_verb_usage(stdout, &verb_check, true);
+			return 0;
+		default:
+			cli_verb_usage(stderr, &verb_check, false);
+			return 2;
+		}
 	}
-	if (argc < 2) {
+	if (optind >= argc) {
 		cli_verb_usage(stderr, &verb_check, false);
 		return 2;
 	}
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		struct policy_diags d = {};
 		struct policy *p = NULL;
 		int r = policy_load_file(argv[i], &p, &d);
@@ -158,10 +182,12 @@ int cmd_check(int argc, char **argv)
 			printf("%s: error: %s\n", argv[i], strerror(-r));
 		if (r == 0)
 			extra = warn_second_names(stdout, argv[i], p);
-		if (r < 0 || d.n > 0 || extra > 0)
+		if (r < 0)
 			status = 1;
+		if (r == 0 && (d.n > 0 || extra > 0))
+			warned = true;
 		if (r == 0 && warn_no_default(stdout, argv[i], p)) {
-			status = 1;
+			warned = true;
 		} else if (r == 0 && d.n == 0 && extra == 0) {
 			size_t rules = 0;
 
@@ -172,15 +198,18 @@ int cmd_check(int argc, char **argv)
 		policy_diags_free(&d);
 		policy_free(p);
 	}
+	if (status == 0 && warned && strict)
+		status = 2;
 	return status;
 }
 
 const struct verb verb_check = {
 	.name = "check",
-	.synopsis = "POLICY...",
+	.synopsis = "[--strict] POLICY...",
 	.summary = "Validate policies; print errors and warnings as FILE:LINE: message.\n"
-		   "Exit 0 when clean, 1 otherwise.",
-	.opts = cli_help_only,
-	.n_opts = ARRAY_SIZE(cli_help_only),
+		   "Exit 0 when every policy loads (warnings do not fail), 1 when one does\n"
+		   "not (errors); with --strict, 2 when all load but with warnings.",
+	.opts = check_options,
+	.n_opts = ARRAY_SIZE(check_options),
 	.main = cmd_check,
 };

@@ -421,9 +421,9 @@ static void test_check_warns_policy_that_only_refuses_without_default(void **sta
 
 	lh_write_file(only, "[reboot]\ndeny = *\n", 0644);
 	lh_write_file(said, "[sysgate]\ndefault = allow\n\n[reboot]\ndeny = *\n", 0644);
-	code = lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, "check", only, NULL},
-		      NULL);
-	assert_int_equal(code, 1);
+	code = lh_run(&st->h, RUN_TIMEOUT_MS,
+		      (const char *const[]){g_sysgate, "check", "--strict", only, NULL}, NULL);
+	assert_int_equal(code, 2);
 	assert_true(strstr(st->h.out, lh_tp(&st->h, "%s: warning: no default is set", only)));
 	assert_true(strstr(st->h.out, "(default = allow)"));
 	assert_null(strstr(st->h.out, ": ok"));
