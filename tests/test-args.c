@@ -491,6 +491,17 @@ static void test_named_kernel_widths_and_i386_places(void **state)
 	assert_int_equal(decide386(p, "mmap2", 0, 4096, 1, 2, 0), DECISION_ALLOW);
 	assert_int_equal(decide(p, "mmap", false, 0, 4096, 4, 2), DECISION_DENY);
 	policy_free(p);
+
+	/* i386's twins are in the family: [setuid] covers setuid32 too */
+	p = load("[setuid]\ndeny = EPERM *\n[truncate]\ndeny = EROFS *\n"
+		 "[@file-write]\ndeny = EACCES *\n[@file-read]\nallow = *\n");
+	assert_string_equal(policy_section_for(p, "setuid32")->name, "setuid");
+	assert_string_equal(policy_section_for(p, "truncate64")->name, "truncate");
+	/* splice writes a file as write does; oldstat reads as stat */
+	assert_string_equal(policy_section_for(p, "splice")->name, "@file-write");
+	assert_string_equal(policy_section_for(p, "vmsplice")->name, "@file-write");
+	assert_string_equal(policy_section_for(p, "oldstat")->name, "@file-read");
+	policy_free(p);
 }
 
 int main(void)
