@@ -115,3 +115,6 @@ int ld_sysgate_key(struct loader *ld, unsigned line, const char *key, const char
 int ld_section_add_syscall(struct section *s, const char *name, unsigned char spec);
 int ld_append_section(struct policy *p, struct section *s);
 int ld_begin_section(struct loader *ld, const struct event *e);
+/* After every section is read: a syscall two sections still both name
+ * (equally specifically) is an error at the later one. */
+int ld_check_overlaps(struct loader *ld);

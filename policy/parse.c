@@ -610,6 +610,8 @@ static int load_buffer(const char *name, const struct stat *st, const char *text
 			return r;
 	}
 	r = process(&ld);
+	if (r == 0)
+		r = ld_check_overlaps(&ld);
 	if (r < 0)
 		return r;
 	/* Every record of a call that names a path carries it resolved: the

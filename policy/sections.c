@@ -199,7 +199,6 @@ static int section_items(struct loader *ld, const struct event *e, struct sectio
 int ld_begin_section(struct loader *ld, const struct event *e)
 {
 	struct section s = {.line = e->line, .file = ld->cur_file};
-	bool overlap = false;
 	int r;
 
 	ld_section_done(&ld->scratch);
@@ -227,9 +226,11 @@ int ld_begin_section(struct loader *ld, const struct event *e)
 	/*
 	 * Most specific wins: a syscall named exactly beats a family, a family
 	 * beats a group, whatever the order of the sections. Two sections that
-	 * name a syscall equally specifically are an error: neither can win.
+	 * name a syscall equally specifically are an error (neither can win),
+	 * unless a more specific one, later in the file, takes it from both:
+	 * that is settled once every section is read (ld_check_overlaps).
 	 */
-	for (size_t i = 0; i < ld->p->n_sections && !overlap; i++) {
+	for (size_t i = 0; i < ld->p->n_sections; i++) {
 		struct section *o = &ld->p->sections[i];
 
 		for (size_t k = 0; k < s.n_syscalls;) {
@@ -243,22 +244,9 @@ int ld_begin_section(struct loader *ld, const struct event *e)
 			} else if (s.spec[k] < o->spec[j]) {
 				section_drop(&s, k);
 			} else {
-				overlap = true;
-				r = ld_error(ld, e->line,
-					     "[%s]: %s is already covered by [%s] at line %u, as "
-					     "specifically (name it in one of them only)",
-					     s.name, s.syscalls[k], o->name, o->line);
-				if (r < 0)
-					goto fail;
-				break;
+				k++; /* both keep it for now */
 			}
 		}
-	}
-	if (overlap) {
-		/* Keep checking its rules, against the right syscalls. */
-		ld_section_done(&ld->scratch);
-		ld->scratch = s;
-		return -EINVAL;
 	}
 	r = ld_append_section(ld->p, &s);
 	if (r < 0)
@@ -269,4 +257,36 @@ int ld_begin_section(struct loader *ld, const struct event *e)
 fail:
 	ld_section_done(&s);
 	return r;
+}
+
+int ld_check_overlaps(struct loader *ld)
+{
+	const struct policy *p = ld->p;
+
+	for (size_t b = 1; b < p->n_sections; b++) {
+		const struct section *sb = &p->sections[b];
+
+		for (size_t a = 0; a < b; a++) {
+			const struct section *sa = &p->sections[a];
+
+			for (size_t k = 0; k < sb->n_syscalls; k++) {
+				int r;
+
+				if (section_index(sa, sb->syscalls[k]) < 0)
+					continue;
+				ld->cur_file = sb->file;
+				r = ld_error(
+					ld, sb->line,
+					"[%s]: %s is already covered by [%s] at line %u, as "
+					"specifically (name it in one of them only, or give it "
+					"a section of its own)",
+					sb->name, sb->syscalls[k], sa->name, sa->line);
+				ld->cur_file = NULL;
+				if (r < 0)
+					return r;
+				break;
+			}
+		}
+	}
+	return 0;
 }

@@ -494,7 +494,9 @@ static void test_named_kernel_widths_and_i386_places(void **state)
 
 	/* i386's twins are in the family: [setuid] covers setuid32 too */
 	p = load("[setuid]\ndeny = EPERM *\n[truncate]\ndeny = EROFS *\n"
-		 "[@file-write]\ndeny = EACCES *\n[@file-read]\nallow = *\n");
+		 "[@file-write]\ndeny = EACCES *\n[@file-read]\nallow = *\n"
+		 /* both groups open files: a family section settles it */
+		 "[open]\ndeny = EACCES flags & O_WRONLY|O_RDWR|O_CREAT\nallow = *\n");
 	assert_string_equal(policy_section_for(p, "setuid32")->name, "setuid");
 	assert_string_equal(policy_section_for(p, "truncate64")->name, "truncate");
 	/* splice writes a file as write does; oldstat reads as stat */
