@@ -195,6 +195,17 @@ static int set_include(struct loader *ld, unsigned line, const struct sysgate_ke
 	return ld_include_file(ld, line, value);
 }
 
+/* wait (the default): an ask with no prompt attached waits ask_timeout for
+ * one; default: it gets ask_default at once. */
+static int set_ask_unattached(struct loader *ld, unsigned line, const struct sysgate_key *k,
+			      const char *value)
+{
+	if (!streq(value, "wait") && !streq(value, "default"))
+		return bad_value(ld, line, k, value);
+	ld->p->ask_unattached_default = streq(value, "default");
+	return 0;
+}
+
 /* In the order the message about an unknown key lists them. */
 static const struct sysgate_key sysgate_keys[SYSGATE_N_KEYS] = {
 	{"include", set_include, "a policy file, relative to this one"},
@@ -205,6 +216,7 @@ static const struct sysgate_key sysgate_keys[SYSGATE_N_KEYS] = {
 	{"log_full", set_log_full, "block or drop"},
 	{"ask_timeout", set_ask_timeout, "a number with ms, s or m, like 30s"},
 	{"ask_default", set_default, "allow, deny [ERRNO], kill or log"},
+	{"ask_unattached", set_ask_unattached, "wait or default"},
 };
 
 /* "unknown key 'mdoe' in [sysgate] (mode, default, ... or ask_default)" */

@@ -261,8 +261,11 @@ struct policy {
 	char *log_full;		 /* "block", "drop", or NULL when unset (then block;
 				  * stderr and terminals always drop) */
 	unsigned ask_timeout_ms; /* how long an ask waits for an answer (default 30 s) */
-	struct rule ask_default; /* what it gets without one: allow, deny ERRNO or kill
-				  * (default deny EPERM; n_conds == 0) */
+	bool ask_unattached_default; /* ask_unattached = default: without a prompt
+				      * attached, ask_default at once (else the
+				      * ask waits ask_timeout for one) */
+	struct rule ask_default;     /* what it gets without one: allow, deny ERRNO or kill
+				      * (default deny EPERM; n_conds == 0) */
 	size_t n_sections;
 	struct section *sections;
 	size_t n_files;

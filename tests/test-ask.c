@@ -699,7 +699,7 @@ static void test_noprompt_ask_default_at_once(void **state)
 	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 	long t0;
 
-	write_policy(st, "");
+	write_policy(st, "ask_unattached = default\n");
 	/* A client that only says hello is not a prompt: nothing is attached. */
 	start(st, "mkdir", a, NULL);
 	assert_ok(request(st, client_connect(st, st->sg), "\"op\":\"hello\""));
@@ -722,13 +722,42 @@ static void test_noprompt_ask_default_allow_without_socket_client(void **state)
 	struct fixture *st = *state;
 	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
 
-	write_policy(st, "ask_default = allow\n");
+	write_policy(st, "ask_default = allow\nask_unattached = default\n");
 	assert_exit(st, sg(st, "mkdir", a, NULL), 0);
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
 	assert_true(lh_exists(a));
 	assert_contains(
 		st->h.log,
 		lh_tp(&st->h, "mkdir(\"%s\", 0755) = 0 [ask " ASK_RULE " -> allow (no-prompt)", a));
+}
+
+/* Issue 10: with no prompt attached, an ask waits ask_timeout for one (run
+ * says once how to attach), and a prompt that attaches late answers it. */
+static void test_noprompt_ask_waits_for_a_prompt_to_attach(void **state)
+{
+	struct fixture *st = *state;
+	const char *a = lh_tp(&st->h, "%s/q/a", st->h.dir);
+	struct json_object *ev;
+	struct client *c;
+
+	write_policy(st, "");
+	start(st, "mkdir", a, NULL);
+	go(st);
+	/* the notice is the positive signal that the call is waiting */
+	for (long t0 = lh_now_ms(); lh_now_ms() - t0 < WAIT_MS;) {
+		lh_collect(&st->h);
+		if (strstr(st->h.err, "a call waits for an answer: attach with `sysgate prompt "))
+			break;
+		usleep(20000);
+	}
+	assert_contains(st->h.err, lh_tp(&st->h, "attach with `sysgate prompt %d`", (int)st->sg));
+	c = attach(st, st->sg); /* late: the waiting call comes as an event */
+	ev = expect_ask(st, c, a);
+	assert_ok(answer(st, c, jnum(ev, "ask"), "\"decision\":\"allow\""));
+	assert_exit(st, finish(st), 0);
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s = 0", a));
+	assert_true(lh_exists(a));
+	assert_int_equal(lh_count_lines_with(st->h.err, "a call waits for an answer"), 1);
 }
 
 static void test_complain_allowed_without_waiting(void **state)
@@ -1773,7 +1802,7 @@ static void test_proto_slow_client_disconnected_not_blocking(void **state)
 	assert_non_null(pad);
 	memset(pad, 'p', 4000);
 	pad[4000] = '\0';
-	write_policy(st, "ask_timeout = 1ms\n");
+	write_policy(st, "ask_timeout = 1ms\nask_unattached = default\n");
 	start(st, "pad", lh_tp(&st->h, "%s", pad), ":", "mkdir-loop", s, "2000", ":", "mkdir", x,
 	      ":", "wait-file", lh_tp(&st->h, "%s/go2", st->h.dir), NULL);
 	free(pad);
@@ -2265,6 +2294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_noprompt_ask_default_at_once),
+		T(test_noprompt_ask_waits_for_a_prompt_to_attach),
 		T(test_noprompt_ask_default_allow_without_socket_client),
 		T(test_complain_allowed_without_waiting),
 		T(test_answer_event_fields_and_allow_once),

@@ -151,8 +151,8 @@ static void test_load_refuses_unknown_keys(void **state)
 	/* The keys are a table: the message lists every one of them. */
 	assert_refused(f, "[sysgate]\nlogfull = drop\n", 2,
 		       "unknown key 'logfull' in [sysgate] (did you mean log_full? the keys: "
-		       "include, mode, default, log, log_format, log_full, ask_timeout or "
-		       "ask_default)");
+		       "include, mode, default, log, log_format, log_full, ask_timeout, "
+		       "ask_default or ask_unattached)");
 	/* Every key of the table is known, and each is set once at most. */
 	assert_refused(f,
 		       "[sysgate]\nmode = enforce\ndefault = allow\nlog = stderr\n"

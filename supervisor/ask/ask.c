@@ -66,6 +66,7 @@ struct ask_queue {
 	struct logger *log;
 	int efd;
 	atomic_uint attached;
+	atomic_bool reachable; /* the control socket is open: a prompt can attach */
 	uint64_t next_seq;
 	struct ask_item *pending; /* oldest first */
 	size_t n_pending;
@@ -156,6 +157,17 @@ void ask_queue_free(struct ask_queue *q)
 	free(q->file);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
+}
+
+void ask_set_reachable(struct ask_queue *q, bool reachable)
+{
+	if (q)
+		atomic_store(&q->reachable, reachable);
+}
+
+bool ask_reachable(const struct ask_queue *q)
+{
+	return q && atomic_load(&q->reachable);
 }
 
 bool ask_attached(const struct ask_queue *q)

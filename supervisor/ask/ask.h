@@ -73,6 +73,10 @@ void ask_queue_free(struct ask_queue *q); /* NULL-safe; answers what is left "sh
 
 /* Is a prompt attached (some client subscribed)? */
 bool ask_attached(const struct ask_queue *q);
+/* A prompt could attach (the control socket is open): then an ask may wait
+ * for one (ask_unattached = wait). Main thread, before the session starts. */
+void ask_set_reachable(struct ask_queue *q, bool reachable);
+bool ask_reachable(const struct ask_queue *q);
 void ask_set_attached(struct ask_queue *q, unsigned n_clients);
 /* A remembered answer for a call that reached ask rule r. */
 bool ask_remembered(struct ask_queue *q, const struct rule *r, pid_t tgid,

@@ -305,6 +305,8 @@ int run_start_supervision(struct run *run)
 	if (r < 0)
 		diag(DIAG_WARNING, "no control socket (%s: %s); asks get ask_default",
 		     why ? why : "?", strerror(-r));
+	else
+		ask_set_reachable(run->asks, true);
 	if (run->args.prompt) {
 		r = inline_prompt_start(&run->ip, run->control ? control_path(run->control) : NULL);
 		if (r < 0)

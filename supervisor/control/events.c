@@ -13,6 +13,7 @@
 
 #include "sg-util.h"
 #include "supervisor/control/server.h"
+#include "supervisor/log/diag.h"
 
 void control_on_resolved(void *data, uint64_t seq, enum decision_kind kind, int err, const char *by)
 {
@@ -65,6 +66,15 @@ int control_on_asks(void *data, uint32_t events)
 
 	(void)events;
 	if (ask_take_new(ctl->cfg.asks, &items) == 0) {
+		/* Calls wait and nobody is there to answer: say once how to. */
+		if (json_object_array_length(items) > 0 && !control_count_subscribed(ctl) &&
+		    !ctl->said_attach) {
+			ctl->said_attach = true;
+			diag(DIAG_NOTICE,
+			     "a call waits for an answer: attach with `sysgate prompt %d` "
+			     "(within %u ms, or it gets ask_default)",
+			     (int)getpid(), ctl->cfg.policy ? ctl->cfg.policy->ask_timeout_ms : 0);
+		}
 		for (size_t i = 0; i < json_object_array_length(items); i++) {
 			struct json_object *ev = json_object_array_get_idx(items, i);
 

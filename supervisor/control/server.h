@@ -57,6 +57,7 @@ struct control {
 	uint64_t next_serial;
 	struct peer_judge peers;  /* our own state, to judge peers by; the refusal log */
 	long accept_paused_until; /* out of fds: accept again at this time (0: not paused) */
+	bool said_attach;	  /* "attach with sysgate prompt PID" was said (once) */
 };
 
 /* ---- clients.c ---- */

@@ -185,8 +185,12 @@ static bool settle_ask(struct call_ctx *x)
 		x->dec.kind = rd.kind;
 		x->dec.err = rd.err;
 		x->ask_by = "remembered";
-	} else if (s->asks && ask_attached(s->asks) && p->ask_timeout_ms > 0 &&
+	} else if (s->asks && p->ask_timeout_ms > 0 &&
+		   (ask_attached(s->asks) ||
+		    (!p->ask_unattached_default && ask_reachable(s->asks))) &&
 		   queue_ask(x, tgid, start)) {
+		/* With no prompt attached it waits for one to (control says how,
+		 * once, on stderr), and gets ask_default when its time is up. */
 		return true;
 	} else {
 		x->dec.kind = p->ask_default.kind;

@@ -228,7 +228,10 @@ static void write_policy(struct fixture *st)
 			"allow = *\n"
 			"[sysgate]\n"
 			"ask_timeout = 30s\n"
-			"ask_default = deny EACCES\n",
+			"ask_default = deny EACCES\n"
+			/* decided at once without a real prompt: the attacks
+			 * below must not be the ones to settle it */
+			"ask_unattached = default\n",
 			st->h.dir);
 	free(st->policy);
 	st->policy = lh_slurp(path);
