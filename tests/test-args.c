@@ -355,7 +355,7 @@ static void test_groups_documented(void **state)
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char path[512];
+	char path[1400];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
