@@ -497,6 +497,26 @@ size_t policy_edit_distance(const char *a, const char *b, size_t cap)
 
 /* ---- comparing as the type ---- */
 
+bool policy_order_holds(enum arg_op op, int cmp)
+{
+	switch (op) {
+	case ARG_EQ:
+		return cmp == 0;
+	case ARG_NE:
+		return cmp != 0;
+	case ARG_LT:
+		return cmp < 0;
+	case ARG_LE:
+		return cmp <= 0;
+	case ARG_GT:
+		return cmp > 0;
+	case ARG_GE:
+		return cmp >= 0;
+	default:
+		return false; /* the bit tests are not orders */
+	}
+}
+
 static unsigned width(enum arg_type t, bool abi32)
 {
 	if (t == ARGT_U16)
@@ -546,44 +566,14 @@ bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, ui
 		 * as its two's complement (so 0xffffff9c == -100). */
 		if (w == 32)
 			v = as_signed((uint64_t)v, 32);
-		switch (c->op) {
-		case ARG_EQ:
-			return a == v;
-		case ARG_NE:
-			return a != v;
-		case ARG_LT:
-			return a < v;
-		case ARG_LE:
-			return a <= v;
-		case ARG_GT:
-			return a > v;
-		case ARG_GE:
-			return a >= v;
-		default:
-			return false;
-		}
+		return policy_order_holds(c->op, a < v ? -1 : a > v);
 	}
 	/* Unsigned: a negative value written for it is its two's complement
 	 * in the type's width (uid == -1 is 0xffffffff). */
 	{
 		uint64_t a = bits, u = v < 0 ? vbits : (uint64_t)v;
 
-		switch (c->op) {
-		case ARG_EQ:
-			return a == u;
-		case ARG_NE:
-			return a != u;
-		case ARG_LT:
-			return a < u;
-		case ARG_LE:
-			return a <= u;
-		case ARG_GT:
-			return a > u;
-		case ARG_GE:
-			return a >= u;
-		default:
-			return false;
-		}
+		return policy_order_holds(c->op, a < u ? -1 : a > u);
 	}
 }
 

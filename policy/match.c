@@ -14,27 +14,9 @@
 
 static bool arg_cmp(enum arg_op op, uint64_t a, uint64_t v)
 {
-	switch (op) {
-	case ARG_EQ:
-		return a == v;
-	case ARG_NE:
-		return a != v;
-	case ARG_LT:
-		return a < v;
-	case ARG_LE:
-		return a <= v;
-	case ARG_GT:
-		return a > v;
-	case ARG_GE:
-		return a >= v;
-	case ARG_AND:
+	if (op == ARG_AND)
 		return (a & v) != 0;
-	case ARG_NONE_OF: /* named arguments only (policy_arg_compare) */
-	case ARG_MASKED_EQ:
-	case ARG_MASKED_NE:
-		break;
-	}
-	return false;
+	return policy_order_holds(op, a < v ? -1 : a > v);
 }
 
 /*

@@ -119,6 +119,9 @@ int policy_arg_find_abi(const char *syscall, const char *name, bool i386, struct
 const struct syscall_args *policy_syscall_args_i386(const char *syscall);
 /* "dirfd, pathname, flags, mode" into buf; the length (0: no names known). */
 size_t policy_arg_names(const char *syscall, char *buf, size_t size);
+/* Does an order (==, !=, <, <=, >, >=) hold for a three-way comparison cmp
+ * (-1, 0, 1)? false for the bit tests. */
+bool policy_order_holds(enum arg_op op, int cmp);
 /* Compare the register (or copied value) reg with a named condition. */
 bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, uint64_t reg);
 /* NULL if v can be compared with an argument of this type, else why not. */
