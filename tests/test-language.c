@@ -175,6 +175,53 @@ static void test_mkdir_p_gets_eexist_for_existing_parents(void **state)
 	assert_true(strstr(st->h.err, "File exists") != NULL);
 }
 
+/* Records that stand on their own (issue 10, failure 6): every record of a
+ * path family carries the resolved path, and JSON records say who called
+ * (tgid, ppid, uid), the session, and the command line the first time. */
+static void test_json_records_stand_on_their_own(void **state)
+{
+	struct live *st = *state;
+	struct json_object *first, *second, *v;
+	char *log, *nl;
+
+	lh_write_policy(&st->h, "[sysgate]\ndefault = allow\n[mkdir]\nlog = *\n");
+	assert_int_equal(lh_run(&st->h, RUN_TIMEOUT_MS,
+				(const char *const[]){g_sysgate, "run", "-p", "policy.ini", "--log",
+						      "log", "--log-format", "json", "--", NULL},
+				g_target, "mkdir", "ux", ":", "mkdir", "uy", NULL),
+			 0);
+	log = strdup(st->h.log);
+	assert_non_null(log);
+	nl = strchr(log, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	first = json_tokener_parse(log);
+	second = json_tokener_parse(nl + 1);
+	assert_non_null(first);
+	assert_non_null(second);
+	/* mkdir("ux"), relative: the record places it */
+	assert_true(json_object_object_get_ex(first, "path", &v));
+	assert_string_equal(json_object_get_string(v), lh_tp(&st->h, "%s/ux", st->h.dir));
+	assert_true(json_object_object_get_ex(first, "ppid", &v) && json_object_get_int(v) > 0);
+	assert_true(json_object_object_get_ex(first, "uid", &v));
+	assert_int_equal(json_object_get_int64(v), (int64_t)getuid());
+	assert_true(json_object_object_get_ex(first, "cmdline", &v));
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 1)), "mkdir");
+	/* the same process again: no command line, the same session */
+	assert_false(json_object_object_get_ex(second, "cmdline", &v));
+	assert_true(json_object_object_get_ex(first, "session", &v));
+	{
+		const char *sid = json_object_get_string(v);
+
+		assert_int_equal(strlen(sid), 16);
+		assert_true(json_object_object_get_ex(second, "session", &v));
+		assert_string_equal(json_object_get_string(v), sid);
+	}
+	json_object_put(first);
+	json_object_put(second);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +230,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_openat_outside_the_tree_denied_touch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dirfd_at_fdcwd_every_abi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_records_stand_on_their_own, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mkdir_p_gets_eexist_for_existing_parents,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirfd_not_at_fdcwd_lets_the_cwd_through, setup,

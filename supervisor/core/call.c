@@ -69,6 +69,41 @@ static void decide(struct call_ctx *x)
 									   : "arguments");
 }
 
+/*
+ * The command line of the record's process, the first time a record of this
+ * session names it (by tgid and start time: a reused pid is a new process);
+ * NULL otherwise: a NULL-terminated vector of malloc'ed strings, which
+ * strv_free() frees once the record is emitted (log_emit renders it then).
+ * Reading it is guarded as any read of the target's memory.
+ */
+static char **first_cmdline(struct session *s, pid_t tgid)
+{
+	unsigned long long start = tgid > 0 ? target_start_time(tgid) : 0;
+	bool seen = false;
+
+	if (tgid <= 0 || !start)
+		return NULL;
+	pthread_mutex_lock(&s->seen_lock);
+	for (size_t i = 0; i < s->n_seen && !seen; i++)
+		seen = s->seen[i].tgid == tgid && s->seen[i].start == start;
+	if (!seen) {
+		s->seen[s->next_seen].tgid = tgid;
+		s->seen[s->next_seen].start = start;
+		s->next_seen = (s->next_seen + 1) % SESSION_SEEN;
+		if (s->n_seen < SESSION_SEEN)
+			s->n_seen++;
+	}
+	pthread_mutex_unlock(&s->seen_lock);
+	return seen ? NULL : target_cmdline(tgid);
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* Fill the record of a call (before the answer; see the top of the file). */
 static void fill_record(struct call_ctx *x, char *rulebuf, size_t rulesize, struct log_record *rec)
 {
@@ -77,6 +112,10 @@ static void fill_record(struct call_ctx *x, char *rulebuf, size_t rulesize, stru
 
 	clock_gettime(CLOCK_REALTIME, &rec->time);
 	rec->pid = x->tid;
+	rec->uid = rec->euid = -1;
+	if (target_who(x->tid, &rec->tgid, &rec->ppid, &rec->uid, &rec->euid) < 0)
+		rec->tgid = rec->ppid = 0;
+	memcpy(rec->session, s->id, sizeof(rec->session));
 	rec->container = s->container;
 	rec->pod = s->pod;
 	if (!d->exe_ok)
@@ -223,7 +262,11 @@ static void answer(struct call_ctx *x)
 		struct log_record rec = {};
 		char rulebuf[512];
 
+		char **cmdline;
+
 		fill_record(x, rulebuf, sizeof(rulebuf), &rec);
+		cmdline = first_cmdline(s, rec.tgid);
+		rec.cmdline = cmdline;
 		rec.enforced = enforce || x->dec.kind == DECISION_LOG ||
 			       x->dec.kind == DECISION_EMULATE || x->dec.kind == DECISION_ALLOW;
 		rec.err = x->dec.kind == DECISION_DENY && enforce ? x->dec.err : 0;
@@ -233,6 +276,7 @@ static void answer(struct call_ctx *x)
 		/* Before the answer, so the record precedes whatever the target
 		 * prints about the outcome. */
 		log_emit(s->log, &rec);
+		strv_free(cmdline);
 	}
 	if (answer_send(&plan, result, s->listener, s->buf, x->id, x->tid) == -ENOENT)
 		s->stats.vanished++;

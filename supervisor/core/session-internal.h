@@ -37,6 +37,8 @@
 #include "supervisor/target/target.h"
 
 #define MAX_NR 1024
+/* Processes whose command line records have given, per session (a ring). */
+#define SESSION_SEEN 256
 /* How long session_stop() and session_free() wait for a serving thread that
  * is not asleep in a read of target memory (one that is, is abandoned at
  * once: see watchdog.c). */
@@ -133,6 +135,18 @@ struct session {
 	struct notify_buf *wd_buf; /* the watchdog's, to answer a stalled call */
 	struct session *wd_next;
 	bool watched;
+
+	/* Records (call.c): the session's id, and the processes whose command
+	 * line a record has given already (tgid and start time, so a reused
+	 * pid is new). Touched by the serving worker only, under seen_lock
+	 * (a replaced worker may still be finishing a record). */
+	char id[17];
+	pthread_mutex_t seen_lock;
+	struct {
+		pid_t tgid;
+		unsigned long long start;
+	} seen[SESSION_SEEN];
+	size_t n_seen, next_seen;
 };
 
 /*

@@ -12,7 +12,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +80,22 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 	if (cfg->view) {
 		s->view = *cfg->view;
 		s->have_view = true;
+	}
+	pthread_mutex_init(&s->seen_lock, NULL);
+	{
+		/* An id for the session's records: random, so that two runs, or
+		 * two sandboxes of one serve, never share one. */
+		unsigned char raw[8] = {0};
+
+		if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw)) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			memcpy(raw, &t.tv_nsec, sizeof(t.tv_nsec) < 8 ? sizeof(t.tv_nsec) : 8);
+			raw[7] ^= (unsigned char)getpid();
+		}
+		for (size_t i = 0; i < sizeof(raw); i++)
+			snprintf(s->id + 2 * i, 3, "%02x", raw[i]);
 	}
 	if ((cfg->container && !(s->container = strdup(cfg->container))) ||
 	    (cfg->pod && !(s->pod = strdup(cfg->pod)))) {

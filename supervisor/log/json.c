@@ -110,6 +110,22 @@ static int jadd_target_string(struct json_object *o, const char *key, const char
 	return log_json_add(o, key, json_object_new_string(clean));
 }
 
+/* The same into an array (a command line's words, which the target chose). */
+static int jadd_array_string(struct json_object *a, const char *s)
+{
+	_cleanup_free_ char *clean = log_utf8_sanitize(s);
+	struct json_object *v;
+
+	if (!clean)
+		return -ENOMEM;
+	v = json_object_new_string(clean);
+	if (!v || json_object_array_add(a, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int log_json_time(const struct timespec *ts, char *buf, size_t size)
 {
 	struct tm tm;
@@ -141,6 +157,23 @@ static int json_add_caller(struct json_object *o, const struct log_record *r)
 		k = jadd_target_string(o, "pod", r->pod);
 	if (k == 0)
 		k = log_json_add(o, "pid", json_object_new_int(r->pid));
+	if (k == 0 && r->tgid > 0)
+		k = log_json_add(o, "tgid", json_object_new_int(r->tgid));
+	if (k == 0 && r->tgid > 0)
+		k = log_json_add(o, "ppid", json_object_new_int(r->ppid));
+	if (k == 0 && r->uid >= 0)
+		k = log_json_add(o, "uid", json_object_new_int64(r->uid));
+	if (k == 0 && r->euid >= 0)
+		k = log_json_add(o, "euid", json_object_new_int64(r->euid));
+	if (k == 0 && r->session[0])
+		k = log_json_add(o, "session", json_object_new_string(r->session));
+	if (k == 0 && r->cmdline) {
+		struct json_object *a = json_object_new_array();
+
+		k = log_json_add(o, "cmdline", a);
+		for (size_t i = 0; k == 0 && r->cmdline[i]; i++)
+			k = jadd_array_string(a, r->cmdline[i]);
+	}
 	if (k == 0)
 		k = jadd_target_string(o, "exe", r->exe);
 	if (k < 0)

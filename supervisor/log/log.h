@@ -27,11 +27,20 @@ struct log_record {
 	const char *container; /* sysgate serve: the container id; NULL otherwise */
 	const char *pod;       /* its Kubernetes pod name, where the runtime gave one */
 	pid_t pid;	       /* the calling thread, as the notification names it */
-	const char *exe;       /* the target's executable; NULL if unknown */
-	uint32_t arch;	       /* AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, ... */
-	bool x32;	       /* an x32 call (nr had __X32_SYSCALL_BIT) */
-	int nr;		       /* syscall number in that ABI (without the x32 bit) */
-	const char *syscall;   /* libseccomp name; NULL if unknown (printed syscall_NR) */
+	/* Who that is (JSON only; 0 and -1 when /proc could not say): its
+	 * process, parent, real and effective uid (sysgate's pid numbering). */
+	pid_t tgid, ppid;
+	long long uid, euid;
+	/* The process's command line, the first time a record names it in
+	 * this session (NULL-terminated; NULL otherwise), and the session's id
+	 * (random, per run or per serve sandbox). */
+	char *const *cmdline;
+	char session[17];
+	const char *exe;     /* the target's executable; NULL if unknown */
+	uint32_t arch;	     /* AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, ... */
+	bool x32;	     /* an x32 call (nr had __X32_SYSCALL_BIT) */
+	int nr;		     /* syscall number in that ABI (without the x32 bit) */
+	const char *syscall; /* libseccomp name; NULL if unknown (printed syscall_NR) */
 	const struct syscall_shape *shape; /* argument layout; NULL: print 6 hex args */
 	uint64_t args[6];
 	/* Raw strings read from the target for 's' arguments, by argument index;
@@ -66,8 +75,8 @@ enum log_full {
 
 /*
  * Open the sinks: each is "stderr", "syslog", "audit" (user records over
- * NETLINK_AUDIT; where audit is unavailable that is said once on stderr and
- * the other sinks go on), or a file path (opened O_APPEND, created 0600 if
+ * NETLINK_AUDIT; where audit, or syslog, cannot deliver that is said once on
+ * stderr and its records go to stderr instead), or a file path (opened O_APPEND, created 0600 if
  * missing). 0, or -errno with *ret_bad naming the sink that
  * failed. summary: count records for log_summary_print().
  *

@@ -97,6 +97,31 @@ int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid)
 	return 0;
 }
 
+int target_who(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid, long long *ret_uid, long long *ret_euid)
+{
+	char p[TARGET_PROC_PATH_MAX], line[256];
+	int tgid = -1, ppid = -1;
+	long long uid = -1, euid = -1;
+	FILE *f;
+
+	f = fopen(target_proc_path(p, tid, "status"), "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f) && (tgid < 0 || ppid < 0 || uid < 0)) {
+		if (sscanf(line, "Tgid: %d", &tgid) == 1 || sscanf(line, "PPid: %d", &ppid) == 1)
+			continue;
+		sscanf(line, "Uid: %lld %lld", &uid, &euid);
+	}
+	fclose(f);
+	if (tgid < 0 || ppid < 0)
+		return -EIO;
+	*ret_tgid = tgid;
+	*ret_ppid = ppid;
+	*ret_uid = uid;
+	*ret_euid = euid;
+	return 0;
+}
+
 pid_t target_tgid(pid_t tid)
 {
 	pid_t tgid, ppid;

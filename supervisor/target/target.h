@@ -142,6 +142,9 @@ unsigned long long target_start_time(pid_t pid);
 pid_t target_tgid(pid_t tid);
 /* Its thread group id and parent pid. 0 or -errno. */
 int target_ids(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid);
+/* The same, with the real and effective uid (the Uid: line). 0 or -errno. */
+int target_who(pid_t tid, pid_t *ret_tgid, pid_t *ret_ppid, long long *ret_uid,
+	       long long *ret_euid);
 /* Its command line (/proc/PID/cmdline), as a malloc'd NULL-terminated vector
  * of at most 64 arguments. NULL on error. The kernel reads it from the
  * target's memory, so it is guarded like target_read_string. */
