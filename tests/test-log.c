@@ -51,6 +51,8 @@ static struct log_record mkdirat_record(void)
 		.err = EACCES,
 		.rule = "policy.ini:12",
 		.enforced = true,
+		.uid = -1, /* unknown: not in JSON records */
+		.euid = -1,
 	};
 	return r;
 }
@@ -458,6 +460,34 @@ static void test_format_json_every_key(void **state)
 	/* Numbers stay exact, as unsigned 64-bit, not doubles. */
 	assert_non_null(strstr(buf, "\"args\":[18446744073709551516,2147291136,493]"));
 	json_object_put(o);
+
+	/* who called, the session, and the command line the first time */
+	{
+		char *const argv[] = {"mkdir", "-p", "a\x1b[b", NULL};
+		struct json_object *cmd;
+
+		r.tgid = 4700;
+		r.ppid = 4600;
+		r.uid = 1000;
+		r.euid = 0;
+		snprintf(r.session, sizeof(r.session), "0123456789abcdef");
+		r.cmdline = argv;
+		o = format_and_parse(&r, buf, sizeof(buf));
+		assert_int_equal(json_object_get_int(json_key(o, "tgid")), 4700);
+		assert_int_equal(json_object_get_int(json_key(o, "ppid")), 4600);
+		assert_int_equal(json_object_get_int(json_key(o, "uid")), 1000);
+		assert_int_equal(json_object_get_int(json_key(o, "euid")), 0);
+		assert_json_string(o, "session", "0123456789abcdef");
+		cmd = json_key(o, "cmdline");
+		assert_int_equal(json_object_array_length(cmd), 3);
+		/* what the target chose is escaped as every target string is:
+		 * no raw escape character reaches the sink */
+		assert_null(strchr(buf, 0x1b));
+		assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 2)),
+				    "a\x1b[b");
+		assert_int_equal(json_object_object_length(o), 19);
+		json_object_put(o);
+	}
 }
 
 static void test_format_json_nulls_and_complain(void **state)
