@@ -215,7 +215,14 @@ int ld_include_file(struct loader *ld, unsigned line, const char *name)
 		path = NULL;
 	if (!path)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Only a regular file: opening a device can do things of its own (a
+	 * tty, a watchdog), and a FIFO would wait for a writer. */
+	if (stat(path, &st) < 0)
+		return ld_error(ld, line, "cannot include %s: %s", path, strerror(errno))
+			       ?: -EINVAL;
+	if (!S_ISREG(st.st_mode))
+		return ld_error(ld, line, "cannot include %s: not a regular file", path) ?: -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return ld_error(ld, line, "cannot include %s: %s", path, strerror(errno))
 			       ?: -EINVAL;

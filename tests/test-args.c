@@ -432,6 +432,19 @@ static void test_includes(void **state)
 	policy_free(p);
 	p = NULL;
 
+	/* only a regular file: a FIFO would wait for a writer for ever */
+	{
+		char fifo[700];
+
+		snprintf(fifo, sizeof(fifo), "%s/fifo", sub);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		write_file(sub, "more.ini", "[sysgate]\ninclude = fifo\n");
+		write_file(dir, "top.ini", "[sysgate]\ninclude = sub/more.ini\n");
+		assert_int_equal(policy_load_file(top, &p, &d), -EINVAL);
+		assert_non_null(strstr(d.v[0].msg, "not a regular file"));
+		policy_diags_free(&d);
+	}
+
 	/* an include outside [sysgate] is an unknown key of a section */
 	write_file(sub, "more.ini", "[ptrace]\ninclude = x.ini\n");
 	assert_int_equal(policy_load_file(top, &p, &d), -EINVAL);
