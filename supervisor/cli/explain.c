@@ -14,6 +14,7 @@
 #include "policy/policy.h"
 #include "sg-util.h"
 #include "supervisor/cli/cli.h"
+#include "supervisor/log/diag.h"
 
 static const char *decision_text(const struct decision *d, char *buf, size_t size)
 {
@@ -226,7 +227,7 @@ static int explain_main(int argc, char **argv)
 	if (argc > 2 && (streq(argv[1], "--abi") || streq(argv[1], "-a"))) {
 		if (!streq(argv[2], "x86_64") && !streq(argv[2], "i386") &&
 		    !streq(argv[2], "x32")) {
-			fprintf(stderr, "sysgate explain: --abi is x86_64, i386 or x32\n");
+			diag(DIAG_ERROR, "explain: --abi is x86_64, i386 or x32");
 			return EXIT_SYSGATE_FAILED;
 		}
 		c.abi32 = !streq(argv[2], "x86_64");
@@ -245,8 +246,8 @@ static int explain_main(int argc, char **argv)
 	if (!policy_syscall_known(c.syscall)) {
 		const char *near = policy_syscall_nearest(c.syscall);
 
-		fprintf(stderr, "sysgate explain: unknown syscall %s%s%s%s\n", c.syscall,
-			near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+		diag(DIAG_ERROR, "explain: unknown syscall %s%s%s%s", c.syscall,
+		     near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 		policy_free(p);
 		return EXIT_SYSGATE_FAILED;
 	}
@@ -257,9 +258,9 @@ static int explain_main(int argc, char **argv)
 			char names[160];
 
 			policy_arg_names(c.syscall, names, sizeof(names));
-			fprintf(stderr, "sysgate explain: cannot use '%s'%s%s%s\n", argv[k],
-				r == -ENOENT ? " (the arguments of " : "",
-				r == -ENOENT ? names : "", r == -ENOENT ? ")" : " (NAME=VALUE)");
+			diag(DIAG_ERROR, "explain: cannot use '%s'%s%s%s", argv[k],
+			     r == -ENOENT ? " (the arguments of " : "", r == -ENOENT ? names : "",
+			     r == -ENOENT ? ")" : " (NAME=VALUE)");
 			policy_free(p);
 			return EXIT_SYSGATE_FAILED;
 		}

@@ -20,6 +20,7 @@
 #include "sg-util.h"
 #include "supervisor/control/peer.h"
 #include "supervisor/log/diag.h"
+#include "supervisor/target/target.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux 6.5 */
@@ -44,14 +45,13 @@ struct proc_status {
  */
 static int read_status(pid_t pid, struct proc_status *ret)
 {
-	char path[64], buf[8192];
+	char path[TARGET_PROC_PATH_MAX], buf[8192];
 	bool have_ppid = false, have_seccomp = false;
 	_cleanup_close_ int fd = -1;
 	size_t len = 0;
 	char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(target_proc_path(path, pid, "status"), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (len < sizeof(buf) - 1) {
