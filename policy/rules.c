@@ -210,7 +210,9 @@ static int parse_glob(struct loader *ld, unsigned line, const char *what, const 
 	const char *why = NULL;
 	int r;
 
-	if (glob[0] != '/')
+	/* A glob of alternatives, {/a,/b}, is absolute too: each alternative is
+	 * checked below. */
+	if (glob[0] != '/' && glob[0] != '{')
 		return ld_error(ld, line, "%s glob '%s' is not absolute (it must start with '/')",
 				what, glob)
 			       ?: -EINVAL;

@@ -289,6 +289,7 @@ static void test_load_refuses_globs_that_cannot_match(void **state)
 	assert_clean(f, "[mkdir]\ndeny = path ~ /etc/..x/**\n");
 	assert_clean(f, "[mkdir]\ndeny = path ~ /{tmp,var/tmp}/**\n");
 	assert_clean(f, "[mkdir]\ndeny = path ~ /a\\{b\n");
+	assert_clean(f, "[mkdir]\ndeny = path !~ {/tmp/**,/dev/null}\n");
 }
 
 static void expect_glob(const char *glob, const char *path, bool match);
@@ -304,6 +305,8 @@ static void test_glob_alternation(void **state)
 	expect_glob("/{a,b{c,d}}/e", "/bd/e", true);
 	expect_glob("/{a,b{c,d}}/e", "/b/e", false);
 	expect_glob("/{,a}b", "/b", true);
+	expect_glob("{/tmp/**,/dev/null}", "/dev/null", true);
+	expect_glob("{/tmp/**,/dev/null}", "/dev/nullx", false);
 	expect_glob("/{,a}b", "/ab", true);
 	expect_glob("/a\\{b,c\\}", "/a{b,c}", true);
 	expect_glob("/a\\{b,c\\}", "/ab", false);
