@@ -126,6 +126,11 @@ bool policy_order_holds(enum arg_op op, int cmp);
 bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, uint64_t reg);
 /* NULL if v can be compared with an argument of this type, else why not. */
 const char *policy_arg_value_fits(enum arg_type type, int64_t v);
+/* VALUE of a named condition: numbers and constants joined by '|', octal
+ * where octal is set (a mode), for x86_64 (*ret64) and for i386 and x32
+ * (*ret32). 0, or -EINVAL with why, -ENOMEM. */
+int policy_value_parse(const char *expr, bool octal, int64_t *ret64, int64_t *ret32, char *why,
+		       size_t why_size);
 /* A constant by name (O_CREAT, AT_FDCWD, AF_INET, ...) for x86_64 or for
  * i386 and x32 (abi32). false if unknown. */
 bool policy_constant(const char *name, bool abi32, int64_t *ret);

@@ -239,8 +239,8 @@ static const struct {
  * ("O_WRONLY|O_RDWR|O_CREAT", "-100", "AT_FDCWD", "0x1000|S_ISUID"), for
  * x86_64 (*ret64) and for i386 and x32 (*ret32), whose constants may differ.
  */
-static int parse_expr(struct loader *ld, unsigned line, const char *expr, bool octal,
-		      int64_t *ret64, int64_t *ret32)
+int policy_value_parse(const char *expr, bool octal, int64_t *ret64, int64_t *ret32, char *why,
+		       size_t why_size)
 {
 	_cleanup_free_ char *buf = strdup(expr);
 	char *save = NULL;
@@ -249,38 +249,40 @@ static int parse_expr(struct loader *ld, unsigned line, const char *expr, bool o
 
 	if (!buf)
 		return -ENOMEM;
-	if (!*expr || expr[0] == '|' || expr[strlen(expr) - 1] == '|' || strstr(expr, "||"))
-		return ld_error(ld, line, "bad value '%s' (numbers and constants joined by |)",
-				expr)
-			       ?: -EINVAL;
+	if (!*expr || expr[0] == '|' || expr[strlen(expr) - 1] == '|' || strstr(expr, "||")) {
+		snprintf(why, why_size, "bad value '%s' (numbers and constants joined by |)", expr);
+		return -EINVAL;
+	}
 	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save), terms++) {
 		uint64_t n;
 		int64_t c64, c32;
 
 		if (octal && t[0] >= '0' && t[0] <= '9') {
 			/* A mode is octal as chmod(1) writes it: 4755, 0755. */
-			if (!all_in(t, "01234567"))
-				return ld_error(ld, line, "bad mode '%s' (octal digits, like 0755)",
-						t)
-					       ?: -EINVAL;
+			if (!all_in(t, "01234567")) {
+				snprintf(why, why_size, "bad mode '%s' (octal digits, like 0755)",
+					 t);
+				return -EINVAL;
+			}
 			n = strtoull(t, NULL, 8);
 			c64 = c32 = (int64_t)n;
 		} else if (parse_value(t, &n)) {
 			c64 = c32 = (int64_t)n;
 			/* A negative number among bits would set them all. */
-			if (t[0] == '-' && strchr(expr, '|'))
-				return ld_error(ld, line,
-						"a negative number cannot be or-ed ('%s')", expr)
-					       ?: -EINVAL;
+			if (t[0] == '-' && strchr(expr, '|')) {
+				snprintf(why, why_size, "a negative number cannot be or-ed ('%s')",
+					 expr);
+				return -EINVAL;
+			}
 		} else if (policy_constant(t, false, &c64)) {
 			policy_constant(t, true, &c32);
 		} else {
 			const char *near = policy_constant_nearest(t);
 
-			return ld_error(ld, line, "unknown constant '%s'%s%s%s", t,
-					near ? " (did you mean " : "", near ? near : "",
-					near ? "?)" : " (a number, or a name such as O_CREAT)")
-				       ?: -EINVAL;
+			snprintf(why, why_size, "unknown constant '%s'%s%s%s", t,
+				 near ? " (did you mean " : "", near ? near : "",
+				 near ? "?)" : " (a number, or a name such as O_CREAT)");
+			return -EINVAL;
 		}
 		v64 = terms ? (int64_t)((uint64_t)v64 | (uint64_t)c64) : c64;
 		v32 = terms ? (int64_t)((uint64_t)v32 | (uint64_t)c32) : c32;
@@ -288,6 +290,17 @@ static int parse_expr(struct loader *ld, unsigned line, const char *expr, bool o
 	*ret64 = v64;
 	*ret32 = v32;
 	return 0;
+}
+
+static int parse_expr(struct loader *ld, unsigned line, const char *expr, bool octal,
+		      int64_t *ret64, int64_t *ret32)
+{
+	char why[256];
+	int r = policy_value_parse(expr, octal, ret64, ret32, why, sizeof(why));
+
+	if (r == -EINVAL)
+		return ld_error(ld, line, "%s", why) ?: -EINVAL;
+	return r;
 }
 
 static bool is_ident(const char *t)

@@ -230,7 +230,15 @@ static void test_explain_names_section_rule_and_why(void **state)
 	assert_int_equal(sysgate(st, "explain", "policy.ini", "mkdri", NULL), 125);
 	assert_non_null(strstr(st->h.err, "did you mean mkdir?"));
 	assert_int_equal(sysgate(st, "explain", "policy.ini", "openat", "nosuch=1", NULL), 125);
-	assert_non_null(strstr(st->h.err, "dirfd, pathname, flags, mode"));
+	assert_non_null(strstr(st->h.err, "the arguments of openat: dirfd, pathname, flags, mode"));
+
+	/* a value is read as the policy reads it: a mode is octal */
+	lh_write_policy(&st->h, "[chmod]\ndeny = EPERM mode == 04755\n");
+	assert_int_equal(
+		sysgate(st, "explain", "policy.ini", "chmod", "mode=4755", "path=/x", NULL), 0);
+	assert_non_null(strstr(st->h.out, "decided: deny EPERM by policy.ini:2"));
+	assert_int_equal(sysgate(st, "explain", "policy.ini", "chmod", "mode=9", NULL), 125);
+	assert_non_null(strstr(st->h.err, "bad mode '9'"));
 }
 
 static void test_unknown_verb_prints_usage_125(void **state)

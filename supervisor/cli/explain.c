@@ -88,44 +88,14 @@ static void explain_usage(FILE *out)
 	cli_verb_usage(out, &verb_explain, out == stdout);
 }
 
-/* A number or a constant, or several joined by '|' (O_CREAT|O_WRONLY). */
-static int parse_value(const char *text, bool abi32, int64_t *ret)
-{
-	_cleanup_free_ char *buf = strdup(text);
-	char *save = NULL;
-	uint64_t v = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	if (!*text || strstr(text, "||") || text[0] == '|' || text[strlen(text) - 1] == '|')
-		return -EINVAL;
-	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
-		int64_t one;
-		char *end;
-
-		if (!policy_constant(t, abi32, &one)) {
-			errno = 0;
-			one = strtoll(t, &end, 0);
-			if (errno || *end) {
-				errno = 0;
-				one = (int64_t)strtoull(t, &end, 0);
-				if (errno || *end)
-					return -EINVAL;
-			}
-		}
-		v |= (uint64_t)one;
-	}
-	*ret = (int64_t)v;
-	return 0;
-}
-
 /* NAME=VALUE for a named argument, argN=VALUE, path=, exe=, name=. */
-static int set_field(struct call *c, char *spec)
+static int set_field(struct call *c, char *spec, char *why, size_t why_size)
 {
 	char *eq = strchr(spec, '=');
 	struct arg_place at;
 	int64_t v;
 
+	snprintf(why, why_size, "NAME=VALUE");
 	if (!eq)
 		return -EINVAL;
 	*eq++ = '\0';
@@ -141,8 +111,14 @@ static int set_field(struct call *c, char *spec)
 		c->name = eq;
 		return 0;
 	}
-	if (parse_value(eq, c->abi32, &v) < 0)
-		return -EINVAL;
+	{
+		/* as the policy reads a value: a mode is octal, constants are
+		 * the ABI's */
+		int64_t v64, v32;
+		if (policy_value_parse(eq, streq(spec, "mode"), &v64, &v32, why, why_size) < 0)
+			return -EINVAL;
+		v = c->abi32 ? v32 : v64;
+	}
 	if (strncmp(spec, "arg", 3) == 0 && spec[3] >= '0' && spec[3] <= '5' && !spec[4]) {
 		c->args[spec[3] - '0'] = (uint64_t)v;
 		return 0;
@@ -209,6 +185,14 @@ static void print_rules(const struct policy *p, const struct section *s, const s
 	}
 }
 
+/* The copies of the NAME=VALUE words (NULL-terminated), freed on return. */
+static void specs_free(char ***specs)
+{
+	for (char **s = *specs; s && *s; s++)
+		free(*s);
+	free(*specs);
+}
+
 static int explain_main(int argc, char **argv)
 {
 	_cleanup_free_ char *policy_file = NULL;
@@ -218,6 +202,8 @@ static int explain_main(int argc, char **argv)
 	struct decision d;
 	struct policy *p;
 	char buf[64], loc[512];
+	_cleanup_(specs_free) char **specs = calloc((size_t)argc + 1, sizeof(*specs));
+	size_t n_specs = 0;
 	int i = 1;
 
 	if (cli_wants_help(argc, argv)) {
@@ -252,15 +238,23 @@ static int explain_main(int argc, char **argv)
 		return EXIT_SYSGATE_FAILED;
 	}
 	for (int k = i + 2; k < argc; k++) {
-		int r = set_field(&c, argv[k]);
+		/* path=, exe= and name= point into the copy: it lives as long as c */
+		char *spec = specs ? strdup(argv[k]) : NULL, why[256];
+		int r = spec ? set_field(&c, spec, why, sizeof(why)) : -ENOMEM;
+
+		if (spec)
+			specs[n_specs++] = spec;
 
 		if (r < 0) {
 			char names[160];
 
 			policy_arg_names(c.syscall, names, sizeof(names));
-			diag(DIAG_ERROR, "explain: cannot use '%s'%s%s%s", argv[k],
-			     r == -ENOENT ? " (the arguments of " : "", r == -ENOENT ? names : "",
-			     r == -ENOENT ? ")" : " (NAME=VALUE)");
+			if (r == -ENOENT)
+				diag(DIAG_ERROR,
+				     "explain: cannot use '%s' (the arguments of %s: %s)", argv[k],
+				     c.syscall, names);
+			else
+				diag(DIAG_ERROR, "explain: cannot use '%s' (%s)", argv[k], why);
 			policy_free(p);
 			return EXIT_SYSGATE_FAILED;
 		}
