@@ -145,7 +145,7 @@ int answer_check(const struct answer_words *a, const char *path, const char **re
 		*ret_why = "the glob must be absolute (glob=/dir/**)";
 		return -EINVAL;
 	}
-	if (policy_glob_check(a->glob, &why) < 0) {
+	if (policy_path_glob_check(a->glob, &why) < 0) {
 		*ret_why = why ? why : "the glob is not well formed";
 		return -EINVAL;
 	}

@@ -568,18 +568,18 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 	if (a->scope != ASK_ONCE && a->cover == ASK_COVER_ANY) {
 		/* Named by the person: every call the ask rule matches. */
 	} else if (path && a->scope != ASK_ONCE) {
-		if (a->cover == ASK_COVER_GLOB) {
-			if (!a->glob || policy_glob_check(a->glob, ret_why) < 0 ||
-			    a->glob[0] != '/') {
-				if (!*ret_why || (a->glob && a->glob[0] != '/'))
-					*ret_why = "the glob must be absolute and well formed";
-				return -EINVAL;
-			}
-			if (!policy_glob_match(a->glob, path)) {
-				*ret_why = "the glob does not match the call's path";
-				return -EINVAL;
-			}
+		/* The prompt's own check, the one owner of what a cover may be. */
+		struct answer_words w = {.scope = (enum answer_scope)a->scope,
+					 .cover = (enum answer_cover)a->cover};
+
+		if (a->cover == ASK_COVER_GLOB && (!a->glob || strlen(a->glob) >= sizeof(w.glob))) {
+			*ret_why = "the glob must be absolute and well formed";
+			return -EINVAL;
 		}
+		if (a->glob)
+			snprintf(w.glob, sizeof(w.glob), "%s", a->glob);
+		if (answer_check(&w, path, ret_why) < 0)
+			return -EINVAL;
 		glob = answer_covers_glob(path, (enum answer_cover)a->cover, a->glob);
 		pattern = a->cover == ASK_COVER_EXACT ? strdup(path) : glob ? strdup(glob) : NULL;
 		if (!glob || !pattern)
