@@ -359,6 +359,18 @@ static int check_warnings(struct loader *ld)
 				return r;
 		}
 
+		/* Empty, it still takes its syscalls from any less specific
+		 * section, whose deny then no longer applies to them. (With
+		 * errors, its rules may be the ones refused.) */
+		if (s->n_syscalls > 0 && s->n_rules == 0 && ld->d.n_errors == 0) {
+			r = ld_warning(ld, s->line,
+				       "[%s] has no rules: its syscalls get the default (%s), also "
+				       "where a less specific section would decide them",
+				       s->name, policy_decision_name(dflt->kind));
+			if (r < 0)
+				return r;
+		}
+
 		for (size_t i = 0; i < s->n_rules; i++) {
 			const struct rule *b = &s->rules[i];
 			bool shadowed = false;

@@ -519,6 +519,38 @@ static void test_named_kernel_widths_and_i386_places(void **state)
 	policy_free(p);
 }
 
+/* Round 2: a section with no rules decides nothing either, and it still
+ * takes its syscalls from a less specific section: [@mount] deny = * with
+ * an empty [unshare] (a header whose rules were commented out) lets every
+ * unshare through to the default, and check said nothing, not even with
+ * --strict. */
+static void test_round2_empty_section_warned(void **state)
+{
+	static const char *const texts[] = {
+		"[sysgate]\ndefault = allow\n[@mount]\ndeny = *\n[unshare]\n",
+		"[sysgate]\ndefault = allow\n[mkdir]\ndeny = *\n[=mkdir]\n; deny = *\n",
+		"[sysgate]\ndefault = allow\n[unshare]\n",
+	};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct policy_diags d = {};
+		struct policy *p = NULL;
+		bool found = false;
+
+		assert_int_equal(policy_load_string("t.ini", texts[t], &p, &d), 0);
+		for (size_t i = 0; i < d.n; i++)
+			found = found || (d.v[i].line == (t == 2 ? 3u : 5u) &&
+					  strstr(d.v[i].msg, "no rules"));
+		if (!found)
+			print_message("  no 'no rules' warning for: %s\n", texts[t]);
+		assert_true(found);
+		assert_true(d.n_warnings >= 1);
+		policy_diags_free(&d);
+		policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_groups_documented),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_named_kernel_widths_and_i386_places),
+		cmocka_unit_test(test_round2_empty_section_warned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,6 +175,51 @@ static void test_mkdir_p_gets_eexist_for_existing_parents(void **state)
 	assert_true(strstr(st->h.err, "File exists") != NULL);
 }
 
+/* Round 2: "a denied mkdir of a name that exists fails with EEXIST"
+ * (sysgate-policy(5), DECISIONS) holds only in a section that emulates
+ * (a path condition or an emulate rule): a plain deny, a deny on the mode
+ * or an ask settled deny answer the rule's errno for a name that exists. */
+static void test_round2_mkdir_deny_without_path_rule_gets_eexist(void **state)
+{
+	struct live *st = *state;
+
+	lh_write_policy(&st->h, "[sysgate]\ndefault = allow\n[mkdir]\ndeny = EACCES *\n");
+	assert_int_equal(
+		run(st, g_target, "mkdir", "ok", ":", "mkdir", "f", ":", "mkdir", "new", NULL), 0);
+	lh_assert_line(st->h.out, "mkdir new = -1 EACCES");
+	lh_assert_line(st->h.out, "mkdir ok = -1 EEXIST");
+	lh_assert_line(st->h.out, "mkdir f = -1 EEXIST");
+}
+
+static void test_round2_mkdir_ask_denied_gets_eexist(void **state)
+{
+	struct live *st = *state;
+
+	lh_write_policy(&st->h, "[sysgate]\ndefault = allow\nask_unattached = default\n"
+				"ask_default = deny EACCES\n[mkdir]\nask = *\n");
+	assert_int_equal(run(st, g_target, "mkdir", "ok", ":", "mkdir", "new", NULL), 0);
+	lh_assert_line(st->h.out, "mkdir new = -1 EACCES");
+	lh_assert_line(st->h.out, "mkdir ok = -1 EEXIST");
+}
+
+/* Round 2: an ask in [mkdir] or [chmod] shows the path, and a person's
+ * allow (once, or remembered for that path) is carried out from that copy
+ * only if the section emulates; with no path condition and no emulate rule
+ * it was continued, so the kernel read the path again (a racing thread's),
+ * and check said nothing (the families are taken as emulated). An ask
+ * settled allow without a prompt goes the same way. */
+static void test_round2_mkdir_ask_allowed_is_emulated(void **state)
+{
+	struct live *st = *state;
+
+	lh_write_policy(&st->h, "[sysgate]\ndefault = allow\nask_unattached = default\n"
+				"ask_default = allow\n[mkdir]\nask = *\n"
+				"[chmod]\nask = *\n");
+	assert_int_equal(run(st, g_target, "mkdir", "new", ":", "chmod", "f", "0600", NULL), 0);
+	lh_assert_line(st->h.out, "mkdir new = 0");
+	assert_int_equal(lh_count_lines_with(st->h.log, "-> allow (no-prompt), emulated]"), 2);
+}
+
 /* Records that stand on their own (issue 10, failure 6): every record of a
  * path family carries the resolved path, and JSON records say who called
  * (tgid, ppid, uid), the session, and the command line the first time. */
@@ -231,6 +276,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dirfd_at_fdcwd_every_abi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_records_stand_on_their_own, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_round2_mkdir_deny_without_path_rule_gets_eexist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round2_mkdir_ask_allowed_is_emulated, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_round2_mkdir_ask_denied_gets_eexist, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mkdir_p_gets_eexist_for_existing_parents,
 						setup, teardown),

@@ -325,11 +325,15 @@ static bool receive(struct session *s, struct call_ctx *x, int *ret)
  */
 static void kernel_errno_first(struct call_ctx *x)
 {
-	if (x->dec.kind != DECISION_DENY || x->dec.unresolved || x->dec.mem_unsafe ||
-	    x->em.op != EMULATE_MKDIR || !x->c.path)
+	if ((x->dec.kind != DECISION_DENY && x->dec.kind != DECISION_ASK) || x->dec.unresolved ||
+	    x->dec.mem_unsafe || x->em.op != EMULATE_MKDIR || !x->c.path)
 		return;
-	if (emulate_mkdir_exists(&x->em) > 0)
+	/* An ask too: whatever a person would answer, the kernel fails the
+	 * call with EEXIST first, so nobody is asked. */
+	if (emulate_mkdir_exists(&x->em) > 0) {
+		x->dec.kind = DECISION_DENY;
 		x->dec.err = EEXIST;
+	}
 }
 
 int session_handle(struct session *s)

@@ -38,8 +38,13 @@ static bool section_emulates(const struct section *sec)
 		return false;
 	if (sec->needs_path)
 		return true;
+	/* A deny or an ask too: a denied mkdir of a name that exists gets the
+	 * kernel's EEXIST (call.c, kernel_errno_first), which takes the path
+	 * opened as the target. An allow without a path condition still
+	 * continues (answer_plan). */
 	for (size_t i = 0; i < sec->n_rules; i++)
-		if (sec->rules[i].kind == DECISION_EMULATE)
+		if (sec->rules[i].kind == DECISION_EMULATE || sec->rules[i].kind == DECISION_DENY ||
+		    sec->rules[i].kind == DECISION_ASK)
 			return true;
 	return false;
 }
