@@ -143,7 +143,8 @@ static const struct cli_option check_options[] = {
 /*
  * Exit 0: every policy loads (warnings are printed, and do not fail);
  * 1: one does not load (errors); 2 with --strict: all load, but with
- * warnings. A usage error is 2, as before.
+ * warnings. A usage error is 125, as for every verb, so that it is never
+ * taken for one of those.
  */
 int cmd_check(int argc, char **argv)
 {
@@ -163,12 +164,12 @@ int cmd_check(int argc, char **argv)
 			return 0;
 		default:
 			cli_verb_usage(stderr, &verb_check, false);
-			return 2;
+			return EXIT_SYSGATE_FAILED;
 		}
 	}
 	if (optind >= argc) {
 		cli_verb_usage(stderr, &verb_check, false);
-		return 2;
+		return EXIT_SYSGATE_FAILED;
 	}
 	for (int i = optind; i < argc; i++) {
 		struct policy_diags d = {};
@@ -208,7 +209,8 @@ const struct verb verb_check = {
 	.synopsis = "[--strict] POLICY...",
 	.summary = "Validate policies; print errors and warnings as FILE:LINE: message.\n"
 		   "Exit 0 when every policy loads (warnings do not fail), 1 when one does\n"
-		   "not (errors); with --strict, 2 when all load but with warnings.",
+		   "not (errors); with --strict, 2 when all load but with warnings; 125 on\n"
+		   "bad usage.",
 	.opts = check_options,
 	.n_opts = ARRAY_SIZE(check_options),
 	.main = cmd_check,
