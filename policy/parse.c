@@ -421,8 +421,9 @@ static int check_warnings(struct loader *ld)
 			    s->shows_path && !path_seen && !ld_rule_has_path(b)) {
 				r = ld_warning(
 					ld, b->line,
-					"ask: an answer remembered for a path continues later "
-					"calls that name it; " RACE_HINT);
+					"ask (answered allow) continues the call, and an answer "
+					"remembered for its path continues later calls that name "
+					"it; " RACE_HINT);
 				if (r < 0)
 					return r;
 			}
