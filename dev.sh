@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 
 PKGS=(gcc make cmake pkg-config libseccomp-dev libmnl-dev libinih-dev libcmocka-dev
       libjson-c-dev strace tmux acl auditd runc crun busybox-static
-      clang libclang-rt-14-dev clang-format)
+      clang libclang-rt-14-dev clang-format nginx golang-github-containers-common)
 
 install_missing() {
 	local need=() p
