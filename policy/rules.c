@@ -192,6 +192,18 @@ static int check_section_has(struct loader *ld, const struct section *s, unsigne
 	return 0;
 }
 
+/* Does every syscall of s take a file mode (umode_t, or openat2's)? */
+static bool section_has_file_mode(const struct section *s)
+{
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		const struct syscall_shape *shape = policy_syscall_shape(s->syscalls[i]);
+
+		if (!shape || !strpbrk(shape->args, "oh"))
+			return false;
+	}
+	return true;
+}
+
 /* Does every syscall of s name a path (or an fd acted on) sysgate resolves? */
 bool ld_section_names_paths(const struct section *s)
 {
@@ -546,8 +558,12 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 	}
 	if (streq(t, "name"))
 		return parse_name_cond(ld, s, line, op, arg, i, c);
+	/* The older `mode & OCTAL` (at most 07777, where every syscall has a
+	 * file mode); any other mode, such as access(2)'s int, is an argument by
+	 * name like the others. */
 	if (streq(t, "mode") && op && streq(op, "&") && arg && all_in(arg, "01234567") &&
-	    !(*i + 3 < n && (streq(toks[*i + 3], "==") || streq(toks[*i + 3], "!=")))) {
+	    !(*i + 3 < n && (streq(toks[*i + 3], "==") || streq(toks[*i + 3], "!="))) &&
+	    section_has_file_mode(s)) {
 		unsigned long v = 0;
 
 		if (!op || !streq(op, "&"))

@@ -267,6 +267,25 @@ static void test_named_agrees_with_raw_on_unsigned_long(void **state)
 	policy_free(raw);
 }
 
+/* Found by test-property: `mode & 4` took the older `mode & OCTAL` form,
+ * which wants a file mode, so access(2)'s int mode could be tested by
+ * constant but not by number ("access takes no mode"). */
+static void test_named_mode_of_access_by_number(void **state)
+{
+	struct policy *p = load("[=access]\ndeny = EACCES mode & 2\n"
+				"[faccessat, faccessat2]\nkill = mode & 1\n");
+
+	(void)state;
+	assert_int_equal(decide(p, "access", false, 0, 2, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "access", false, 0, 4, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "faccessat", true, 0, 0, 1, 0), DECISION_KILL);
+	assert_int_equal(decide(p, "faccessat2", false, 0, 0, 4, 0), DECISION_ALLOW);
+	policy_free(p);
+	/* where every syscall has a file mode, the older form and its limit stay */
+	refused("[chmod]\nkill = mode & 010000\n", "larger than 07777");
+	refused("[mkdir, unlink]\ndeny = mode & 0100\n", "unlink has no argument 'mode'");
+}
+
 static void test_rule_continues_on_indented_lines(void **state)
 {
 	struct policy *p = load("[mkdir]\n"
@@ -569,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_named_kernel_widths_and_i386_places),
 		cmocka_unit_test(test_round2_empty_section_warned),
+		cmocka_unit_test(test_named_mode_of_access_by_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
