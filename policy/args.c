@@ -122,7 +122,11 @@ static const struct syscall_args table[] = {
 	SC("kill", I("pid"), I("sig")),
 	SC("tkill", I("tid"), I("sig")),
 	SC("tgkill", I("tgid"), I("tid"), I("sig")),
-	SC("prctl", I("option"), UL("arg2"), UL("arg3"), UL("arg4"), UL("arg5")),
+	/* prctl(2) calls its other arguments arg2..arg5, which a condition
+	 * would read as the raw registers arg2..arg5 (prctl's arg3..): no such
+	 * names here, so argN always means register N. They are unsigned
+	 * longs, which raw argN compares as their type anyway. */
+	SC("prctl", I("option")),
 	SC("personality", U("persona")),
 	SC("ptrace", L("request"), L("pid"), P("addr"), P("data")),
 	SC("setuid", U("uid")),

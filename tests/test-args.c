@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "policy/policy.h"
 #include "sg-util.h"
@@ -284,6 +285,35 @@ static void test_named_mode_of_access_by_number(void **state)
 	/* where every syscall has a file mode, the older form and its limit stay */
 	refused("[chmod]\nkill = mode & 010000\n", "larger than 07777");
 	refused("[mkdir, unlink]\ndeny = mode & 0100\n", "unlink has no argument 'mode'");
+}
+
+/* Found by test-property: prctl's table named its arguments arg2..arg5 as
+ * prctl(2) does, and `sysgate check` listed them, but a condition on arg2
+ * is the raw register 2 (prctl's arg3). No argument name may read as argN. */
+static void test_no_argument_named_like_a_register(void **state)
+{
+	struct policy *p = load("[prctl]\ndeny = arg2 == 5\nkill = option == 22\n");
+	char names[160];
+
+	(void)state;
+	assert_int_equal(decide(p, "prctl", false, 1, 0, 5, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "prctl", false, 1, 5, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "prctl", true, 22, 0, 0, 0), DECISION_KILL);
+	policy_free(p);
+	policy_arg_names("prctl", names, sizeof(names));
+	assert_string_equal(names, "option");
+	for (int abi = 0; abi < 2; abi++)
+		for (int nr = 0; nr < 1024; nr++) {
+			char *name = seccomp_syscall_resolve_num_arch(
+				abi ? SCMP_ARCH_X86 : SCMP_ARCH_X86_64, nr);
+			const struct syscall_args *a = name ? policy_syscall_args(name) : NULL;
+
+			for (int i = 0; a && i < 6; i++)
+				if (a->a[i].name && !strncmp(a->a[i].name, "arg", 3) &&
+				    a->a[i].name[3] >= '0' && a->a[i].name[3] <= '9')
+					fail_msg("%s names an argument %s", name, a->a[i].name);
+			free(name);
+		}
 }
 
 static void test_rule_continues_on_indented_lines(void **state)
@@ -589,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_named_kernel_widths_and_i386_places),
 		cmocka_unit_test(test_round2_empty_section_warned),
 		cmocka_unit_test(test_named_mode_of_access_by_number),
+		cmocka_unit_test(test_no_argument_named_like_a_register),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
