@@ -556,9 +556,16 @@ bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, ui
 	case ARG_NONE_OF:
 		return (bits & vbits) == 0;
 	case ARG_MASKED_EQ:
-		return (bits & as_bits((uint64_t)(abi32 ? c->mask32 : c->mask), w)) == vbits;
-	case ARG_MASKED_NE:
-		return (bits & as_bits((uint64_t)(abi32 ? c->mask32 : c->mask), w)) != vbits;
+	case ARG_MASKED_NE: {
+		/* A value with bits the type does not have (0x10000 for an i386
+		 * 16-bit id, 0x100000000 for a 32-bit long) is never what the
+		 * masked argument holds; truncated, it would equal 0. */
+		bool beyond = v >= 0 && w < 64 && ((uint64_t)v >> w) != 0;
+		bool eq = !beyond &&
+			  (bits & as_bits((uint64_t)(abi32 ? c->mask32 : c->mask), w)) == vbits;
+
+		return c->op == ARG_MASKED_EQ ? eq : !eq;
+	}
 	default:
 		break;
 	}

@@ -600,6 +600,28 @@ static void test_round2_empty_section_warned(void **state)
 	}
 }
 
+/* Found by test-property: a masked value with bits the argument's type does
+ * not have on an ABI was truncated, so `ruid & 0xffff0000 == 0x10000` held
+ * for i386's 16-bit ruid 0 (root), and `length & 0x1ffffffff == 0x100000000`
+ * for an i386 length of 0. Such a value is never what the argument holds. */
+static void test_masked_value_beyond_the_width(void **state)
+{
+	struct policy *p = load("[setreuid]\ndeny = ruid & 0xffff0000 == 0x10000\n"
+				"kill = euid & 0xffff0000 != 0x10000\n"
+				"[mmap2]\ndeny = length & 0x1ffffffff == 0x100000000\n");
+
+	(void)state;
+	/* i386's setreuid keeps 16 bits: never 0x10000, always != 0x10000 */
+	assert_int_equal(decide386(p, "setreuid", 0, 5, 0, 0, 0), DECISION_KILL);
+	assert_int_equal(decide386(p, "setreuid", 0x10000, 5, 0, 0, 0), DECISION_KILL);
+	/* x86_64's 32-bit ruid can hold it */
+	assert_int_equal(decide(p, "setreuid", false, 0x10000, 0x10000, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "setreuid", false, 0, 0x10000, 0, 0), DECISION_ALLOW);
+	/* a 32-bit long has no bit 32 */
+	assert_int_equal(decide386(p, "mmap2", 0, 0, 0, 0, 0), DECISION_ALLOW);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_round2_empty_section_warned),
 		cmocka_unit_test(test_named_mode_of_access_by_number),
 		cmocka_unit_test(test_no_argument_named_like_a_register),
+		cmocka_unit_test(test_masked_value_beyond_the_width),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
