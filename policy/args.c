@@ -572,10 +572,13 @@ bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, ui
 	if (is_signed(type)) {
 		int64_t a = as_signed(reg, w);
 
-		/* v was written for this type: the loader refused values the
-		 * type cannot hold, and took 0x80000000..0xffffffff for an int
-		 * as its two's complement (so 0xffffff9c == -100). */
-		if (w == 32)
+		/* v was written for this type: the loader refused values an
+		 * int cannot hold, and took 0x80000000..0xffffffff for an int
+		 * as its two's complement (so 0xffffff9c == -100). A long is a
+		 * number as wide as the ABI's: 0xfffff000 is 4294963200 on
+		 * every ABI, which no 32-bit long reaches (as
+		 * length > 0x100000000 never holds for an unsigned one). */
+		if (type == ARGT_INT)
 			v = as_signed((uint64_t)v, 32);
 		return policy_order_holds(c->op, a < v ? -1 : a > v);
 	}

@@ -622,6 +622,34 @@ static void test_masked_value_beyond_the_width(void **state)
 	policy_free(p);
 }
 
+/* Found by test-property: a signed long on i386 took its value modulo 2^32
+ * as an int does, so `request <= 0xfffff000` meant request <= -4096 there
+ * and request <= 4294963200 on x86_64, and `offset > 0x100000000` held for
+ * every positive i386 offset. A long compares as a number on every ABI. */
+static void test_long_is_a_number_on_every_abi(void **state)
+{
+	struct policy *p = load("[ptrace]\ndeny = request <= 0xfffff000\n"
+				"[lseek]\nkill = offset > 0x100000000\n"
+				"deny = EACCES offset < -4294967296\n");
+
+	(void)state;
+	assert_int_equal(decide(p, "ptrace", false, (uint64_t)-100, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide386(p, "ptrace", 0xffffff9c, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide386(p, "ptrace", 0x7fffffff, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "ptrace", false, 0xfffff001, 0, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide386(p, "lseek", 3, 5, 0, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide386(p, "lseek", 3, 0x80000000, 0, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "lseek", false, 3, 0x100000001, 0, 0), DECISION_KILL);
+	assert_int_equal(decide(p, "lseek", false, 3, (uint64_t)-4294967297LL, 0, 0),
+			 DECISION_DENY);
+	/* an int still takes 0x80000000..0xffffffff as its two's complement */
+	policy_free(p);
+	p = load("[kill]\ndeny = pid == 0xffffffff\n");
+	assert_int_equal(decide386(p, "kill", 0xffffffff, 9, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "kill", false, UINT64_MAX, 9, 0, 0), DECISION_DENY);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_named_mode_of_access_by_number),
 		cmocka_unit_test(test_no_argument_named_like_a_register),
 		cmocka_unit_test(test_masked_value_beyond_the_width),
+		cmocka_unit_test(test_long_is_a_number_on_every_abi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
