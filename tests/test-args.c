@@ -284,7 +284,7 @@ static void test_named_mode_of_access_by_number(void **state)
 	policy_free(p);
 	/* where every syscall has a file mode, the older form and its limit stay */
 	refused("[chmod]\nkill = mode & 010000\n", "larger than 07777");
-	refused("[mkdir, unlink]\ndeny = mode & 0100\n", "unlink has no argument 'mode'");
+	refused("[mkdir, unlink]\ndeny = mode & 0100\n", "unlink takes no mode");
 }
 
 /* Found by test-property: prctl's table named its arguments arg2..arg5 as
