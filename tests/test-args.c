@@ -650,6 +650,109 @@ static void test_long_is_a_number_on_every_abi(void **state)
 	policy_free(p);
 }
 
+/*
+ * The arguments added for commonly restricted calls, at their positions in
+ * the kernel's SYSCALL_DEFINE (the same on i386 for all of these): a
+ * condition on each name decides on that register and no other, on x86_64
+ * and through the i386 entry point, and an int ignores the upper half.
+ */
+static void test_more_syscalls_named(void **state)
+{
+	static const struct {
+		const char *syscall, *name;
+		int index;
+		bool is_int; /* compared as 32 bits on x86_64 too */
+	} args[] = {
+		{"keyctl", "operation", 0, true},
+		{"add_key", "keyring", 4, true},
+		{"request_key", "dest_keyring", 3, true},
+		{"setpriority", "which", 0, true},
+		{"setpriority", "who", 1, true},
+		{"setpriority", "prio", 2, true},
+		{"getpriority", "who", 1, true},
+		{"ioprio_set", "ioprio", 2, true},
+		{"setrlimit", "resource", 0, true},
+		{"prlimit64", "pid", 0, true},
+		{"prlimit64", "resource", 1, true},
+		{"sched_setscheduler", "policy", 1, true},
+		{"sched_setaffinity", "cpusetsize", 1, true},
+		{"setpgid", "pgid", 1, true},
+		{"wait4", "options", 2, true},
+		{"waitid", "idtype", 0, true},
+		{"waitid", "options", 3, true},
+		{"rt_sigaction", "signum", 0, true},
+		{"rt_sigaction", "sigsetsize", 3, false},
+		{"rt_sigprocmask", "how", 0, true},
+		{"rt_sigqueueinfo", "sig", 1, true},
+		{"rt_tgsigqueueinfo", "sig", 2, true},
+		{"kcmp", "type", 2, true},
+		{"kcmp", "idx2", 4, false},
+		{"process_vm_readv", "pid", 0, true},
+		{"process_vm_writev", "flags", 5, false},
+		{"userfaultfd", "flags", 0, true},
+		{"fanotify_init", "event_f_flags", 1, true},
+		{"inotify_init1", "flags", 0, true},
+		{"eventfd2", "flags", 1, true},
+		{"epoll_create1", "flags", 0, true},
+		{"timerfd_create", "clockid", 0, true},
+		{"clock_settime", "clockid", 0, true},
+		{"init_module", "len", 1, false},
+		{"finit_module", "flags", 2, true},
+		{"delete_module", "flags", 1, true},
+		{"kexec_load", "flags", 3, false},
+		{"quotactl", "cmd", 0, true},
+		{"quotactl", "id", 2, true},
+		{"mremap", "flags", 3, false},
+		{"msync", "flags", 2, true},
+		{"mlockall", "flags", 0, true},
+		{"mlock2", "flags", 2, true},
+		{"sendmmsg", "vlen", 2, true},
+		{"recvmmsg", "flags", 3, true},
+		{"ftruncate64", "fd", 0, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		char text[160];
+		struct policy *p;
+
+		snprintf(text, sizeof(text), "[=%s]\ndeny = EACCES %s == 5\n", args[i].syscall,
+			 args[i].name);
+		p = load(text);
+		for (int abi = 0; abi < 2; abi++) {
+			struct call c = {.syscall = args[i].syscall, .abi32 = abi, .i386 = abi};
+			const struct section *s = policy_section_for(p, c.syscall);
+
+			c.args[args[i].index] = 5;
+			if (policy_decide(p, s, &c).kind != DECISION_DENY)
+				fail_msg("%s: %s is not argument %d (%s)", c.syscall, args[i].name,
+					 args[i].index, abi ? "i386" : "x86_64");
+			/* the same value in every other register: no match */
+			for (int k = 0; k < 6; k++)
+				c.args[k] = k == args[i].index ? 6 : 5;
+			if (policy_decide(p, s, &c).kind != DECISION_ALLOW)
+				fail_msg("%s: %s matched another register", c.syscall,
+					 args[i].name);
+			/* an int: garbage in the upper half is not part of it */
+			c.args[args[i].index] = 0xdead000000000005ULL;
+			if (!abi &&
+			    (policy_decide(p, s, &c).kind == DECISION_DENY) != args[i].is_int)
+				fail_msg("%s: %s is %s an int", c.syscall, args[i].name,
+					 args[i].is_int ? "not" : "wrongly");
+		}
+		policy_free(p);
+	}
+	/* [ftruncate] covers ftruncate64: fd has a name there, length does not */
+	refused("[ftruncate]\ndeny = length > 0\n", "ftruncate64 has no argument 'length'");
+	{
+		struct policy *p = load("[ftruncate]\ndeny = EBADF fd == 9\n");
+
+		assert_int_equal(decide386(p, "ftruncate64", 9, 0, 1, 0, 0), DECISION_DENY);
+		assert_int_equal(decide(p, "ftruncate", false, 9, 0, 0, 0), DECISION_DENY);
+		policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_no_argument_named_like_a_register),
 		cmocka_unit_test(test_masked_value_beyond_the_width),
 		cmocka_unit_test(test_long_is_a_number_on_every_abi),
+		cmocka_unit_test(test_more_syscalls_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
