@@ -20,8 +20,9 @@
  * What the raw language cannot say is excluded and counted, never skipped
  * silently:
  *  - a bit test whose set of values is no short union of ranges (`flags !&
- *    O_CREAT` has 2^25 of them: raw argN has no "none of"): that section on
- *    that ABI is not compared;
+ *    O_CREAT` has 2^25 of them: raw argN has no "none of"): the raw section
+ *    stops before that rule, and a call decided by it or after it is not
+ *    compared;
  *  - on x86_64 raw argN compares the whole 64-bit register, so a 32-bit
  *    argument is translated for an upper half of zero or all ones (zero- and
  *    sign-extended callers). A call with other bits there (and a 16-bit
