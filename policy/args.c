@@ -122,7 +122,11 @@ static const struct syscall_args table[] = {
 	SC("kill", I("pid"), I("sig")),
 	SC("tkill", I("tid"), I("sig")),
 	SC("tgkill", I("tgid"), I("tid"), I("sig")),
-	SC("prctl", I("option"), UL("arg2"), UL("arg3"), UL("arg4"), UL("arg5")),
+	/* prctl(2) calls its other arguments arg2..arg5, which a condition
+	 * would read as the raw registers arg2..arg5 (prctl's arg3..): no such
+	 * names here, so argN always means register N. They are unsigned
+	 * longs, which raw argN compares as their type anyway. */
+	SC("prctl", I("option")),
 	SC("personality", U("persona")),
 	SC("ptrace", L("request"), L("pid"), P("addr"), P("data")),
 	SC("setuid", U("uid")),
@@ -162,6 +166,53 @@ static const struct syscall_args table[] = {
 	SC("getrandom", P("buf"), UL("buflen"), U("flags")),
 	SC("socketcall", I("call"), P("args")),
 	SC("ipc", U("call"), I("first"), UL("second"), UL("third"), P("ptr"), L("fifth")),
+	/* i386 only: the 64-bit length spans two registers, so only the fd
+	 * and the path have names (a length condition names these members) */
+	SC("truncate64", P("path")),
+	SC("ftruncate64", I("fd")),
+	SC("keyctl", I("operation")),
+	SC("add_key", P("type"), P("description"), P("payload"), UL("plen"), I("keyring")),
+	SC("request_key", P("type"), P("description"), P("callout_info"), I("dest_keyring")),
+	SC("setpriority", I("which"), I("who"), I("prio")),
+	SC("getpriority", I("which"), I("who")),
+	SC("ioprio_set", I("which"), I("who"), I("ioprio")),
+	SC("setrlimit", U("resource"), P("rlim")),
+	SC("prlimit64", I("pid"), U("resource"), P("new_limit"), P("old_limit")),
+	SC("sched_setscheduler", I("pid"), I("policy"), P("param")),
+	SC("sched_setaffinity", I("pid"), U("cpusetsize"), P("mask")),
+	SC("setpgid", I("pid"), I("pgid")),
+	SC("wait4", I("pid"), P("wstatus"), I("options"), P("rusage")),
+	SC("waitid", I("idtype"), I("id"), P("infop"), I("options"), P("rusage")),
+	SC("rt_sigaction", I("signum"), P("act"), P("oldact"), UL("sigsetsize")),
+	SC("rt_sigprocmask", I("how"), P("set"), P("oldset"), UL("sigsetsize")),
+	SC("rt_sigqueueinfo", I("tgid"), I("sig"), P("info")),
+	SC("rt_tgsigqueueinfo", I("tgid"), I("tid"), I("sig"), P("info")),
+	SC("kcmp", I("pid1"), I("pid2"), I("type"), UL("idx1"), UL("idx2")),
+	SC("process_vm_readv", I("pid"), P("local_iov"), UL("liovcnt"), P("remote_iov"),
+	   UL("riovcnt"), UL("flags")),
+	SC("process_vm_writev", I("pid"), P("local_iov"), UL("liovcnt"), P("remote_iov"),
+	   UL("riovcnt"), UL("flags")),
+	SC("userfaultfd", I("flags")),
+	SC("fanotify_init", U("flags"), U("event_f_flags")),
+	SC("inotify_init1", I("flags")),
+	SC("eventfd2", U("initval"), I("flags")),
+	SC("epoll_create1", I("flags")),
+	SC("timerfd_create", I("clockid"), I("flags")),
+	SC("clock_settime", I("clockid"), P("tp")),
+	SC("init_module", P("module_image"), UL("len"), P("param_values")),
+	SC("finit_module", I("fd"), P("param_values"), I("flags")),
+	SC("delete_module", P("name"), U("flags")),
+	SC("kexec_load", UL("entry"), UL("nr_segments"), P("segments"), UL("flags")),
+	SC("kexec_file_load", I("kernel_fd"), I("initrd_fd"), UL("cmdline_len"), P("cmdline"),
+	   UL("flags")),
+	SC("quotactl", U("cmd"), P("special"), U("id"), P("addr")),
+	SC("mremap", P("old_address"), UL("old_size"), UL("new_size"), UL("flags"),
+	   P("new_address")),
+	SC("msync", P("addr"), UL("length"), I("flags")),
+	SC("mlockall", I("flags")),
+	SC("mlock2", P("addr"), UL("len"), I("flags")),
+	SC("sendmmsg", I("sockfd"), P("msgvec"), U("vlen"), U("flags")),
+	SC("recvmmsg", I("sockfd"), P("msgvec"), U("vlen"), U("flags"), P("timeout")),
 };
 
 /*
@@ -552,19 +603,29 @@ bool policy_arg_compare(const struct cond *c, enum arg_type type, bool abi32, ui
 	case ARG_NONE_OF:
 		return (bits & vbits) == 0;
 	case ARG_MASKED_EQ:
-		return (bits & as_bits((uint64_t)(abi32 ? c->mask32 : c->mask), w)) == vbits;
-	case ARG_MASKED_NE:
-		return (bits & as_bits((uint64_t)(abi32 ? c->mask32 : c->mask), w)) != vbits;
+	case ARG_MASKED_NE: {
+		/* A value with bits the type does not have (0x10000 for an i386
+		 * 16-bit id, 0x100000000 for a 32-bit long) is never what the
+		 * masked argument holds; truncated, it would equal 0. */
+		bool beyond = v >= 0 && w < 64 && ((uint64_t)v >> w) != 0;
+		bool eq = !beyond &&
+			  (bits & as_bits((uint64_t)(abi32 ? c->mask32 : c->mask), w)) == vbits;
+
+		return c->op == ARG_MASKED_EQ ? eq : !eq;
+	}
 	default:
 		break;
 	}
 	if (is_signed(type)) {
 		int64_t a = as_signed(reg, w);
 
-		/* v was written for this type: the loader refused values the
-		 * type cannot hold, and took 0x80000000..0xffffffff for an int
-		 * as its two's complement (so 0xffffff9c == -100). */
-		if (w == 32)
+		/* v was written for this type: the loader refused values an
+		 * int cannot hold, and took 0x80000000..0xffffffff for an int
+		 * as its two's complement (so 0xffffff9c == -100). A long is a
+		 * number as wide as the ABI's: 0xfffff000 is 4294963200 on
+		 * every ABI, which no 32-bit long reaches (as
+		 * length > 0x100000000 never holds for an unsigned one). */
+		if (type == ARGT_INT)
 			v = as_signed((uint64_t)v, 32);
 		return policy_order_holds(c->op, a < v ? -1 : a > v);
 	}

@@ -186,24 +186,102 @@ static bool mux_forced(const struct policy *p, const char *syscall)
 	return false;
 }
 
-static int add_multiplexers(scmp_filter_ctx ctx, const struct policy *p, uint32_t dflt_action)
+/* ---- syscalls i386 has and x86_64 has not ---- */
+
+/*
+ * chown32, _llseek, vm86, sigreturn, socketcall, ipc...: on x86_64 (and x32)
+ * these are libseccomp pseudo-syscalls (negative numbers). Given a rule for
+ * one, libseccomp 2.5.4 may put that pseudo-syscall first in the x86_64
+ * block, skip it while generating, and with it the load of the syscall
+ * number: the block then compares the arch with every syscall number and
+ * matches none, so every x86_64 and x32 call falls through to the default.
+ * It happens when the block's other rules are conditional ones:
+ * `[chmod] kill = mode & 06000` with `[=_llseek] deny = *` and `[io_uring]
+ * allow = *` let chmod(path, 04755) run in the kernel, and `[connect] deny
+ * = arg0 == 10` (socketcall notified for i386) let connect(10, ...) run
+ * (tests/test-property.c found it). So these syscalls never reach
+ * libseccomp: their action is a test of our own on the i386 number, in
+ * front of libseccomp's program (build_i386_prelude). A conditional plan
+ * for one is notified whole: the supervisor decides it.
+ */
+#define I386_ONLY_MAX 200
+struct i386_only {
+	size_t n;
+	int nr[I386_ONLY_MAX];
+	uint32_t action[I386_ONLY_MAX];
+};
+
+static bool i386_only(const char *name)
 {
-	static const char *const muxes[] = {"socketcall", "ipc"};
+	return seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name) < 0 &&
+	       seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name) < 0 &&
+	       seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name) >= 0;
+}
 
-	for (size_t i = 0; i < ARRAY_SIZE(muxes); i++) {
-		int nr = seccomp_syscall_resolve_name(muxes[i]), r;
+/* Give syscall name the action on i386 (unless it is the default). */
+static int i386_only_add(struct i386_only *l, const char *name, uint32_t action,
+			 uint32_t dflt_action)
+{
+	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
 
-		/* Under a notifying default it is notified already (libseccomp
-		 * refuses a rule that repeats the default, -EACCES). */
-		if (!mux_forced(p, muxes[i]) || dflt_action == SCMP_ACT_NOTIFY)
-			continue;
-		/* The native (x86_64) number is a pseudo one: libseccomp puts
-		 * the rule only where the syscall exists, i386. */
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
-		if (r < 0 && r != -EEXIST)
-			return r;
-	}
+	if (action == dflt_action)
+		return 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->nr[i] == nr) {
+			if (action == SCMP_ACT_NOTIFY)
+				l->action[i] = action; /* notify wins: the supervisor decides */
+			return 0;
+		}
+	if (l->n == I386_ONLY_MAX)
+		return -E2BIG;
+	l->nr[l->n] = nr;
+	l->action[l->n++] = action;
 	return 0;
+}
+
+/*
+ * ld arch; not i386: to the end; ld nr; one jeq per syscall to its return;
+ * none: to the end; ret NOTIFY; ret ALLOW. Loads nothing but arch and nr.
+ */
+#define I386_PRELUDE_MAX (I386_ONLY_MAX + 6)
+static size_t build_i386_prelude(const struct i386_only *l, struct sock_filter *out)
+{
+	size_t n = 0, len = l->n + 6;
+
+	if (l->n == 0)
+		return 0;
+	out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						offsetof(struct seccomp_data, arch));
+	out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+						(uint8_t)(len - 2));
+	out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < l->n; i++) {
+		/* from instruction 3 + i to ret NOTIFY (3 + l->n + 1) or ALLOW (+1) */
+		size_t to = l->n - i + (l->action[i] == SCMP_ACT_NOTIFY ? 0 : 1);
+
+		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							(uint32_t)l->nr[i], (uint8_t)to, 0);
+	}
+	out[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 2);
+	out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	return n;
+}
+
+/* A rule without conditions: through libseccomp, or for an i386-only
+ * syscall into the i386 prelude. */
+static int add_plain(scmp_filter_ctx ctx, struct i386_only *l, const char *name, uint32_t action,
+		     uint32_t dflt_action)
+{
+	int r;
+
+	if (i386_only(name))
+		return i386_only_add(l, name, action, dflt_action);
+	if (action == dflt_action)
+		return 0;
+	r = seccomp_rule_add(ctx, action, seccomp_syscall_resolve_name(name), 0);
+	return r == -EEXIST ? 0 : r;
 }
 
 /* ---- syscalls newer than libseccomp ---- */
@@ -230,19 +308,18 @@ static uint32_t newer_action(const struct policy *p, const char *name)
  * of their own: notified when the family is supervised, so the supervisor
  * can deny them (policy_decide_unnamed).
  */
-static int add_reach(scmp_filter_ctx ctx, const struct policy *p, uint32_t dflt_action)
+static int add_reach(scmp_filter_ctx ctx, struct i386_only *l, const struct policy *p,
+		     uint32_t dflt_action)
 {
 	static const char *const doors[] = {"open_by_handle_at"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(doors); i++) {
 		int r;
 
-		if (policy_section_for(p, doors[i]) ||
-		    newer_action(p, doors[i]) != SCMP_ACT_NOTIFY || dflt_action == SCMP_ACT_NOTIFY)
+		if (policy_section_for(p, doors[i]) || newer_action(p, doors[i]) != SCMP_ACT_NOTIFY)
 			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(doors[i]),
-				     0);
-		if (r < 0 && r != -EEXIST)
+		r = add_plain(ctx, l, doors[i], SCMP_ACT_NOTIFY, dflt_action);
+		if (r < 0)
 			return r;
 	}
 	return 0;
@@ -290,8 +367,8 @@ static size_t build_prelude(const struct policy *p, uint32_t dflt_action, struct
 	return len + n;
 }
 
-static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct section *s,
-		       uint32_t dflt_action)
+static int add_section(scmp_filter_ctx ctx, struct i386_only *l, const struct policy *p,
+		       const struct section *s, uint32_t dflt_action)
 {
 	for (size_t i = 0; i < s->n_syscalls; i++) {
 		struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
@@ -304,7 +381,19 @@ static int add_section(scmp_filter_ctx ctx, const struct policy *p, const struct
 			continue; /* newer than libseccomp (the prelude), or known on no
 				   * architecture we filter (the parser said so) */
 		if (mux_forced(p, s->syscalls[i]))
-			continue; /* notified whole by add_multiplexers */
+			continue; /* notified whole, with the multiplexers */
+		if (i386_only(s->syscalls[i])) {
+			enum policy_kernel plan =
+				policy_kernel_plan(p, s, s->syscalls[i], tests, &n);
+
+			k = i386_only_add(l, s->syscalls[i],
+					  plan == POLICY_KERNEL_ALLOW ? SCMP_ACT_ALLOW
+								      : SCMP_ACT_NOTIFY,
+					  dflt_action);
+			if (k < 0)
+				return k;
+			continue;
+		}
 
 		switch (policy_kernel_plan(p, s, s->syscalls[i], tests, &n)) {
 		case POLICY_KERNEL_ALLOW:
@@ -403,7 +492,9 @@ static void tty_deny_prefix(struct sock_filter *f)
 int policy_compile(const struct policy *p, struct policy_filter *ret)
 {
 	uint32_t dflt_action = p->dflt.kind == DECISION_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_NOTIFY;
-	struct sock_filter prelude[PRELUDE_MAX];
+	struct sock_filter prelude[PRELUDE_MAX], prelude32[I386_PRELUDE_MAX];
+	struct i386_only only32 = {0};
+	size_t prelude32_len;
 	_cleanup_close_ int fd = -1;
 	size_t prelude_len;
 	scmp_filter_ctx ctx;
@@ -428,13 +519,19 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		goto out;
 
 	for (size_t i = 0; i < p->n_sections; i++) {
-		r = add_section(ctx, p, &p->sections[i], dflt_action);
+		r = add_section(ctx, &only32, p, &p->sections[i], dflt_action);
 		if (r < 0)
 			goto out;
 	}
-	r = add_multiplexers(ctx, p, dflt_action);
-	if (r == 0)
-		r = add_reach(ctx, p, dflt_action);
+	/* i386's multiplexers, notified whole when what they carry is
+	 * supervised (under a notifying default they are notified already) */
+	if (mux_forced(p, "socketcall") &&
+	    (r = i386_only_add(&only32, "socketcall", SCMP_ACT_NOTIFY, dflt_action)) < 0)
+		goto out;
+	if (mux_forced(p, "ipc") &&
+	    (r = i386_only_add(&only32, "ipc", SCMP_ACT_NOTIFY, dflt_action)) < 0)
+		goto out;
+	r = add_reach(ctx, &only32, p, dflt_action);
 	if (r < 0)
 		goto out;
 	/* Denying these cannot contain anything; it only wedges the target in
@@ -443,9 +540,8 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		for (size_t i = 0; policy_always_allowed[i]; i++) {
 			if (policy_section_for(p, policy_always_allowed[i]))
 				continue;
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-					     seccomp_syscall_resolve_name(policy_always_allowed[i]),
-					     0);
+			r = add_plain(ctx, &only32, policy_always_allowed[i], SCMP_ACT_ALLOW,
+				      dflt_action);
 			if (r < 0)
 				goto out;
 		}
@@ -460,21 +556,27 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		goto out;
 	size = lseek(fd, 0, SEEK_END);
 	prelude_len = build_prelude(p, dflt_action, prelude);
+	prelude32_len = build_i386_prelude(&only32, prelude32);
 	/* The program: the always-denied tty ioctls, then the prelude for the
-	 * syscalls libseccomp cannot name, then libseccomp's own; each of the
-	 * first two falls through to what follows it. */
+	 * syscalls libseccomp cannot name, then the one for the i386-only
+	 * syscalls, then libseccomp's own; each of the first three falls
+	 * through to what follows it. */
 	if (size <= 0 || size % 8 != 0 ||
-	    size / 8 + (off_t)prelude_len + TTY_DENY_LEN > BPF_MAXINSNS) {
+	    size / 8 + (off_t)(prelude_len + prelude32_len) + TTY_DENY_LEN > BPF_MAXINSNS) {
 		r = size > 0 ? -E2BIG : -EIO;
 		goto out;
 	}
-	buf = malloc((TTY_DENY_LEN + prelude_len) * sizeof(struct sock_filter) + (size_t)size);
+	buf = malloc((TTY_DENY_LEN + prelude_len + prelude32_len) * sizeof(struct sock_filter) +
+		     (size_t)size);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
 	}
 	tty_deny_prefix(buf);
 	memcpy((struct sock_filter *)buf + TTY_DENY_LEN, prelude, prelude_len * 8);
+	memcpy((struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, prelude32,
+	       prelude32_len * 8);
+	prelude_len += prelude32_len;
 	if (pread(fd, (struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, (size_t)size, 0) !=
 	    size) {
 		free(buf);

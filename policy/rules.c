@@ -192,6 +192,25 @@ static int check_section_has(struct loader *ld, const struct section *s, unsigne
 	return 0;
 }
 
+/* Is `mode & OCTAL` the older form here: every syscall of s takes a file
+ * mode (umode_t, or openat2's), or some has no argument called mode (the
+ * older form's error says so)? Else (access's int mode) it is a name. */
+static bool section_takes_octal_mode(const struct section *s)
+{
+	bool file_modes = true, all_named = true;
+
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		const struct syscall_shape *shape = policy_syscall_shape(s->syscalls[i]);
+		struct arg_place at;
+
+		if (!shape || !strpbrk(shape->args, "oh"))
+			file_modes = false;
+		if (policy_arg_find(s->syscalls[i], "mode", &at) < 0)
+			all_named = false;
+	}
+	return file_modes || !all_named;
+}
+
 /* Does every syscall of s name a path (or an fd acted on) sysgate resolves? */
 bool ld_section_names_paths(const struct section *s)
 {
@@ -546,8 +565,11 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 	}
 	if (streq(t, "name"))
 		return parse_name_cond(ld, s, line, op, arg, i, c);
+	/* The older `mode & OCTAL` (at most 07777, for file modes); access(2)'s
+	 * int mode is an argument by name like the others. */
 	if (streq(t, "mode") && op && streq(op, "&") && arg && all_in(arg, "01234567") &&
-	    !(*i + 3 < n && (streq(toks[*i + 3], "==") || streq(toks[*i + 3], "!=")))) {
+	    !(*i + 3 < n && (streq(toks[*i + 3], "==") || streq(toks[*i + 3], "!="))) &&
+	    section_takes_octal_mode(s)) {
 		unsigned long v = 0;
 
 		if (!op || !streq(op, "&"))

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "policy/policy.h"
 #include "sg-util.h"
@@ -265,6 +266,54 @@ static void test_named_agrees_with_raw_on_unsigned_long(void **state)
 	}
 	policy_free(named);
 	policy_free(raw);
+}
+
+/* Found by test-property: `mode & 4` took the older `mode & OCTAL` form,
+ * which wants a file mode, so access(2)'s int mode could be tested by
+ * constant but not by number ("access takes no mode"). */
+static void test_named_mode_of_access_by_number(void **state)
+{
+	struct policy *p = load("[=access]\ndeny = EACCES mode & 2\n"
+				"[faccessat, faccessat2]\nkill = mode & 1\n");
+
+	(void)state;
+	assert_int_equal(decide(p, "access", false, 0, 2, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "access", false, 0, 4, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "faccessat", true, 0, 0, 1, 0), DECISION_KILL);
+	assert_int_equal(decide(p, "faccessat2", false, 0, 0, 4, 0), DECISION_ALLOW);
+	policy_free(p);
+	/* where every syscall has a file mode, the older form and its limit stay */
+	refused("[chmod]\nkill = mode & 010000\n", "larger than 07777");
+	refused("[mkdir, unlink]\ndeny = mode & 0100\n", "unlink takes no mode");
+}
+
+/* Found by test-property: prctl's table named its arguments arg2..arg5 as
+ * prctl(2) does, and `sysgate check` listed them, but a condition on arg2
+ * is the raw register 2 (prctl's arg3). No argument name may read as argN. */
+static void test_no_argument_named_like_a_register(void **state)
+{
+	struct policy *p = load("[prctl]\ndeny = arg2 == 5\nkill = option == 22\n");
+	char names[160];
+
+	(void)state;
+	assert_int_equal(decide(p, "prctl", false, 1, 0, 5, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "prctl", false, 1, 5, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "prctl", true, 22, 0, 0, 0), DECISION_KILL);
+	policy_free(p);
+	policy_arg_names("prctl", names, sizeof(names));
+	assert_string_equal(names, "option");
+	for (int abi = 0; abi < 2; abi++)
+		for (int nr = 0; nr < 1024; nr++) {
+			char *name = seccomp_syscall_resolve_num_arch(
+				abi ? SCMP_ARCH_X86 : SCMP_ARCH_X86_64, nr);
+			const struct syscall_args *a = name ? policy_syscall_args(name) : NULL;
+
+			for (int i = 0; a && i < 6; i++)
+				if (a->a[i].name && !strncmp(a->a[i].name, "arg", 3) &&
+				    a->a[i].name[3] >= '0' && a->a[i].name[3] <= '9')
+					fail_msg("%s names an argument %s", name, a->a[i].name);
+			free(name);
+		}
 }
 
 static void test_rule_continues_on_indented_lines(void **state)
@@ -551,6 +600,159 @@ static void test_round2_empty_section_warned(void **state)
 	}
 }
 
+/* Found by test-property: a masked value with bits the argument's type does
+ * not have on an ABI was truncated, so `ruid & 0xffff0000 == 0x10000` held
+ * for i386's 16-bit ruid 0 (root), and `length & 0x1ffffffff == 0x100000000`
+ * for an i386 length of 0. Such a value is never what the argument holds. */
+static void test_masked_value_beyond_the_width(void **state)
+{
+	struct policy *p = load("[setreuid]\ndeny = ruid & 0xffff0000 == 0x10000\n"
+				"kill = euid & 0xffff0000 != 0x10000\n"
+				"[mmap2]\ndeny = length & 0x1ffffffff == 0x100000000\n");
+
+	(void)state;
+	/* i386's setreuid keeps 16 bits: never 0x10000, always != 0x10000 */
+	assert_int_equal(decide386(p, "setreuid", 0, 5, 0, 0, 0), DECISION_KILL);
+	assert_int_equal(decide386(p, "setreuid", 0x10000, 5, 0, 0, 0), DECISION_KILL);
+	/* x86_64's 32-bit ruid can hold it */
+	assert_int_equal(decide(p, "setreuid", false, 0x10000, 0x10000, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "setreuid", false, 0, 0x10000, 0, 0), DECISION_ALLOW);
+	/* a 32-bit long has no bit 32 */
+	assert_int_equal(decide386(p, "mmap2", 0, 0, 0, 0, 0), DECISION_ALLOW);
+	policy_free(p);
+}
+
+/* Found by test-property: a signed long on i386 took its value modulo 2^32
+ * as an int does, so `request <= 0xfffff000` meant request <= -4096 there
+ * and request <= 4294963200 on x86_64, and `offset > 0x100000000` held for
+ * every positive i386 offset. A long compares as a number on every ABI. */
+static void test_long_is_a_number_on_every_abi(void **state)
+{
+	struct policy *p = load("[ptrace]\ndeny = request <= 0xfffff000\n"
+				"[lseek]\nkill = offset > 0x100000000\n"
+				"deny = EACCES offset < -4294967296\n");
+
+	(void)state;
+	assert_int_equal(decide(p, "ptrace", false, (uint64_t)-100, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide386(p, "ptrace", 0xffffff9c, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide386(p, "ptrace", 0x7fffffff, 0, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "ptrace", false, 0xfffff001, 0, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide386(p, "lseek", 3, 5, 0, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide386(p, "lseek", 3, 0x80000000, 0, 0, 0), DECISION_ALLOW);
+	assert_int_equal(decide(p, "lseek", false, 3, 0x100000001, 0, 0), DECISION_KILL);
+	assert_int_equal(decide(p, "lseek", false, 3, (uint64_t)-4294967297LL, 0, 0),
+			 DECISION_DENY);
+	/* an int still takes 0x80000000..0xffffffff as its two's complement */
+	policy_free(p);
+	p = load("[kill]\ndeny = pid == 0xffffffff\n");
+	assert_int_equal(decide386(p, "kill", 0xffffffff, 9, 0, 0, 0), DECISION_DENY);
+	assert_int_equal(decide(p, "kill", false, UINT64_MAX, 9, 0, 0), DECISION_DENY);
+	policy_free(p);
+}
+
+/*
+ * The arguments added for commonly restricted calls, at their positions in
+ * the kernel's SYSCALL_DEFINE (the same on i386 for all of these): a
+ * condition on each name decides on that register and no other, on x86_64
+ * and through the i386 entry point, and an int ignores the upper half.
+ */
+static void test_more_syscalls_named(void **state)
+{
+	static const struct {
+		const char *syscall, *name;
+		int index;
+		bool is_int; /* compared as 32 bits on x86_64 too */
+	} args[] = {
+		{"keyctl", "operation", 0, true},
+		{"add_key", "keyring", 4, true},
+		{"request_key", "dest_keyring", 3, true},
+		{"setpriority", "which", 0, true},
+		{"setpriority", "who", 1, true},
+		{"setpriority", "prio", 2, true},
+		{"getpriority", "who", 1, true},
+		{"ioprio_set", "ioprio", 2, true},
+		{"setrlimit", "resource", 0, true},
+		{"prlimit64", "pid", 0, true},
+		{"prlimit64", "resource", 1, true},
+		{"sched_setscheduler", "policy", 1, true},
+		{"sched_setaffinity", "cpusetsize", 1, true},
+		{"setpgid", "pgid", 1, true},
+		{"wait4", "options", 2, true},
+		{"waitid", "idtype", 0, true},
+		{"waitid", "options", 3, true},
+		{"rt_sigaction", "signum", 0, true},
+		{"rt_sigaction", "sigsetsize", 3, false},
+		{"rt_sigprocmask", "how", 0, true},
+		{"rt_sigqueueinfo", "sig", 1, true},
+		{"rt_tgsigqueueinfo", "sig", 2, true},
+		{"kcmp", "type", 2, true},
+		{"kcmp", "idx2", 4, false},
+		{"process_vm_readv", "pid", 0, true},
+		{"process_vm_writev", "flags", 5, false},
+		{"userfaultfd", "flags", 0, true},
+		{"fanotify_init", "event_f_flags", 1, true},
+		{"inotify_init1", "flags", 0, true},
+		{"eventfd2", "flags", 1, true},
+		{"epoll_create1", "flags", 0, true},
+		{"timerfd_create", "clockid", 0, true},
+		{"clock_settime", "clockid", 0, true},
+		{"init_module", "len", 1, false},
+		{"finit_module", "flags", 2, true},
+		{"delete_module", "flags", 1, true},
+		{"kexec_load", "flags", 3, false},
+		{"quotactl", "cmd", 0, true},
+		{"quotactl", "id", 2, true},
+		{"mremap", "flags", 3, false},
+		{"msync", "flags", 2, true},
+		{"mlockall", "flags", 0, true},
+		{"mlock2", "flags", 2, true},
+		{"sendmmsg", "vlen", 2, true},
+		{"recvmmsg", "flags", 3, true},
+		{"ftruncate64", "fd", 0, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		char text[160];
+		struct policy *p;
+
+		snprintf(text, sizeof(text), "[=%s]\ndeny = EACCES %s == 5\n", args[i].syscall,
+			 args[i].name);
+		p = load(text);
+		for (int abi = 0; abi < 2; abi++) {
+			struct call c = {.syscall = args[i].syscall, .abi32 = abi, .i386 = abi};
+			const struct section *s = policy_section_for(p, c.syscall);
+
+			c.args[args[i].index] = 5;
+			if (policy_decide(p, s, &c).kind != DECISION_DENY)
+				fail_msg("%s: %s is not argument %d (%s)", c.syscall, args[i].name,
+					 args[i].index, abi ? "i386" : "x86_64");
+			/* the same value in every other register: no match */
+			for (int k = 0; k < 6; k++)
+				c.args[k] = k == args[i].index ? 6 : 5;
+			if (policy_decide(p, s, &c).kind != DECISION_ALLOW)
+				fail_msg("%s: %s matched another register", c.syscall,
+					 args[i].name);
+			/* an int: garbage in the upper half is not part of it */
+			c.args[args[i].index] = 0xdead000000000005ULL;
+			if (!abi &&
+			    (policy_decide(p, s, &c).kind == DECISION_DENY) != args[i].is_int)
+				fail_msg("%s: %s is %s an int", c.syscall, args[i].name,
+					 args[i].is_int ? "not" : "wrongly");
+		}
+		policy_free(p);
+	}
+	/* [ftruncate] covers ftruncate64: fd has a name there, length does not */
+	refused("[ftruncate]\ndeny = length > 0\n", "ftruncate64 has no argument 'length'");
+	{
+		struct policy *p = load("[ftruncate]\ndeny = EBADF fd == 9\n");
+
+		assert_int_equal(decide386(p, "ftruncate64", 9, 0, 1, 0, 0), DECISION_DENY);
+		assert_int_equal(decide(p, "ftruncate", false, 9, 0, 0, 0), DECISION_DENY);
+		policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +771,11 @@ int main(void)
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_named_kernel_widths_and_i386_places),
 		cmocka_unit_test(test_round2_empty_section_warned),
+		cmocka_unit_test(test_named_mode_of_access_by_number),
+		cmocka_unit_test(test_no_argument_named_like_a_register),
+		cmocka_unit_test(test_masked_value_beyond_the_width),
+		cmocka_unit_test(test_long_is_a_number_on_every_abi),
+		cmocka_unit_test(test_more_syscalls_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
