@@ -2,9 +2,8 @@
 /*
  * bpf-interp.h: a classic-BPF interpreter for seccomp filters, for the unit
  * tests that run a compiled policy on a struct seccomp_data without a kernel
- * (test-property; test-compile has its own copy of the same code). Any
- * instruction it does not implement fails the test, so a gap cannot pass
- * silently. Include after <cmocka.h>.
+ * (test-compile, test-property). Any instruction it does not implement fails
+ * the test, so a gap cannot pass silently. Include after <cmocka.h>.
  */
 #include <inttypes.h>
 #include <linux/filter.h>
