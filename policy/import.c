@@ -1536,8 +1536,22 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 	}
 	(void)gap;
 	qsort(rules, n_rules, sizeof(*rules), out_cmp);
-	for (size_t k = 0; k < n_rules; k++)
+	for (size_t k = 0; k < n_rules; k++) {
+		size_t l = 0;
+
+		/* a rule twice (Podman's file repeats a socket entry): once */
+		while (l < k && strcmp(rules[l].text, rules[k].text) != 0)
+			l++;
+		if (l < k) {
+			_cleanup_free_ char *p = pathf("syscalls[%zu]", rules[k].e->idx);
+
+			report(c, IMPORT_NOTE, p ? p : "",
+			       "%s: repeats a rule of syscalls[%zu]; merged", s->name,
+			       rules[l].e->idx);
+			continue;
+		}
 		bprintf(body, "%s\n", rules[k].text);
+	}
 	if (n_rules == 0)
 		write_rule(body, &c->dflt, "*");
 out:
@@ -1582,6 +1596,76 @@ static void default_line(struct ctx *c)
 	}
 }
 
+/*
+ * Can group g stand for its members here: every syscall of it that sysgate
+ * can name is decided unconditionally as a, by a name not yet written, and
+ * one of them is first named by entry e? A group section covers exactly
+ * its members (the more specific sections of other names do not touch it),
+ * so a full allowlist becomes one line.
+ */
+static bool group_fits(struct ctx *c, const struct policy_group *g, const struct act *a,
+		       const bool *done, const struct ent *const *unc, size_t e)
+{
+	bool home = false;
+
+	for (const char *const *n = g->syscalls; *n; n++) {
+		struct sc *s;
+		size_t i;
+
+		if (!policy_syscall_known(*n))
+			continue; /* the loader skips it too */
+		s = sc_find(c, *n);
+		if (!s)
+			return false;
+		i = (size_t)(s - c->scs);
+		if (done[i] || !unc[i] || !act_same(&unc[i]->act, a) || unc[i]->act.kind != a->kind)
+			return false;
+		home = home || s->ents[0] == e;
+	}
+	return home;
+}
+
+static size_t group_size(const struct policy_group *g)
+{
+	size_t n = 0;
+
+	while (g->syscalls[n])
+		n++;
+	return n;
+}
+
+/* Write the largest groups that fit entry e's unconditional names. */
+static void emit_groups(struct ctx *c, size_t e, bool *done, const struct ent *const *unc)
+{
+	for (;;) {
+		const struct policy_group *best = NULL;
+		const struct act *act = NULL;
+
+		for (size_t i = 0; i < c->n_scs; i++) {
+			if (done[i] || !unc[i] || c->scs[i].ents[0] != e)
+				continue;
+			for (const struct policy_group *g = policy_groups; g->name; g++)
+				if ((!best || group_size(g) > group_size(best)) &&
+				    group_fits(c, g, &unc[i]->act, done, unc, e)) {
+					best = g;
+					act = &unc[i]->act;
+				}
+		}
+		if (!best)
+			return;
+		emit_comment(c, &c->ents[e]);
+		bprintf(&c->out, "[@%s]\n", best->name);
+		write_rule(&c->out, act, "*");
+		c->res->n_sections++;
+		for (const char *const *n = best->syscalls; *n; n++) {
+			struct sc *s = policy_syscall_known(*n) ? sc_find(c, *n) : NULL;
+
+			if (s)
+				done[s - c->scs] = true;
+		}
+	}
+}
+
 static int emit(struct ctx *c)
 {
 	struct buf body = {};
@@ -1607,6 +1691,7 @@ static int emit(struct ctx *c)
 		own[i] = body.s;
 	}
 	for (size_t e = 0; e < c->n_ents; e++) {
+		emit_groups(c, e, done, unc);
 		/* packed sections: names decided unconditionally with this entry
 		 * (its own action, or another entry's that won) */
 		for (size_t pass = 0; pass < 2; pass++)
@@ -1662,6 +1747,42 @@ out:
 	free(unc);
 	free(done);
 	return r;
+}
+
+/*
+ * sysgate adds an implicit [io_uring] deny = * (EPERM) whenever a policy
+ * supervises anything; the runtimes give the io_uring calls a profile does
+ * not name its default. Say the default for them, so that sysgate decides
+ * them as the runtimes do (io_uring's operations are then as open to the
+ * program as the profile left them).
+ */
+static void emit_io_uring(struct ctx *c)
+{
+	static const char *const calls[] = {"io_uring_setup", "io_uring_enter",
+					    "io_uring_register"};
+	char header[HEADER_MAX + 16] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
+		if (!sc_find(c, calls[i])) {
+			snprintf(header + strlen(header), sizeof(header) - strlen(header), "%s%s",
+				 *header ? ", " : "", calls[i]);
+			n++;
+		}
+	if (!n)
+		return;
+	if (n == ARRAY_SIZE(calls))
+		snprintf(header, sizeof(header), "io_uring"); /* the family: all three */
+	bprintf(&c->out,
+		"; not in the profile: the default, as the runtimes give it (sysgate would "
+		"otherwise deny io_uring with EPERM)\n[%s]\n",
+		header);
+	write_rule(&c->out, &c->dflt, "*");
+	c->res->n_sections++;
+	if (c->dflt.kind == A_ALLOW || c->dflt.kind == A_LOG)
+		report(c, IMPORT_NOTE, "",
+		       "the profile leaves io_uring to its default (allowed): io_uring carries out "
+		       "opens, connects and more without a syscall any filter sees");
 }
 
 /* A few facts where sysgate itself decides otherwise than any profile. */
@@ -1767,7 +1888,7 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	}
 	ret->dialect = detect(p, o->podman);
 	c.podman = ret->dialect == IMPORT_PODMAN;
-	report(&c, IMPORT_NOTE, "", "read as a %s profile%s", import_dialect_name(ret->dialect),
+	report(&c, IMPORT_NOTE, "", "read as the %s dialect%s", import_dialect_name(ret->dialect),
 	       c.podman && !o->podman ? " (it has Podman's errno names)" : "");
 	check_keys(&c, p, "", top_keys);
 	sys = get_set(p, "syscalls");
@@ -1824,7 +1945,7 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	}
 	if (o->source)
 		comment_line(&c.out, "sysgate import of ", o->source);
-	bprintf(&c.out, "; a %s profile, resolved for x86_64, kernel %u.%u, and the caps:\n",
+	bprintf(&c.out, "; dialect %s, resolved for x86_64, kernel %u.%u, and the caps:\n",
 		import_dialect_name(ret->dialect), o->kernel_major, o->kernel_minor);
 	{
 		struct buf caps = {};
@@ -1841,6 +1962,7 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	r = emit(&c);
 	if (r < 0)
 		goto out;
+	emit_io_uring(&c);
 	sysgate_facts(&c);
 	runc_stub(&c);
 	if (c.oom || c.out.oom) {
