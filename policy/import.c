@@ -46,7 +46,8 @@ const char *const import_docker_caps[] = {
 #define NATIVE_ARCH "amd64"
 #define MAX_ARGS 16	 /* comparisons per entry; runc allows any number, 6 indexes */
 #define HEADER_MAX 48	 /* a section name's limit (inih) */
-#define LINE_MAX_OUT 190 /* below the loader's 198 bytes */
+#define LINE_MAX_OUT 160 /* a rule line; the loader takes up to 198 bytes */
+#define RULE_MAX 1024	 /* a rule before it is broken into lines: 6 conditions */
 
 enum act_kind { A_ALLOW, A_LOG, A_ERRNO, A_KILL_PROCESS, A_KILL_THREAD, A_TRAP, A_TRACE, A_NOTIFY };
 
@@ -1336,7 +1337,7 @@ struct out_rule {
 	int rank;
 	size_t order;
 	const struct ent *e;
-	char text[LINE_MAX_OUT + 64];
+	char text[RULE_MAX];
 };
 
 static int out_cmp(const void *a, const void *b)
@@ -1346,6 +1347,27 @@ static int out_cmp(const void *a, const void *b)
 	if (x->rank != y->rank)
 		return y->rank - x->rank;
 	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* A rule, broken after an " and " into continued lines (" \\" and an
+ * indented next line) where it would pass the loader's line limit. */
+static void put_rule(struct buf *b, const char *text)
+{
+	size_t col = 0;
+
+	while (*text) {
+		const char *and = strstr(text, " and ");
+		size_t n = and? (size_t)(and-text) + 4 : strlen(text);
+
+		if (col && col + n > LINE_MAX_OUT) {
+			bprintf(b, " \\\n   ");
+			col = 3;
+		}
+		bprintf(b, "%.*s", (int)n, text);
+		col += n;
+		text += n;
+	}
+	bprintf(b, "\n");
 }
 
 static void write_rule(struct buf *b, const struct act *a, const char *conds)
@@ -1439,7 +1461,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			struct out_rule *o = &rules[n_rules];
 			size_t from = e->or_split ? g : 0, to = e->or_split ? g + 1 : e->n_cmps;
 			bool never = false, bad = false;
-			char conds[LINE_MAX_OUT + 64] = "";
+			char conds[RULE_MAX] = "";
 
 			*al = (struct alt){.e = e};
 			for (size_t j = from; j < to; j++) {
@@ -1550,7 +1572,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			       rules[l].e->idx);
 			continue;
 		}
-		bprintf(body, "%s\n", rules[k].text);
+		put_rule(body, rules[k].text);
 	}
 	if (n_rules == 0)
 		write_rule(body, &c->dflt, "*");

@@ -254,6 +254,35 @@ static void test_import_operators(void **state)
 	}
 }
 
+/* Six long comparisons make a rule too long for one line: it is continued. */
+static void test_import_long_rule_is_continued(void **state)
+{
+	char json[2048] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", " ARCHES
+			  ", \"syscalls\": [{\"names\": [\"mmap\"], \"action\": "
+			  "\"SCMP_ACT_ERRNO\", \"args\": [";
+	struct imp *m;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		snprintf(json + strlen(json), sizeof(json) - strlen(json),
+			 "%s{\"index\": %d, \"value\": 18446744073709551615, \"op\": "
+			 "\"SCMP_CMP_EQ\"}",
+			 i ? ", " : "", i);
+	strcat(json, "]}]}");
+	m = import_ok(json);
+	assert_non_null(strstr(m->r.policy, " and \\\n"));
+	{
+		struct call c = {.syscall = "mmap",
+				 .args = {~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull}};
+
+		assert_int_equal(policy_decide(m->p, policy_section_for(m->p, "mmap"), &c).kind,
+				 DECISION_DENY);
+		c.args[5] = 0;
+		assert_int_equal(policy_decide(m->p, policy_section_for(m->p, "mmap"), &c).kind,
+				 DECISION_ALLOW);
+	}
+}
+
 static const char *masked(uint64_t mask, const char *two, const char *syscall, unsigned index)
 {
 	static char json[512];
@@ -720,6 +749,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_import_default_actions, teardown),
 		cmocka_unit_test_teardown(test_import_errno_limits, teardown),
 		cmocka_unit_test_teardown(test_import_operators, teardown),
+		cmocka_unit_test_teardown(test_import_long_rule_is_continued, teardown),
 		cmocka_unit_test_teardown(test_import_masked_eq_forms, teardown),
 		cmocka_unit_test_teardown(test_import_same_arg_is_or, teardown),
 		cmocka_unit_test_teardown(test_import_entries_of_one_syscall, teardown),

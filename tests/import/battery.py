@@ -99,6 +99,11 @@ def main():
                 print(f"battery: {prof}: import failed ({r.returncode}):\n{r.stderr}")
                 failed += 1
                 continue
+            r = subprocess.run([opts["sysgate"], "check", ini], capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"battery: {prof}: sysgate check refuses the import:\n{r.stdout}")
+                failed += 1
+                continue
             bundle = os.path.join(work, f"bundle{n}")
             os.mkdir(bundle)
             with open(oci) as f:
