@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 #include <seccomp.h>
 
+#include "policy/facts.h"
 #include "policy/import.h"
 #include "policy/policy.h"
 #include "sg-util.h"
@@ -1810,7 +1811,6 @@ static void emit_io_uring(struct ctx *c)
 /* A few facts where sysgate itself decides otherwise than any profile. */
 static void sysgate_facts(struct ctx *c)
 {
-	static const char *const always[] = {"exit", "exit_group", "rt_sigreturn", NULL};
 	struct sc *s = sc_find(c, "ioctl");
 
 	if (s)
@@ -1819,22 +1819,15 @@ static void sysgate_facts(struct ctx *c)
 		       "profile allows");
 	if (c->dflt.kind == A_ALLOW || c->dflt.kind == A_LOG)
 		return;
-	for (const char *const *n = always; *n; n++) {
-		const struct ent *e = NULL;
-		struct sc *x = sc_find(c, *n);
-
-		for (size_t k = 0; x && k < x->n_ents && !e; k++)
-			if (c->ents[x->ents[k]].n_cmps == 0 &&
-			    (c->ents[x->ents[k]].act.kind == A_ALLOW ||
-			     c->ents[x->ents[k]].act.kind == A_LOG))
-				e = &c->ents[x->ents[k]];
-		if (!e)
+	/* sysgate lets these through unless a section names them; the
+	 * runtimes give them the default */
+	for (const char *const *n = policy_always_allowed; *n; n++)
+		if (!sc_find(c, *n))
 			report(c, IMPORT_WARNING, "",
-			       "the profile does not allow %s; sysgate always lets a process exit "
-			       "and return from signals (exit, exit_group, rt_sigreturn, "
-			       "sigreturn)",
+			       "the profile does not name %s, so the runtimes give it the default; "
+			       "sysgate always lets a process exit and return from signals (exit, "
+			       "exit_group, rt_sigreturn, sigreturn) unless a section names them",
 			       *n);
-	}
 }
 
 /* runc's -ENOSYS stub (PROFILES.md section 2). */

@@ -148,7 +148,8 @@ static void test_import_each_action(void **state)
 	(void)state;
 	m = import_ok("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, " ARCHES
 		      ", \"syscalls\": ["
-		      "{\"names\": [\"getpid\", \"exit\", \"exit_group\", \"rt_sigreturn\"], "
+		      "{\"names\": [\"getpid\", \"exit\", \"exit_group\", \"rt_sigreturn\", "
+		      "\"sigreturn\"], "
 		      "\"action\": \"SCMP_ACT_ALLOW\"},"
 		      "{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_LOG\"},"
 		      "{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
