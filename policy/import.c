@@ -101,6 +101,8 @@ struct ctx {
 	size_t n_scs;
 	struct buf out;
 	bool oom;
+	char **stub; /* names runc's ENOSYS stub decides (runc_stub) */
+	size_t n_stub;
 };
 
 /* ---- small helpers ---- */
@@ -1779,6 +1781,7 @@ out:
  * them as the runtimes do (io_uring's operations are then as open to the
  * program as the profile left them).
  */
+static bool stub_has(struct ctx *c, const char *name);
 static void emit_io_uring(struct ctx *c)
 {
 	static const char *const calls[] = {"io_uring_setup", "io_uring_enter",
@@ -1787,7 +1790,7 @@ static void emit_io_uring(struct ctx *c)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
-		if (!sc_find(c, calls[i])) {
+		if (!sc_find(c, calls[i]) && !stub_has(c, calls[i])) {
 			snprintf(header + strlen(header), sizeof(header) - strlen(header), "%s%s",
 				 *header ? ", " : "", calls[i]);
 			n++;
@@ -1830,29 +1833,115 @@ static void sysgate_facts(struct ctx *c)
 			       *n);
 }
 
-/* runc's -ENOSYS stub (PROFILES.md section 2). */
-static void runc_stub(struct ctx *c)
+/* The highest number arch gives a syscall the profile names, or -1. */
+static int max_named(struct ctx *c, uint32_t arch, const char **ret_name)
 {
 	int max = -1;
-	const char *max_name = NULL;
+
+	for (size_t i = 0; i < c->n_scs; i++) {
+		int nr = seccomp_syscall_resolve_name_arch(arch, c->scs[i].name);
+
+		if (nr > max) {
+			max = nr;
+			*ret_name = c->scs[i].name;
+		}
+	}
+	return max;
+}
+
+static bool stub_has(struct ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_stub; i++)
+		if (streq(c->stub[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * runc's -ENOSYS stub (PROFILES.md section 2): when the profile has
+ * architectures and its default is neither allow, log nor trace, runc
+ * answers ENOSYS to every syscall numbered above the highest the profile
+ * names on that arch, where crun gives the default. Docker runs runc, so
+ * for the OCI and moby dialects those syscalls get deny ENOSYS here (libc
+ * falls back on ENOSYS); Podman runs crun, so its dialect keeps the
+ * default. Only where x86_64 and i386 agree: a name above the x86_64
+ * highest but below the i386 one is left to the default, with a note.
+ */
+static void runc_stub(struct ctx *c)
+{
+	const char *name64 = NULL, *name32 = NULL;
+	char header[HEADER_MAX + 1] = "";
+	int max64, max32;
+	struct act enosys = {.kind = A_ERRNO, .err = ENOSYS};
+	bool any = false;
 
 	if (!c->arches_given || c->dflt.kind == A_ALLOW || c->dflt.kind == A_LOG ||
 	    c->dflt.kind == A_TRACE || (c->dflt.kind == A_ERRNO && c->dflt.err == ENOSYS))
 		return;
-	for (size_t i = 0; i < c->n_scs; i++) {
-		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, c->scs[i].name);
-
-		if (nr > max) {
-			max = nr;
-			max_name = c->scs[i].name;
-		}
-	}
-	if (max_name)
+	max64 = max_named(c, SCMP_ARCH_X86_64, &name64);
+	max32 = c->has_x86 ? max_named(c, SCMP_ARCH_X86, &name32) : -1;
+	if (max64 < 0)
+		return;
+	if (c->podman) {
 		report(c, IMPORT_NOTE, "",
-		       "runc answers ENOSYS (not the default) to x86_64 syscalls numbered above "
-		       "%d (%s), the highest this profile names; crun and sysgate give them the "
-		       "default (sysgate: ENOSYS for the syscalls newer than libseccomp)",
-		       max, max_name);
+		       "runc would answer ENOSYS to x86_64 syscalls numbered above %d (%s), the "
+		       "highest this profile names; Podman runs crun, which gives them the "
+		       "default, and so does this policy",
+		       max64, name64);
+		return;
+	}
+	for (int nr = max64 + 1; nr < 1024; nr++) {
+		_cleanup_free_ char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		const struct newer_syscall *nw = policy_newer_syscall(nr);
+		const char *name = n ? n : nw ? nw->name : NULL;
+		int nr32;
+		char **v;
+
+		if (!name || sc_find(c, name) || !plain_name(name))
+			continue;
+		nr32 = n ? seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name) : nr;
+		if (c->has_x86 && nr32 >= 0 && nr32 <= max32) {
+			report(c, IMPORT_NOTE, "",
+			       "%s: runc answers ENOSYS on x86_64 (above %s) but the default on "
+			       "i386; sysgate gives it the default on both",
+			       name, name64);
+			continue;
+		}
+		v = realloc(c->stub, (c->n_stub + 1) * sizeof(*v));
+		if (!v || !(v[c->n_stub] = strdup(name))) {
+			if (v)
+				c->stub = v;
+			c->oom = true;
+			return;
+		}
+		c->stub = v;
+		c->n_stub++;
+		if (!any)
+			bprintf(&c->out,
+				"; runc answers ENOSYS to the syscalls numbered above the highest "
+				"the profile names (%s, %d)\n",
+				name64, max64);
+		any = true;
+		if (*header && strlen(header) + 2 + strlen(name) > HEADER_MAX) {
+			bprintf(&c->out, "[%s]\n", header);
+			write_rule(&c->out, &enosys, "*");
+			c->res->n_sections++;
+			*header = '\0';
+		}
+		snprintf(header + strlen(header), sizeof(header) - strlen(header), "%s%s%s",
+			 *header ? ", " : "", policy_family(name) ? "=" : "", name);
+	}
+	if (*header) {
+		bprintf(&c->out, "[%s]\n", header);
+		write_rule(&c->out, &enosys, "*");
+		c->res->n_sections++;
+	}
+	if (any)
+		report(c, IMPORT_NOTE, "",
+		       "runc answers ENOSYS (not the default) to the %zu syscalls numbered above "
+		       "%d (%s), the highest this profile names; so does this policy (crun would "
+		       "give them the default)",
+		       c->n_stub, max64, name64);
 }
 
 static const char *const top_keys[] = {
@@ -1977,9 +2066,9 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	r = emit(&c);
 	if (r < 0)
 		goto out;
+	runc_stub(&c);
 	emit_io_uring(&c);
 	sysgate_facts(&c);
-	runc_stub(&c);
 	if (c.oom || c.out.oom) {
 		r = -ENOMEM;
 		goto out;
@@ -2004,6 +2093,9 @@ out:
 		free(c.scs[i].ents);
 	}
 	free(c.scs);
+	for (size_t i = 0; i < c.n_stub; i++)
+		free(c.stub[i]);
+	free(c.stub);
 	if (r == 0 && ret->n_errors)
 		r = -EINVAL;
 	return r;

@@ -139,6 +139,8 @@ static const char *const names[] = {
 	"i386:chown32",
 	"i386:socket(AF_INET)",
 	"i386:socket(AF_ALG)",
+	"cachestat(-1)",
+	"fchmodat2",
 };
 
 /* Call i of names[]: 0 or the errno it failed with. */
@@ -227,6 +229,10 @@ static int do_call(int i)
 		return ret32(sys32(359, AF_INET, SOCK_STREAM, 0));
 	case 40:
 		return ret32(sys32(359, 38, SOCK_SEQPACKET, 0));
+	case 41:
+		return ret_errno(syscall(451, -1, NULL, NULL, 0));
+	case 42:
+		return ret_errno(syscall(452, -100, path_x, 0700, 0));
 	}
 	return 255;
 }
