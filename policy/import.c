@@ -45,7 +45,13 @@ const char *const import_docker_caps[] = {
 };
 
 #define NATIVE_ARCH "amd64"
-#define MAX_ARGS 16	 /* comparisons per entry; runc allows any number, 6 indexes */
+#define MAX_ARGS 16 /* comparisons per entry; runc allows any number, 6 indexes */
+/* Bounds on what a hostile profile can make the translator do (Docker's has
+ * 33 entries and 426 names): the work per name and per pair of rules is
+ * small, but not small enough for millions of them. */
+#define MAX_ENTRIES 4096
+#define MAX_NAMES 16384
+#define MAX_RULES_PER_SYSCALL 256
 #define HEADER_MAX 48	 /* a section name's limit (inih) */
 #define LINE_MAX_OUT 160 /* a rule line; the loader takes up to 198 bytes */
 #define RULE_MAX 1024	 /* a rule before it is broken into lines: 6 conditions */
@@ -101,7 +107,8 @@ struct ctx {
 	size_t n_scs;
 	struct buf out;
 	bool oom;
-	char **stub; /* names runc's ENOSYS stub decides (runc_stub) */
+	size_t n_names; /* read so far, for MAX_NAMES */
+	char **stub;	/* names runc's ENOSYS stub decides (runc_stub) */
 	size_t n_stub;
 };
 
@@ -1232,6 +1239,13 @@ static int parse_entry(struct ctx *c, struct json_object *e, size_t i,
 					      json_object_get(json_object_array_get_idx(names, j)));
 		json_object_array_add(out_syscalls, o);
 	}
+	c->n_names += name ? 1 : json_object_array_length(names);
+	if (c->n_names > MAX_NAMES) {
+		report(c, IMPORT_ERROR, path, "more than %d names in the profile: not read",
+		       MAX_NAMES);
+		c->n_ents++;
+		return 0;
+	}
 	for (size_t j = 0; j < (name ? 1 : json_object_array_length(names)); j++) {
 		struct json_object *n = name ? name : json_object_array_get_idx(names, j);
 		_cleanup_free_ char *np =
@@ -1446,6 +1460,20 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 		 * the default, said explicitly where the profile names it. */
 		*uncond = &c->ents[s->ents[0]];
 		return 0;
+	}
+	{
+		size_t n = 0;
+
+		for (size_t k = 0; k < s->n_ents; k++)
+			n += c->ents[s->ents[k]].or_split ? c->ents[s->ents[k]].n_cmps : 1;
+		if (n > MAX_RULES_PER_SYSCALL) {
+			_cleanup_free_ char *p = pathf("syscalls[%zu]", c->ents[s->ents[0]].idx);
+
+			report(c, IMPORT_ERROR, p ? p : "",
+			       "%s: %zu rules, more than a section may usefully have (%d)", s->name,
+			       n, MAX_RULES_PER_SYSCALL);
+			return 0;
+		}
 	}
 	rules = calloc(MAX_ARGS * s->n_ents + 1, sizeof(*rules));
 	alts = calloc(MAX_ARGS * s->n_ents + 1, sizeof(*alts));
@@ -2034,6 +2062,13 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 			goto out;
 		}
 		json_object_object_add(resolved, "syscalls", rsys);
+		if (json_object_array_length(sys) > MAX_ENTRIES) {
+			report(&c, IMPORT_ERROR, "syscalls",
+			       "%zu entries: more than sysgate import reads (%d)",
+			       json_object_array_length(sys), MAX_ENTRIES);
+			r = -EINVAL;
+			goto out;
+		}
 		for (size_t i = 0; i < json_object_array_length(sys) && r == 0; i++)
 			r = parse_entry(&c, json_object_array_get_idx(sys, i), i, rsys);
 		if (r < 0)

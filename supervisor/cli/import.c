@@ -109,6 +109,14 @@ static int write_atomic(const char *path, const char *text, size_t len)
 	return 0;
 }
 
+/* Text of the profile (a key, a name) can be in a report: no control
+ * character of it reaches the terminal. */
+static void put_clean(const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stderr);
+}
+
 static void print_reports(const char *file, const struct import_result *r)
 {
 	static const char *const sev[] = {"note", "warning", "error"};
@@ -116,8 +124,10 @@ static void print_reports(const char *file, const struct import_result *r)
 	for (size_t i = 0; i < r->n_reports; i++) {
 		const struct import_report *p = &r->reports[i];
 
-		fprintf(stderr, "%s:%s%s %s: %s\n", file, p->path, *p->path ? ":" : "",
-			sev[p->severity], p->msg);
+		put_clean(file);
+		fprintf(stderr, ":%s%s %s: ", p->path, *p->path ? ":" : "", sev[p->severity]);
+		put_clean(p->msg);
+		fputc('\n', stderr);
 	}
 }
 
