@@ -2,7 +2,9 @@
 """The proof of sysgate import: for each profile, the errno every call of the
 battery (tests/targets/battery.c) gets under runc with the profile equals
 the errno it gets under `sysgate run` with the policy `sysgate import` made
-of it.
+of it. The one exception is a gap import reports (i386 socketcall, whose
+arguments libseccomp cannot filter): there the call may differ, but only
+by sysgate refusing it.
 
 usage: battery.py --sysgate BIN --battery BIN --oci-dir DIR PROFILE...
 A PROFILE that is absent is skipped; exit 77 (skipped) when runc, busybox
@@ -99,6 +101,10 @@ def main():
                 print(f"battery: {prof}: import failed ({r.returncode}):\n{r.stderr}")
                 failed += 1
                 continue
+            # the gaps import reports: calls that may differ, and how
+            reported = {}
+            if "socketcall without its argument conditions" in r.stderr:
+                reported["i386:socketcall("] = "import warned: i386 socketcall"
             r = subprocess.run([opts["sysgate"], "check", ini], capture_output=True, text=True)
             if r.returncode != 0:
                 print(f"battery: {prof}: sysgate check refuses the import:\n{r.stdout}")
@@ -140,7 +146,13 @@ def main():
             print(f"{'call':40} {'runc':>10} {'sysgate':>10}")
             for name in order:
                 mark = "" if runc[name] == sg.get(name) else "   <-- differs"
-                diff += bool(mark)
+                gap = [why for pre, why in reported.items() if name.startswith(pre)]
+                if mark and gap and sg.get(name) not in ("0", None):
+                    # a gap import reported, where sysgate refuses the call:
+                    # stricter than the runtime, never wider
+                    mark = f"   (differs; {gap[0]}; sysgate refuses)"
+                else:
+                    diff += bool(mark)
                 print(f"{name:40} {runc[name]:>10} {sg.get(name, '-'):>10}{mark}")
             for name in sg:
                 if name not in runc:

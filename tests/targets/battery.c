@@ -37,6 +37,8 @@ static const int keep_caps[] = {
 };
 
 static char dir[256], path_x[300], path_y[300], path_z[300];
+/* socketcall(SYS_SOCKET, args): i386's argument array, 32-bit longs */
+static uint32_t sock_inet[3] = {AF_INET, SOCK_STREAM, 0}, sock_alg[3] = {38, SOCK_SEQPACKET, 0};
 
 static int drop_caps(void)
 {
@@ -141,6 +143,8 @@ static const char *const names[] = {
 	"i386:socket(AF_ALG)",
 	"cachestat(-1)",
 	"fchmodat2",
+	"i386:socketcall(SYS_SOCKET,AF_INET)",
+	"i386:socketcall(SYS_SOCKET,AF_ALG)",
 };
 
 /* Call i of names[]: 0 or the errno it failed with. */
@@ -233,6 +237,10 @@ static int do_call(int i)
 		return ret_errno(syscall(451, -1, NULL, NULL, 0));
 	case 42:
 		return ret_errno(syscall(452, -100, path_x, 0700, 0));
+	case 43:
+		return ret32(sys32(102, 1, (long)(uintptr_t)sock_inet, 0));
+	case 44:
+		return ret32(sys32(102, 1, (long)(uintptr_t)sock_alg, 0));
 	}
 	return 255;
 }
