@@ -1333,11 +1333,21 @@ static void parse_arches(struct ctx *c, struct json_object *p, struct json_objec
 		if (!streq(a, "SCMP_ARCH_X86_64") || !map)
 			json_object_array_add(out_arches, json_object_new_string(a));
 	}
-	if (!c->has_x86)
+	/* The runtimes kill what the filter's architectures lack. sysgate has
+	 * no rule per ABI: it would decide those calls by the x86_64 sections,
+	 * allowing i386 calls the runtime kills. That widens the profile, so it
+	 * takes the person's word (--allow-i386). */
+	if (!c->has_x86 && c->o->allow_i386)
 		report(c, IMPORT_WARNING, map ? "archMap" : "architectures",
 		       "the profile does not cover SCMP_ARCH_X86: the runtimes kill every i386 "
 		       "call (int $0x80), while sysgate decides them by the same sections as "
-		       "x86_64 calls (its language has no rule per ABI)");
+		       "x86_64 calls (its language has no rule per ABI; --allow-i386 given)");
+	else if (!c->has_x86)
+		report(c, IMPORT_ERROR, map ? "archMap" : "architectures",
+		       "the profile does not cover SCMP_ARCH_X86: the runtimes kill every i386 "
+		       "call (int $0x80), but sysgate's language has no rule per ABI and would "
+		       "decide them by the x86_64 sections, allowing what the runtime kills; "
+		       "add SCMP_ARCH_X86 to the profile, or accept that with --allow-i386");
 	if (!c->has_x32)
 		report(c, IMPORT_NOTE, map ? "archMap" : "architectures",
 		       "the profile does not cover SCMP_ARCH_X32: the runtimes kill x32 calls; "

@@ -39,7 +39,9 @@ struct import_options {
 	size_t n_caps;
 	unsigned kernel_major, kernel_minor; /* for minKernel */
 	bool podman;			     /* Podman's rules even without its keys */
-	const char *source;		     /* the profile's name, for the header comment */
+	bool allow_i386;    /* a profile that lets the runtime kill i386 calls may be
+			     * imported all the same (sysgate decides them by policy) */
+	const char *source; /* the profile's name, for the header comment */
 };
 
 /* Docker's 14 default capabilities, NULL-terminated. */

@@ -51,7 +51,8 @@ static struct imp *import_opts(const char *json, const char *const *caps, unsign
 	struct import_options o = {.caps = caps ? caps : import_docker_caps,
 				   .kernel_major = major,
 				   .kernel_minor = minor,
-				   .podman = podman};
+				   .podman = podman,
+				   .allow_i386 = true};
 	struct json_object *j = json_tokener_parse(json);
 	struct imp *m = calloc(1, sizeof(*m));
 
@@ -625,6 +626,23 @@ static void test_import_arches(void **state)
 		       "\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\""));
 	m = import_ok("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}");
 	assert_true(has(m, IMPORT_WARNING, "architectures", "kill every i386"));
+	/* without --allow-i386 that widening is refused */
+	{
+		struct import_options o = {.caps = import_docker_caps, .kernel_major = 6};
+		struct json_object *j =
+			json_tokener_parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+					   "\"architectures\": [\"SCMP_ARCH_X86_64\"]}");
+		struct import_result r;
+
+		assert_int_equal(policy_import(j, &o, &r), -EINVAL);
+		assert_null(r.policy);
+		assert_int_equal(r.n_errors, 1);
+		for (size_t k = 0; k < r.n_reports; k++)
+			if (r.reports[k].severity == IMPORT_ERROR)
+				assert_non_null(strstr(r.reports[k].msg, "--allow-i386"));
+		import_result_free(&r);
+		json_object_put(j);
+	}
 	m = import_fails("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [], "
 			 "\"archMap\": []}");
 	assert_true(has(m, IMPORT_ERROR, "archMap", "both architectures and archMap"));

@@ -33,6 +33,9 @@ static const struct cli_option import_options_table[] = {
 	{"kernel", 'k', "X.Y", "the kernel for minKernel (default: this one's)"},
 	{"podman", 'P', NULL, "read as Podman does (minKernel ignored, errno names)"},
 	{"strict", 's', NULL, "fail (exit 1, nothing written) on any lossy translation"},
+	{"allow-i386", 'I', NULL,
+	 "import a profile without SCMP_ARCH_X86 all the same: i386 calls\nthe runtime "
+	 "kills are then decided by the x86_64 sections"},
 	{"output", 'o', "POLICY", "write the policy there (atomically) instead of stdout"},
 	{"oci", 'O', "FILE",
 	 "also write the linux.seccomp object the runtime gets\n(archMap and includes resolved)"},
@@ -171,6 +174,9 @@ static int import_main(int argc, char **argv)
 			break;
 		case 's':
 			strict = true;
+			break;
+		case 'I':
+			o.allow_i386 = true;
 			break;
 		case 'o':
 			out = optarg;
@@ -327,7 +333,8 @@ done:
 
 const struct verb verb_import = {
 	.name = "import",
-	.synopsis = "PROFILE.json [--caps LIST] [--kernel X.Y] [--podman] [--strict] [-o POLICY]",
+	.synopsis = "PROFILE.json [--caps LIST] [--kernel X.Y] [--podman] [--strict] "
+		    "[--allow-i386] [-o POLICY] [--oci FILE]",
 	.summary = "Turn a Docker, Podman or OCI seccomp profile into a policy that decides as\n"
 		   "the runtimes enforce it here; report (PROFILE:JSONPATH: message) what\n"
 		   "cannot be carried over exactly. Exit 0 imported, 1 not, 125 bad usage.",

@@ -57,6 +57,13 @@ grep -q "bad.json:line 1: error: not valid JSON" "$T/err" || no "bad JSON not re
 expect 1 "$SG" import "$T/absent.json"
 ls "$T" | grep -q 'keep.ini.' && no "a temporary file was left behind"
 
+# a profile that lets the runtime kill i386 calls: refused, unless --allow-i386
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["getpid", "exit", "exit_group", "rt_sigreturn", "sigreturn"], "action": "SCMP_ACT_ALLOW"}]}' >"$T/x64.json"
+expect 1 "$SG" import "$T/x64.json"
+grep -q "x64.json:architectures: error: .*--allow-i386" "$T/err" || no "i386 widening not refused"
+expect 0 "$SG" import --allow-i386 "$T/x64.json"
+grep -q "x64.json:architectures: warning: .*kill every i386" "$T/err" || no "no i386 warning"
+
 # --oci writes what the runtime gets; the real profiles import and check
 if [ -n "$DATA" ] && [ -f "$DATA/moby-default.json" ]; then
 	expect 0 "$SG" import "$DATA/moby-default.json" -o "$T/m.ini" --oci "$T/m.json"
