@@ -1364,7 +1364,7 @@ struct out_rule {
 	int rank;
 	size_t order;
 	const struct ent *e;
-	char text[RULE_MAX];
+	char text[RULE_MAX + 48]; /* the key, an errno and conds[RULE_MAX] */
 };
 
 static int out_cmp(const void *a, const void *b)
