@@ -799,15 +799,18 @@ static bool name_ok(struct ctx *c, const char *name, const char *path, const str
 		return false;
 	}
 	if (policy_newer_syscall_by_name(name)) {
+		bool deny = c->dflt.kind == A_ERRNO || c->dflt.kind == A_TRACE;
+		const char *meant = act_same(a, &c->dflt) ? "" : act_key(a);
+
 		report(c, IMPORT_NOTE, path,
-		       "%s is newer than this libseccomp, so runc and crun skip it and the default "
-		       "applies; sysgate gives it %s, as runc does (crun gives the default)%s",
+		       "%s is newer than this libseccomp: runc and crun skip it, so the default "
+		       "applies %s%s%s%s",
 		       name,
-		       c->dflt.kind == A_ERRNO || c->dflt.kind == A_TRACE
-			       ? "ENOSYS under a deny default"
-			       : "the default",
-		       a->kind == A_ALLOW || a->kind == A_LOG ? " (the profile meant to allow it)"
-							      : "");
+		       deny ? "(runc's stub makes it ENOSYS, crun gives the default); sysgate "
+			      "answers ENOSYS, as for every syscall libseccomp cannot name under a "
+			      "deny default"
+			    : "there and here",
+		       *meant ? " (the profile meant " : "", meant, *meant ? " for it)" : "");
 		return false;
 	}
 	if (!policy_syscall_known(name)) {
