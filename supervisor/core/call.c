@@ -128,6 +128,7 @@ static void fill_record(struct call_ctx *x, char *rulebuf, size_t rulesize, stru
 	rec->shape = x->e->shape;
 	memcpy(rec->args, x->c.args, sizeof(rec->args));
 	gather_strings(x, rec);
+	rec->addr = d->addr; /* copied before the decision (gather.c), by value */
 	rec->path = x->c.path;
 	rec->decision = x->dec.kind;
 	rec->rule = policy_rule_location(s->policy, x->e->section, x->dec.rule, rulebuf, rulesize);

@@ -66,6 +66,7 @@ struct call_data {
 	char strs[3][TARGET_PATH_MAX]; /* other string arguments, for the log only */
 	char name[TARGET_PATH_MAX];    /* the xattr name a name condition judged */
 	char via[40];		       /* the multiplexer that carried the call, or "" */
+	struct log_addr addr;	       /* connect/bind/sendto's sockaddr: for the record only */
 	char why[200];		       /* the record's why, or "" */
 };
 
