@@ -170,6 +170,7 @@ struct call_ctx {
 	bool read_memory;	/* read from the target: ID_VALID before acting on it */
 	struct decision dec;
 	const char *ask_by; /* an ask, settled by: "remembered", "complain", ... */
+	size_t nth;	    /* ... by an `always` answer's rule: its write-back (ask.h) */
 };
 
 /* decode.c */
