@@ -317,6 +317,8 @@ static void test_always_that_would_not_load_is_refused_file_unchanged(void **sta
 	free(text);
 }
 
+static bool read_until(int fd, char *buf, size_t size, size_t *len, const char *needle);
+
 /*
  * After an `always` answer has written its rule above the ask rule, records
  * and asks name rules by the lines they have in the file now: the written
@@ -400,13 +402,42 @@ static void test_always_later_records_and_asks_cite_the_new_lines(void **state)
 	o = take(st, "event", "ask", 0);
 	assert_true(json_object_object_get_ex(o, "rule", &v));
 	assert_string_equal(json_object_get_string(v), "policy.ini:4");
-	assert_true(lh_jint(o, "ask", &n));
 	json_object_put(o);
-	o = request(st, lh_tp(&st->h, "\"op\":\"answer\",\"ask\":%lld,\"decision\":\"deny\"",
-			      (long long)n));
-	assert_true(ok(o));
-	json_object_put(o);
-	finish(st);
+	/* and so says the prompt, which a person answers it in */
+	{
+		char out[16384] = "", pid[16];
+		int in[2], from[2];
+		size_t len = 0;
+		pid_t prompt;
+
+		snprintf(pid, sizeof(pid), "%d", (int)st->sg);
+		assert_int_equal(pipe(in), 0);
+		assert_int_equal(pipe(from), 0);
+		prompt = fork();
+		assert_true(prompt >= 0);
+		if (prompt == 0) {
+			dup2(in[0], 0);
+			dup2(from[1], 1);
+			dup2(from[1], 2);
+			execl(g_sysgate, g_sysgate, "prompt", pid, (char *)NULL);
+			_exit(127);
+		}
+		lh_remember_pid(&st->h, prompt);
+		close(in[0]);
+		close(from[1]);
+		if (!read_until(from[0], out, sizeof(out), &len, "answer ["))
+			fail_msg("no call shown:\n%s", out);
+		if (!strstr(out, lh_tp(&st->h, "/bb\", 0755)  [rule policy.ini:4]")))
+			fail_msg("the prompt does not cite the ask rule's new line:\n%s", out);
+		assert_int_equal(write(in[1], "d\n", 2), 2);
+		if (!read_until(from[0], out, sizeof(out), &len, "answered deny"))
+			fail_msg("not answered:\n%s", out);
+		close(in[1]);
+		close(from[0]);
+		finish(st);
+		assert_true(lh_wait_status(&st->h, prompt, WAIT_MS) >= 0);
+		lh_forget_pid(&st->h, prompt);
+	}
 
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/a = 0", q));
 	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/c = 0", q));
