@@ -291,6 +291,36 @@ static void test_json_records_decode_by_type(void **state)
 	json_object_put(o);
 }
 
+/* A target that stalls the copy of its sockaddr (a userfaultfd page nobody
+ * serves) stalls no more than any read of its memory: the watchdog answers
+ * the call EFAULT with a record that names the stall, and sysgate goes on
+ * deciding (the next call has its record). */
+static void test_stalled_sockaddr_is_bounded(void **state)
+{
+	struct live *st = *state;
+	int status;
+
+	write_policy(st);
+	status = lh_run(&st->h, RUN_TIMEOUT_MS,
+			(const char *const[]){g_sysgate, "run", "-p", "policy.ini", "--log", "log",
+					      "--", NULL},
+			g_net, "connect-stall", ":", "socket", NULL);
+	if (strstr(st->h.out, "connect-stall") == NULL && status != 0)
+		skip(); /* no userfaultfd here */
+	lh_assert_line(st->h.out, lh_tp(&st->h, "connect-stall = -1 errno %d", EFAULT));
+	lh_assert_line(st->h.out, "socket = 0");
+	assert_int_equal(lh_count_lines_with(st->h.log, "stall: target memory did not arrive"), 1);
+	assert_non_null(strstr(line_with(st, "stall: target memory"), "connect("));
+	/* the next call was decided and recorded after it (connect-stall's own
+	 * socket comes before) */
+	{
+		const char *stalled = strstr(st->h.log, "stall: target memory");
+
+		assert_non_null(
+			strstr(stalled, "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = ? [log"));
+	}
+}
+
 /* An i386 call decodes with i386's positions and widths: mkdirat through
  * int $0x80 (sg-target), its AT_FDCWD a 32-bit int. */
 static void test_i386_record_decodes(void **state)
@@ -321,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_records_decode_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_records_decode_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_i386_record_decodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_sockaddr_is_bounded, setup, teardown),
 	};
 	int r = lh_find_binaries("test-records", g_sysgate, g_net, g_net_real);
 

@@ -11,6 +11,8 @@
  *   connect-abstract NAME   the same in the abstract namespace, NAME then ESC then NUL then "z"
  *   connect-badptr          connect with an address the target has not mapped
  *   sendto-null             sendto on a UDP socket without an address
+ *   connect-stall           connect with its address on a userfaultfd page nobody
+ *                           serves: whoever reads it sleeps (exit 2: no userfaultfd)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -44,6 +50,26 @@ static int connect_to(int domain, const void *sa, socklen_t len)
 	r = connect(fd, sa, len);
 	close(fd);
 	return r;
+}
+
+/* A page registered with a fresh userfaultfd, never served; NULL if there is none. */
+static void *unserved_page(void)
+{
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	void *p;
+
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0)
+		return NULL;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = 4096;
+	if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
+		return NULL;
+	return p; /* fd stays open: the page stays unserved */
 }
 
 int main(int argc, char **argv)
@@ -97,6 +123,12 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(op, "connect-badptr")) {
 			r = connect_to(AF_INET, (const void *)(uintptr_t)0x10, 16);
+		} else if (!strcmp(op, "connect-stall")) {
+			void *page = unserved_page();
+
+			if (!page)
+				return 2;
+			r = connect_to(AF_INET, page, 16);
 		} else if (!strcmp(op, "sendto-null")) {
 			int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
