@@ -69,7 +69,10 @@ static int setup(void **state)
 	inet_pton(AF_INET, "127.0.0.1", &in.sin_addr);
 	st->inet = listen_on(AF_INET, &in, sizeof(in));
 	st->inet6 = listen_on(AF_INET6, &in6, sizeof(in6)); /* -1 without IPv6 */
-	snprintf(un.sun_path, sizeof(un.sun_path), "%s/sock", st->h.dir);
+	if (strlen(st->h.dir) + sizeof("/sock") > sizeof(un.sun_path))
+		return -1;
+	memcpy(un.sun_path, st->h.dir, strlen(st->h.dir));
+	memcpy(un.sun_path + strlen(st->h.dir), "/sock", sizeof("/sock"));
 	st->unx = listen_on(AF_UNIX, &un, sizeof(un));
 	if (st->inet < 0 || st->unx < 0)
 		return -1;

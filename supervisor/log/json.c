@@ -201,7 +201,7 @@ static int json_add_argv(struct json_object *o, const struct log_record *r,
 	int k = log_json_add(o, "argv", argv);
 
 	for (unsigned i = 0; k == 0 && i < n; i++) {
-		char key[8], val[512];
+		char key[16], val[512];
 		const char *name = a[i].name;
 
 		if (!name) {
