@@ -285,7 +285,8 @@ static void test_format_call_at_flags(void **state)
 	r.args[3] = 0x100 | 0x1000;
 	assert_call(&r, "fchmodat2(AT_FDCWD, \"/etc/x\", 0755, AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH)");
 	r.args[3] = 0x200 | 0x400 | 0x1;
-	assert_call(&r, "fchmodat2(AT_FDCWD, \"/etc/x\", 0755, AT_REMOVEDIR|AT_SYMLINK_FOLLOW|0x1)");
+	assert_call(&r,
+		    "fchmodat2(AT_FDCWD, \"/etc/x\", 0755, AT_REMOVEDIR|AT_SYMLINK_FOLLOW|0x1)");
 	r.args[3] = 0x40000;
 	assert_call(&r, "fchmodat2(AT_FDCWD, \"/etc/x\", 0755, 0x40000)");
 }
