@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "policy/argfmt.h"
 #include "policy/policy.h"
 #include "sg-util.h"
 
@@ -503,6 +504,18 @@ bool policy_constant(const char *name, bool abi32, int64_t *ret)
 			return true;
 		}
 	return false;
+}
+
+/* For the record's decoder (argfmt.c): the same table, so a record names a
+ * value as the policy would write it. */
+bool policy_constant_at(size_t i, const char **ret_name, int64_t *ret64, int64_t *ret32)
+{
+	if (i >= ARRAY_SIZE(constants))
+		return false;
+	*ret_name = constants[i].name;
+	*ret64 = constants[i].v64;
+	*ret32 = constants[i].v32;
+	return true;
 }
 
 const char *policy_constant_nearest(const char *name)

@@ -41,6 +41,7 @@ struct remembered {
 	enum ask_cover cover;
 	char *pattern; /* exact path, or a glob; NULL: the call had no path */
 	char *text;    /* as policy text */
+	size_t nth;    /* always: the write-back that wrote it (writeback.h), else 0 */
 };
 
 /*
@@ -57,7 +58,8 @@ struct remembered {
  *   read-only after ask_queue_new: p, file, log, efd, buf (the main
  *     thread's own, for answers);
  *   attached: atomic, written by the control socket's code (main thread);
- *   inserted, n_inserted: the main thread's (write_always).
+ *   wb: written by the main thread (ask_answer); its insertion list is
+ *     read by any thread to name rules by their line now (writeback.h).
  */
 struct ask_queue {
 	pthread_mutex_t lock;
@@ -232,7 +234,8 @@ static bool rem_matches(const struct remembered *m, const struct rule *r, pid_t 
 }
 
 bool ask_remembered(struct ask_queue *q, const struct rule *r, pid_t tgid,
-		    unsigned long long start_time, const char *path, struct decision *ret)
+		    unsigned long long start_time, const char *path, struct decision *ret,
+		    size_t *ret_nth)
 {
 	bool found = false;
 
@@ -244,6 +247,8 @@ bool ask_remembered(struct ask_queue *q, const struct rule *r, pid_t tgid,
 		if (!rem_matches(m, r, tgid, start_time, path))
 			continue;
 		*ret = (struct decision){.kind = m->kind, .err = m->err, .rule = r};
+		if (ret_nth)
+			*ret_nth = m->nth;
 		found = true;
 		break;
 	}
@@ -303,9 +308,17 @@ static const char *arch_name(const struct log_record *r)
 	return sg_abi_name(r->arch, r->x32 ? __X32_SYSCALL_BIT : 0);
 }
 
-static struct json_object *item_json(const struct ask_item *it, uint64_t now)
+const char *ask_rule_location(struct ask_queue *q, const struct section *s, const struct rule *r,
+			      size_t nth, char *buf, size_t size)
+{
+	return writeback_rule_location(&q->wb, q->p, s, r, nth, buf, size);
+}
+
+/* Under q->lock (memory only). */
+static struct json_object *item_json(struct ask_queue *q, const struct ask_item *it, uint64_t now)
 {
 	struct json_object *o = json_object_new_object(), *argv;
+	char rule[512];
 	/* The ask rule's conditions an answer keeps: the prompt shows them. */
 	_cleanup_free_ char *conds = answer_conds_text(it->rule);
 
@@ -326,7 +339,11 @@ static struct json_object *item_json(const struct ask_item *it, uint64_t now)
 	jset(o, "call", jstr_target(it->call));
 	jset(o, "path", jstr_target(it->path));
 	jset(o, "section", json_object_new_string(it->section ? it->section->name : "?"));
-	jset(o, "rule", json_object_new_string(it->rule_loc ? it->rule_loc : "?"));
+	/* The line the ask rule has now: a rule written back since the call
+	 * was queued may have moved it. */
+	jset(o, "rule",
+	     json_object_new_string(
+		     ask_rule_location(q, it->section, it->rule, 0, rule, sizeof(rule))));
 	jset(o, "conditions", jstr_target(conds));
 	jset(o, "waited_ms", json_object_new_uint64(now - it->queued_ms));
 	jset(o, "left_ms",
@@ -347,7 +364,7 @@ int ask_take_new(struct ask_queue *q, struct json_object **ret_array)
 	for (struct ask_item *it = q->pending; it; it = it->next) {
 		if (it->announced)
 			continue;
-		json_object_array_add(a, item_json(it, now));
+		json_object_array_add(a, item_json(q, it, now));
 		it->announced = true;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -364,7 +381,7 @@ struct json_object *ask_list(struct ask_queue *q)
 		return NULL;
 	pthread_mutex_lock(&q->lock);
 	for (struct ask_item *it = q->pending; it; it = it->next)
-		json_object_array_add(a, item_json(it, now));
+		json_object_array_add(a, item_json(q, it, now));
 	pthread_mutex_unlock(&q->lock);
 	return a;
 }
@@ -413,6 +430,19 @@ void ask_finish(struct ask_queue *q, struct ask_item *it, enum decision_kind kin
 	plan = answer_plan(&v);
 	result = answer_carry_out(&plan, it->listener, it->id, &it->em, it->path, it->path_err);
 	clock_gettime(CLOCK_REALTIME, &it->rec.time);
+	/* Named as the file is now (a write-back since it was queued may have
+	 * moved the rule), by the written rule if a remembered one decided. */
+	{
+		char loc[512];
+		char *now = strdup(
+			ask_rule_location(q, it->section, it->rule, it->nth, loc, sizeof(loc)));
+
+		if (now) {
+			free(it->rule_loc);
+			it->rule_loc = now;
+		}
+		it->rec.rule = it->rule_loc;
+	}
 	it->rec.decision = kind;
 	it->rec.err = kind == DECISION_DENY ? err : 0;
 	it->rec.ask_by = by;
@@ -547,6 +577,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 	_cleanup_free_ char *glob = NULL, *text = NULL, *pattern = NULL, *conds = NULL;
 	struct ask_item *it = NULL;
 	const char *path;
+	size_t nth = 0;
 	int r;
 
 	*ret_covers = *ret_written = NULL;
@@ -620,7 +651,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 				"for the run instead";
 			return -EINVAL;
 		}
-		r = writeback_rule(&q->wb, it->rule->line, text, ret_written, ret_why);
+		r = writeback_rule(&q->wb, it->rule->line, text, ret_written, &nth, ret_why);
 		if (r < 0)
 			return r;
 	}
@@ -643,6 +674,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 				.cover = a->cover,
 				.pattern = path ? TAKE_PTR(pattern) : NULL,
 				.text = strdup(text),
+				.nth = nth,
 			};
 		}
 		pthread_mutex_unlock(&q->lock);
@@ -657,6 +689,7 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 		for (;;) {
 			struct ask_item *other = NULL;
 			struct decision d;
+			size_t other_nth = 0;
 
 			pthread_mutex_lock(&q->lock);
 			for (struct ask_item *i = q->pending; i && !other; i = i->next) {
@@ -669,11 +702,12 @@ int ask_answer(struct ask_queue *q, uint64_t seq, const struct ask_answer *a, ch
 			if (!other)
 				break;
 			if (!ask_remembered(q, other->rule, other->tgid, other->start_time,
-					    other->path, &d))
+					    other->path, &d, &other_nth))
 				break;
 			other = unlink_item(q, other->seq);
 			if (!other)
 				continue;
+			other->nth = other_nth;
 			ask_finish(q, other, d.kind, d.err, "remembered");
 			if (cb)
 				cb(data, other->seq, d.kind, d.err, "remembered");

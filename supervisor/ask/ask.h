@@ -49,9 +49,10 @@ struct ask_item {
 	char **argv; /* the caller's command line, NULL-terminated */
 	const struct section *section;
 	const struct rule *rule;
-	char *rule_loc;
-	char *call; /* strace style */
-	char *path; /* resolved; NULL if the call has none */
+	char *rule_loc; /* refreshed when the item is finished (a write-back may move it) */
+	size_t nth;	/* settled by a remembered `always` answer: its write-back */
+	char *call;	/* strace style */
+	char *path;	/* resolved; NULL if the call has none */
 	int path_err;
 	bool emulate;	       /* an allow answer is carried out from em */
 	struct emulate em;     /* opened and resolved; credentials left */
@@ -78,9 +79,17 @@ bool ask_attached(const struct ask_queue *q);
 void ask_set_reachable(struct ask_queue *q, bool reachable);
 bool ask_reachable(const struct ask_queue *q);
 void ask_set_attached(struct ask_queue *q, unsigned n_clients);
-/* A remembered answer for a call that reached ask rule r. */
+/* A remembered answer for a call that reached ask rule r; *ret_nth (may be
+ * NULL): for an `always` answer, the write-back that wrote its rule, else 0. */
 bool ask_remembered(struct ask_queue *q, const struct rule *r, pid_t tgid,
-		    unsigned long long start_time, const char *path, struct decision *ret);
+		    unsigned long long start_time, const char *path, struct decision *ret,
+		    size_t *ret_nth);
+/* "FILE:LINE" of rule r of section s as the policy file is now, after the
+ * rules `always` answers wrote into it (their lines, and those of every rule
+ * below them, moved); nth > 0: the rule write-back nth wrote, which decides
+ * for r (ask_remembered's *ret_nth). Returns buf. */
+const char *ask_rule_location(struct ask_queue *q, const struct section *s, const struct rule *r,
+			      size_t nth, char *buf, size_t size);
 /* Hand an item over (the queue owns it from here) and wake the main loop.
  * -ENOSPC when too many calls wait already: the caller applies ask_default. */
 int ask_queue_add(struct ask_queue *q, struct ask_item *it);

@@ -20,15 +20,55 @@
 #include "sg-util.h"
 #include "supervisor/ask/writeback.h"
 
-/* Where line `original` of the policy as loaded is now, after our inserts. */
-static unsigned current_line(const struct writeback *w, unsigned original)
+unsigned writeback_line_now(const struct writeback *w, unsigned original)
 {
+	size_t n = atomic_load_explicit(&w->n_inserted, memory_order_acquire);
 	unsigned line = original;
 
-	for (size_t i = 0; i < w->n_inserted; i++)
+	for (size_t i = 0; i < n; i++)
 		if (w->inserted[i] <= original)
 			line += 2;
 	return line;
+}
+
+/*
+ * A rule written above the ask rule of original line A comes after every
+ * line above A (moved by what was written above them), after the rules
+ * written above A before it (each later one goes right above the ask rule,
+ * so below the earlier ones), and after its own comment.
+ */
+unsigned writeback_written_line(const struct writeback *w, size_t nth)
+{
+	size_t n = atomic_load_explicit(&w->n_inserted, memory_order_acquire);
+	unsigned a, line;
+
+	if (nth == 0 || nth > n)
+		return 0;
+	a = w->inserted[nth - 1];
+	line = a + 1;
+	for (size_t i = 0; i < n; i++)
+		if (w->inserted[i] < a || (w->inserted[i] == a && i < nth - 1))
+			line += 2;
+	return line;
+}
+
+const char *writeback_rule_location(const struct writeback *w, const struct policy *p,
+				    const struct section *s, const struct rule *r, size_t nth,
+				    char *buf, size_t size)
+{
+	unsigned line;
+
+	if (!buf || size == 0)
+		return "";
+	/* Only the policy's own file is written to (ask.c refuses the rules of
+	 * included files): the others' lines never move. */
+	if (!w || !w->file || !r || (p && r == &p->dflt) || (s && s->implicit) || r->file)
+		return policy_rule_location(p, s, r, buf, size);
+	line = nth ? writeback_written_line(w, nth) : 0;
+	if (!line)
+		line = writeback_line_now(w, r->line);
+	snprintf(buf, size, "%s:%u", p && p->file ? p->file : "?", line);
+	return buf;
 }
 
 /* The whole of fd (a regular file of st_size bytes, read to its end). */
@@ -137,7 +177,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, char **ret_written,
-		   const char **ret_why)
+		   size_t *ret_nth, const char **ret_why)
 {
 	_cleanup_free_ char *old = NULL, *new = NULL, *real = NULL;
 	_cleanup_close_ int fd = -1;
@@ -146,12 +186,14 @@ int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, cha
 	struct stat st, again;
 	size_t len = 0, new_len = 0;
 	unsigned want;
+	size_t n = atomic_load_explicit(&w->n_inserted, memory_order_relaxed);
 	char stamp[64];
 	struct tm tm;
 	time_t now;
 	int r;
 
 	*ret_written = NULL;
+	*ret_nth = 0;
 	if (!w->file) {
 		*ret_why = "the built-in policy has no file to write to (run with -p FILE)";
 		return -EINVAL;
@@ -160,7 +202,7 @@ int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, cha
 		*ret_why = "the rule does not fit on one policy line (198 bytes)";
 		return -EINVAL;
 	}
-	if (w->n_inserted == ARRAY_SIZE(w->inserted)) {
+	if (n == ARRAY_SIZE(w->inserted)) {
 		*ret_why = "too many rules written in this run";
 		return -ENOSPC;
 	}
@@ -186,7 +228,7 @@ int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, cha
 		return r;
 	}
 
-	want = current_line(w, ask_line);
+	want = writeback_line_now(w, ask_line);
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -213,7 +255,10 @@ int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, cha
 	r = replace_file(real, &st, new, new_len, ret_why);
 	if (r < 0)
 		return r;
-	w->inserted[w->n_inserted++] = ask_line;
+	/* The entry first, then the count that publishes it (see writeback.h). */
+	w->inserted[n] = ask_line;
+	atomic_store_explicit(&w->n_inserted, n + 1, memory_order_release);
+	*ret_nth = n + 1;
 	if (asprintf(ret_written, "%s:%u", w->file, want + 1) < 0)
 		*ret_written = NULL;
 	return 0;

@@ -6,12 +6,22 @@
  * the file is only replaced when it loads. Main thread only (ask_answer()):
  * nothing here is shared between threads.
  */
+#include <stdatomic.h>
 #include <stddef.h>
 
+#include "policy/policy.h"
+
+/*
+ * inserted[] and n_inserted are written by the main thread alone
+ * (writeback_rule): an entry is set first, then published by the release
+ * store that counts it; entries never change once counted. Any thread may
+ * read them (an acquire load of n_inserted, then the entries below it): the
+ * session workers name rules by the line they have now.
+ */
 struct writeback {
 	const char *file; /* the policy file as the user named it (borrowed); NULL: built-in */
 	unsigned inserted[256]; /* original lines above which a rule was written (two lines) */
-	size_t n_inserted;
+	atomic_size_t n_inserted;
 };
 
 /*
@@ -21,7 +31,27 @@ struct writeback {
  * written. A symlinked file is written where it really is (the link stays),
  * once, atomically (a temporary file beside it, fsync, rename), with the
  * file's owner, group and mode. 0 with *ret_written ("FILE:LINE", the name
- * the user gave); -errno with *ret_why (static text) otherwise.
+ * the user gave) and *ret_nth (this write-back's number, from 1, for
+ * writeback_written_line); -errno with *ret_why (static text) otherwise.
  */
 int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, char **ret_written,
-		   const char **ret_why);
+		   size_t *ret_nth, const char **ret_why);
+
+/* Where line `original` of the policy file as loaded is now, after every
+ * rule written so far (each two lines, the comment and the rule, above its
+ * ask rule). Any thread. */
+unsigned writeback_line_now(const struct writeback *w, unsigned original);
+/* The line the rule of write-back nth (from writeback_rule) has now; 0 if
+ * there is no such write-back. Any thread. */
+unsigned writeback_written_line(const struct writeback *w, size_t nth);
+
+/*
+ * "FILE:LINE" of rule r of section s as the policy file is now: its line
+ * moved by the rules written above it; for nth > 0, the rule write-back nth
+ * wrote (what a remembered `always` answer decides by) instead of r. Rules
+ * of included files, implicit sections and the default as
+ * policy_rule_location() names them. Any thread; returns buf.
+ */
+const char *writeback_rule_location(const struct writeback *w, const struct policy *p,
+				    const struct section *s, const struct rule *r, size_t nth,
+				    char *buf, size_t size);

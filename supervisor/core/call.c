@@ -128,9 +128,16 @@ static void fill_record(struct call_ctx *x, char *rulebuf, size_t rulesize, stru
 	rec->shape = x->e->shape;
 	memcpy(rec->args, x->c.args, sizeof(rec->args));
 	gather_strings(x, rec);
+	rec->addr = d->addr; /* copied before the decision (gather.c), by value */
 	rec->path = x->c.path;
 	rec->decision = x->dec.kind;
-	rec->rule = policy_rule_location(s->policy, x->e->section, x->dec.rule, rulebuf, rulesize);
+	/* By the line the rule has now: an `always` answer may have written
+	 * rules into the file above it (and, remembered, decided this call by
+	 * the rule it wrote: x->nth). */
+	rec->rule = s->asks ? ask_rule_location(s->asks, x->e->section, x->dec.rule, x->nth,
+						rulebuf, rulesize)
+			    : policy_rule_location(s->policy, x->e->section, x->dec.rule, rulebuf,
+						   rulesize);
 	rec->via = d->via[0] ? d->via : NULL;
 	rec->why = d->why[0] ? d->why : NULL;
 }
@@ -220,7 +227,8 @@ static bool settle_ask(struct call_ctx *x)
 	if (s->mode != POLICY_ENFORCE) {
 		x->dec.kind = DECISION_ALLOW; /* complain: logged, let through */
 		x->ask_by = "complain";
-	} else if (s->asks && ask_remembered(s->asks, x->dec.rule, tgid, start, x->c.path, &rd)) {
+	} else if (s->asks &&
+		   ask_remembered(s->asks, x->dec.rule, tgid, start, x->c.path, &rd, &x->nth)) {
 		x->dec.kind = rd.kind;
 		x->dec.err = rd.err;
 		x->ask_by = "remembered";
@@ -305,6 +313,7 @@ static bool receive(struct session *s, struct call_ctx *x, int *ret)
 	x->tid = (pid_t)x->req->pid;
 	x->dec = (struct decision){};
 	x->ask_by = NULL;
+	x->nth = 0;
 	/* For the watchdog, should a read of this call's memory stall: before
 	 * any read (decode reads socketcall's arguments; the guard's start
 	 * publishes these). em is released by the watchdog if this thread is

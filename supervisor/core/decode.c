@@ -141,6 +141,7 @@ bool decode_call(struct call_ctx *x)
 			x->c.args[i] &= 0xffffffffu;
 	x->d = s->scratch;
 	x->d->raw_ok = x->d->exe_ok = false;
+	x->d->addr.read = false; /* gather_plain copies this call's, if it has one */
 	x->d->via[0] = x->d->why[0] = '\0';
 	if (x->abi == CALL_ABI_I386)
 		x->e = decode_multiplexed(s, x->tid, x->nr, x->e, &x->carried, &x->c, x->d);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy/argfmt.h"
 #include "sg-util.h"
 #include "supervisor/core/multiplex.h"
 #include "supervisor/core/session-internal.h"
@@ -258,6 +259,57 @@ bool gather_emulated(struct call_ctx *x)
 	return waiting;
 }
 
+/*
+ * The sockaddr of connect, bind and sendto, for the record and the prompt
+ * only: copied once, here, before the decision, so that what the record
+ * shows is what the target pointed at when sysgate decided (and never a
+ * later read). No rule consults it: the decision does not depend on it, and
+ * the kernel reads the target's memory again when the call goes on, so a
+ * racing thread can make the call connect elsewhere. Were a condition on the
+ * address ever added, it would have to decide on this same copy, and its
+ * decision could deny or kill but never continue (the TOCTOU rule of
+ * policy_decide). It comes after the reads the rules need, so those happen
+ * in the order they always did; it sets read_memory, so the call's ID_VALID
+ * after the decision covers it as every other read (a pid read before it may
+ * have been reused). Bounded as every read is (target/mem.c): a target that
+ * stalls it gets the watchdog's answer and record, as for any stalled read.
+ * Never read when the call has no address (sendto on a connected socket
+ * passes NULL), nor past addrlen (capped: the kernel refuses more with
+ * EINVAL).
+ */
+static void copy_sockaddr(struct call_ctx *x)
+{
+	enum argfmt_abi abi = x->abi == CALL_ABI_I386  ? ARGFMT_I386
+			      : x->abi == CALL_ABI_X32 ? ARGFMT_X32
+						       : ARGFMT_X86_64;
+	struct log_addr *ad = &x->d->addr;
+	struct argfmt_arg a[6];
+	unsigned n, i, ilen;
+	uint64_t at;
+	int32_t len;
+	int r;
+
+	if (!x->s->log && !x->s->asks)
+		return; /* nobody would see it */
+	n = policy_call_args(x->c.syscall, x->c.shape, abi, a, NULL);
+	for (i = 0; i < n && a[i].fmt != ARGFMT_SOCKADDR; i++)
+		;
+	for (ilen = i + 1; ilen < n && !streq(a[ilen].name ? a[ilen].name : "", "addrlen"); ilen++)
+		;
+	if (i >= n || ilen >= n)
+		return;
+	at = x->c.abi32 ? (uint32_t)x->c.args[i] : x->c.args[i];
+	len = (int32_t)(uint32_t)x->c.args[ilen]; /* socklen_t, as an int: the kernel's check */
+	if (at == 0 || len <= 0)
+		return;
+	ad->arg = (uint8_t)i;
+	ad->len = (uint16_t)MIN((size_t)len, sizeof(ad->bytes));
+	r = target_read_mem(x->tid, at, ad->bytes, ad->len);
+	ad->err = r < 0 ? -r : 0;
+	ad->read = true;
+	x->read_memory = true;
+}
+
 void gather_plain(struct call_ctx *x)
 {
 	const struct sysent *e = x->e;
@@ -277,6 +329,7 @@ void gather_plain(struct call_ctx *x)
 	}
 	if (mux_read_mem_values(x->tid, e->section, e->shape, &x->c, d->name))
 		x->read_memory = true;
+	copy_sockaddr(x);
 }
 
 void gather_strings(struct call_ctx *x, struct log_record *rec)

@@ -66,6 +66,7 @@ struct call_data {
 	char strs[3][TARGET_PATH_MAX]; /* other string arguments, for the log only */
 	char name[TARGET_PATH_MAX];    /* the xattr name a name condition judged */
 	char via[40];		       /* the multiplexer that carried the call, or "" */
+	struct log_addr addr;	       /* connect/bind/sendto's sockaddr: for the record only */
 	char why[200];		       /* the record's why, or "" */
 };
 
@@ -169,6 +170,7 @@ struct call_ctx {
 	bool read_memory;	/* read from the target: ID_VALID before acting on it */
 	struct decision dec;
 	const char *ask_by; /* an ask, settled by: "remembered", "complain", ... */
+	size_t nth;	    /* ... by an `always` answer's rule: its write-back (ask.h) */
 };
 
 /* decode.c */

@@ -15,6 +15,7 @@
 #include <libmnl/libmnl.h>
 
 #include "sg-seccomp.h" /* AUDIT_ARCH_*, __X32_SYSCALL_BIT, sg_abi_name */
+#include "policy/argfmt.h"
 #include "sg-util.h"
 #include "supervisor/log/log.h"
 
@@ -188,6 +189,11 @@ const char *record_abi_name(const struct log_record *r);
 void sb_abi(struct sbuf *sb, const struct log_record *r);
 /* The call as strace prints it, built from escaped pieces only. */
 void sb_call(struct sbuf *sb, const struct log_record *r);
+/* The decoder's view of a record (policy/argfmt.h): its ABI, its real
+ * arguments, and the sockaddr copy of argument i if it has one. */
+enum argfmt_abi record_abi(const struct log_record *r);
+unsigned record_args(const struct log_record *r, struct argfmt_arg a[6]);
+bool record_addr(const struct log_record *r, unsigned i, struct policy_sockaddr *ret);
 bool record_path_differs(const struct log_record *r);
 bool record_is_blocking(const struct log_record *r);
 const char *record_decision_name(enum decision_kind k);

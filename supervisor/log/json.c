@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -191,12 +192,93 @@ static int json_add_caller(struct json_object *o, const struct log_record *r)
 	return log_json_add(o, "syscall", json_object_new_string(name));
 }
 
-/* The call: its raw arguments, and as strace shows it. */
+/* "argv": each argument the call really has, decoded, by its man page name
+ * (argN where sysgate knows none): strings, one type for every key. */
+static int json_add_argv(struct json_object *o, const struct log_record *r,
+			 const struct argfmt_arg *a, unsigned n)
+{
+	struct json_object *argv = json_object_new_object();
+	int k = log_json_add(o, "argv", argv);
+
+	for (unsigned i = 0; k == 0 && i < n; i++) {
+		char key[16], val[512];
+		const char *name = a[i].name;
+
+		if (!name) {
+			snprintf(key, sizeof(key), "arg%u", i);
+			name = key;
+		}
+		if (a[i].fmt == ARGFMT_STRING && r->strs[i]) {
+			k = jadd_target_string(argv, name, r->strs[i]);
+			continue;
+		}
+		/* The decoder's text is plain ASCII; a sockaddr is the pointer
+		 * here, its copy is "addr". */
+		policy_arg_format(a[i].fmt, a[i].type, record_abi(r), r->args[i], val, sizeof(val));
+		k = log_json_add(argv, name, json_object_new_string(val));
+	}
+	return k;
+}
+
+/*
+ * "addr": the sockaddr of connect, bind or sendto as sysgate copied it once,
+ * before the decision ("copy": true: no rule consults it, and the kernel
+ * reads the target's memory again), or why it could not be read.
+ */
+static int json_add_addr(struct json_object *o, const struct log_record *r,
+			 const struct argfmt_arg *a, unsigned n)
+{
+	struct policy_sockaddr sa;
+	struct json_object *v;
+	char num[16];
+	unsigned i;
+	int k;
+
+	for (i = 0; i < n; i++)
+		if (a[i].fmt == ARGFMT_SOCKADDR && r->addr.read && r->addr.arg == i)
+			break;
+	if (i == n)
+		return 0;
+	v = json_object_new_object();
+	k = log_json_add(o, "addr", v);
+	if (k == 0)
+		k = log_json_add(v, "copy", json_object_new_boolean(!r->addr.err));
+	if (k < 0 || r->addr.err) {
+		const char *e = policy_errno_name(r->addr.err);
+
+		snprintf(num, sizeof(num), "%d", r->addr.err);
+		return k < 0 ? k : log_json_add(v, "error", json_object_new_string(e ? e : num));
+	}
+	if (!record_addr(r, i, &sa))
+		return log_json_add(v, "len", json_object_new_int(r->addr.len));
+	snprintf(num, sizeof(num), "%d", sa.family);
+	if (sa.family >= 0)
+		k = log_json_add(v, "family",
+				 json_object_new_string(sa.family_name ? sa.family_name : num));
+	if (k == 0 && sa.truncated)
+		k = log_json_add(v, "truncated", json_object_new_boolean(true));
+	if (k == 0 && (sa.truncated || sa.family < 0))
+		return log_json_add(v, "len", json_object_new_int(r->addr.len));
+	if (k == 0 && sa.ip[0])
+		k = log_json_add(v, "ip", json_object_new_string(sa.ip));
+	if (k == 0 && sa.port >= 0)
+		k = log_json_add(v, "port", json_object_new_int(sa.port));
+	if (k == 0 && sa.scope_id)
+		k = log_json_add(v, "scope_id", json_object_new_int64(sa.scope_id));
+	if (k == 0 && sa.family == AF_UNIX && !sa.unix_unnamed)
+		k = log_json_add(v, "path", json_object_new_string(sa.unix_path));
+	if (k == 0 && sa.family == AF_UNIX)
+		k = log_json_add(v, sa.unix_abstract ? "abstract" : "unnamed",
+				 json_object_new_boolean(sa.unix_abstract || sa.unix_unnamed));
+	return k;
+}
+
+/* The call: its raw arguments, as strace shows it, and decoded. */
 static int json_add_call(struct json_object *o, const struct log_record *r)
 {
 	struct json_object *args = json_object_new_array();
 	_cleanup_free_ char *call = NULL;
-	const char *letters;
+	struct argfmt_arg a[6];
 	unsigned i, n_args;
 	struct sbuf sb;
 	int k;
@@ -204,8 +286,8 @@ static int json_add_call(struct json_object *o, const struct log_record *r)
 	k = log_json_add(o, "args", args);
 	if (k < 0)
 		return k;
-	letters = r->shape && r->shape->args ? r->shape->args : NULL;
-	n_args = letters ? (unsigned)MIN(strlen(letters), (size_t)6) : 6;
+	/* Only the registers the call has: no trailing garbage. */
+	n_args = record_args(r, a);
 	for (i = 0; i < n_args; i++) {
 		struct json_object *v = json_object_new_uint64(r->args[i]);
 
@@ -223,7 +305,12 @@ static int json_add_call(struct json_object *o, const struct log_record *r)
 		return -ENOMEM;
 	sb_init(&sb, call, sb.len + 1);
 	sb_call(&sb, r);
-	return log_json_add(o, "call", json_object_new_string(call));
+	k = log_json_add(o, "call", json_object_new_string(call));
+	if (k == 0)
+		k = json_add_argv(o, r, a, n_args);
+	if (k == 0)
+		k = json_add_addr(o, r, a, n_args);
+	return k;
 }
 
 /* What became of it: path, why, decision, errno or result, ask, via, rule. */

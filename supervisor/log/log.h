@@ -41,11 +41,28 @@ struct log_record {
 	bool x32;	     /* an x32 call (nr had __X32_SYSCALL_BIT) */
 	int nr;		     /* syscall number in that ABI (without the x32 bit) */
 	const char *syscall; /* libseccomp name; NULL if unknown (printed syscall_NR) */
-	const struct syscall_shape *shape; /* argument layout; NULL: print 6 hex args */
+	/* argument layout where the argument table (policy/argfmt.h) has no
+	 * entry; NULL: the count table, else 6 hex args */
+	const struct syscall_shape *shape;
 	uint64_t args[6];
 	/* Raw strings read from the target for 's' arguments, by argument index;
 	 * NULL where not read (then the pointer is printed in hex). */
 	const char *strs[6];
+	/*
+	 * The sockaddr of connect, bind or sendto, copied from the target once,
+	 * before the decision (core/gather.c). For the record and the prompt
+	 * only: no rule consults it, and the kernel reads the target's memory
+	 * again when the call goes on, so it is what the call pointed at when
+	 * sysgate looked, shown as a copy. read false: not copied (the record
+	 * shows the pointer).
+	 */
+	struct log_addr {
+		bool read;		  /* a copy was attempted ... */
+		uint8_t arg;		  /* ... of this argument */
+		int err;		  /* and failed (EFAULT, ESRCH): the record says so */
+		uint16_t len;		  /* bytes copied (addrlen, capped) */
+		unsigned char bytes[128]; /* POLICY_SOCKADDR_MAX */
+	} addr;
 	const char *path; /* the resolved absolute path the policy saw; NULL if none */
 	enum decision_kind decision;
 	int err;	    /* errno returned to the target (DENY), else 0 */

@@ -146,77 +146,19 @@ static void sb_syscall_name(struct sbuf *sb, const struct log_record *r)
 		sb_printf(sb, "syscall_%d", r->nr);
 }
 
-struct flag_name {
-	uint32_t value;
-	const char *name;
-};
-
-/*
- * The kernel's x86 values (identical for x86_64, i386 and x32), not glibc's:
- * glibc defines O_LARGEFILE as 0 on x86_64, yet i386 callers pass it.
- * Composite flags come before their parts so O_TMPFILE is not shown as
- * O_DIRECTORY|0x400000 and O_SYNC not as O_DSYNC|0x100000.
- */
-/* clang-format off */
-static const struct flag_name open_flags[] = {
-	{ 020200000, "O_TMPFILE" },
-	{ 04010000, "O_SYNC" },
-	{ 0100, "O_CREAT" },
-	{ 0200, "O_EXCL" },
-	{ 0400, "O_NOCTTY" },
-	{ 01000, "O_TRUNC" },
-	{ 02000, "O_APPEND" },
-	{ 04000, "O_NONBLOCK" },
-	{ 010000, "O_DSYNC" },
-	{ 020000, "O_ASYNC" },
-	{ 040000, "O_DIRECT" },
-	{ 0100000, "O_LARGEFILE" },
-	{ 0200000, "O_DIRECTORY" },
-	{ 0400000, "O_NOFOLLOW" },
-	{ 01000000, "O_NOATIME" },
-	{ 02000000, "O_CLOEXEC" },
-	{ 010000000, "O_PATH" },
-};
-
-static const struct flag_name at_flags[] = {
-	{ 0x100, "AT_SYMLINK_NOFOLLOW" },
-	{ 0x200, "AT_REMOVEDIR" },
-	{ 0x400, "AT_SYMLINK_FOLLOW" },
-	{ 0x800, "AT_NO_AUTOMOUNT" },
-	{ 0x1000, "AT_EMPTY_PATH" },
-};
-/* clang-format on */
-
-/* NAME|NAME|0xREST; "first" says whether nothing has been printed yet. */
-static void sb_flags(struct sbuf *sb, uint32_t v, const struct flag_name *names, size_t n,
-		     bool first)
+/* The ABI as the decoder (policy/argfmt.h) takes it. */
+enum argfmt_abi record_abi(const struct log_record *r)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if ((v & names[i].value) != names[i].value)
-			continue;
-		if (!first)
-			sb_puts(sb, "|");
-		sb_puts(sb, names[i].name);
-		v &= ~names[i].value;
-		first = false;
-	}
-	if (v) {
-		if (!first)
-			sb_puts(sb, "|");
-		sb_printf(sb, "%#x", v);
-	} else if (first) {
-		sb_puts(sb, "0");
-	}
+	if (is_i386(r))
+		return ARGFMT_I386;
+	return r->x32 ? ARGFMT_X32 : ARGFMT_X86_64;
 }
 
-static void sb_open_flags(struct sbuf *sb, uint32_t v)
+/* The arguments the call really has, by name and type where sysgate knows
+ * them (the argument table, else the shape's letters, else the count). */
+unsigned record_args(const struct log_record *r, struct argfmt_arg a[6])
 {
-	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
-
-	sb_puts(sb, acc[v & 3]);
-	sb_flags(sb, v & ~3U, open_flags, ARRAY_SIZE(open_flags), false);
+	return policy_call_args(r->syscall, r->shape, record_abi(r), a, NULL);
 }
 
 static void sb_string_arg(struct sbuf *sb, const char *s)
@@ -230,63 +172,59 @@ static void sb_string_arg(struct sbuf *sb, const char *s)
 		sb_puts(sb, "...");
 }
 
-static void sb_arg(struct sbuf *sb, const struct log_record *r, unsigned i, char letter)
+/* The decoder's text for one register, into sb. */
+static void sb_decoded(struct sbuf *sb, const struct log_record *r, unsigned i,
+		       const struct argfmt_arg *a)
 {
-	uint64_t v = r->args[i];
-	uint32_t lo = (uint32_t)v;
+	char tmp[512];
+	size_t n = policy_arg_format(a->fmt, a->type, record_abi(r), r->args[i], tmp, sizeof(tmp));
 
-	/* An i386 call's registers are 32 bits wide; anything above is not the target's. */
-	if (is_i386(r))
-		v = lo;
+	sb_put(sb, tmp, MIN(n, sizeof(tmp) - 1));
+}
 
-	switch (letter) {
-	case 'D':
-		if ((int32_t)lo == -100)
-			sb_puts(sb, "AT_FDCWD");
-		else
-			sb_printf(sb, "%d", (int32_t)lo);
-		break;
-	case 's':
-	case 'S':
-	case 'n':
-		if (r->strs[i])
-			sb_string_arg(sb, r->strs[i]);
-		else if (v == 0)
-			sb_puts(sb, "NULL");
-		else
-			sb_printf(sb, "%#llx", (unsigned long long)v);
-		break;
-	case 'F':
-	case 'd':
-		sb_printf(sb, "%d", (int32_t)lo);
-		break;
-	case 'o':
-		/* strace's form: 0755, 000, 0100755 when there is more than the permission bits. */
-		sb_printf(sb, "%#03o", lo);
-		break;
-	case 'a':
-		sb_flags(sb, lo, at_flags, ARRAY_SIZE(at_flags), true);
-		break;
-	case 'f':
-		sb_open_flags(sb, lo);
-		break;
-	case 'u':
-		sb_printf(sb, "%llu", (unsigned long long)v);
-		break;
-	case 'x':
-	default:
-		if (v == 0)
-			sb_puts(sb, "0");
-		else
-			sb_printf(sb, "%#llx", (unsigned long long)v);
-		break;
+/* The sockaddr copy of argument i, if the record has one: its text, and
+ * whether it is there (else the caller shows the pointer). */
+bool record_addr(const struct log_record *r, unsigned i, struct policy_sockaddr *ret)
+{
+	if (!r->addr.read || r->addr.arg != i || r->addr.err || r->addr.len == 0)
+		return false;
+	return policy_sockaddr_decode(r->addr.bytes, MIN(r->addr.len, sizeof(r->addr.bytes)),
+				      record_abi(r) != ARGFMT_X86_64, ret) == 0;
+}
+
+static void sb_arg(struct sbuf *sb, const struct log_record *r, unsigned i,
+		   const struct argfmt_arg *a)
+{
+	struct policy_sockaddr sa;
+	char tmp[640];
+	size_t n;
+
+	if (a->fmt == ARGFMT_STRING && r->strs[i]) {
+		sb_string_arg(sb, r->strs[i]);
+		return;
+	}
+	if (a->fmt == ARGFMT_SOCKADDR && record_addr(r, i, &sa)) {
+		/* Escaped by the decoder: printable ASCII only. Marked as the
+		 * copy it is: the kernel reads the address again. */
+		n = policy_sockaddr_format(&sa, tmp, sizeof(tmp));
+		sb_put(sb, tmp, MIN(n, sizeof(tmp) - 1));
+		sb_puts(sb, " (copy)");
+		return;
+	}
+	sb_decoded(sb, r, i, a);
+	if (a->fmt == ARGFMT_SOCKADDR && r->addr.read && r->addr.arg == i && r->addr.err) {
+		const char *e = policy_errno_name(r->addr.err);
+
+		sb_puts(sb, " (unread: ");
+		sb_puts(sb, e ? e : "error");
+		sb_puts(sb, ")");
 	}
 }
 
 void sb_call(struct sbuf *sb, const struct log_record *r)
 {
-	const char *letters = r->shape ? r->shape->args : "xxxxxx";
-	unsigned i;
+	struct argfmt_arg a[6];
+	unsigned i, n = record_args(r, a);
 
 	if (r->via) {
 		sb_puts(sb, r->via); /* sysgate's own text, from fixed tables */
@@ -294,10 +232,10 @@ void sb_call(struct sbuf *sb, const struct log_record *r)
 	}
 	sb_syscall_name(sb, r);
 	sb_puts(sb, "(");
-	for (i = 0; i < 6 && letters && letters[i]; i++) {
+	for (i = 0; i < n; i++) {
 		if (i > 0)
 			sb_puts(sb, ", ");
-		sb_arg(sb, r, i, letters[i]);
+		sb_arg(sb, r, i, &a[i]);
 	}
 	sb_puts(sb, ")");
 }

@@ -194,7 +194,8 @@ static void test_doors_socketcall_race_gets_no_arg_allow(void **state)
 	lh_write_policy(&st->h, "[socket]\nallow = arg0 == 1\ndeny = EACCES *\n");
 	assert_int_equal(attack(st, "sc-race", "400", NULL), 0);
 	lh_assert_line(st->h.out, "sc-race inet=0 unix=0 denied=400");
-	assert_logged(st, "i386:socketcall(SYS_SOCKET) -> socket(1, 2, 0) = -1 EPERM");
+	assert_logged(st,
+		      "i386:socketcall(SYS_SOCKET) -> socket(AF_UNIX, SOCK_DGRAM, 0) = -1 EPERM");
 	assert_logged(st, "not continued");
 }
 

@@ -317,6 +317,159 @@ static void test_always_that_would_not_load_is_refused_file_unchanged(void **sta
 	free(text);
 }
 
+static bool read_until(int fd, char *buf, size_t size, size_t *len, const char *needle);
+
+/*
+ * After an `always` answer has written its rule above the ask rule, records
+ * and asks name rules by the lines they have in the file now: the written
+ * rule for the calls it decides, and the ask rule and a deny rule below the
+ * insertion point two lines further down (before, every one of them named
+ * its line as loaded: 2, 2 and 3).
+ *
+ *   1 [mkdir]                          1 [mkdir]
+ *   2 ask = path ~ DIR/q/...            2 ; added by sysgate prompt, ...
+ *   3 deny = EACCES path ~ DIR/r/...    3 allow = path ~ DIR/q/?
+ *   4 allow = *                        4 ask = path ~ DIR/q/...
+ *                                      5 deny = EACCES path ~ DIR/r/...
+ */
+static void test_always_later_records_and_asks_cite_the_new_lines(void **state)
+{
+	struct fixture *st = *state;
+	const char *q = lh_tp(&st->h, "%s/q", st->h.dir), *r_dir = lh_tp(&st->h, "%s/r", st->h.dir);
+	const char *const argv[] = {g_sysgate,
+				    "run",
+				    "-p",
+				    "policy.ini",
+				    "--log",
+				    "log",
+				    "--",
+				    g_target,
+				    "wait-file",
+				    lh_tp(&st->h, "%s/go", st->h.dir),
+				    ":",
+				    "mkdir",
+				    lh_tp(&st->h, "%s/a", q),
+				    ":",
+				    "mkdir",
+				    lh_tp(&st->h, "%s/c", q),
+				    ":",
+				    "mkdir",
+				    lh_tp(&st->h, "%s/x", r_dir),
+				    ":",
+				    "mkdir",
+				    lh_tp(&st->h, "%s/bb", q),
+				    NULL};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct json_object *o, *v;
+	int64_t n;
+	long end;
+	FILE *f;
+
+	assert_int_equal(mkdir(r_dir, 0755), 0);
+	f = fopen(st->real, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[mkdir]\nask = path ~ %s/**\ndeny = EACCES path ~ %s/**\nallow = *\n"
+		"[sysgate]\nask_timeout = 30s\n",
+		q, r_dir);
+	fclose(f);
+
+	st->sg = lh_spawn(&st->h, argv);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/run/sysgate/%d.sock", (int)st->sg);
+	end = lh_now_ms() + WAIT_MS;
+	for (;;) {
+		st->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(st->fd >= 0);
+		if (connect(st->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		close(st->fd);
+		st->fd = -1;
+		if (lh_now_ms() > end)
+			fail_msg("cannot connect to %s", sa.sun_path);
+		usleep(5000);
+	}
+	n = ask_of(st);
+	/* DIR/q/? covers a and c, not bb */
+	o = request(st, lh_tp(&st->h,
+			      "\"op\":\"answer\",\"ask\":%lld,\"decision\":\"allow\","
+			      "\"scope\":\"always\",\"cover\":\"glob\",\"glob\":\"%s/?\"",
+			      (long long)n, q));
+	if (!ok(o))
+		fail_msg("answer refused: %s", json_object_to_json_string(o));
+	json_object_put(o);
+
+	/* mkdir DIR/q/bb: a new ask, whose rule is on line 4 now */
+	o = take(st, "event", "ask", 0);
+	assert_true(json_object_object_get_ex(o, "rule", &v));
+	assert_string_equal(json_object_get_string(v), "policy.ini:4");
+	json_object_put(o);
+	/* and so says the prompt, which a person answers it in */
+	{
+		char out[16384] = "", pid[16];
+		int in[2], from[2];
+		size_t len = 0;
+		pid_t prompt;
+
+		snprintf(pid, sizeof(pid), "%d", (int)st->sg);
+		assert_int_equal(pipe(in), 0);
+		assert_int_equal(pipe(from), 0);
+		prompt = fork();
+		assert_true(prompt >= 0);
+		if (prompt == 0) {
+			dup2(in[0], 0);
+			dup2(from[1], 1);
+			dup2(from[1], 2);
+			execl(g_sysgate, g_sysgate, "prompt", pid, (char *)NULL);
+			_exit(127);
+		}
+		lh_remember_pid(&st->h, prompt);
+		close(in[0]);
+		close(from[1]);
+		if (!read_until(from[0], out, sizeof(out), &len, "answer ["))
+			fail_msg("no call shown:\n%s", out);
+		if (!strstr(out, lh_tp(&st->h, "/bb\", 0755)  [rule policy.ini:4]")))
+			fail_msg("the prompt does not cite the ask rule's new line:\n%s", out);
+		assert_int_equal(write(in[1], "d\n", 2), 2);
+		if (!read_until(from[0], out, sizeof(out), &len, "answered deny"))
+			fail_msg("not answered:\n%s", out);
+		close(in[1]);
+		close(from[0]);
+		finish(st);
+		assert_true(lh_wait_status(&st->h, prompt, WAIT_MS) >= 0);
+		lh_forget_pid(&st->h, prompt);
+	}
+
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/a = 0", q));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/c = 0", q));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/x = -1 EACCES", r_dir));
+	lh_assert_line(st->h.out, lh_tp(&st->h, "mkdir %s/bb = -1 EPERM", q));
+	/* the file has the rule where the records say */
+	{
+		char *text = lh_slurp(st->real);
+		char *l3;
+
+		assert_non_null(text);
+		l3 = strchr(strchr(text, '\n') + 1, '\n') + 1;
+		if (strncmp(l3, lh_tp(&st->h, "allow = path ~ %s/?\n", q),
+			    strlen(lh_tp(&st->h, "allow = path ~ %s/?\n", q))))
+			fail_msg("line 3 is not the written rule:\n%s", text);
+		free(text);
+	}
+	/* the answered call: by the ask rule, now on line 4 */
+	assert_int_equal(lh_count_lines_with(st->h.log, lh_tp(&st->h, "\"%s/a\"", q)), 1);
+	assert_true(lh_count_lines_with(st->h.log, "[ask policy.ini:4 -> allow (answer)") >= 1);
+	/* the call the written rule decides: by the written rule's line */
+	assert_int_equal(lh_count_lines_with(st->h.log, "[ask policy.ini:3 -> allow (remembered)"),
+			 1);
+	assert_true(strstr(st->h.log, lh_tp(&st->h, "\"%s/c\"", q)) <
+		    strstr(st->h.log, "[ask policy.ini:3 -> allow (remembered)"));
+	/* a rule below the insertion point: moved two lines */
+	assert_int_equal(lh_count_lines_with(st->h.log, "-1 EACCES [deny policy.ini:5]"), 1);
+	/* the second ask, answered once */
+	assert_int_equal(lh_count_lines_with(st->h.log, "[ask policy.ini:4 -> deny (answer)]"), 1);
+	assert_int_equal(lh_count_lines_with(st->h.log, "policy.ini:2"), 0);
+}
+
 /* Read fd into buf (NUL-terminated) until needle shows up; false on timeout or EOF. */
 static bool read_until(int fd, char *buf, size_t size, size_t *len, const char *needle)
 {
@@ -501,6 +654,8 @@ int main(void)
 			test_always_that_would_not_load_is_refused_file_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_prompt_confirmation_shows_the_conditions_remembered, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_always_later_records_and_asks_cite_the_new_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_relative_xdg_runtime_dir_prompt_finds_the_supervisor, setup, teardown),
 	};
