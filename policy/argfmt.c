@@ -314,6 +314,14 @@ unsigned policy_call_args(const char *syscall, const struct syscall_shape *shape
 				fmt_of(syscall, a->a[n].name, a->a[n].type, letter)};
 			n++;
 		}
+		/* Arguments the table leaves unnamed (prctl's after option, whose
+		 * meaning depends on it) are still arguments: raw, up to the
+		 * kernel's count. */
+		k = policy_syscall_arg_count(syscall, abi);
+		for (; k > 0 && n < (unsigned)k && n < 6; n++)
+			ret[n] = n < strlen(letters)
+					 ? from_letter(letters[n])
+					 : (struct argfmt_arg){NULL, ARGT_ULONG, ARGFMT_HEX};
 		src = ARGFMT_FROM_TABLE;
 	} else if (shape && shape->args) {
 		while (n < 6 && shape->args[n]) {

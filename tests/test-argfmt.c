@@ -283,9 +283,15 @@ static void test_argfmt_tables_agree_with_the_kernel(void **state)
 
 			while (n < 6 && a->a[n].name)
 				n++;
-			if (n != k)
+			struct argfmt_arg shown[6];
+
+			/* The table may leave trailing arguments unnamed (prctl):
+			 * never more names than the kernel has, and the record
+			 * still shows exactly the kernel's count. */
+			if (n > k)
 				fprintf(stderr, "%s: table %d, kernel %d\n", name, n, k);
-			assert_int_equal(n, k);
+			assert_true(n <= k);
+			assert_int_equal(policy_call_args(name, NULL, X64, shown, NULL), k);
 			checked++;
 		}
 		sh = policy_syscall_shape(name);
