@@ -26,6 +26,7 @@ const char *const learn_enosys[] = {
 	"fchmodat2", "epoll_pwait2", "futex_waitv", "pidfd_open", NULL,
 };
 
+#define READ_ONLY " and flags & O_ACCMODE == O_RDONLY and flags !& O_CREAT|O_TRUNC"
 #define ENOSYS_MARK "; learn: not seen, ENOSYS"
 #define HEADER_MAX MAX_SECTION_NAME
 #define AUTO_DIR_MIN 3 /* auto: this many files of one directory make DIR/ * */
@@ -47,9 +48,31 @@ struct sample {
 	char *syscall, *abi, *path, *exe;
 	int tgid;
 	bool launcher, refused, has_args;
+	bool written; /* an open call that may write (or create, or truncate) */
 	uint64_t args[6];
 	unsigned n;
 };
+
+static bool is_open_call(const char *syscall)
+{
+	return streq(syscall, "open") || streq(syscall, "openat") || streq(syscall, "creat") ||
+	       streq(syscall, "openat2");
+}
+
+/* Could this open write? O_WRONLY, O_RDWR, O_CREAT, O_TRUNC (x86_64 and i386
+ * share these values), creat always, openat2 (flags in memory) and a record
+ * without arguments: yes. */
+static bool open_writes(const struct learn_obs *o)
+{
+	uint64_t f;
+
+	if (!is_open_call(o->syscall))
+		return false;
+	if (!o->has_args || streq(o->syscall, "creat") || streq(o->syscall, "openat2"))
+		return true;
+	f = streq(o->syscall, "open") ? o->args[1] : o->args[2];
+	return (f & 03) != 0 || (f & (0100 | 01000)) != 0;
+}
 
 struct learn {
 	size_t n, cap;
@@ -110,6 +133,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 		if (streq(s->syscall, o->syscall) && str_same(s->abi, o->abi) &&
 		    str_same(s->path, o->path) && str_same(s->exe, o->exe) &&
 		    s->launcher == o->launcher && s->refused == o->refused &&
+		    s->written == open_writes(o) &&
 		    (!o->path || !strncmp(o->path, "/proc/", 6) ? s->tgid == o->tgid : true)) {
 			s->n++;
 			return 0;
@@ -134,6 +158,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 		.launcher = o->launcher,
 		.refused = o->refused,
 		.has_args = o->has_args,
+		.written = open_writes(o),
 		.n = 1,
 	};
 	memcpy(s->args, o->args, sizeof(s->args));
@@ -311,7 +336,7 @@ static const char *path_unwritable(const char *path)
 			       "known "
 			       "exactly)";
 	}
-	if (strlen(path) > 150)
+	if (strlen(path) > 120)
 		return "too long for one policy line";
 	return NULL;
 }
@@ -593,7 +618,9 @@ struct pitem {
 	char *syscall;	/* T_NEW: the one syscall */
 	bool path;	/* a path item */
 	struct strv paths, sugg;
-	char *dirg; /* the directory as a glob prefix */
+	struct strv written; /* paths opened for writing (or that may have been) */
+	bool opens;	     /* every syscall of the target is an open call */
+	char *dirg;	     /* the directory as a glob prefix */
 };
 
 struct newsec {
@@ -633,6 +660,7 @@ void learn_plan_free(struct learn_plan *pl)
 		free(it->dirg);
 		strv_done(&it->paths);
 		strv_done(&it->sugg);
+		strv_done(&it->written);
 	}
 	for (size_t i = 0; i < pl->n_new; i++) {
 		free(pl->news[i].syscall);
@@ -794,23 +822,56 @@ static struct pitem *item_for(struct learn_plan *pl, enum target_kind kind, size
 	return v;
 }
 
-/* The suggestion for a path item under mode: per path, then (auto) a
- * directory with several files as DIR/ * (or DIR/ *.EXT if they share one). */
+/* Directories whose files are not alike: auto never makes DIR/ * of them
+ * (a server reading /etc/passwd must not be given /etc/shadow). */
+static bool dir_keeps_exact(const char *dirg)
+{
+	static const char *const dirs[] = {"",	   "/etc", "/root",    "/dev", "/proc",
+					   "/sys", "/run", "/var/lib", NULL};
+
+	for (size_t i = 0; dirs[i]; i++)
+		if (streq(dirg, dirs[i]))
+			return true;
+	return !strncmp(dirg, "/proc/", 6) || !strncmp(dirg, "/sys/", 5) ||
+	       !strncmp(dirg, "/home/", 6) || !strncmp(dirg, "/etc/", 5);
+}
+
+/*
+ * The suggestion for a path item under mode: each path's own glob (auto:
+ * libraries, known trees, /proc/ *, /dev/pts/ *); then, under auto, the paths
+ * still exact in a directory of several such files become DIR/ * (DIR/ *.EXT
+ * when they share an extension).
+ */
 static void suggest(struct pitem *it, enum learn_paths mode)
 {
-	size_t with_ext = 0;
+	struct strv exact = {};
 	const char *ext = NULL;
+	size_t with_ext = 0;
+	char g[1100];
 
 	if (streq(it->dirg, OBJECTS)) {
 		strv_push_unique(&it->sugg, "!");
 		return;
 	}
-	if (mode == LEARN_PATHS_AUTO && it->paths.n >= AUTO_DIR_MIN && it->dirg[0]) {
-		char g[1100];
+	for (size_t i = 0; i < it->paths.n; i++) {
+		const char *why;
+		char *x = exact_glob(it->paths.v[i]);
+		char *a = learn_glob_for(it->paths.v[i], mode, &why);
 
-		for (size_t i = 0; i < it->paths.n; i++) {
-			const char *b = strrchr(it->paths.v[i], '/'),
-				   *dot = b ? strrchr(b, '.') : NULL;
+		if (a && !glob_fits(a, it->paths.v[i])) {
+			free(a);
+			a = x ? strdup(x) : NULL;
+		}
+		if (a && x && streq(a, x) && mode == LEARN_PATHS_AUTO)
+			strv_push_unique(&exact, it->paths.v[i]);
+		else if (a && glob_fits(a, it->paths.v[i]))
+			strv_push_unique(&it->sugg, a);
+		free(a);
+		free(x);
+	}
+	if (exact.n >= AUTO_DIR_MIN && it->dirg[0] && !dir_keeps_exact(it->dirg)) {
+		for (size_t i = 0; i < exact.n; i++) {
+			const char *b = strrchr(exact.v[i], '/'), *dot = b ? strrchr(b, '.') : NULL;
 
 			if (dot && dot != b + 1 && !strpbrk(dot, "*?[]{}\\,") &&
 			    (!ext || streq(ext, dot))) {
@@ -818,29 +879,23 @@ static void suggest(struct pitem *it, enum learn_paths mode)
 				with_ext++;
 			}
 		}
-		if (with_ext == it->paths.n)
-			snprintf(g, sizeof(g), "%s/*%s", it->dirg, ext);
-		else
-			snprintf(g, sizeof(g), "%s/*", it->dirg);
-		for (size_t i = 0; i < it->paths.n; i++)
-			if (!glob_fits(g, it->paths.v[i]))
-				goto per_path;
+		snprintf(g, sizeof(g), "%s/*%s", it->dirg, with_ext == exact.n ? ext : "");
+		for (size_t i = 0; i < exact.n; i++)
+			if (!glob_fits(g, exact.v[i]))
+				goto each;
 		strv_push_unique(&it->sugg, g);
+		strv_done(&exact);
 		return;
 	}
-per_path:
-	for (size_t i = 0; i < it->paths.n; i++) {
-		const char *why;
-		char *g = learn_glob_for(it->paths.v[i], mode, &why);
+each:
+	for (size_t i = 0; i < exact.n; i++) {
+		char *x = exact_glob(exact.v[i]);
 
-		if (g && !glob_fits(g, it->paths.v[i])) {
-			free(g);
-			g = exact_glob(it->paths.v[i]);
-		}
-		if (g && glob_fits(g, it->paths.v[i]))
-			strv_push_unique(&it->sugg, g);
-		free(g);
+		if (x && glob_fits(x, exact.v[i]))
+			strv_push_unique(&it->sugg, x);
+		free(x);
 	}
+	strv_done(&exact);
 }
 
 static void section_where(const struct learn_plan *pl, const struct section *s, char *buf,
@@ -964,7 +1019,17 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 	}
 	if (sm->path)
 		strv_push_unique(&it->paths, sm->path);
-	return it->paths.fail ? -ENOMEM : 0;
+	if (sm->path && sm->written)
+		strv_push_unique(&it->written, sm->path);
+	if (it->pub.calls == sm->n) {
+		/* new: may its rules say "read only"? */
+		const struct section *t = kind == T_INSERT ? &pl->p->sections[si] : NULL;
+
+		it->opens = is_open_call(sm->syscall);
+		for (size_t k = 0; t && k < t->n_syscalls; k++)
+			it->opens = it->opens && is_open_call(t->syscalls[k]);
+	}
+	return it->paths.fail || it->written.fail ? -ENOMEM : 0;
 }
 
 /* sysgate's launcher: its exec of CMD, allowed to its own executable only. */
@@ -1139,7 +1204,7 @@ const char *learn_answer_check(const struct learn_plan *pl, size_t i, const stru
 			return "a glob cannot hold a space, a tab or ';'";
 		if (policy_path_glob_check(a->glob, &why) < 0)
 			return why ? why : "not a valid glob";
-		if (strlen(a->glob) > 150)
+		if (strlen(a->glob) > 120)
 			return "too long for one policy line";
 		for (size_t k = 0; k < it->paths.n; k++)
 			if (!policy_glob_match(a->glob, it->paths.v[k]))
@@ -1154,13 +1219,24 @@ const char *learn_answer_check(const struct learn_plan *pl, size_t i, const stru
 	}
 }
 
-/* The condition of a glob: "!" stands for the objects without a name. */
-static void rule_line(struct strv *out, const char *decision, const char *glob)
+/*
+ * The rule of a glob: "!" stands for the objects without a name. An allow
+ * of an open call for paths that were only read says so, so that what was
+ * read cannot be written (nor created, nor truncated) under the policy.
+ */
+static void rule_line(struct strv *out, const struct pitem *it, const char *decision,
+		      const char *glob)
 {
+	bool ro = it && it->opens && decision[0] == 'a' && decision[1] == 'l';
+
+	for (size_t i = 0; ro && i < it->paths.n; i++)
+		if (strv_has(&it->written, it->paths.v[i]) &&
+		    (streq(glob, "!") || policy_glob_match(glob, it->paths.v[i])))
+			ro = false;
 	if (streq(glob, "!"))
-		strv_printf(out, "%s path !~ /**", decision);
+		strv_printf(out, "%s path !~ /**%s", decision, ro ? READ_ONLY : "");
 	else
-		strv_printf(out, "%s path ~ %s", decision, glob);
+		strv_printf(out, "%s path ~ %s%s", decision, glob, ro ? READ_ONLY : "");
 }
 
 /* The rule lines an answer gives item it, into out. */
@@ -1174,14 +1250,14 @@ static void answer_rules(const struct pitem *it, const struct learn_answer *a, s
 		if (!it->path)
 			strv_printf(out, "allow = *");
 		for (size_t i = 0; it->path && i < it->sugg.n; i++)
-			rule_line(out, "allow =", it->sugg.v[i]);
+			rule_line(out, it, "allow =", it->sugg.v[i]);
 		return;
 	case LEARN_ALLOW_SEEN:
 	case LEARN_ALLOW_DIR:
 	case LEARN_ALLOW_TREE:
 	case LEARN_ALLOW_GLOB:
 		if (objects) {
-			rule_line(out, "allow =", "!");
+			rule_line(out, it, "allow =", "!");
 			return;
 		}
 		if (a->choice == LEARN_ALLOW_SEEN) {
@@ -1189,7 +1265,7 @@ static void answer_rules(const struct pitem *it, const struct learn_answer *a, s
 				char *x = exact_glob(it->paths.v[i]);
 
 				if (x)
-					rule_line(out, "allow =", x);
+					rule_line(out, it, "allow =", x);
 				free(x);
 			}
 			return;
@@ -1199,7 +1275,7 @@ static void answer_rules(const struct pitem *it, const struct learn_answer *a, s
 		else
 			snprintf(g, sizeof(g), "%s/%s", it->dirg,
 				 a->choice == LEARN_ALLOW_DIR ? "*" : "**");
-		rule_line(out, "allow =", g);
+		rule_line(out, it, "allow =", g);
 		return;
 	case LEARN_DENY:
 	case LEARN_ASK: {
@@ -1216,14 +1292,14 @@ static void answer_rules(const struct pitem *it, const struct learn_answer *a, s
 		if (!it->path)
 			strv_printf(out, "%s *", e);
 		if (objects) {
-			rule_line(out, e, "!");
+			rule_line(out, it, e, "!");
 			return;
 		}
 		for (size_t i = 0; it->path && i < it->paths.n; i++) {
 			char *x = exact_glob(it->paths.v[i]);
 
 			if (x)
-				rule_line(out, e, x);
+				rule_line(out, it, e, x);
 			free(x);
 		}
 		return;
