@@ -47,7 +47,7 @@ int learn_paths_parse(const char *s)
 struct sample {
 	char *syscall, *abi, *path, *exe;
 	int tgid;
-	bool launcher, refused, has_args;
+	bool launcher, refused, has_args, path_unknown;
 	bool written; /* an open call that may write (or create, or truncate) */
 	uint64_t args[6];
 	unsigned n;
@@ -133,7 +133,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 		if (streq(s->syscall, o->syscall) && str_same(s->abi, o->abi) &&
 		    str_same(s->path, o->path) && str_same(s->exe, o->exe) &&
 		    s->launcher == o->launcher && s->refused == o->refused &&
-		    s->written == open_writes(o) &&
+		    s->written == open_writes(o) && s->path_unknown == o->path_unknown &&
 		    (!o->path || !strncmp(o->path, "/proc/", 6) ? s->tgid == o->tgid : true)) {
 			s->n++;
 			return 0;
@@ -159,6 +159,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 		.refused = o->refused,
 		.has_args = o->has_args,
 		.written = open_writes(o),
+		.path_unknown = o->path_unknown && !o->path,
 		.n = 1,
 	};
 	memcpy(s->args, o->args, sizeof(s->args));
@@ -264,6 +265,11 @@ static void report(struct learn_report *rep, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return;
+	for (size_t i = 0; i < rep->n; i++)
+		if (streq(rep->lines[i], s)) {
+			free(s);
+			return;
+		}
 	v = reallocarray(rep->lines, rep->n + 1, sizeof(*v));
 	if (!v) {
 		free(s);
@@ -917,9 +923,17 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 	struct pitem *it;
 	const char *why;
 
-	if (is_allowing(d.kind) || (d.unresolved && !sm->path))
+	if (is_allowing(d.kind) || (d.unresolved && !sm->path && !sm->path_unknown))
 		return 0; /* allowed, or the kernel's own error for a path that
 			   * does not resolve */
+	if (path && sm->path_unknown) {
+		report(rep,
+		       "%s: not written: the records name no path for it (the run's policy had "
+		       "no section for %s, so none was resolved); record it with sysgate learn, "
+		       "or give it a section (log = *) in the complain-mode policy",
+		       sm->syscall, sm->syscall);
+		return 0;
+	}
 	if (sec && section_is_enosys(pl, sec)) {
 		strv_push_unique(&pl->enosys_seen, sm->syscall);
 		sec = NULL;
@@ -929,8 +943,11 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 
 		si = (size_t)(sec - pl->p->sections);
 		section_where(pl, sec, where, sizeof(where));
-		if (d.rule && !rule_is_catchall(d.rule)) {
-			/* A rule of yours decided it: kept, never overridden. */
+		if (d.rule && (!rule_is_catchall(d.rule) || d.rule == &sec->rules[0])) {
+			/* A rule of yours decided it (a condition, or a catch-all
+			 * that is the section's only word): kept, never overridden.
+			 * Only a catch-all that closes rules before it, or the
+			 * default, leaves room for what the run did. */
 			char loc[80];
 
 			report(rep, "%s: kept: %s decides it by your rule %s", sm->syscall, where,
@@ -943,18 +960,17 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 			return 0;
 		}
 		if (sec->n_syscalls == 1 || (path && sec->shows_path)) {
-			/* Into the section, before the rule that decided (its
-			 * catch-all) or at its end (the default decided). */
+			/* Into the section, before the catch-all that decided, or
+			 * at its end (the default decided). */
 			kind = T_INSERT;
 			line = d.rule ? d.rule->line : 0;
 			if (sec->n_syscalls > 1 && path)
 				report(rep,
 				       "%s: rules written into %s also hold for its other syscalls",
 				       sm->syscall, where);
-		} else if (section_spec(sec, sm->syscall) < SPEC_EXACT &&
-			   (sec->n_rules == 0 || (d.rule && d.rule == &sec->rules[0]))) {
+		} else if (section_spec(sec, sm->syscall) < SPEC_EXACT && sec->n_rules == 0) {
 			/* A section of its own takes it from the wider one, which
-			 * decided every call of it by its catch-all or default. */
+			 * has no rule (the default decided it). */
 			kind = T_NEW;
 		} else {
 			report(rep,

@@ -37,6 +37,9 @@ struct learn_obs {
 	bool launcher;	     /* made by sysgate's launcher before CMD's exec */
 	bool refused;	     /* sysgate denied it during the recorded run itself
 			      * (an enforced deny or kill): not the program's to keep */
+	bool path_unknown;   /* no path because the recorded run resolved none for
+			      * this call (no section of its policy covered it),
+			      * not because it did not resolve */
 	bool has_args;
 	uint64_t args[6];
 };

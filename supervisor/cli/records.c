@@ -110,6 +110,14 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 		return 0;
 	}
 	ob.path = jstr(o, "path");
+	{
+		/* A call decided by the default had no section: the run resolved
+		 * no path for it, which is not the same as a path that did not
+		 * resolve. */
+		const char *rule = jstr(o, "rule");
+
+		ob.path_unknown = !ob.path && (!rule || streq(rule, "default"));
+	}
 	ob.exe = exe;
 	ob.tgid = (int)tgid;
 	if (json_object_object_get_ex(o, "args", &args) &&
