@@ -77,6 +77,8 @@ static bool open_writes(const struct learn_obs *o)
 struct learn {
 	size_t n, cap;
 	struct sample *v;
+	size_t hcap;  /* the index of v by sample_key (open addressing, 0: empty) */
+	size_t *hash; /* index + 1 */
 	size_t n_obs;
 	unsigned long lost;
 };
@@ -98,6 +100,7 @@ void learn_free(struct learn *l)
 		free(l->v[i].exe);
 	}
 	free(l->v);
+	free(l->hash);
 	free(l);
 }
 
@@ -118,22 +121,80 @@ static char *dup_or_null(const char *s, bool *fail)
 	return d;
 }
 
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+/* What a rule can tell apart: two calls alike in all of it are one sample. */
+static uint64_t obs_key(const char *syscall, const char *abi, const char *path, const char *exe,
+			int tgid, unsigned flags)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv(fnv(fnv(fnv(h, syscall), abi), path), exe);
+	if (path && !strncmp(path, "/proc/", 6))
+		h = (h ^ (uint64_t)(unsigned)tgid) * 0x100000001b3ull;
+	return (h ^ flags) * 0x100000001b3ull;
+}
+
+static unsigned sample_flags(bool launcher, bool refused, bool written, bool unknown)
+{
+	return (unsigned)launcher | (unsigned)refused << 1 | (unsigned)written << 2 |
+	       (unsigned)unknown << 3;
+}
+
+static uint64_t sample_key(const struct sample *s)
+{
+	return obs_key(s->syscall, s->abi, s->path, s->exe, s->tgid,
+		       sample_flags(s->launcher, s->refused, s->written, s->path_unknown));
+}
+
+static int rehash(struct learn *l)
+{
+	size_t cap = l->hcap ? l->hcap * 2 : 256;
+	size_t *h = calloc(cap, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = (size_t)sample_key(&l->v[i]) & (cap - 1);
+
+		while (h[k])
+			k = (k + 1) & (cap - 1);
+		h[k] = i + 1;
+	}
+	free(l->hash);
+	l->hash = h;
+	l->hcap = cap;
+	return 0;
+}
+
 int learn_add(struct learn *l, const struct learn_obs *o)
 {
+	const char *abi = o->abi ? o->abi : "x86_64";
+	bool written, unknown = o->path_unknown && !o->path;
 	struct sample *s;
 	bool fail = false;
+	uint64_t key;
+	size_t k;
 
 	if (!o->syscall || !*o->syscall)
 		return -EINVAL;
+	written = open_writes(o);
 	l->n_obs++;
-	/* Distinct by what a rule can tell apart. Linear from the end: a run
-	 * repeats its recent calls. */
-	for (size_t i = l->n; i-- > 0;) {
-		s = &l->v[i];
-		if (streq(s->syscall, o->syscall) && str_same(s->abi, o->abi) &&
+	if ((l->n + 1) * 2 > l->hcap && rehash(l) < 0)
+		return -ENOMEM;
+	key = obs_key(o->syscall, abi, o->path, o->exe, o->tgid,
+		      sample_flags(o->launcher, o->refused, written, unknown));
+	for (k = (size_t)key & (l->hcap - 1); l->hash[k]; k = (k + 1) & (l->hcap - 1)) {
+		s = &l->v[l->hash[k] - 1];
+		if (streq(s->syscall, o->syscall) && streq(s->abi, abi) &&
 		    str_same(s->path, o->path) && str_same(s->exe, o->exe) &&
 		    s->launcher == o->launcher && s->refused == o->refused &&
-		    s->written == open_writes(o) && s->path_unknown == o->path_unknown &&
+		    s->written == written && s->path_unknown == unknown &&
 		    (!o->path || !strncmp(o->path, "/proc/", 6) ? s->tgid == o->tgid : true)) {
 			s->n++;
 			return 0;
@@ -151,15 +212,15 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 	s = &l->v[l->n];
 	*s = (struct sample){
 		.syscall = dup_or_null(o->syscall, &fail),
-		.abi = dup_or_null(o->abi ? o->abi : "x86_64", &fail),
+		.abi = dup_or_null(abi, &fail),
 		.path = dup_or_null(o->path, &fail),
 		.exe = dup_or_null(o->exe, &fail),
 		.tgid = o->tgid,
 		.launcher = o->launcher,
 		.refused = o->refused,
 		.has_args = o->has_args,
-		.written = open_writes(o),
-		.path_unknown = o->path_unknown && !o->path,
+		.written = written,
+		.path_unknown = unknown,
 		.n = 1,
 	};
 	memcpy(s->args, o->args, sizeof(s->args));
@@ -170,6 +231,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 		free(s->exe);
 		return -ENOMEM;
 	}
+	l->hash[k] = l->n + 1;
 	l->n++;
 	return 0;
 }

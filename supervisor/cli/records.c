@@ -220,8 +220,19 @@ int records_write_atomic(const char *file, const char *text)
 	size_t len = strlen(text);
 	int fd, r = 0;
 
+	struct stat st;
+
 	if (streq(file, "-"))
 		return fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 : -EIO;
+	/* Not a regular file (/dev/null, a FIFO, a symlink): written in place;
+	 * a rename would replace the device or the link itself. */
+	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		_cleanup_close_ int out = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+
+		if (out < 0)
+			return -errno;
+		return write(out, text, len) == (ssize_t)len ? 0 : -EIO;
+	}
 	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return -ENOMEM;
 	fd = mkostemp(tmp, O_CLOEXEC);
