@@ -27,13 +27,17 @@ timed() { # CMD...: seconds, output to /dev/null
 	echo "$t1 - $t0" | bc -l
 }
 
-bare=() learn=() gen=()
+bare=() learn=() gen=() st=()
 for i in $(seq "$RUNS"); do
 	bare+=("$(timed "${WL[@]}")")
 	rm -f "$T/r.json"
 	learn+=("$(timed "$SG" learn -o "$T/p.ini" --log "$T/r.json" -- "${WL[@]}")")
 	# the writing alone: the same records through review --batch
 	gen+=("$(timed "$SG" review --batch -o "$T/q.ini" "$T/r.json")")
+	# what people do today, for comparison
+	if command -v strace >/dev/null; then
+		st+=("$(timed strace -f -qq -o "$T/s.txt" "${WL[@]}")")
+	fi
 done
 calls=$(wc -l <"$T/r.json")
 b=$(printf '%s\n' "${bare[@]}" | median)
@@ -45,5 +49,9 @@ printf 'bare:            %.3f s (median of %d)\n' "$b" "$RUNS"
 printf 'sysgate learn:   %.3f s, of which writing the policy %.3f s (review --batch of the records)\n' "$l" "$g"
 printf 'ratio learn/bare: %.1f; the observed run alone/bare: %.1f\n' \
 	"$(echo "$l / $b" | bc -l)" "$(echo "($l - $g) / $b" | bc -l)"
+if [ ${#st[@]} -gt 0 ]; then
+	s=$(printf '%s\n' "${st[@]}" | median)
+	printf 'strace -f -o FILE: %.3f s, ratio %.1f\n' "$s" "$(echo "$s / $b" | bc -l)"
+fi
 printf 'per recorded call (observed run - bare): %.1f us\n' \
 	"$(echo "($l - $g - $b) * 1000000 / $calls" | bc -l)"
