@@ -22,9 +22,7 @@
 
 struct session_state {
 	char id[32];
-	int tgid;      /* the first record's process: sysgate's launcher */
-	char *exe;     /* its executable then */
-	bool launched; /* it made its exec: what follows is the program's */
+	bool launched; /* its first record was seen: what follows is the program's */
 };
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -131,19 +129,18 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 	ob.refused = refuse_enforced && jbool(o, "enforced", true) &&
 		     (streq(decision, "deny") || streq(decision, "kill"));
 
-	/* The launcher: the first process of the session, while it runs
-	 * sysgate's executable and until its exec of CMD. */
+	/* The launcher: sysgate's agent makes exactly one call under the
+	 * filter, its exec of CMD, and makes it first. So only the session's
+	 * first record, and only an exec by sysgate's executable, is sysgate's
+	 * own: anything else is the program's, whatever its name. */
 	s = session ? session_get(ss, n_ss, session) : NULL;
-	if (s && !s->exe && !s->tgid) {
-		s->tgid = (int)tgid;
-		s->exe = exe && is_launcher_exe(exe, launcher_exe) ? strdup(exe) : NULL;
-		s->launched = !s->exe;
-	}
-	if (s && !s->launched && s->tgid == tgid && exe && s->exe && streq(exe, s->exe)) {
-		ob.launcher = true;
-		st->launcher++;
-		if (streq(syscall, "execve") || streq(syscall, "execveat"))
-			s->launched = true;
+	if (s && !s->launched) {
+		s->launched = true;
+		if ((streq(syscall, "execve") || streq(syscall, "execveat")) &&
+		    is_launcher_exe(exe, launcher_exe)) {
+			ob.launcher = true;
+			st->launcher++;
+		}
 	}
 	st->records++;
 	return learn_add(l, &ob);
@@ -184,8 +181,6 @@ int records_read(const char *file, struct learn *l, const char *launcher_exe, bo
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	for (size_t i = 0; i < n_ss; i++)
-		free(ss[i].exe);
 	return r;
 }
 

@@ -19,8 +19,9 @@ struct records_stats {
 
 /*
  * Add every call record of file to l. launcher_exe: sysgate's executable
- * (its launcher's calls before CMD's exec are marked as such); NULL: any
- * executable named sysgate or sysgate-agent. refuse_enforced: an enforced
+ * (the first record of a session, when it is an exec by it, is sysgate's
+ * launcher exec'ing CMD, marked as such); NULL: any executable named
+ * sysgate or sysgate-agent. refuse_enforced: an enforced
  * deny or kill of the recorded run is marked refused (learn: sysgate itself
  * kept it out; review wants exactly those). 0, or -errno from reading.
  */
