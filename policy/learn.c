@@ -616,7 +616,8 @@ char *learn_observer_text(void)
 		strv_done(&withpath);
 		return NULL;
 	}
-	qsort(withpath.v, withpath.n, sizeof(char *), cmp_str);
+	if (withpath.n)
+		qsort(withpath.v, withpath.n, sizeof(char *), cmp_str);
 	fputs("; sysgate learn: observe every call of every ABI (generated)\n"
 	      "[sysgate]\n"
 	      "mode = enforce\n"
@@ -1226,7 +1227,9 @@ int learn_plan_new(const struct learn *l, const char *name, const char *text, en
 			char tree[1100];
 			const char *why;
 
-			qsort(it->paths.v, it->paths.n, sizeof(char *), cmp_str);
+			if (it->paths.n)
+				if (it->paths.n)
+					qsort(it->paths.v, it->paths.n, sizeof(char *), cmp_str);
 			suggest(it, mode);
 			it->pub.dir = strdup(streq(it->dirg, OBJECTS)
 						     ? "(no file name: pipes, sockets, anon inodes)"
@@ -1555,7 +1558,8 @@ static void new_sections(const struct learn_plan *pl, const struct learn_answer 
 			strv_done(&rules);
 			continue; /* every item skipped */
 		}
-		qsort(rules.v, rules.n, sizeof(char *), cmp_rule_order);
+		if (rules.n)
+			qsort(rules.v, rules.n, sizeof(char *), cmp_rule_order);
 		fprintf(f, "\n[%s%s]   ; learn: seen on %s\n",
 			policy_family(ns->syscall) ? "=" : "", ns->syscall,
 			ns->abis ? ns->abis : "x86_64");
@@ -1579,7 +1583,8 @@ static void plain_sections(const struct learn_plan *pl, struct strv *plain, FILE
 
 	if (plain->n == 0)
 		return;
-	qsort(plain->v, plain->n, sizeof(char *), cmp_str);
+	if (plain->n)
+		qsort(plain->v, plain->n, sizeof(char *), cmp_str);
 	fputs("\n; learn: the calls made without a path to judge\n", f);
 	for (const struct policy_group *g = policy_groups; g->name; g++) {
 		bool all = true;
@@ -1641,7 +1646,8 @@ int learn_plan_apply(const struct learn_plan *pl, const struct learn_answer *ans
 			continue;
 		answer_rules(it, a, &rules);
 		at = it->line ? it->line : section_end(pl, &pl->p->sections[it->section]);
-		qsort(rules.v, rules.n, sizeof(char *), cmp_rule_order);
+		if (rules.n)
+			qsort(rules.v, rules.n, sizeof(char *), cmp_rule_order);
 		for (size_t k = 0; k < rules.n; k++) {
 			char *line = NULL;
 
