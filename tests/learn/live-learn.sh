@@ -193,6 +193,28 @@ else
 	echo "skip - interactive review: no tmux"
 fi
 
+# ---- every ABI: an i386 call (int $0x80) is observed and learned ----
+if [ -n "${SG_TARGET:-}" ] && [ -x "$SG_TARGET" ]; then
+	i386_learn() {
+		"$SG" learn -o "$T/i386.ini" -- "$SG_TARGET" mkdir32 "$T/d32" 0755 >"$T/i386.out" 2>/dev/null &&
+			grep -q "mkdir32 $T/d32 = 0" "$T/i386.out"
+	}
+	check "learn an i386 mkdir (int \$0x80): it runs while learning" i386_learn
+	check "... the learned section says it was seen on i386" \
+		grep -q '^\[=mkdir\]   ; learn: seen on i386$' "$T/i386.ini"
+	i386_enforced() {
+		rmdir "$T/d32" &&
+			"$SG" run -p "$T/i386.ini" -- "$SG_TARGET" mkdir32 "$T/d32" 0755 : mkdir32 "$T/other" 0755 \
+				>"$T/i386.run" 2>/dev/null
+		grep -q "mkdir32 $T/d32 = 0" "$T/i386.run" &&
+			grep -q "mkdir32 $T/other = -1 EPERM" "$T/i386.run"
+	}
+	check "... enforced: the same i386 mkdir succeeds, one of another path gets EPERM" i386_enforced
+else
+	SKIP=$((SKIP + 1))
+	echo "skip - i386: no SG_TARGET"
+fi
+
 # ---- nginx ----
 NGINX=/usr/sbin/nginx
 if [ -x "$NGINX" ]; then
