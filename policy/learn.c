@@ -506,7 +506,7 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 			}
 		}
 		/* libfoo.so.1.2 -> libfoo.so*, which a later version matches. */
-		if (so && (so[3] == '\0' || so[3] == '.') && so > base)
+		if (so && (so[3] == '\0' || so[3] == '.') && so > base && strstr(buf, "/lib"))
 			strcpy((char *)so + 3, "*");
 		else if (!strncmp(buf, "/dev/pts/", 9) && all_digits(buf + 9, strlen(buf + 9)))
 			strcpy(buf + 9, "*");

@@ -131,6 +131,8 @@ static void test_learn_glob_ladder(void **state)
 	check_glob("/usr/lib/x86_64-linux-gnu/libc.so.6", LEARN_PATHS_AUTO,
 		   "/usr/lib/x86_64-linux-gnu/libc.so*");
 	check_glob("/usr/share/zoneinfo/Europe/Paris", LEARN_PATHS_AUTO, "/usr/share/zoneinfo/**");
+	/* only libraries: /etc/ld.so.cache must not become /etc/ld.so* (preload) */
+	check_glob("/etc/ld.so.cache", LEARN_PATHS_AUTO, "/etc/ld.so.cache");
 	check_glob("/dev/pts/3", LEARN_PATHS_AUTO, "/dev/pts/*");
 	/* Metacharacters are escaped, so the glob is the name and no more. */
 	check_glob("/srv/a*b[1]{x,y}", LEARN_PATHS_EXACT, "/srv/a\\*b\\[1\\]\\{x\\,y\\}");
