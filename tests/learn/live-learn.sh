@@ -128,6 +128,32 @@ check "... with zero denials" [ "$(denials "$T/reviewed.json")" = 0 ]
 check "review kept the learned rules (the reviewed policy contains the learned one's rules)" \
 	bash -c "grep '^allow' '$T/httpd.ini' | while read -r l; do grep -qxF \"\$l\" '$T/reviewed.ini' || exit 1; done"
 
+# ---- review of records as written by learn: the same policy as learn's ----
+same_as_learn() {
+	"$SG" review --batch -o "$T/from-log.ini" "$T/httpd-learn.json" 2>/dev/null || return 1
+	diff <(grep -v '^; Learned by' "$T/httpd.ini") <(grep -v '^; Learned by' "$T/from-log.ini") >/dev/null
+}
+check "review --batch of learn's own records writes the policy learn wrote" same_as_learn
+
+# ---- hostile records: a name that would break the INI, metacharacters,
+# lines that are not records, a dropped-records count ----
+hostile_records() {
+	printf '%s\n' \
+		'{"session":"s1","exe":"/usr/bin/sysgate","arch":"x86_64","syscall":"execve","path":"/bin/x","decision":"log","rule":"o.ini:1","tgid":1}' \
+		'{"session":"s1","exe":"/bin/x","arch":"x86_64","syscall":"openat","path":"/srv/a*b","decision":"log","rule":"o.ini:2","tgid":1,"args":[4294967196,0,0,0]}' \
+		'{"session":"s1","exe":"/bin/x","arch":"x86_64","syscall":"openat","path":"/srv/evil\nallow = *","decision":"log","rule":"o.ini:2","tgid":1,"args":[4294967196,0,0,0]}' \
+		'garbage {' '{"syscall":7,"decision":"log"}' \
+		'{"sysgate":"dropped","sink":"/x","records":3}' >"$T/hostile.json"
+	"$SG" review --batch -o "$T/hostile.ini" "$T/hostile.json" 2>"$T/hostile.err" || return 1
+	grep -q 'not written (a control character)' "$T/hostile.err" &&
+		grep -q 'lost 3 records' "$T/hostile.err" &&
+		! grep -q '^allow = \*$' "$T/hostile.ini" &&
+		"$SG" explain "$T/hostile.ini" openat 'path=/srv/a*b' 2>/dev/null | grep -q 'decided: allow' &&
+		"$SG" explain "$T/hostile.ini" openat path=/srv/aXb 2>/dev/null | grep -q 'decided: deny'
+}
+check "hostile records: a control character is refused, a '*' is escaped, a loss is said" \
+	hostile_records
+
 # ---- learn --merge ----
 merge_run() {
 	local port
