@@ -90,8 +90,9 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 	int64_t tgid = 0, v;
 
 	if (sg) {
-		/* {"sysgate":"dropped","records":N}: the run lost records. */
-		if (streq(sg, "dropped") && jint(o, "records", &v) && v > 0)
+		/* {"sysgate":"dropped","records":N}, or "lost" (a sink that did
+		 * not take its records before exit): the run lost records. */
+		if ((streq(sg, "dropped") || streq(sg, "lost")) && jint(o, "records", &v) && v > 0)
 			st->lost += (unsigned long)v;
 		return 0;
 	}
