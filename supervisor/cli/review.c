@@ -138,7 +138,7 @@ static const char *parse_answer(char *line, struct learn_answer *a)
 }
 
 /* One answer per item from stdin; -EIO when input ended first. */
-static int ask_all(const struct learn_plan *plan, const struct learn_item *items, size_t n,
+static int ask_all(FILE *q, const struct learn_plan *plan, const struct learn_item *items, size_t n,
 		   struct learn_answer *answers, char **lines)
 {
 	size_t cap = 0;
@@ -148,11 +148,11 @@ static int ask_all(const struct learn_plan *plan, const struct learn_item *items
 			const char *why;
 			ssize_t k;
 
-			show_item(stdout, i, n, &items[i]);
+			show_item(q, i, n, &items[i]);
 			k = getline(&lines[i], &cap, stdin);
 			cap = 0;
 			if (k < 0) {
-				fputc('\n', stdout);
+				fputc('\n', q);
 				return -EIO;
 			}
 			why = parse_answer(lines[i], &answers[i]);
@@ -160,7 +160,7 @@ static int ask_all(const struct learn_plan *plan, const struct learn_item *items
 				why = learn_answer_check(plan, i, &answers[i]);
 			if (!why)
 				break;
-			printf("  %s\n", why);
+			fprintf(q, "  %s\n", why);
 			free(lines[i]);
 			lines[i] = NULL;
 		}
@@ -261,8 +261,11 @@ static int cmd_review(int argc, char **argv)
 			free(lines);
 			return EXIT_SYSGATE_FAILED;
 		}
-		printf("%zu question%s from %lu records\n", n, n == 1 ? "" : "s", st.records);
-		r = ask_all(plan, items, n, answers, lines);
+		/* The questions on stdout, unless the policy goes there. */
+		FILE *q = out && !streq(out, "-") ? stdout : stderr;
+
+		fprintf(q, "%zu question%s from %lu records\n", n, n == 1 ? "" : "s", st.records);
+		r = ask_all(q, plan, items, n, answers, lines);
 		if (r < 0) {
 			diag(DIAG_ERROR, "review: the input ended before the last answer; nothing "
 					 "written");
