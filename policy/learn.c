@@ -406,6 +406,13 @@ static const char *path_unwritable(const char *path)
 	}
 	if (strlen(path) > 120)
 		return "too long for one policy line";
+	/* Resolved paths are normalized; a glob for any other never matches
+	 * (the loader refuses it). */
+	if (strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+	    (strlen(path) > 1 && path[strlen(path) - 1] == '/') ||
+	    (strlen(path) >= 2 && !strcmp(path + strlen(path) - 2, "/.")) ||
+	    (strlen(path) >= 3 && !strcmp(path + strlen(path) - 3, "/..")))
+		return "not a normalized path";
 	return NULL;
 }
 

@@ -455,6 +455,74 @@ static void test_learn_observer_policy(void **state)
 	policy_free(p);
 }
 
+/*
+ * Random runs: names from Docker's allowlist, paths from an alphabet with
+ * glob metacharacters, spaces and control characters. Whatever they are,
+ * the learned policy loads with no error (learn_into), allows every call
+ * that was seen with a name it can write, and in exact mode denies every
+ * one it cannot write.
+ */
+static void test_learn_random_runs_complete_and_loadable(void **state)
+{
+	struct fx *f = *state;
+	const struct policy_group *g = policy_group("docker-default");
+	static const char alpha[] = "ab*?[]{},\\ \t\x01.-_/";
+	const char *names[64], *seen_name[48];
+	char paths[48][24];
+	bool has_path[48];
+	size_t n_names = 0;
+	unsigned seed = 12345;
+
+	for (size_t i = 0; g->syscalls[i] && n_names < 64; i += 5)
+		if (policy_syscall_known(g->syscalls[i]) && strcmp(g->syscalls[i], "exit") &&
+		    strcmp(g->syscalls[i], "exit_group") &&
+		    strcmp(g->syscalls[i], "rt_sigreturn") && strcmp(g->syscalls[i], "sigreturn"))
+			names[n_names++] = g->syscalls[i];
+	for (int mode = LEARN_PATHS_EXACT; mode <= LEARN_PATHS_AUTO; mode++) {
+		for (int run = 0; run < 8; run++) {
+			learn_free(f->l);
+			assert_int_equal(learn_new(&f->l), 0);
+			learn_plan_free(f->plan);
+			f->plan = NULL;
+			free(f->text);
+			f->text = NULL;
+			policy_free(f->p);
+			f->p = NULL;
+			policy_diags_free(&f->d);
+			learn_report_done(&f->rep);
+			for (int k = 0; k < 48; k++) {
+				size_t len = 1 + rand_r(&seed) % 12;
+
+				paths[k][0] = '/';
+				for (size_t c = 1; c <= len; c++)
+					paths[k][c] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+				paths[k][len + 1] = '\0';
+				seen_name[k] = names[rand_r(&seed) % n_names];
+				has_path[k] = policy_syscall_shape(seen_name[k]) &&
+					      strchr(policy_syscall_shape(seen_name[k])->args, 's');
+				see(f, seen_name[k], has_path[k] ? paths[k] : NULL);
+			}
+			learn_into(f, NULL, (enum learn_paths)mode);
+			for (int k = 0; k < 48; k++) {
+				const char *why;
+				char *gl = has_path[k] ? learn_glob_for(paths[k], LEARN_PATHS_EXACT,
+									&why)
+						       : NULL;
+				bool writable = !has_path[k] || gl;
+				bool ok = allowed(f, seen_name[k], has_path[k] ? paths[k] : NULL);
+
+				free(gl);
+				if (writable && !ok)
+					fail_msg("%s %s was seen but is not allowed", seen_name[k],
+						 has_path[k] ? paths[k] : "");
+				if (!writable && ok && mode == LEARN_PATHS_EXACT)
+					fail_msg("%s %s cannot be written but is allowed",
+						 seen_name[k], paths[k]);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +548,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learn_merge_twice_is_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_review_answers, setup, teardown),
 		cmocka_unit_test(test_learn_observer_policy),
+		cmocka_unit_test_setup_teardown(test_learn_random_runs_complete_and_loadable, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
