@@ -518,6 +518,18 @@ static void test_learn_random_runs_complete_and_loadable(void **state)
 				if (!writable && ok && mode == LEARN_PATHS_EXACT)
 					fail_msg("%s %s cannot be written but is allowed",
 						 seen_name[k], paths[k]);
+				if (has_path[k] && mode == LEARN_PATHS_EXACT) {
+					/* a path never seen: denied (exact writes no more) */
+					char other[64];
+					bool seen_too = false;
+
+					snprintf(other, sizeof(other), "%.30sZ", paths[k]);
+					for (int j = 0; j < 48; j++)
+						seen_too = seen_too || !strcmp(paths[j], other);
+					if (!seen_too && allowed(f, seen_name[k], other))
+						fail_msg("%s %s was never seen but is allowed",
+							 seen_name[k], other);
+				}
 			}
 		}
 	}
