@@ -136,9 +136,10 @@ const char *learn_answer_check(const struct learn_plan *p, size_t i, const struc
 int learn_plan_apply(const struct learn_plan *p, const struct learn_answer *answers,
 		     char **ret_text, struct learn_report *rep);
 
-/* The glob --paths gives a path (exact: escaped), for tests and review. NULL
- * with *ret_why when the path cannot be written (see above), or ENOMEM
- * (*ret_why NULL). own: the path is under the caller's own /proc/PID. */
+/* The glob --paths gives one path on its own (exact: escaped; /proc/PID as
+ * /proc/ *: rules judge resolved paths, where /proc/self reads /proc/PID).
+ * NULL with *ret_why when the path cannot be written (see above), or on
+ * ENOMEM (*ret_why NULL). */
 char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_why);
 
 /* The syscalls a learned policy fails with ENOSYS when not seen. */
