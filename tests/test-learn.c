@@ -1,0 +1,574 @@
+/*
+ * Unit tests for policy/learn.c: observations in, policy text out. Each
+ * learned text is loaded by the real loader and judged by the real matcher
+ * (policy_decide), so a test says what the program would get under the
+ * policy, not what the text looks like. No kernel involved.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy/facts.h"
+#include "policy/learn.h"
+#include "policy/policy.h"
+
+/* What tests hold, freed in teardown (cmocka asserts jump out). */
+struct fx {
+	struct learn *l;
+	struct learn_plan *plan;
+	struct learn_report rep;
+	char *text;
+	struct policy *p;
+	struct policy_diags d;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || learn_new(&f->l) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	learn_plan_free(f->plan);
+	learn_free(f->l);
+	learn_report_done(&f->rep);
+	free(f->text);
+	policy_free(f->p);
+	policy_diags_free(&f->d);
+	free(f);
+	return 0;
+}
+
+static void see(struct fx *f, const char *syscall, const char *path)
+{
+	struct learn_obs o = {.syscall = syscall, .abi = "x86_64", .path = path, .tgid = 100};
+
+	assert_int_equal(learn_add(f->l, &o), 0);
+}
+
+static void see_open(struct fx *f, const char *path, uint64_t flags)
+{
+	struct learn_obs o = {.syscall = "openat", .abi = "x86_64", .path = path, .tgid = 100};
+
+	o.has_args = true;
+	o.args[0] = (uint64_t)AT_FDCWD;
+	o.args[2] = flags;
+	assert_int_equal(learn_add(f->l, &o), 0);
+}
+
+/* The learned policy from base (NULL: the skeleton), every suggestion taken,
+ * loaded with no error. */
+static void learn_into(struct fx *f, const char *base, enum learn_paths mode)
+{
+	char *skel = base ? NULL : learn_skeleton_text("test");
+	size_t n_err = 0;
+
+	assert_int_equal(learn_plan_new(f->l, "t.ini", base ? base : skel, mode, &f->plan, &f->rep),
+			 0);
+	free(skel);
+	assert_int_equal(learn_plan_apply(f->plan, NULL, &f->text, &f->rep), 0);
+	assert_int_equal(policy_load_string("t.ini", f->text, &f->p, &f->d), 0);
+	for (size_t i = 0; i < f->d.n; i++)
+		n_err += f->d.v[i].severity == DIAG_ERROR;
+	assert_int_equal(n_err, 0);
+}
+
+static struct decision judge(const struct fx *f, const char *syscall, const char *path,
+			     uint64_t arg2, const char *exe)
+{
+	struct call c = {
+		.syscall = syscall,
+		.shape = policy_syscall_shape(syscall),
+		.path = path,
+		.path_err = ENOENT,
+		.exe = exe,
+	};
+
+	c.args[0] = (uint64_t)AT_FDCWD;
+	c.args[2] = arg2;
+	return policy_decide(f->p, policy_section_for(f->p, syscall), &c);
+}
+
+static bool allowed(const struct fx *f, const char *syscall, const char *path)
+{
+	return judge(f, syscall, path, O_RDONLY, "/usr/bin/prog").kind == DECISION_ALLOW;
+}
+
+static void check_glob(const char *path, enum learn_paths mode, const char *want)
+{
+	const char *why = NULL;
+	char *g = learn_glob_for(path, mode, &why);
+
+	assert_non_null(g);
+	assert_string_equal(g, want);
+	assert_true(policy_glob_match(g, path));
+	assert_int_equal(policy_path_glob_check(g, &why), 0);
+	free(g);
+}
+
+static void test_learn_glob_ladder(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	check_glob("/etc/passwd", LEARN_PATHS_EXACT, "/etc/passwd");
+	check_glob("/etc/passwd", LEARN_PATHS_DIR, "/etc/*");
+	check_glob("/usr/lib/x86_64-linux-gnu/libc.so.6", LEARN_PATHS_AUTO,
+		   "/usr/lib/x86_64-linux-gnu/libc.so*");
+	check_glob("/usr/share/zoneinfo/Europe/Paris", LEARN_PATHS_AUTO, "/usr/share/zoneinfo/**");
+	/* only libraries: /etc/ld.so.cache must not become /etc/ld.so* (preload) */
+	check_glob("/etc/ld.so.cache", LEARN_PATHS_AUTO, "/etc/ld.so.cache");
+	check_glob("/dev/pts/3", LEARN_PATHS_AUTO, "/dev/pts/*");
+	/* Metacharacters are escaped, so the glob is the name and no more. */
+	check_glob("/srv/a*b[1]{x,y}", LEARN_PATHS_EXACT, "/srv/a\\*b\\[1\\]\\{x\\,y\\}");
+	assert_false(policy_glob_match("/srv/a\\*b\\[1\\]\\{x\\,y\\}", "/srv/aXb1x"));
+	/* Names the language cannot carry are refused, never widened. */
+	assert_null(learn_glob_for("/srv/a b", LEARN_PATHS_AUTO, &why));
+	assert_non_null(why);
+	assert_null(learn_glob_for("/srv/a\\x01", LEARN_PATHS_EXACT, &why));
+	assert_null(learn_glob_for("/srv/\n", LEARN_PATHS_EXACT, &why));
+}
+
+static void test_learn_glob_proc_and_home(void **state)
+{
+	(void)state;
+	/* Paths are judged resolved (/proc/self reads /proc/4711): a pid
+	 * becomes any pid, in every mode. */
+	check_glob("/proc/4711/stat", LEARN_PATHS_EXACT, "/proc/*/stat");
+	check_glob("/proc/4711/task/4712/comm", LEARN_PATHS_EXACT, "/proc/*/task/*/comm");
+	check_glob("/proc/sys/kernel/ngroups_max", LEARN_PATHS_EXACT,
+		   "/proc/sys/kernel/ngroups_max");
+	check_glob("/home/alice/.config/app.ini", LEARN_PATHS_EXACT, "/home/alice/.config/app.ini");
+	check_glob("/home/alice/.config/app.ini", LEARN_PATHS_AUTO, "/home/*/.config/app.ini");
+}
+
+static void test_learn_skeleton_enosys(void **state)
+{
+	struct fx *f = *state;
+	struct decision d;
+
+	see(f, "read", NULL);
+	see(f, "clone3", NULL);
+	/* every name of one ENOSYS section seen: the section goes whole */
+	see(f, "futex_waitv", NULL);
+	see(f, "pidfd_open", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "futex_waitv", NULL));
+	assert_true(allowed(f, "pidfd_open", NULL));
+	/* Not seen: ENOSYS, so that libc falls back. */
+	for (size_t i = 0; learn_enosys[i]; i++) {
+		if (!strcmp(learn_enosys[i], "clone3") || !strcmp(learn_enosys[i], "futex_waitv") ||
+		    !strcmp(learn_enosys[i], "pidfd_open"))
+			continue;
+		d = judge(f, learn_enosys[i], NULL, 0, NULL);
+		assert_int_equal(d.kind, DECISION_DENY);
+		assert_int_equal(d.err, ENOSYS);
+	}
+	/* Seen: allowed, and taken out of the ENOSYS section. */
+	assert_true(allowed(f, "clone3", NULL));
+	assert_true(allowed(f, "read", NULL));
+	/* Everything else: the default, EPERM. */
+	d = judge(f, "reboot", NULL, 0, NULL);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EPERM);
+}
+
+static void test_learn_grouping_never_allows_unseen(void **state)
+{
+	struct fx *f = *state;
+	const struct policy_group *g = policy_group("docker-default");
+	const char *seen[] = {"read", "write", "close", "mmap", "futex", "epoll_wait", "accept4"};
+	size_t n_allowed = 0;
+
+	for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+		see(f, seen[i], NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_non_null(strstr(f->text, "allow = *"));
+	for (size_t i = 0; g->syscalls[i]; i++) {
+		const char *m = g->syscalls[i];
+		bool was_seen = false;
+
+		for (size_t k = 0; k < sizeof(seen) / sizeof(seen[0]); k++)
+			was_seen = was_seen || !strcmp(seen[k], m);
+		if (!policy_syscall_known(m))
+			continue;
+		if (allowed(f, m, NULL)) {
+			assert_true(was_seen);
+			n_allowed++;
+		}
+	}
+	assert_int_equal(n_allowed, sizeof(seen) / sizeof(seen[0]));
+	/* the always-allowed calls are not written (every filter allows them) */
+	assert_null(policy_section_for(f->p, "exit_group"));
+}
+
+static void test_learn_group_when_every_member_seen(void **state)
+{
+	struct fx *f = *state;
+	const struct policy_group *g = policy_group("network");
+
+	for (size_t i = 0; g->syscalls[i]; i++)
+		if (policy_syscall_known(g->syscalls[i]))
+			see(f, g->syscalls[i], NULL);
+	see(f, "read", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_non_null(strstr(f->text, "[@network]"));
+	assert_true(allowed(f, "connect", NULL));
+	assert_false(allowed(f, "write", NULL));
+}
+
+static void test_learn_paths_and_read_only(void **state)
+{
+	struct fx *f = *state;
+
+	see_open(f, "/etc/passwd", O_RDONLY);
+	see_open(f, "/srv/data/log.txt", O_WRONLY | O_CREAT | O_APPEND);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "openat", "/etc/passwd"));
+	/* Read, so never written under the policy. */
+	assert_int_equal(judge(f, "openat", "/etc/passwd", O_WRONLY, NULL).kind, DECISION_DENY);
+	assert_int_equal(judge(f, "openat", "/etc/passwd", O_RDONLY | O_TRUNC, NULL).kind,
+			 DECISION_DENY);
+	assert_int_equal(judge(f, "openat", "/srv/data/log.txt", O_WRONLY | O_CREAT, NULL).kind,
+			 DECISION_ALLOW);
+	/* /etc is not made /etc/ *: its files are not alike. */
+	assert_false(allowed(f, "openat", "/etc/shadow"));
+	assert_false(allowed(f, "openat", "/srv/data/other"));
+}
+
+static void test_learn_auto_directory(void **state)
+{
+	struct fx *f = *state;
+
+	see(f, "newfstatat", "/srv/www/a.html");
+	see(f, "newfstatat", "/srv/www/b.html");
+	see(f, "newfstatat", "/srv/www/c.html");
+	see(f, "newfstatat", "/srv/img/x.png");
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "newfstatat", "/srv/www/new.html"));
+	assert_false(allowed(f, "newfstatat", "/srv/www/new.php"));
+	assert_false(allowed(f, "newfstatat", "/srv/www/sub/a.html"));
+	assert_false(allowed(f, "newfstatat", "/srv/img/y.png"));
+}
+
+static void test_learn_exact_mode_is_exact(void **state)
+{
+	struct fx *f = *state;
+
+	see(f, "newfstatat", "/srv/www/a.html");
+	see(f, "newfstatat", "/srv/www/b.html");
+	see(f, "newfstatat", "/srv/www/c.html");
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	assert_true(allowed(f, "newfstatat", "/srv/www/a.html"));
+	assert_false(allowed(f, "newfstatat", "/srv/www/d.html"));
+}
+
+static void test_learn_unwritable_path_stays_denied(void **state)
+{
+	struct fx *f = *state;
+
+	see(f, "newfstatat", "/srv/a b");
+	see(f, "newfstatat", "/srv/ok");
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_false(allowed(f, "newfstatat", "/srv/a b"));
+	assert_false(allowed(f, "newfstatat", "/srv/a?b"));
+	assert_true(f->rep.n >= 1);
+	assert_non_null(strstr(f->rep.lines[0], "/srv/a b"));
+	assert_true(allowed(f, "newfstatat", "/srv/ok"));
+}
+
+static void test_learn_objects_without_a_name(void **state)
+{
+	struct fx *f = *state;
+
+	see(f, "newfstatat", "pipe:[8688672]");
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "newfstatat", "socket:[12]"));
+	assert_false(allowed(f, "newfstatat", "/etc/passwd"));
+}
+
+static void test_learn_unresolved_keeps_kernel_errno(void **state)
+{
+	struct fx *f = *state;
+	struct decision d;
+
+	see(f, "newfstatat", NULL); /* the path did not resolve */
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	d = judge(f, "newfstatat", NULL, 0, NULL);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, ENOENT);
+	assert_false(allowed(f, "newfstatat", "/etc/passwd"));
+}
+
+static void test_learn_launcher_exec(void **state)
+{
+	struct fx *f = *state;
+	struct learn_obs o = {.syscall = "execve",
+			      .abi = "x86_64",
+			      .path = "/usr/bin/busybox",
+			      .exe = "/usr/bin/sysgate",
+			      .launcher = true};
+
+	assert_int_equal(learn_add(f->l, &o), 0);
+	see(f, "read", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	/* sysgate's exec of CMD is allowed to sysgate's executable only: the
+	 * program's own execve was never seen. */
+	assert_int_equal(judge(f, "execve", "/usr/bin/busybox", 0, "/usr/bin/sysgate").kind,
+			 DECISION_ALLOW);
+	assert_int_equal(judge(f, "execve", "/bin/sh", 0, "/usr/bin/busybox").kind, DECISION_DENY);
+	assert_non_null(strstr(f->text, "sysgate's own"));
+}
+
+static void test_learn_refused_not_allowed(void **state)
+{
+	struct fx *f = *state;
+	struct learn_obs o = {.syscall = "io_uring_setup", .abi = "x86_64", .refused = true};
+
+	assert_int_equal(learn_add(f->l, &o), 0);
+	see(f, "read", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_false(allowed(f, "io_uring_setup", NULL));
+}
+
+static void test_learn_merge_keeps_hand_written(void **state)
+{
+	struct fx *f = *state;
+	static const char base[] = "; my own note\n"
+				   "[sysgate]\n"
+				   "default = deny\n"
+				   "\n"
+				   "[openat]\n"
+				   "deny = EACCES path ~ /etc/shadow   ; never\n"
+				   "allow = path ~ /usr/**\n"
+				   "deny = *\n"
+				   "\n"
+				   "[ptrace]\n"
+				   "kill = *\n";
+	struct decision d;
+
+	see_open(f, "/etc/shadow", O_RDONLY);
+	see_open(f, "/etc/hosts", O_RDONLY);
+	see(f, "ptrace", NULL);
+	see(f, "getpid", NULL);
+	learn_into(f, base, LEARN_PATHS_AUTO);
+	assert_non_null(strstr(f->text, "; my own note"));
+	assert_non_null(strstr(f->text, "deny = EACCES path ~ /etc/shadow   ; never"));
+	d = judge(f, "openat", "/etc/shadow", O_RDONLY, NULL);
+	assert_int_equal(d.kind, DECISION_DENY);
+	assert_int_equal(d.err, EACCES);
+	assert_true(allowed(f, "openat", "/etc/hosts"));
+	assert_true(allowed(f, "openat", "/usr/lib/x"));
+	assert_int_equal(judge(f, "ptrace", NULL, 0, NULL).kind, DECISION_KILL);
+	assert_true(allowed(f, "getpid", NULL));
+	/* the new rule went before the catch-all, inside [openat] */
+	assert_true(strstr(f->text, "/etc/hosts") < strstr(f->text, "deny = *"));
+}
+
+static void test_learn_merge_twice_is_stable(void **state)
+{
+	struct fx *f = *state;
+	struct learn_plan *again = NULL;
+	char *text2 = NULL;
+
+	see_open(f, "/etc/hosts", O_RDONLY);
+	see(f, "getpid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	/* The same observations against the learned text: nothing to add. */
+	assert_int_equal(learn_plan_new(f->l, "t.ini", f->text, LEARN_PATHS_AUTO, &again, &f->rep),
+			 0);
+	assert_int_equal(learn_plan_items(again, &(const struct learn_item *){NULL}), 0);
+	assert_int_equal(learn_plan_apply(again, NULL, &text2, &f->rep), 0);
+	assert_string_equal(text2, f->text);
+	free(text2);
+	learn_plan_free(again);
+}
+
+static void test_learn_review_answers(void **state)
+{
+	struct fx *f = *state;
+	const struct learn_item *items;
+	struct learn_answer *a;
+	char *skel = learn_skeleton_text(NULL);
+	size_t n;
+
+	see(f, "newfstatat", "/srv/www/a.html");
+	see(f, "newfstatat", "/srv/private/key");
+	see(f, "getpid", NULL);
+	assert_int_equal(learn_plan_new(f->l, "t.ini", skel, LEARN_PATHS_AUTO, &f->plan, &f->rep),
+			 0);
+	free(skel);
+	n = learn_plan_items(f->plan, &items);
+	assert_int_equal(n, 3);
+	a = calloc(n, sizeof(*a));
+	assert_non_null(a);
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].dir && !strcmp(items[i].dir, "/srv/www")) {
+			a[i].choice = LEARN_ALLOW_DIR;
+		} else if (items[i].dir) {
+			struct learn_answer bad = {.choice = LEARN_ALLOW_GLOB,
+						   .glob = "/srv/www/*"};
+
+			/* a glob must match what was seen */
+			assert_non_null(learn_answer_check(f->plan, i, &bad));
+			a[i].choice = LEARN_DENY;
+			a[i].err = EACCES;
+		} else {
+			a[i].choice = LEARN_SKIP;
+		}
+		assert_null(learn_answer_check(f->plan, i, &a[i]));
+	}
+	assert_int_equal(learn_plan_apply(f->plan, a, &f->text, &f->rep), 0);
+	free(a);
+	assert_int_equal(policy_load_string("t.ini", f->text, &f->p, &f->d), 0);
+	assert_true(allowed(f, "newfstatat", "/srv/www/b.html"));
+	assert_int_equal(judge(f, "newfstatat", "/srv/private/key", 0, NULL).err, EACCES);
+	assert_false(allowed(f, "getpid", NULL));
+}
+
+static void test_learn_observer_policy(void **state)
+{
+	struct policy *p = NULL;
+	char *t = learn_observer_text();
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(policy_load_string("observe.ini", t, &p, NULL), 0);
+	free(t);
+	assert_int_equal(p->dflt.kind, DECISION_LOG);
+	assert_string_equal(p->log_full, "block");
+	/* every call that names a path has a section that resolves it */
+	assert_true(policy_section_for(p, "openat")->shows_path);
+	assert_true(policy_section_for(p, "truncate64")->shows_path);
+	assert_true(policy_section_for(p, "execve")->shows_path);
+	/* and the calls every filter allows unseen are notified */
+	assert_non_null(policy_section_for(p, "exit_group"));
+	policy_free(p);
+}
+
+/*
+ * Random runs: names from Docker's allowlist, paths from an alphabet with
+ * glob metacharacters, spaces and control characters. Whatever they are,
+ * the learned policy loads with no error (learn_into), allows every call
+ * that was seen with a name it can write, and in exact mode denies every
+ * one it cannot write.
+ */
+static void test_learn_random_runs_complete_and_loadable(void **state)
+{
+	struct fx *f = *state;
+	const struct policy_group *g = policy_group("docker-default");
+	static const char alpha[] = "ab*?[]{},\\ \t\x01.-_/";
+	const char *names[64], *seen_name[48];
+	char paths[48][24];
+	bool has_path[48];
+	size_t n_names = 0;
+	unsigned seed = 12345;
+
+	for (size_t i = 0; g->syscalls[i] && n_names < 64; i += 5)
+		if (policy_syscall_known(g->syscalls[i]) && strcmp(g->syscalls[i], "exit") &&
+		    strcmp(g->syscalls[i], "exit_group") &&
+		    strcmp(g->syscalls[i], "rt_sigreturn") && strcmp(g->syscalls[i], "sigreturn"))
+			names[n_names++] = g->syscalls[i];
+	for (int mode = LEARN_PATHS_EXACT; mode <= LEARN_PATHS_AUTO; mode++) {
+		for (int run = 0; run < 8; run++) {
+			learn_free(f->l);
+			assert_int_equal(learn_new(&f->l), 0);
+			learn_plan_free(f->plan);
+			f->plan = NULL;
+			free(f->text);
+			f->text = NULL;
+			policy_free(f->p);
+			f->p = NULL;
+			policy_diags_free(&f->d);
+			learn_report_done(&f->rep);
+			for (int k = 0; k < 48; k++) {
+				size_t len = 1 + rand_r(&seed) % 12;
+
+				paths[k][0] = '/';
+				for (size_t c = 1; c <= len; c++)
+					paths[k][c] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+				paths[k][len + 1] = '\0';
+				seen_name[k] = names[rand_r(&seed) % n_names];
+				has_path[k] = policy_syscall_shape(seen_name[k]) &&
+					      strchr(policy_syscall_shape(seen_name[k])->args, 's');
+				see(f, seen_name[k], has_path[k] ? paths[k] : NULL);
+			}
+			learn_into(f, NULL, (enum learn_paths)mode);
+			for (int k = 0; k < 48; k++) {
+				const char *why;
+				char *gl = has_path[k] ? learn_glob_for(paths[k], LEARN_PATHS_EXACT,
+									&why)
+						       : NULL;
+				bool writable = !has_path[k] || gl;
+				bool ok = allowed(f, seen_name[k], has_path[k] ? paths[k] : NULL);
+
+				free(gl);
+				if (writable && !ok)
+					fail_msg("%s %s was seen but is not allowed", seen_name[k],
+						 has_path[k] ? paths[k] : "");
+				if (!writable && ok && mode == LEARN_PATHS_EXACT)
+					fail_msg("%s %s cannot be written but is allowed",
+						 seen_name[k], paths[k]);
+				if (has_path[k] && mode == LEARN_PATHS_EXACT) {
+					/* a path never seen: denied (exact writes no more) */
+					char other[64];
+					bool seen_too = false;
+
+					snprintf(other, sizeof(other), "%.30sZ", paths[k]);
+					for (int j = 0; j < 48; j++)
+						seen_too = seen_too || !strcmp(paths[j], other);
+					if (!seen_too && allowed(f, seen_name[k], other))
+						fail_msg("%s %s was never seen but is allowed",
+							 seen_name[k], other);
+				}
+			}
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_learn_glob_ladder),
+		cmocka_unit_test(test_learn_glob_proc_and_home),
+		cmocka_unit_test_setup_teardown(test_learn_skeleton_enosys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_grouping_never_allows_unseen, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_group_when_every_member_seen, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_paths_and_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_auto_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_exact_mode_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_unwritable_path_stays_denied, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_objects_without_a_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_unresolved_keeps_kernel_errno, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_launcher_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_refused_not_allowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_merge_keeps_hand_written, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_merge_twice_is_stable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_review_answers, setup, teardown),
+		cmocka_unit_test(test_learn_observer_policy),
+		cmocka_unit_test_setup_teardown(test_learn_random_runs_complete_and_loadable, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
