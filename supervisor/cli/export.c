@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,16 +137,27 @@ static struct json_object *load_base(const char *path)
 	return o;
 }
 
-/* Write text to path through a temporary file beside it and rename(2). */
+/*
+ * Write text to path through a temporary file beside it and rename(2), so a
+ * runtime never reads half a profile. A path that exists and is not a
+ * regular file (/dev/stdout, a FIFO, a symlink) is written in place:
+ * renaming over it would replace the device or the link itself.
+ */
 static int write_atomic(const char *path, const char *text)
 {
 	_cleanup_free_ char *tmp = NULL;
 	size_t len = strlen(text), done = 0;
+	struct stat st;
+	bool in_place = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
 	int fd, r = 0;
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	if (in_place) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	} else {
+		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+			return -ENOMEM;
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -errno;
 	while (done < len && r == 0) {
@@ -157,6 +169,11 @@ static int write_atomic(const char *path, const char *text)
 			r = n < 0 ? -errno : -EIO;
 		else
 			done += (size_t)n;
+	}
+	if (in_place) {
+		if (close(fd) < 0 && r == 0)
+			r = -errno;
+		return r;
 	}
 	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
 		r = -errno;
