@@ -363,14 +363,20 @@ static enum rstat named_pred(const struct cond *c, const char *sys, struct pred 
 		*why = "an argument that i386 keeps elsewhere or narrower";
 		return R_DYNAMIC;
 	}
-	if (at.type == ARGT_U16 || at.type == ARGT_PTR) {
-		*why = "a 16-bit argument";
+	if (at.type == ARGT_PTR) {
+		*why = "an address";
 		return R_DYNAMIC;
 	}
-	w = at.type == ARGT_INT || at.type == ARGT_UINT ? 32 : 64;
-	if (w == 32) {
-		v = (uint32_t)v;
-		m = (uint32_t)m;
+	/* umode_t is 16 bits, int and unsigned int 32, long 64 (32 on i386,
+	 * where libseccomp compares the low word only). */
+	w = at.type == ARGT_U16 ? 16 : at.type == ARGT_INT || at.type == ARGT_UINT ? 32 : 64;
+	if (w < 64) {
+		uint64_t wm = w == 16 ? 0xffffu : 0xffffffffu;
+
+		v &= wm;
+		m &= wm;
+		v32 &= wm;
+		m32 &= wm;
 	}
 	/* One comparison for every ABI: the i386 value must be the same bits. */
 	if ((uint32_t)v != (uint32_t)v32 ||
@@ -382,10 +388,10 @@ static enum rstat named_pred(const struct cond *c, const char *sys, struct pred 
 	switch (c->op) {
 	case ARG_EQ:
 	case ARG_NE:
-		if (w == 32) {
-			/* The low 32 bits, whatever the upper half holds. */
+		if (w < 64) {
+			/* The low 32 (16) bits, whatever the rest holds. */
 			ret->kind = c->op == ARG_EQ ? PRED_MASK_EQ : PRED_MASK_NE;
-			ret->m = 0xffffffffu;
+			ret->m = w == 16 ? 0xffffu : 0xffffffffu;
 			ret->v = v;
 		} else {
 			ret->kind = PRED_ORDER;

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "policy/export.h"
 #include "sg-util.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/core/session.h"
@@ -284,6 +285,29 @@ static void reply_filter(struct conn *cn, const struct handover *h)
 	send_reply(cn, out, size);
 }
 
+/*
+ * One record for the sandbox, before any of its calls: the container, the
+ * policy, and how many syscalls the profile exported for that policy
+ * notifies (policy_export_notified: the runc profile, what `sysgate export`
+ * writes), so that a policy that supervises nothing is seen at once.
+ * deny_why: the sandbox is served deny-all, and why.
+ */
+static void say_handover(struct serve *sv, const struct handover *h, struct pol *pol,
+			 const char *deny_why)
+{
+	struct log_handover ho = {
+		.container = h->id,
+		.pod = h->pod,
+		.policy = deny_why	 ? "deny-all"
+			  : pol->p->file ? pol->p->file
+					 : "default",
+		.why = deny_why,
+		.notified = deny_why ? 0 : policy_export_notified(pol->p),
+	};
+
+	log_emit_handover(sv->log, &ho);
+}
+
 /* A listener and what the runtime said about it: a session, by the named
  * policy or, failing that, deny-all. */
 static void serve_listener(struct conn *cn, const struct handover *h)
@@ -313,6 +337,7 @@ static void serve_listener(struct conn *cn, const struct handover *h)
 	/* Fail closed, visibly: every notified call fails EPERM, logged. */
 	if (!pol)
 		pol = cache_deny_all(&sv->cache);
+	say_handover(sv, h, pol, why ? why : (pol == sv->cache.deny_all ? "error" : NULL));
 	r = start_session(sv, listener, h->pid, pol, h->id, h->pod);
 	if (r < 0)
 		diag_errno(DIAG_ERROR, r, "container %s: cannot start a session", h->id);
