@@ -124,9 +124,12 @@ static struct json_object *load_base(const char *path)
 		while (o && off < len && strchr(" \t\r\n", text[off]))
 			off++;
 		if (!o || off != len) {
+			enum json_tokener_error je = json_tokener_get_error(tok);
+
 			diag(DIAG_ERROR, "%s: not one JSON value (%s at byte %zu)", path,
-			     o ? "trailing text"
-			       : json_tokener_error_desc(json_tokener_get_error(tok)),
+			     o				   ? "trailing text"
+			     : je == json_tokener_continue ? "it ends inside a value"
+							   : json_tokener_error_desc(je),
 			     (size_t)tok->char_offset);
 			json_object_put(o);
 			json_tokener_free(tok);
