@@ -1390,6 +1390,12 @@ static void base_entries(struct xctx *x, struct json_object *calls)
 			if (names)
 				json_object_array_add(names, json_object_new_string(nm));
 		} else if (json_object_object_get_ex(e, "names", &names)) {
+			if (!json_object_is_type(names, json_type_array)) {
+				note(x, DIAG_ERROR, "", 0,
+				     "the base: syscalls[%zu].names is not an array", i);
+				json_object_put(kept);
+				continue;
+			}
 			json_object_get(names);
 		}
 		for (size_t k = 0; names && k < json_object_array_length(names); k++) {
@@ -1589,6 +1595,7 @@ int policy_export(const struct policy *p, const struct export_opts *o, struct ex
 	else if (!o->listener_path)
 		x.no_notify_why = "no --socket was given for sysgate serve";
 	x.can_notify = !x.no_notify_why;
+	x.dflt = act_of(&x, &p->dflt);
 	if (o->base && !json_object_is_type(o->base, json_type_object))
 		note(&x, DIAG_ERROR, "", 0, "the base is not a JSON object");
 	else

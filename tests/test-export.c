@@ -563,6 +563,56 @@ static void test_export_base_with_archmap_and_architectures_is_refused(void **st
 	assert_true(noted(f, DIAG_ERROR, 0, "archMap"));
 }
 
+static void test_export_base_flags_go_for_runc_and_stay_for_crun(void **state)
+{
+	struct fx *f = *state;
+
+	f->base = json_tokener_parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":"
+				     "[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]}");
+	run(f, notify_mkdir, EXPORT_RUNC, "/run/sg.sock");
+	assert_false(json_object_object_get_ex(f->r.profile, "flags", NULL));
+	assert_true(noted(f, DIAG_NOTICE, 0, "runc 1.1 refuses every flag"));
+	policy_export_done(&f->r);
+	policy_free(f->p);
+	f->p = NULL;
+	run(f, notify_mkdir, EXPORT_CRUN, "/run/sg.sock");
+	assert_true(json_object_object_get_ex(f->r.profile, "flags", NULL));
+}
+
+static void test_export_hostile_base_is_refused_not_crashed_on(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"[]",
+		"{\"defaultAction\":5}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[5]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":5,\"action\":"
+		"\"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":4095}]}",
+		/* (an entry with the default's action is skipped unread, as runc does) */
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		"\"action\":\"SCMP_ACT_LOG\",\"args\":[{\"index\":7,\"value\":1,\"op\":"
+		"\"SCMP_CMP_EQ\"}]}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"name\":\"read\","
+		"\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f->base = json_tokener_parse(bad[i]);
+		assert_non_null(f->base);
+		run(f, notify_mkdir, EXPORT_RUNC, "/run/sg.sock");
+		if (f->r.n_errors == 0)
+			fail_msg("base %zu accepted: %s", i, bad[i]);
+		policy_export_done(&f->r);
+		policy_free(f->p);
+		f->p = NULL;
+		json_object_put(f->base);
+		f->base = NULL;
+	}
+}
+
 static void test_export_real_podman_profile(void **state)
 {
 	struct fx *f = *state;
@@ -645,6 +695,8 @@ int main(void)
 		T(test_export_base_keeps_includes_for_podman),
 		T(test_export_policy_default_wins_over_the_base_and_is_said),
 		T(test_export_base_with_archmap_and_architectures_is_refused),
+		T(test_export_base_flags_go_for_runc_and_stay_for_crun),
+		T(test_export_hostile_base_is_refused_not_crashed_on),
 		T(test_export_real_podman_profile),
 		T(test_export_filter_too_big_is_refused_with_its_size),
 		T(test_export_notified_count_for_serve),
