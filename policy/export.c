@@ -307,6 +307,14 @@ static bool disjoint(const struct pred *a, const struct pred *b)
 	return disjoint_once(a, b) && disjoint_once(&a32, &b32);
 }
 
+/* It tests the register's high word in a way libseccomp 2.5 can merge wrongly. */
+static bool two_words(const struct pred *p)
+{
+	if (p->kind == PRED_ORDER)
+		return p->op != ARG_EQ || p->v > UINT32_MAX;
+	return p->m > UINT32_MAX;
+}
+
 /* ---- rules ---- */
 
 enum rstat {
@@ -651,6 +659,18 @@ static bool known(const char *name)
 	       seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name) >= 0;
 }
 
+/* Carried by i386's socketcall or ipc. */
+static bool multiplexed(const char *name)
+{
+	for (unsigned c = 1; c <= POLICY_SOCKETCALL_MAX; c++)
+		if (policy_socketcall_name(c) && streq(policy_socketcall_name(c), name))
+			return true;
+	for (unsigned c = 1; c <= POLICY_IPC_MAX; c++)
+		if (policy_ipc_name(c) && streq(policy_ipc_name(c), name))
+			return true;
+	return false;
+}
+
 /*
  * socketcall or ipc, when a call they carry is supervised: then the
  * multiplexer gets one unconditional entry of its own (plan_extras), even
@@ -878,10 +898,23 @@ static void plan_syscall(struct xctx *x, const struct section *s, const char *sy
 	f = act_of(x, frule);
 	if (why)
 		goto dynamic;
-	/* A call i386 also makes through socketcall or ipc: libseccomp puts no
-	 * conditional rule on the multiplexer, so those are covered only by
-	 * the multiplexer's own entry, which plan_extras() makes whenever a
-	 * call it carries is supervised (policy_extra_notified()). */
+	/*
+	 * A call i386 also makes through socketcall or ipc: for its
+	 * conditional rules libseccomp adds socketcall(SYS_...) rules of the
+	 * same actions with the conditions dropped (a conditional allow would
+	 * allow every socket(2) through socketcall), and refuses two of them
+	 * with different actions (-EEXIST: runc then refuses the profile).
+	 * Neither happens once the multiplexer has an unconditional rule of
+	 * its own, added before (plan_muxes: NOTIFY). Without a listener it
+	 * cannot have one that differs from every default, so then the call
+	 * is not split at all.
+	 */
+	if (n > 0 && multiplexed(sys) && !x->can_notify) {
+		why = "i386 also makes it through socketcall or ipc, where libseccomp drops "
+		      "argument conditions";
+		why_rule = cr[0].r;
+		goto dynamic;
+	}
 	for (size_t j = 0; j < n; j++) {
 		int k;
 
@@ -921,6 +954,42 @@ static void plan_syscall(struct xctx *x, const struct section *s, const char *sy
 		      "(an entry cannot say 'none of the rules above')";
 		why_rule = frule != &x->p->dflt ? frule : cr[n - 1].r;
 		goto dynamic;
+	}
+
+	/*
+	 * libseccomp 2.5 merges comparisons that test the high word (a range:
+	 * !=, <, <=, >, >=; a value or mask above 32 bits) wrongly with the
+	 * other comparisons of the same syscall (tests/test-export-diff.c
+	 * found `>= 0x100000005` and `< 2` denying 0xffffff9c, and
+	 * `& 0x100000005` with its complement; 2.6.1 fixes
+	 * GHSA-4q85-33p6-j5g6). Such a comparison is an entry only when it is
+	 * the syscall's only one.
+	 */
+	{
+		size_t total = 0;
+		bool range = false;
+
+		for (size_t j = 0; j < n; j++) {
+			const struct pred *pr = &cr[j].pred;
+
+			if (act_eq(cr[j].act, x->dflt) || act_eq(cr[j].act, f))
+				continue;
+			total += (size_t)pred_atoms(pr, atoms, MAX_ATOMS);
+			range = range || two_words(pr);
+		}
+		if (!act_eq(f, x->dflt) && n_s == 1) {
+			struct pred rest = pred_not(cr[s_at].pred);
+			int k = pred_atoms(&rest, atoms, MAX_ATOMS);
+
+			total += k > 0 ? (size_t)k : MAX_ATOMS;
+			range = range || two_words(&rest);
+		}
+		if (range && total > 1) {
+			why = "a range comparison beside other comparisons of the syscall "
+			      "(libseccomp 2.5 mis-merges them)";
+			why_rule = cr[0].r;
+			goto dynamic;
+		}
 	}
 
 	/* Exact: the rules' entries, then what falls through. */
@@ -997,6 +1066,22 @@ static void plan_sections(struct xctx *x)
 	}
 }
 
+/* socketcall and ipc, notified before any entry of the calls they carry
+ * (plan_syscall says why the order matters). */
+static void plan_muxes(struct xctx *x)
+{
+	static const char *const muxes[] = {"socketcall", "ipc"};
+
+	if (!x->can_notify)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(muxes); i++)
+		if (mux_planned(x, muxes[i]) && known(muxes[i])) {
+			decide_name(x, muxes[i]);
+			add_entry(x, ACT_NOTIFY, NULL,
+				  "sysgate: a door to what the policy supervises", muxes[i]);
+		}
+}
+
 /* Doors no section names (i386's multiplexers, open_by_handle_at, newer
  * syscalls), the always-allowed exits, the runtime's own calls. */
 static void plan_extras(struct xctx *x)
@@ -1010,7 +1095,8 @@ static void plan_extras(struct xctx *x)
 	char added[512] = "";
 
 	for (size_t i = 0; i < n_extra && !x->err; i++) {
-		if (policy_section_for(p, extra[i]) && !mux_planned(x, extra[i]))
+		if ((policy_section_for(p, extra[i]) && !mux_planned(x, extra[i])) ||
+		    decided(x, extra[i]))
 			continue;
 		decide_name(x, extra[i]);
 		if (!known(extra[i])) {
@@ -1601,6 +1687,8 @@ int policy_export(const struct policy *p, const struct export_opts *o, struct ex
 	else
 		choose_default(&x);
 	if (x.err == 0)
+		plan_muxes(&x);
+	if (x.err == 0)
 		plan_sections(&x);
 	if (x.err == 0)
 		plan_extras(&x);
@@ -1801,6 +1889,17 @@ static int add_json_entry(scmp_filter_ctx ctx, uint32_t dflt, struct json_object
 int policy_export_bpf_count(struct json_object *profile, size_t *ret_insns, const char **ret_why,
 			    int *ret_index)
 {
+	struct policy_filter f = {0};
+	int r = policy_export_bpf(profile, &f, ret_why, ret_index);
+
+	*ret_insns = f.len;
+	policy_filter_done(&f);
+	return r;
+}
+
+int policy_export_bpf(struct json_object *profile, struct policy_filter *ret, const char **ret_why,
+		      int *ret_index)
+{
 	struct json_object *arches, *calls;
 	const char *dname = jstr(profile, "defaultAction");
 	int derr = base_errno(profile, "defaultErrnoRet", "defaultErrno", EPERM), r = 0;
@@ -1810,7 +1909,7 @@ int policy_export_bpf_count(struct json_object *profile, size_t *ret_insns, cons
 	off_t size;
 
 	*ret_index = -1;
-	*ret_insns = 0;
+	*ret = (struct policy_filter){0};
 	if (!dname || derr < 0 || scmp_action(dname, derr, &dflt) < 0) {
 		*ret_why = "a defaultAction libseccomp does not take";
 		return -EINVAL;
@@ -1876,6 +1975,16 @@ int policy_export_bpf_count(struct json_object *profile, size_t *ret_insns, cons
 	size = lseek(fd, 0, SEEK_END);
 	if (size < 0)
 		return -errno;
-	*ret_insns = (size_t)size / sizeof(struct sock_filter);
+	if (size == 0 || size % (off_t)sizeof(struct sock_filter) != 0)
+		return -EIO;
+	ret->insns = malloc((size_t)size);
+	if (!ret->insns)
+		return -ENOMEM;
+	if (pread(fd, ret->insns, (size_t)size, 0) != size) {
+		free(ret->insns);
+		ret->insns = NULL;
+		return -EIO;
+	}
+	ret->len = (size_t)size / sizeof(struct sock_filter);
 	return 0;
 }

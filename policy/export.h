@@ -80,3 +80,6 @@ size_t policy_export_notified(const struct policy *p);
  */
 int policy_export_bpf_count(struct json_object *profile, size_t *ret_insns, const char **ret_why,
 			    int *ret_index);
+/* The same, with the program itself (free with policy_filter_done()). */
+int policy_export_bpf(struct json_object *profile, struct policy_filter *ret, const char **ret_why,
+		      int *ret_index);
