@@ -1757,6 +1757,75 @@ size_t policy_export_notified(const struct policy *p)
 	return n;
 }
 
+/* ---- what a deployed profile notifies ---- */
+
+int policy_export_count_notified(struct json_object *seccomp, size_t *ret, bool *ret_default)
+{
+	struct json_object *calls, *seen = json_object_new_object();
+	const char *dflt = seccomp ? jstr(seccomp, "defaultAction") : NULL;
+	size_t n = 0;
+
+	*ret = 0;
+	*ret_default = false;
+	if (!seen)
+		return -ENOMEM;
+	if (!dflt) {
+		json_object_put(seen);
+		return -EINVAL;
+	}
+	*ret_default = streq(dflt, "SCMP_ACT_NOTIFY");
+	if (!json_object_object_get_ex(seccomp, "syscalls", &calls) ||
+	    !json_object_is_type(calls, json_type_array)) {
+		json_object_put(seen);
+		return 0;
+	}
+	/* seen: name -> 1 notified for good, 0 decided otherwise, 2 notified
+	 * conditionally so far (an unconditional entry later overrides it). */
+	for (size_t i = 0; i < json_object_array_length(calls); i++) {
+		struct json_object *e = json_object_array_get_idx(calls, i), *names, *args;
+		const char *action =
+			json_object_is_type(e, json_type_object) ? jstr(e, "action") : NULL;
+		bool cond = json_object_object_get_ex(e, "args", &args) &&
+			    json_object_is_type(args, json_type_array) &&
+			    json_object_array_length(args) > 0;
+
+		if (!action || streq(action, dflt) ||
+		    !json_object_object_get_ex(e, "names", &names) ||
+		    !json_object_is_type(names, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(names); k++) {
+			struct json_object *nm = json_object_array_get_idx(names, k), *v;
+			const char *name = json_object_is_type(nm, json_type_string)
+						   ? json_object_get_string(nm)
+						   : NULL;
+			int before = -1;
+
+			if (!name || !known(name))
+				continue;
+			if (json_object_object_get_ex(seen, name, &v))
+				before = json_object_get_int(v);
+			if (before == 0 || before == 1)
+				continue; /* an unconditional entry came first */
+			if (cond && streq(action, "SCMP_ACT_NOTIFY"))
+				json_object_object_add(seen, name, json_object_new_int(2));
+			else if (!cond)
+				json_object_object_add(
+					seen, name,
+					json_object_new_int(streq(action, "SCMP_ACT_NOTIFY") ? 1
+											     : 0));
+		}
+	}
+	json_object_object_foreach(seen, key, val)
+	{
+		(void)key;
+		if (json_object_get_int(val) != 0)
+			n++;
+	}
+	json_object_put(seen);
+	*ret = n;
+	return 0;
+}
+
 /* ---- the filter, as runc builds it ---- */
 
 static int scmp_action(const char *name, int err, uint32_t *ret)

@@ -71,6 +71,17 @@ void policy_export_done(struct export_result *r);
 size_t policy_export_notified(const struct policy *p);
 
 /*
+ * How many syscalls a linux.seccomp object (a runtime's, as deployed)
+ * notifies, counted as libseccomp resolves overlapping entries: a name is
+ * notified when its first unconditional entry is SCMP_ACT_NOTIFY, or when
+ * it has no unconditional entry and a conditional NOTIFY one. Names this
+ * libseccomp does not know are not counted (the runtimes skip them).
+ * *ret_default: defaultAction is NOTIFY (crun allows that): every call no
+ * entry names is notified too. -EINVAL if it is not such an object.
+ */
+int policy_export_count_notified(struct json_object *seccomp, size_t *ret, bool *ret_default);
+
+/*
  * The classic BPF instructions libseccomp makes of a linux.seccomp object,
  * built the way runc and crun build it (entries equal to the default
  * skipped, an entry comparing one argument twice split into one rule per

@@ -654,6 +654,40 @@ static void test_export_filter_too_big_is_refused_with_its_size(void **state)
 	assert_true(f->r.bpf_insns > 4096);
 }
 
+static void test_export_count_of_a_deployed_profile(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *naive = json_tokener_parse(podman_like), *calls_v;
+	size_t n = 99;
+	bool all = true;
+
+	/* the hand merge: a NOTIFY entry after the base's big ALLOW */
+	assert_non_null(naive);
+	assert_true(json_object_object_get_ex(naive, "syscalls", &calls_v));
+	json_object_array_add(calls_v, json_tokener_parse("{\"names\":[\"mkdir\",\"mkdirat\"],"
+							  "\"action\":\"SCMP_ACT_NOTIFY\"}"));
+	assert_int_equal(policy_export_count_notified(naive, &n, &all), 0);
+	assert_int_equal(n, 0);
+	assert_false(all);
+	json_object_put(naive);
+	/* what export writes notifies what it says */
+	f->base = json_tokener_parse(podman_like);
+	run(f, notify_mkdir, EXPORT_RUNC, "/run/sg.sock");
+	assert_int_equal(policy_export_count_notified(f->r.profile, &n, &all), 0);
+	assert_int_equal(n, f->r.n_notified);
+	assert_int_equal(n, 2);
+	/* a conditional NOTIFY counts; a default NOTIFY is said */
+	naive = json_tokener_parse(
+		"{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"syscalls\":[{\"names\":[\"kill\"],"
+		"\"action\":\"SCMP_ACT_NOTIFY\",\"args\":[{\"index\":1,\"value\":9,\"op\":"
+		"\"SCMP_CMP_EQ\"}]},{\"names\":[\"read\",\"nosuchcall\"],\"action\":"
+		"\"SCMP_ACT_ALLOW\"}]}");
+	assert_int_equal(policy_export_count_notified(naive, &n, &all), 0);
+	assert_int_equal(n, 0); /* NOTIFY entries equal to the default are skipped */
+	assert_true(all);
+	json_object_put(naive);
+}
+
 static void test_export_notified_count_for_serve(void **state)
 {
 	struct fx *f = *state;
@@ -699,6 +733,7 @@ int main(void)
 		T(test_export_hostile_base_is_refused_not_crashed_on),
 		T(test_export_real_podman_profile),
 		T(test_export_filter_too_big_is_refused_with_its_size),
+		T(test_export_count_of_a_deployed_profile),
 		T(test_export_notified_count_for_serve),
 	};
 

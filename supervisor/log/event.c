@@ -41,9 +41,19 @@ static void handover_text(FILE *f, const struct log_handover *h)
 		fprintf(f, " (%s): every call its profile notifies is denied", why);
 		return;
 	}
-	fprintf(f, ", %zu syscalls notified", h->notified);
-	if (h->notified == 0)
-		fputs(": the policy supervises nothing, so no call of it reaches sysgate", f);
+	if (h->profile_notified < 0 || (size_t)h->profile_notified == h->notified) {
+		fprintf(f, ", %zu syscalls notified", h->notified);
+		if (h->notified == 0)
+			fputs(": the policy supervises nothing, so no call of it reaches sysgate",
+			      f);
+		return;
+	}
+	/* The container's profile is not the policy's export. */
+	fprintf(f, ", %ld syscalls notified by its profile%s (the policy's export notifies %zu)",
+		h->profile_notified, h->profile_all ? " and every call it does not name" : "",
+		h->notified);
+	if (h->profile_notified == 0 && !h->profile_all)
+		fputs(": its profile sends no call to sysgate", f);
 }
 
 static char *handover_json(const struct log_handover *h)
@@ -73,6 +83,12 @@ static char *handover_json(const struct log_handover *h)
 		r |= log_json_add(o, "why", json_object_new_string(why));
 	else
 		r |= log_json_add(o, "notified", json_object_new_int64((int64_t)h->notified));
+	if (!why && h->profile_notified >= 0) {
+		r |= log_json_add(o, "profile_notified",
+				  json_object_new_int64(h->profile_notified));
+		if (h->profile_all)
+			r |= log_json_add(o, "profile_default_notify", json_object_new_boolean(1));
+	}
 	if (r == 0 && asprintf(&out, "%s\n", json_object_to_json_string_ext(o, JSON_FLAGS)) < 0)
 		out = NULL;
 	json_object_put(o);
@@ -96,6 +112,9 @@ static char *handover_audit(const struct log_handover *h)
 		audit_sink_value(f, "why", h->why);
 	else
 		fprintf(f, " notified=%zu", h->notified);
+	if (!h->why && h->profile_notified >= 0)
+		fprintf(f, " profile_notified=%ld%s", h->profile_notified,
+			h->profile_all ? " profile_default=notify" : "");
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -108,7 +108,9 @@ void log_emit(struct logger *l, const struct log_record *r);
  */
 struct log_handover {
 	const char *container, *pod, *policy, *why;
-	size_t notified;
+	size_t notified;       /* what the policy's exported profile notifies */
+	long profile_notified; /* what the container's own profile does; -1: unknown */
+	bool profile_all;      /* ... and its default is NOTIFY */
 };
 void log_emit_handover(struct logger *l, const struct log_handover *h);
 /* The --summary table (like strace -c): one row per syscall and decision.

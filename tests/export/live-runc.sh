@@ -96,3 +96,29 @@ grep -q "\[sgx2-$$\].*mkdir.*\"/tmp/no/x\".*EACCES.*web.ini:2" "$WORK/serve.log"
 grep -q "\[sgx2-$$\] handed over: policy .*web.ini, 2 syscalls notified" "$WORK/serve.log" ||
 	fail "serve's handover record does not give the count"
 echo "ok 2 - --base Podman's profile: mkdir reaches serve, the handover says 2 syscalls"
+
+# ---- 3: the hand merge export prevents, seen at handover ----
+# Podman's profile with a NOTIFY entry for mkdir appended: its big ALLOW entry
+# comes first, so libseccomp lets mkdir run and serve never sees it. runc still
+# connects (a NOTIFY entry exists), and the handover record says so.
+command -v python3 >/dev/null || { echo "ok 3 # skip no python3"; exit 0; }
+python3 - "$BASE" "$SOCK" "$WORK/naive.json" <<'PY' || fail "cannot write the naive merge"
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["syscalls"].append({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"})
+p["listenerPath"] = sys.argv[2]
+p["listenerMetadata"] = "policy=web"
+json.dump(p, open(sys.argv[3], "w"))
+PY
+SECCOMP_JSON=$WORK/naive.json CONTAINER_ID=sgx3-$$ "$OCI/run-runc.sh" none /bin/sh -c \
+	'mkdir -p /tmp/no; mkdir /tmp/no/x; echo "no=$?"' >"$WORK/run3.out" 2>"$WORK/run3.err"
+grep -q '^no=0$' "$WORK/run3.out" || fail "the naive merge did not leave mkdir to the kernel"
+i=0
+while ! grep -q "\[sgx3-$$\] handed over" "$WORK/serve.log" && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q "\[sgx3-$$\] handed over: policy .*web.ini, 0 syscalls notified by its profile (the policy's export notifies 2): its profile sends no call to sysgate" \
+	"$WORK/serve.log" || fail "the handover record does not show the naive merge"
+grep -q "\[sgx3-$$\].*mkdir(" "$WORK/serve.log" && fail "serve saw a mkdir of the naive merge"
+echo "ok 3 - a hand merge into Podman's profile: the handover says its profile notifies 0 of 2"
