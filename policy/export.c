@@ -1743,10 +1743,10 @@ void policy_export_done(struct export_result *r)
 	*r = (struct export_result){0};
 }
 
-size_t policy_export_notified(const struct policy *p)
+size_t policy_export_notified(const struct policy *p, enum export_runtime rt)
 {
 	struct export_opts o = {
-		.runtime = EXPORT_RUNC, .listener_path = "/run/sysgate.sock", .no_bpf = true};
+		.runtime = rt, .listener_path = "/run/sysgate.sock", .no_bpf = true};
 	struct export_result r;
 	size_t n;
 

@@ -66,9 +66,10 @@ struct export_result {
 int policy_export(const struct policy *p, const struct export_opts *o, struct export_result *ret);
 void policy_export_done(struct export_result *r);
 
-/* How many syscalls the runc profile of p, with a listener, notifies: what
- * `sysgate serve` says when a sandbox of p is handed over. */
-size_t policy_export_notified(const struct policy *p);
+/* How many syscalls the profile of p for rt, with a listener, notifies:
+ * what `sysgate serve` says when a sandbox of p is handed over (runc and
+ * crun differ by write, which runc cannot notify). */
+size_t policy_export_notified(const struct policy *p, enum export_runtime rt);
 
 /*
  * How many syscalls a linux.seccomp object (a runtime's, as deployed)

@@ -693,11 +693,11 @@ static void test_export_notified_count_for_serve(void **state)
 	struct fx *f = *state;
 
 	load(f, notify_mkdir);
-	assert_int_equal(policy_export_notified(f->p), 2);
+	assert_int_equal(policy_export_notified(f->p, EXPORT_RUNC), 2);
 	policy_free(f->p);
 	f->p = NULL;
 	load(f, "[sysgate]\ndefault = allow\n[reboot]\ndeny = *\n");
-	assert_int_equal(policy_export_notified(f->p), 0);
+	assert_int_equal(policy_export_notified(f->p, EXPORT_RUNC), 0);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

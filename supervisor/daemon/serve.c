@@ -351,13 +351,18 @@ static void say_handover(struct serve *sv, const struct handover *h, struct pol 
 			  : pol->p->file ? pol->p->file
 					 : "default",
 		.why = deny_why,
-		.notified = deny_why ? 0 : policy_export_notified(pol->p),
+		.notified = deny_why ? 0 : policy_export_notified(pol->p, EXPORT_RUNC),
 		.profile_notified = -1,
 	};
 	bool all = false;
 
-	if (h->bundle)
+	if (h->bundle && !deny_why) {
 		ho.profile_notified = profile_notified(h->bundle, &all);
+		/* crun can notify write, runc cannot: either export is the policy's */
+		if (ho.profile_notified >= 0 && (size_t)ho.profile_notified != ho.notified &&
+		    (size_t)ho.profile_notified == policy_export_notified(pol->p, EXPORT_CRUN))
+			ho.notified = (size_t)ho.profile_notified;
+	}
 	ho.profile_all = all;
 	log_emit_handover(sv->log, &ho);
 }
