@@ -846,11 +846,29 @@ static void need_sysgate(struct xctx *x, const struct section *s, const char *sy
 	if (!act_eq(a, x->dflt))
 		add_entry(x, a, NULL, comment, sys);
 	place_of(s, why_rule, &file, &line);
-	note(x, DIAG_WARNING, file, line,
-	     "[%s]: %s cannot be decided by the profile alone (%s), and %s: %s %s%s", s->name,
-	     streq(sys, "write") ? "write" : "its syscalls", why, no,
-	     streq(sys, "write") ? "it is" : "they are", what,
-	     x->o->widen || !lets_run ? "" : " (narrowed; --widen allows them instead)");
+	{
+		/* Every other line of the section that needs sysgate too. */
+		char more[256] = "";
+
+		for (size_t i = 0; i < s->n_rules; i++) {
+			const struct rule *r = &s->rules[i];
+			const char *w = NULL;
+			struct pred pr;
+			size_t len = strlen(more);
+
+			if (r != why_rule && r->line && rule_pred(r, sys, &pr, &w) == R_DYNAMIC &&
+			    len + 16 < sizeof(more))
+				snprintf(more + len, sizeof(more) - len, "%s%u",
+					 len ? ", " : "; so do lines ", r->line);
+			if (r->n_conds == 1 && r->conds[0].kind == COND_ANY)
+				break;
+		}
+		note(x, DIAG_WARNING, file, line,
+		     "[%s]: %s cannot be decided by the profile alone (%s%s), and %s: %s %s%s",
+		     s->name, streq(sys, "write") ? "write" : "its syscalls", why, more, no,
+		     streq(sys, "write") ? "it is" : "they are", what,
+		     x->o->widen || !lets_run ? "" : " (narrowed; --widen allows them instead)");
+	}
 }
 
 struct crule {
