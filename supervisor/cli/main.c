@@ -16,8 +16,8 @@
 #include "supervisor/prompt/prompt.h"
 
 static const struct verb *const verbs[] = {
-	&verb_run,   &verb_check,	&verb_explain,	      &verb_prompt,
-	&verb_serve, &verb_oci_profile, &verb_export, &verb_default_policy, &verb_version,
+	&verb_run,	   &verb_check,	 &verb_explain,	       &verb_prompt,  &verb_serve,
+	&verb_oci_profile, &verb_export, &verb_default_policy, &verb_version,
 };
 
 /* Each line of text, indented by indent spaces. */
