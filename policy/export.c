@@ -1531,11 +1531,11 @@ static void base_entries(struct xctx *x, struct json_object *calls)
 			json_object_put(kept);
 			continue;
 		}
-		if (streq(action, "SCMP_ACT_NOTIFY"))
-			note(x, DIAG_WARNING, "", 0, "the base's syscalls[%zu] notifies: %s", i,
-			     x->can_notify
-				     ? "sysgate serve decides those calls by the policy's default"
-				     : "without a listener the runtime refuses it");
+		if (streq(action, "SCMP_ACT_NOTIFY") && x->can_notify)
+			note(x, DIAG_WARNING, "", 0,
+			     "the base's syscalls[%zu] notifies: sysgate serve decides those calls "
+			     "by the policy's default",
+			     i);
 		out = json_object_new_object();
 		if (!out) {
 			json_object_put(kept);
@@ -1674,6 +1674,25 @@ static int build(struct xctx *x, struct json_object **ret)
 		     "even so)",
 		     o->listener_path);
 	}
+	/* A NOTIFY entry of the base's with no listener: runc refuses the
+	 * profile ("listenerPath is not set"), crun gives those calls ENOSYS. */
+	if (!json_object_object_get_ex(obj, "listenerPath", NULL))
+		for (size_t i = 0; i < json_object_array_length(calls); i++) {
+			const char *a = jstr(json_object_array_get_idx(calls, i), "action");
+
+			if (a && streq(a, "SCMP_ACT_NOTIFY")) {
+				note(x, DIAG_ERROR, "", 0,
+				     "the base notifies some calls, and the profile has no "
+				     "listenerPath (%s): give --socket, or take those entries out",
+				     o->runtime == EXPORT_DOCKER ? "Docker 20.10 drops it"
+								 : "the runtime refuses that");
+				break;
+			}
+		}
+	if (x->res->n_notified > 0 && o->base && jhas(o->base, "listenerPath"))
+		note(x, DIAG_NOTICE, "", 0,
+		     "the base's listenerPath is replaced by sysgate serve's (%s)",
+		     o->listener_path);
 	json_object_object_add(obj, "syscalls", calls);
 	json_object_put(arches);
 	json_object_put(notified);

@@ -613,6 +613,29 @@ static void test_export_hostile_base_is_refused_not_crashed_on(void **state)
 	}
 }
 
+static void test_export_base_notify_without_a_listener_is_refused(void **state)
+{
+	struct fx *f = *state;
+	static const char base[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{"
+				   "\"names\":[\"chdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}";
+	static const enum export_runtime rts[] = {EXPORT_DOCKER, EXPORT_RUNC};
+
+	for (size_t i = 0; i < 2; i++) {
+		f->base = json_tokener_parse(base);
+		run(f, "[reboot]\ndeny = *\n", rts[i], NULL);
+		assert_true(noted(f, DIAG_ERROR, 0, "has no listenerPath"));
+		policy_export_done(&f->r);
+		policy_free(f->p);
+		f->p = NULL;
+		json_object_put(f->base);
+	}
+	/* with sysgate serve's listener, serve gets them (and says so) */
+	f->base = json_tokener_parse(base);
+	run(f, notify_mkdir, EXPORT_RUNC, "/run/sg.sock");
+	assert_int_equal(f->r.n_errors, 0);
+	assert_true(noted(f, DIAG_WARNING, 0, "the base's syscalls[0] notifies"));
+}
+
 static void test_export_real_podman_profile(void **state)
 {
 	struct fx *f = *state;
@@ -731,6 +754,7 @@ int main(void)
 		T(test_export_base_with_archmap_and_architectures_is_refused),
 		T(test_export_base_flags_go_for_runc_and_stay_for_crun),
 		T(test_export_hostile_base_is_refused_not_crashed_on),
+		T(test_export_base_notify_without_a_listener_is_refused),
 		T(test_export_real_podman_profile),
 		T(test_export_filter_too_big_is_refused_with_its_size),
 		T(test_export_count_of_a_deployed_profile),
