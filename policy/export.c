@@ -867,7 +867,9 @@ static void need_sysgate(struct xctx *x, const struct section *s, const char *sy
 		     "[%s]: %s cannot be decided by the profile alone (%s%s), and %s: %s %s%s",
 		     s->name, streq(sys, "write") ? "write" : "its syscalls", why, more, no,
 		     streq(sys, "write") ? "it is" : "they are", what,
-		     x->o->widen || !lets_run ? "" : " (narrowed; --widen allows them instead)");
+		     p->mode == POLICY_COMPLAIN ? " (complain mode)"
+		     : x->o->widen || !lets_run ? ""
+						: " (narrowed; --widen allows them instead)");
 	}
 }
 
