@@ -1073,12 +1073,19 @@ static void plan_sections(struct xctx *x)
 			if (!known(sys)) {
 				_cleanup_free_ char *what = act_text(x->dflt);
 
+				bool widens =
+					act_lets_run(x->dflt) && policy_section_supervises(p, s);
+
 				decide_name(x, sys);
-				note(x, DIAG_WARNING, s->file, s->line,
+				note(x, widens && !x->o->skip_unknown ? DIAG_ERROR : DIAG_WARNING,
+				     s->file, s->line,
 				     "[%s]: %s is unknown to this libseccomp (newer than it): the "
 				     "runtime skips it without a word, so it gets the profile's "
-				     "default (%s)",
-				     s->name, sys, what ? what : "?");
+				     "default (%s)%s",
+				     s->name, sys, what ? what : "?",
+				     widens && !x->o->skip_unknown ? ", which the policy does not; "
+								     "--skip-unknown accepts that"
+								   : "");
 				continue;
 			}
 			plan_syscall(x, s, sys);
@@ -1120,10 +1127,15 @@ static void plan_extras(struct xctx *x)
 			continue;
 		decide_name(x, extra[i]);
 		if (!known(extra[i])) {
-			note(x, DIAG_WARNING, "", 0,
+			/* sysgate denies it (ENOSYS, or by its section's reach):
+			 * an allowing default lets it run. */
+			bool widens = act_lets_run(x->dflt) && !x->o->skip_unknown;
+
+			note(x, widens ? DIAG_ERROR : DIAG_WARNING, "", 0,
 			     "%s: sysgate would decide it, but this libseccomp does not know it: "
-			     "the runtime gets the profile's default for it",
-			     extra[i]);
+			     "the runtime gets the profile's default for it%s",
+			     extra[i],
+			     widens ? ", which lets it run; --skip-unknown accepts that" : "");
 			continue;
 		}
 		if (x->can_notify) {

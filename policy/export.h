@@ -40,6 +40,10 @@ struct export_opts {
 	const char *const *caps;
 	unsigned kernel_major, kernel_minor;
 	bool no_bpf; /* skip building the filter (the count stays 0) */
+	/* A syscall this libseccomp cannot name, which the policy denies or
+	 * supervises, under a default that lets it run: a warning, not an
+	 * error (the runtime will let it run; no profile can name it). */
+	bool skip_unknown;
 };
 
 struct export_note {

@@ -288,8 +288,17 @@ static void test_export_unknown_name_is_reported(void **state)
 {
 	struct fx *f = *state;
 
+	/* the runtime would let mseal run, which the policy denies: refused */
 	run(f, "[sysgate]\ndefault = allow\n[mseal]\ndeny = *\n", EXPORT_RUNC, NULL);
 	assert_null(uncond(f, "mseal", NULL));
+	assert_true(noted(f, DIAG_ERROR, 3, "mseal is unknown to this libseccomp"));
+	assert_true(noted(f, DIAG_ERROR, 3, "--skip-unknown"));
+	policy_export_done(&f->r);
+	policy_free(f->p);
+	f->p = NULL;
+	/* under a denying default it is denied anyway: said, not refused */
+	run(f, "[sysgate]\ndefault = deny\n[mseal]\nallow = *\n", EXPORT_RUNC, NULL);
+	assert_int_equal(f->r.n_errors, 0);
 	assert_true(noted(f, DIAG_WARNING, 3, "mseal is unknown to this libseccomp"));
 }
 

@@ -47,6 +47,9 @@ static const struct cli_option export_options[] = {
 	{"kernel", 'k', "X.Y",
 	 "the kernel version for the base's minKernel (default: this\n"
 	 "host's)"},
+	{"skip-unknown", 'u', NULL,
+	 "accept that syscalls this libseccomp cannot name (newer\n"
+	 "ones) get an allowing default the policy does not give them"},
 	{"output", 'o', "FILE", "write the profile to FILE (atomically) instead of stdout"},
 	{"builtin", 'b', NULL, "the built-in policy instead of POLICY"},
 	{"help", 'h', NULL, "this text"},
@@ -282,6 +285,9 @@ static int export_main(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'u':
+			o.skip_unknown = true;
 			break;
 		case 'b':
 			builtin = true;
