@@ -918,16 +918,18 @@ static void test_log_records_carry_container_id_and_pod(void **state)
 	assert_int_equal(ctr_run(st, &n, &out), 0);
 	assert_probe(out, "Permission denied", 1000);
 	log = slurp(st, st->log);
-	if (count(log, "sysgate: [id-runc-1 pod pod-a] ") != 3 ||
-	    count(log, "sysgate: [id-crun-2 pod pod-b] ") != 3 || count(log, "[id-nopod] ") != 3)
+	if (count(log, "sysgate: [id-runc-1 pod pod-a] ") != 4 ||
+	    count(log, "sysgate: [id-crun-2 pod pod-b] ") != 4 || count(log, "[id-nopod] ") != 4)
 		show("decisions", log);
-	/* Every record of each container, and only its records, carry its id. */
-	assert_int_equal(count(log, "sysgate: [id-runc-1 pod pod-a] "), 3);
-	assert_int_equal(count(log, "sysgate: [id-crun-2 pod pod-b] "), 3);
-	assert_int_equal(count(log, "sysgate: [id-nopod] "), 3);
+	/* Every record of each container, and only its records, carry its id:
+	 * the handover record (issue 11), then its three decisions. */
+	assert_int_equal(count(log, "sysgate: [id-runc-1 pod pod-a] "), 4);
+	assert_int_equal(count(log, "sysgate: [id-crun-2 pod pod-b] "), 4);
+	assert_int_equal(count(log, "sysgate: [id-nopod] "), 4);
+	assert_int_equal(count(log, "] handed over: policy "), 3);
 	assert_true(contains(log, "[id-runc-1 pod pod-a] ") &&
 		    contains(strstr(log, "[id-runc-1 pod pod-a] "), "mkdir(\"/tmp/denied-a\""));
-	assert_int_equal(count(log, "\n"), 9);
+	assert_int_equal(count(log, "\n"), 12);
 }
 
 /* ---- lifecycle ---- */
@@ -1035,7 +1037,8 @@ static void test_sessions_many_in_sequence_no_fd_or_memory_growth(void **state)
 	rss0 = rss_kb(st->pid);
 	run_batch(st, "seq", 30, 1, false);
 	assert_no_growth(st, fds0, rss0, "30 containers in sequence");
-	assert_int_equal(count(slurp(st, st->log), "\n"), 33 * 3);
+	/* per container: the handover record and three decisions */
+	assert_int_equal(count(slurp(st, st->log), "\n"), 33 * 4);
 }
 
 static void test_sessions_many_in_parallel_no_fd_or_memory_growth(void **state)
@@ -1052,7 +1055,7 @@ static void test_sessions_many_in_parallel_no_fd_or_memory_growth(void **state)
 	rss0 = rss_kb(st->pid);
 	run_batch(st, "par", 6, 5, true);
 	assert_no_growth(st, fds0, rss0, "6 rounds of 5 containers at once");
-	assert_int_equal(count(slurp(st, st->log), "\n"), 40 * 3);
+	assert_int_equal(count(slurp(st, st->log), "\n"), 40 * 4);
 }
 
 /* ---- refused and logged, without harming running sessions ---- */

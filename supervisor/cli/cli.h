@@ -55,7 +55,8 @@ struct verb {
 };
 
 extern const struct verb verb_run, verb_check, verb_prompt, verb_serve, verb_oci_profile,
-	verb_default_policy, verb_explain, verb_version, verb_import, verb_learn, verb_review;
+	verb_default_policy, verb_explain, verb_version, verb_import, verb_export, verb_learn,
+	verb_review;
 
 /* "usage: sysgate NAME SYNOPSIS" and, when full, the summary and options. */
 void cli_verb_usage(FILE *out, const struct verb *v, bool full);

@@ -16,9 +16,9 @@
 #include "supervisor/prompt/prompt.h"
 
 static const struct verb *const verbs[] = {
-	&verb_run,	   &verb_prompt,	 &verb_check,	&verb_explain,
-	&verb_learn,	   &verb_review,	 &verb_import,	&verb_serve,
-	&verb_oci_profile, &verb_default_policy, &verb_version,
+	&verb_run,   &verb_prompt,	&verb_check,	      &verb_explain,
+	&verb_learn, &verb_review,	&verb_import,	      &verb_export,
+	&verb_serve, &verb_oci_profile, &verb_default_policy, &verb_version,
 };
 
 /* Each line of text, indented by indent spaces. */

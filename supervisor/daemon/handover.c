@@ -4,6 +4,7 @@
  * written: every field is bounded and checked before it is used.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,17 @@ static void parse_state(struct json_object *msg, struct handover *h)
 	clean_id(jstr(state, "id"), h->id, sizeof(h->id));
 	if (state && json_object_object_get_ex(state, "annotations", &ann))
 		pod = jstr(ann, "io.kubernetes.pod.name");
+	{
+		/* Where the runtime keeps the bundle: only its config.json is
+		 * read from it (serve.c), so only a plain absolute path is kept. */
+		const char *b = jstr(state, "bundle");
+		bool plain = b && b[0] == '/' && strlen(b) < 4000;
+
+		for (const char *c = b; plain && *c; c++)
+			plain = *c > 0x20 && *c < 0x7f;
+		if (plain)
+			h->bundle = strdup(b);
+	}
 	if (pod && !(h->pod = strdup(pod))) {
 		h->kind = HANDOVER_REFUSED;
 		h->why = "out of memory";
@@ -161,6 +173,8 @@ void handover_done(struct handover *h)
 {
 	free(h->pod);
 	h->pod = NULL;
+	free(h->bundle);
+	h->bundle = NULL;
 }
 
 ssize_t handover_recv(int fd, char *buf, size_t *len, int *fds, int *n_fds)

@@ -31,6 +31,8 @@ struct handover {
 	const char *why; /* HANDOVER_REFUSED: "not a JSON object", ... */
 	char id[128];	 /* state.id, printable and bounded; "?" if none */
 	char *pod;	 /* io.kubernetes.pod.name or NULL; owned */
+	char *bundle;	 /* state.bundle when absolute and printable, or NULL; owned
+			  * (its config.json says what the runtime's profile notifies) */
 	pid_t pid;	 /* the container's pid, or 0 */
 	int fd_index;	 /* HANDOVER_LISTENER: where "seccompFd" is in "fds" */
 	/* The policy named by listenerMetadata (or the filter request): "" for

@@ -26,6 +26,8 @@
  * policy it reads, rather than wait without a bound).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "policy/export.h"
 #include "sg-util.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/core/session.h"
@@ -284,6 +287,86 @@ static void reply_filter(struct conn *cn, const struct handover *h)
 	send_reply(cn, out, size);
 }
 
+/*
+ * What the runtime's own profile notifies: linux.seccomp of the bundle's
+ * config.json (runc and crun name the bundle in the state they send), so
+ * that a profile that leaves the policy's calls to the kernel (a hand merge
+ * into a base profile) shows as a count that differs. -1 when it cannot be
+ * read (sysgate-agent has no bundle). The runtime is root and wrote the
+ * bundle; the file is still read bounded, and never followed if a link.
+ */
+#define CONFIG_MAX (4u << 20)
+static long profile_notified(const char *bundle, bool *all)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct json_object *o, *lx, *sc;
+	size_t len = 0, n = 0;
+	struct stat st;
+	long r = -1;
+
+	if (asprintf(&path, "%s/config.json", bundle) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > CONFIG_MAX)
+		return -1;
+	text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		return -1;
+	while (len < (size_t)st.st_size) {
+		ssize_t k = read(fd, text + len, (size_t)st.st_size - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	text[len] = '\0';
+	o = json_tokener_parse(text);
+	if (o && json_object_object_get_ex(o, "linux", &lx) &&
+	    json_object_object_get_ex(lx, "seccomp", &sc) &&
+	    policy_export_count_notified(sc, &n, all) == 0)
+		r = (long)n;
+	json_object_put(o);
+	return r;
+}
+
+/*
+ * One record for the sandbox, before any of its calls: the container, the
+ * policy, how many syscalls the profile exported for that policy notifies
+ * (policy_export_notified: the runc profile, what `sysgate export` writes)
+ * and, where the bundle can be read, how many the container's own profile
+ * does, so that a policy or a profile that supervises nothing is seen at
+ * once. deny_why: the sandbox is served deny-all, and why.
+ */
+static void say_handover(struct serve *sv, const struct handover *h, struct pol *pol,
+			 const char *deny_why)
+{
+	struct log_handover ho = {
+		.container = h->id,
+		.pod = h->pod,
+		.policy = deny_why	 ? "deny-all"
+			  : pol->p->file ? pol->p->file
+					 : "default",
+		.why = deny_why,
+		.notified = deny_why ? 0 : policy_export_notified(pol->p, EXPORT_RUNC),
+		.profile_notified = -1,
+	};
+	bool all = false;
+
+	if (h->bundle && !deny_why) {
+		ho.profile_notified = profile_notified(h->bundle, &all);
+		/* crun can notify write, runc cannot: either export is the policy's */
+		if (ho.profile_notified >= 0 && (size_t)ho.profile_notified != ho.notified &&
+		    (size_t)ho.profile_notified == policy_export_notified(pol->p, EXPORT_CRUN))
+			ho.notified = (size_t)ho.profile_notified;
+	}
+	ho.profile_all = all;
+	log_emit_handover(sv->log, &ho);
+}
+
 /* A listener and what the runtime said about it: a session, by the named
  * policy or, failing that, deny-all. */
 static void serve_listener(struct conn *cn, const struct handover *h)
@@ -313,6 +396,7 @@ static void serve_listener(struct conn *cn, const struct handover *h)
 	/* Fail closed, visibly: every notified call fails EPERM, logged. */
 	if (!pol)
 		pol = cache_deny_all(&sv->cache);
+	say_handover(sv, h, pol, why ? why : (pol == sv->cache.deny_all ? "error" : NULL));
 	r = start_session(sv, listener, h->pid, pol, h->id, h->pod);
 	if (r < 0)
 		diag_errno(DIAG_ERROR, r, "container %s: cannot start a session", h->id);

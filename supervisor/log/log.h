@@ -117,6 +117,19 @@ void log_set_full(struct logger *l, enum log_full mode);
  * or log_close ends the wait, and the record is then counted as dropped.
  */
 void log_emit(struct logger *l, const struct log_record *r);
+/*
+ * sysgate serve: a sandbox was handed over (log/event.c). One record on
+ * every sink, naming the container, the policy and how many syscalls its
+ * profile notifies (why: the policy was refused and the sandbox is served
+ * deny-all; then no count).
+ */
+struct log_handover {
+	const char *container, *pod, *policy, *why;
+	size_t notified;       /* what the policy's exported profile notifies */
+	long profile_notified; /* what the container's own profile does; -1: unknown */
+	bool profile_all;      /* ... and its default is NOTIFY */
+};
+void log_emit_handover(struct logger *l, const struct log_handover *h);
 /* The --summary table (like strace -c): one row per syscall and decision.
  * out == stderr goes through stderr's queue, after the records queued there,
  * so a stopped terminal cannot hold the exit. */

@@ -1,0 +1,477 @@
+/*
+ * The exported profile against the policy, call by call: random policies of
+ * register rules are exported for runc (with a socket), the profile is built
+ * into a filter by libseccomp as runc builds it (policy_export_bpf), and for
+ * random calls on x86_64, i386 and x32 every answer the filter gives without
+ * sysgate (allow, errno, kill, log) must be the policy's own decision
+ * (policy_decide). NOTIFY is always right: serve evaluates the policy. This
+ * is what "rules a static profile expresses exactly become entries" means.
+ */
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy/export.h"
+#include "policy/policy.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define X32_BIT 0x40000000u
+
+/* (the interpreter is tests/test-compile.c's, which checks it against the kernel) */
+/* ---- A classic-BPF interpreter for seccomp filters ---- */
+
+static uint32_t load_word(const struct seccomp_data *d, uint32_t k)
+{
+	uint32_t w;
+
+	if (k % 4 != 0 || k > sizeof(*d) - 4)
+		fail_msg("BPF: load at offset %" PRIu32 " outside struct seccomp_data", k);
+	memcpy(&w, (const char *)d + k, sizeof(w));
+	return w;
+}
+
+static uint32_t check_mem(uint32_t k)
+{
+	if (k >= BPF_MEMWORDS)
+		fail_msg("BPF: scratch memory index %" PRIu32 " out of range", k);
+	return k;
+}
+
+/*
+ * Run filter f on d and return the 32-bit return value. Any instruction it
+ * does not implement fails the test, so that a gap cannot pass silently.
+ */
+static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct seccomp_data *d)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
+	size_t pc = 0;
+
+	for (;;) {
+		const struct sock_filter *in;
+		uint32_t src;
+		size_t next;
+
+		if (pc >= len)
+			fail_msg("BPF: pc %zu runs off the end of a %zu-instruction filter", pc,
+				 len);
+		in = &f[pc];
+		next = pc + 1;
+		src = BPF_SRC(in->code) == BPF_X ? x : in->k;
+
+		switch (BPF_CLASS(in->code)) {
+		case BPF_LD:
+			if (in->code == (BPF_LD | BPF_W | BPF_ABS))
+				a = load_word(d, in->k);
+			else if (in->code == (BPF_LD | BPF_IMM))
+				a = in->k;
+			else if (in->code == (BPF_LD | BPF_MEM))
+				a = mem[check_mem(in->k)];
+			else if (in->code == (BPF_LD | BPF_W | BPF_LEN))
+				a = sizeof(*d);
+			else
+				fail_msg("BPF: unimplemented load 0x%04x at %zu", in->code, pc);
+			break;
+		case BPF_LDX:
+			if (in->code == (BPF_LDX | BPF_IMM))
+				x = in->k;
+			else if (in->code == (BPF_LDX | BPF_MEM))
+				x = mem[check_mem(in->k)];
+			else if (in->code == (BPF_LDX | BPF_W | BPF_LEN))
+				x = sizeof(*d);
+			else
+				fail_msg("BPF: unimplemented ldx 0x%04x at %zu", in->code, pc);
+			break;
+		case BPF_ST:
+			if (in->code != BPF_ST)
+				fail_msg("BPF: unimplemented st 0x%04x at %zu", in->code, pc);
+			mem[check_mem(in->k)] = a;
+			break;
+		case BPF_STX:
+			if (in->code != BPF_STX)
+				fail_msg("BPF: unimplemented stx 0x%04x at %zu", in->code, pc);
+			mem[check_mem(in->k)] = x;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(in->code)) {
+			case BPF_ADD:
+				a += src;
+				break;
+			case BPF_SUB:
+				a -= src;
+				break;
+			case BPF_MUL:
+				a *= src;
+				break;
+			case BPF_AND:
+				a &= src;
+				break;
+			case BPF_OR:
+				a |= src;
+				break;
+			case BPF_XOR:
+				a ^= src;
+				break;
+			case BPF_NEG:
+				a = -a;
+				break;
+			case BPF_DIV:
+				if (src == 0)
+					fail_msg("BPF: division by zero at %zu", pc);
+				a /= src;
+				break;
+			case BPF_LSH:
+				if (src >= 32)
+					fail_msg("BPF: shift by %" PRIu32 " at %zu", src, pc);
+				a <<= src;
+				break;
+			case BPF_RSH:
+				if (src >= 32)
+					fail_msg("BPF: shift by %" PRIu32 " at %zu", src, pc);
+				a >>= src;
+				break;
+			default:
+				fail_msg("BPF: unimplemented alu 0x%04x at %zu", in->code, pc);
+			}
+			break;
+		case BPF_JMP:
+			switch (BPF_OP(in->code)) {
+			case BPF_JA:
+				if (in->code != (BPF_JMP | BPF_JA))
+					fail_msg("BPF: malformed ja 0x%04x at %zu", in->code, pc);
+				next += in->k;
+				break;
+			case BPF_JEQ:
+				next += a == src ? in->jt : in->jf;
+				break;
+			case BPF_JGT:
+				next += a > src ? in->jt : in->jf;
+				break;
+			case BPF_JGE:
+				next += a >= src ? in->jt : in->jf;
+				break;
+			case BPF_JSET:
+				next += (a & src) ? in->jt : in->jf;
+				break;
+			default:
+				fail_msg("BPF: unimplemented jmp 0x%04x at %zu", in->code, pc);
+			}
+			break;
+		case BPF_RET:
+			if (in->code == (BPF_RET | BPF_K))
+				return in->k;
+			if (in->code == (BPF_RET | BPF_A))
+				return a;
+			fail_msg("BPF: unimplemented ret 0x%04x at %zu", in->code, pc);
+			break;
+		case BPF_MISC:
+			if (in->code == (BPF_MISC | BPF_TAX))
+				x = a;
+			else if (in->code == (BPF_MISC | BPF_TXA))
+				a = x;
+			else
+				fail_msg("BPF: unimplemented misc 0x%04x at %zu", in->code, pc);
+			break;
+		default:
+			fail_msg("BPF: unknown class 0x%04x at %zu", in->code, pc);
+		}
+		pc = next;
+	}
+}
+
+/* ---- random policies ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned pick(unsigned n)
+{
+	return (unsigned)(rng() % n);
+}
+
+struct gen_section {
+	const char *name;
+	bool has_mode, raw;
+	const char *names[3];
+};
+
+static const struct gen_section sections[] = {
+	{"ptrace", false, true, {"request", "pid"}},
+	{"personality", false, true, {"persona"}},
+	{"chmod", true, false, {"mode"}},
+	{"kill", false, true, {"pid", "sig"}},
+	{"mprotect", false, true, {"len", "prot"}},
+	{"socket", false, true, {"domain", "type"}},
+	{"madvise", false, true, {"length", "advice"}},
+};
+
+static const char *const calls_tried[] = {"ptrace",   "personality", "chmod",  "fchmod",
+					  "fchmodat", "fchmodat2",   "kill",   "mprotect",
+					  "socket",   "madvise",     "getppid"};
+
+static const char *const decisions[] = {
+	"allow = ", "deny = ", "kill = ", "log = ", "deny = EACCES ", "deny = EINVAL "};
+static const char *const raw_ops[] = {"==", "!=", "<", "<=", ">", ">=", "&"};
+static const char *const raw_values[] = {
+	"0", "1", "2", "5", "8", "0x800", "0xffffffff", "-100", "0x100000005", "0x80000000", "16"};
+static const char *const named_ops[] = {"==", "!=", "<", ">=", "&", "!&", "& 7 ==", "& 7 !="};
+static const char *const named_values[] = {"0", "1", "2", "5", "8", "-1", "16"};
+static const char *const mode_values[] = {"06000", "04000", "0777", "01", "0100"};
+
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < size - *len);
+	*len += (size_t)n;
+}
+
+static void gen_policy(char *buf, size_t size)
+{
+	static const char *const defaults[] = {"allow", "deny", "deny EACCES", "log", "kill"};
+	size_t len = 0;
+
+	buf[0] = '\0';
+	append(buf, size, &len, "[sysgate]\ndefault = %s\n", defaults[pick(ARRAY_SIZE(defaults))]);
+	for (size_t g = 0; g < ARRAY_SIZE(sections); g++) {
+		const struct gen_section *s = &sections[g];
+		unsigned n_rules = 1 + pick(3), n_names = 0;
+		unsigned raw_arg = pick(3); /* one argument per section, mostly */
+
+		while (n_names < 3 && s->names[n_names])
+			n_names++;
+		if (pick(3) == 0)
+			continue;
+		append(buf, size, &len, "[%s]\n", s->name);
+		for (unsigned r = 0; r < n_rules; r++) {
+			unsigned n_conds = pick(8) == 0 ? 2 : 1;
+
+			append(buf, size, &len, "%s", decisions[pick(ARRAY_SIZE(decisions))]);
+			if (pick(5) == 0) {
+				append(buf, size, &len, "*\n");
+				continue;
+			}
+			for (unsigned c = 0; c < n_conds; c++) {
+				if (c)
+					append(buf, size, &len, " and ");
+				if (s->has_mode)
+					append(buf, size, &len, "mode & %s",
+					       mode_values[pick(ARRAY_SIZE(mode_values))]);
+				else if (s->raw && pick(2) == 0)
+					append(buf, size, &len, "arg%u %s %s",
+					       pick(6) == 0 ? pick(3) : raw_arg,
+					       raw_ops[pick(ARRAY_SIZE(raw_ops))],
+					       raw_values[pick(ARRAY_SIZE(raw_values))]);
+				else {
+					unsigned op = pick(ARRAY_SIZE(named_ops));
+					unsigned v = op < 4 ? pick(ARRAY_SIZE(named_values))
+							    : 1 + pick(4);
+
+					if (op >= 6)
+						v = pick(4); /* 0, 1, 2, 5: within the mask 7 */
+					append(buf, size, &len, "%s %s %s",
+					       s->names[pick(6) == 0 ? pick(n_names) : 0],
+					       named_ops[op], named_values[v]);
+				}
+			}
+			append(buf, size, &len, "\n");
+		}
+	}
+}
+
+static const uint64_t interesting[] = {
+	0,
+	1,
+	2,
+	4,
+	5,
+	7,
+	8,
+	9,
+	16,
+	0x7ff,
+	0x800,
+	0x801,
+	0x7fffffff,
+	0x80000000,
+	0xfffffffe,
+	0xffffffff,
+	0x100000000ULL,
+	0x100000005ULL,
+	(uint64_t)-100,
+	(uint64_t)(uint32_t)-100,
+	UINT64_MAX,
+	0755,
+	04755,
+	02000,
+	06000,
+	0100,
+};
+
+static uint64_t gen_arg(void)
+{
+	uint64_t v = interesting[pick(ARRAY_SIZE(interesting))];
+
+	switch (pick(6)) {
+	case 0:
+		return rng();
+	case 1:
+		return v | (rng() & 0xffffffff00000000ULL);
+	case 2:
+		return v + 1;
+	case 3:
+		return v - 1;
+	default:
+		return v;
+	}
+}
+
+enum abi { ABI_X86_64, ABI_I386, ABI_X32 };
+
+static int abi_nr(enum abi abi, const char *name)
+{
+	static const uint32_t tokens[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
+	int nr = seccomp_syscall_resolve_name_arch(tokens[abi], name);
+
+	if (nr < 0)
+		return -1;
+	return abi == ABI_X32 ? nr | (int)X32_BIT : nr;
+}
+
+/* What the filter must answer for a decision made without sysgate. */
+static uint32_t expected(const struct decision *d)
+{
+	switch (d->kind) {
+	case DECISION_ALLOW:
+		return SECCOMP_RET_ALLOW;
+	case DECISION_LOG:
+		return SECCOMP_RET_LOG;
+	case DECISION_DENY:
+		return SECCOMP_RET_ERRNO | (uint32_t)d->err;
+	case DECISION_KILL:
+		return SECCOMP_RET_KILL_PROCESS;
+	default:
+		return 0xdeadbeef;
+	}
+}
+
+static void test_export_profile_decides_as_the_policy(void **state)
+{
+	static const char *const abi_names[] = {"x86_64", "i386", "x32"};
+	unsigned policies = 0, calls = 0, notified = 0, decided = 0, wrong = 0, refused = 0;
+	char text[4096];
+
+	(void)state;
+	rng_state = 0xe4b0e4b02026ULL;
+	for (unsigned it = 0; it < 1500; it++) {
+		struct export_opts o = {.runtime = EXPORT_RUNC,
+					.listener_path = "/run/sg.sock",
+					.metadata = "policy=t",
+					.no_bpf = true};
+		struct policy_diags d = {0};
+		struct export_result res;
+		struct policy_filter f = {0};
+		struct policy *p = NULL;
+		const char *why = NULL;
+		int idx, r;
+
+		gen_policy(text, sizeof(text));
+		r = policy_load_string("t.ini", text, &p, &d);
+		policy_diags_free(&d);
+		if (r < 0) {
+			refused++;
+			continue;
+		}
+		policies++;
+		assert_int_equal(policy_export(p, &o, &res), 0);
+		assert_int_equal(res.n_errors, 0);
+		r = policy_export_bpf(res.profile, &f, &why, &idx);
+		if (r < 0)
+			fail_msg("libseccomp refuses the export (%s, entry %d) of:\n%s", why, idx,
+				 text);
+		for (unsigned i = 0; i < 300; i++) {
+			const char *name = calls_tried[pick(ARRAY_SIZE(calls_tried))];
+			enum abi abi = (enum abi)pick(3);
+			int nr = abi_nr(abi, name);
+			struct call c = {.syscall = name, .shape = policy_syscall_shape(name)};
+			struct seccomp_data sd = {.arch = abi == ABI_I386 ? AUDIT_ARCH_I386
+									  : AUDIT_ARCH_X86_64};
+			struct decision dec;
+			uint32_t ret;
+
+			if (nr < 0)
+				continue;
+			/* i386's registers are 32 bits; x32 passes 64-bit ones,
+			 * garbage in the high words included (libseccomp, like
+			 * sysgate, compares their low words there). */
+			for (int k = 0; k < 6; k++)
+				c.args[k] = abi == ABI_I386 ? (uint32_t)gen_arg() : gen_arg();
+			c.abi32 = abi != ABI_X86_64;
+			c.i386 = abi == ABI_I386;
+			sd.nr = nr;
+			memcpy(sd.args, c.args, sizeof(sd.args));
+			ret = bpf_run(f.insns, f.len, &sd);
+			calls++;
+			if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) {
+				notified++;
+				continue;
+			}
+			decided++;
+			dec = policy_decide(p, policy_section_for(p, name), &c);
+			if (ret != expected(&dec)) {
+				if (wrong++ < 5)
+					print_message("WRONG: %s %s args %#" PRIx64 " %#" PRIx64
+						      " %#" PRIx64 ": filter 0x%08" PRIx32
+						      ", policy %s (%d, line %u)\n"
+						      "policy:\n%s\n",
+						      abi_names[abi], name, c.args[0], c.args[1],
+						      c.args[2], ret,
+						      policy_decision_name(dec.kind), dec.err,
+						      dec.rule ? dec.rule->line : 0, text);
+			}
+		}
+		policy_filter_done(&f);
+		policy_export_done(&res);
+		policy_free(p);
+	}
+	print_message("  %u policies (%u refused by the loader), %u calls: %u decided by the "
+		      "profile, %u notified, %u wrong\n",
+		      policies, refused, calls, decided, notified, wrong);
+	assert_int_equal(wrong, 0);
+	assert_true(decided > calls / 4);
+	assert_true(notified > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_export_profile_decides_as_the_policy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
