@@ -57,13 +57,19 @@ static bool acts_on_name(const char *syscall)
 	return false;
 }
 
-/* Does the policy supervise any of these syscalls? */
-static bool supervises_any(const struct policy *p, const char *const *syscalls)
+/* Does the policy supervise every one of these syscalls (one left free is a
+ * way in: `[=link] deny = *` leaves linkat)? One no section names is decided
+ * by the default: supervised unless that is allow (under `default = deny` a
+ * link is refused, so it makes no second name). */
+static bool supervises_all(const struct policy *p, const char *const *syscalls)
 {
-	for (; *syscalls; syscalls++)
-		if (policy_section_supervises(p, policy_section_for(p, *syscalls)))
-			return true;
-	return false;
+	for (; *syscalls; syscalls++) {
+		const struct section *s = policy_section_for(p, *syscalls);
+
+		if (!(s ? policy_section_supervises(p, s) : p->dflt.kind != DECISION_ALLOW))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -77,7 +83,7 @@ static size_t warn_second_names(FILE *out, const char *file, const struct policy
 {
 	static const char *const link_calls[] = {"link", "linkat", NULL};
 	static const char *const rename_calls[] = {"rename", "renameat", "renameat2", NULL};
-	bool no_link = !supervises_any(p, link_calls), no_rename = !supervises_any(p, rename_calls);
+	bool no_link = !supervises_all(p, link_calls), no_rename = !supervises_all(p, rename_calls);
 	size_t n = 0;
 
 	if (!no_link && !no_rename)

@@ -179,6 +179,26 @@ static void test_doors_check_warns_of_hard_links_and_renames(void **state)
 				"check", "policy.ini", NULL),
 			 0);
 	assert_non_null(strstr(st->h.out, "policy.ini: ok"));
+	/* link(2) alone leaves linkat free: still a way to a second name */
+	lh_write_policy(&st->h,
+			"[chmod]\nemulate = path ~ %s/ok/**\ndeny = EACCES *\n"
+			"[=link]\ndeny = *\n[rename]\ndeny = *\n",
+			st->h.dir);
+	assert_int_equal(lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, NULL},
+				"check", "--strict", "policy.ini", NULL),
+			 2);
+	if (lh_count_lines_with(st->h.out, "policy.ini:1: warning: [chmod] judges files by path, "
+					   "but link is not supervised") != 1)
+		fail_msg("no warning for linkat in:\n%s", st->h.out);
+	/* under default = deny, link and rename no section names are refused */
+	lh_write_policy(&st->h,
+			"[sysgate]\ndefault = deny\n[chmod]\nemulate = path ~ %s/ok/**\n"
+			"deny = EACCES *\n",
+			st->h.dir);
+	assert_int_equal(lh_run(&st->h, RUN_TIMEOUT_MS, (const char *const[]){g_sysgate, NULL},
+				"check", "--strict", "policy.ini", NULL),
+			 0);
+	assert_non_null(strstr(st->h.out, "policy.ini: ok"));
 }
 
 /*
