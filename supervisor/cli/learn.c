@@ -251,6 +251,10 @@ static int cmd_learn(int argc, char **argv)
 		diag(DIAG_ERROR, "learn: --runtime, --socket and --widen are for --json");
 		return usage_error();
 	}
+	if (json.file && streq(json.file, out ? out : "-")) {
+		diag(DIAG_ERROR, "learn: --json %s is where the policy goes too", json.file);
+		return usage_error();
+	}
 	if (json.o.listener_path) {
 		if (json.o.listener_path[0] != '/') {
 			diag(DIAG_ERROR, "learn: --socket %s: an absolute path",
