@@ -179,6 +179,8 @@ under_runc() {
 check "runc runs nginx with the learned profile: the page is served" under_runc
 check "... by nginx inside the container (runc lists it running)" \
 	bash -c "runc --root '$STATE' list 2>/dev/null | grep -q '^$CID .*running'"
+check "... and nginx logged no refused call (no EPERM, no ENOSYS in its error log)" \
+	bash -c "! grep -qE '\((1|38): ' '$T/ng/error.log' 2>/dev/null"
 
 # ---- 3: what nginx never made is denied, with the profile's errno ----
 runc --root "$STATE" exec "$CID" "$T/ng/never-made" >"$T/denied.out" 2>"$T/exec.err"
