@@ -1622,6 +1622,86 @@ static void default_notes(struct xctx *x)
 		     x->dflt.err);
 }
 
+/*
+ * runc's -ENOSYS stub (PROFILES.md section 2): under a default that is not
+ * allow, log or trace, runc answers ENOSYS to every syscall numbered above
+ * the highest the profile names on that arch, where the policy gives them
+ * its default (EPERM, or kill). An entry of the default's action naming the
+ * highest syscall this libseccomp knows on each arch moves that line up to
+ * it: runc counts the entry, then skips it as equal to the default, so the
+ * filter is the same and only syscalls no profile can name stay ENOSYS.
+ * Tested with runc 1.1.5: cachestat and fchmodat2 get the default then.
+ */
+static int stub_entry(struct xctx *x, struct json_object *calls)
+{
+	static const uint32_t arches[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
+	struct json_object *names, *e;
+
+	if (x->o->runtime != EXPORT_RUNC && x->o->runtime != EXPORT_DOCKER)
+		return 0;
+	if (act_lets_run(x->dflt) || act_is(x->dflt, "SCMP_ACT_TRACE") ||
+	    (act_is(x->dflt, "SCMP_ACT_ERRNO") && x->dflt.err == ENOSYS))
+		return 0;
+	names = json_object_new_array();
+	if (!names)
+		return -ENOMEM;
+	for (size_t a = 0; a < ARRAY_SIZE(arches); a++) {
+		int base = arches[a] == SCMP_ARCH_X32 ? 0x40000000 : 0, max = -1, top = -1;
+		char *top_name = NULL;
+
+		for (size_t i = 0; i < json_object_array_length(calls); i++) {
+			struct json_object *nm;
+
+			if (!json_object_object_get_ex(json_object_array_get_idx(calls, i), "names",
+						       &nm) ||
+			    !json_object_is_type(nm, json_type_array))
+				continue;
+			for (size_t k = 0; k < json_object_array_length(nm); k++) {
+				const char *n =
+					json_object_get_string(json_object_array_get_idx(nm, k));
+				int nr = n ? seccomp_syscall_resolve_name_arch(arches[a], n) : -1;
+
+				if (nr > max)
+					max = nr;
+			}
+		}
+		for (int nr = base + 1023; nr > base && !top_name; nr--) {
+			top_name = seccomp_syscall_resolve_num_arch(arches[a], nr);
+			top = nr;
+		}
+		if (top_name && max < top && !in_list(names, top_name))
+			json_object_array_add(names, json_object_new_string(top_name));
+		free(top_name);
+	}
+	if (json_object_array_length(names) == 0) {
+		json_object_put(names);
+		return 0;
+	}
+	e = json_object_new_object();
+	if (!e) {
+		json_object_put(names);
+		return -ENOMEM;
+	}
+	json_object_object_add(e, "names", names);
+	json_object_object_add(e, "action", json_object_new_string(x->dflt.name));
+	if (act_is(x->dflt, "SCMP_ACT_ERRNO"))
+		json_object_object_add(e, "errnoRet", json_object_new_int(x->dflt.err));
+	if (x->o->runtime == EXPORT_DOCKER)
+		json_object_object_add(
+			e, "comment",
+			json_object_new_string("the default, named so that runc's ENOSYS stub "
+					       "leaves every syscall libseccomp knows to it"));
+	if (json_object_array_add(calls, e) < 0) {
+		json_object_put(e);
+		return -ENOMEM;
+	}
+	note(x, DIAG_NOTICE, "", 0,
+	     "%s named with the default, so that runc's ENOSYS stub gives only syscalls this "
+	     "libseccomp does not know ENOSYS",
+	     json_object_get_string(json_object_array_get_idx(names, 0)));
+	return 0;
+}
+
 static int build(struct xctx *x, struct json_object **ret)
 {
 	const struct export_opts *o = x->o;
@@ -1707,6 +1787,8 @@ static int build(struct xctx *x, struct json_object **ret)
 		note(x, DIAG_NOTICE, "", 0,
 		     "the base's listenerPath is replaced by sysgate serve's (%s)",
 		     o->listener_path);
+	if (stub_entry(x, calls) < 0)
+		goto oom;
 	json_object_object_add(obj, "syscalls", calls);
 	json_object_put(arches);
 	json_object_put(notified);

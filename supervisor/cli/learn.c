@@ -6,7 +6,8 @@
  *   blocking) → sysgate run, in this process, its records into a JSON file
  *   → the records read back (records.c) → a plan against the skeleton of a
  *   learned policy, or against --merge's policy → every suggestion taken →
- *   the text loaded again → written.
+ *   the text loaded again → written; with --json, that policy exported
+ *   for a container runtime (policy/export.h) and written too.
  *
  * The records file is ours (a fresh temporary directory, or --log FILE,
  * which must be new): records from another run cannot slip in.
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +23,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy/export.h"
 #include "policy/learn.h"
+#include "policy/oci.h"
 #include "sg-util.h"
 #include "supervisor/cli/cli.h"
 #include "supervisor/cli/records.h"
 #include "supervisor/log/diag.h"
 
-enum { OPT_MERGE = CLI_LONG_ONLY, OPT_PATHS };
+enum { OPT_MERGE = CLI_LONG_ONLY, OPT_PATHS, OPT_JSON, OPT_RUNTIME, OPT_SOCKET, OPT_WIDEN };
 
 static const struct cli_option learn_options[] = {
 	{"output", 'o', "FILE", "write the policy there (default: standard output)"},
@@ -38,6 +42,18 @@ static const struct cli_option learn_options[] = {
 	 "exact, dir (DIR/*) or auto (default: libraries, known\n"
 	 "trees, directories of several files, /proc/*, /home/*)"},
 	{"log", 'l', "FILE", "keep the run's JSON records there (a new file),\nfor sysgate review"},
+	{"json", OPT_JSON, "FILE",
+	 "also write the container profile of the learned policy\n"
+	 "there, as sysgate export does"},
+	{"runtime", OPT_RUNTIME, "NAME",
+	 "for --json: runc (default), crun, docker or podman; its\n"
+	 "own calls after the filter is loaded are added"},
+	{"socket", OPT_SOCKET, "PATH",
+	 "for --json: notify what needs sysgate (paths, exe) to\n"
+	 "sysgate serve on PATH (needs -o, for the metadata)"},
+	{"widen", OPT_WIDEN, NULL,
+	 "for --json without --socket: allow, rather than deny,\n"
+	 "the sections a profile cannot say (paths, exe)"},
 	{"help", 'h', NULL, "this text"},
 };
 
@@ -78,6 +94,87 @@ static void print_report(const struct learn_report *rep)
 		diag(DIAG_NOTICE, "%s", rep->lines[i]);
 }
 
+struct learn_json {
+	const char *file; /* NULL: no profile wanted */
+	struct export_opts o;
+};
+
+/*
+ * The learned policy (text, named name) as the container profile
+ * `sysgate export` writes for it, with the runtime's own post-filter calls
+ * (export adds them under a default that is not allow), written to j->file.
+ * Every note of export is said as NAME:LINE; an error writes nothing.
+ */
+static int write_profile(const struct learn_json *j, const char *name, const char *text)
+{
+	_cleanup_free_ char *metadata = NULL, *line = NULL;
+	struct export_opts o = j->o;
+	struct policy_diags d = {0};
+	struct export_result res;
+	struct policy *p = NULL;
+	const char *json;
+	int r;
+
+	r = policy_load_string(name, text, &p, &d);
+	policy_diags_free(&d);
+	if (r < 0)
+		return diag_errno(DIAG_ERROR, r, "learn: --json: the learned policy does not load"),
+		       -EINVAL;
+	if (o.listener_path) {
+		metadata = policy_oci_metadata_for(name);
+		if (!metadata) {
+			policy_free(p);
+			diag(DIAG_ERROR,
+			     "learn: --json with --socket: sysgate serve finds policies as "
+			     "NAME.ini; "
+			     "%s is not such a name",
+			     name);
+			return -EINVAL;
+		}
+		o.metadata = metadata;
+	}
+	r = policy_export(p, &o, &res);
+	if (r < 0) {
+		policy_free(p);
+		return diag_errno(DIAG_ERROR, r, "learn: --json: cannot build the profile"), r;
+	}
+	for (size_t i = 0; i < res.n_notes; i++) {
+		const struct export_note *n = &res.notes[i];
+		const char *file = n->file && *n->file ? n->file : name;
+		const char *lvl = n->level == DIAG_ERROR     ? "error"
+				  : n->level == DIAG_WARNING ? "warning"
+							     : "note";
+
+		if (n->line)
+			fprintf(stderr, "%s:%u: %s: %s\n", file, n->line, lvl, n->msg);
+		else
+			fprintf(stderr, "%s: %s: %s\n", file, lvl, n->msg);
+	}
+	if (res.n_errors) {
+		diag(DIAG_ERROR, "learn: --json: the profile cannot be made; %s not written",
+		     j->file);
+		r = -EINVAL;
+	} else {
+		json = json_object_to_json_string_ext(
+			res.profile, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					     JSON_C_TO_STRING_NOSLASHESCAPE);
+		r = asprintf(&line, "%s\n", json) < 0 ? -ENOMEM : 0;
+		if (r == 0)
+			r = records_write_atomic(j->file, line);
+		if (r < 0)
+			diag_errno(DIAG_ERROR, r, "learn: cannot write %s", j->file);
+		else
+			diag(DIAG_NOTICE,
+			     "learn: %s profile written to %s: %zu syscalls notified to sysgate "
+			     "serve, %zu BPF instructions of 4096",
+			     policy_export_runtime_name(o.runtime), j->file, res.n_notified,
+			     res.bpf_insns);
+	}
+	policy_export_done(&res);
+	policy_free(p);
+	return r;
+}
+
 static int cmd_learn(int argc, char **argv)
 {
 	const char *out = NULL, *merge = NULL, *log_file = NULL;
@@ -89,6 +186,8 @@ static int cmd_learn(int argc, char **argv)
 	struct learn_report rep = {};
 	struct learn_plan *plan = NULL;
 	struct learn *l = NULL;
+	struct learn_json json = {.o = {.runtime = EXPORT_RUNC}};
+	bool json_opts = false;
 	struct cli_getopt g;
 	int c, r, status, optind_cmd;
 	ssize_t k;
@@ -115,6 +214,25 @@ static int cmd_learn(int argc, char **argv)
 		case 'l':
 			log_file = optarg;
 			break;
+		case OPT_JSON:
+			json.file = optarg;
+			break;
+		case OPT_RUNTIME:
+			if (policy_export_runtime_parse(optarg, &json.o.runtime) < 0) {
+				diag(DIAG_ERROR,
+				     "learn: --runtime %s: runc, crun, docker or podman", optarg);
+				return usage_error();
+			}
+			json_opts = true;
+			break;
+		case OPT_SOCKET:
+			json.o.listener_path = optarg;
+			json_opts = true;
+			break;
+		case OPT_WIDEN:
+			json.o.widen = true;
+			json_opts = true;
+			break;
 		case 'h':
 			cli_verb_usage(stdout, &verb_learn, true);
 			return 0;
@@ -128,6 +246,39 @@ static int cmd_learn(int argc, char **argv)
 	}
 	if (!out && merge)
 		out = merge;
+	/* What --json needs is checked before the command runs, not after. */
+	if (json_opts && !json.file) {
+		diag(DIAG_ERROR, "learn: --runtime, --socket and --widen are for --json");
+		return usage_error();
+	}
+	if (json.file && streq(json.file, out ? out : "-")) {
+		diag(DIAG_ERROR, "learn: --json %s is where the policy goes too", json.file);
+		return usage_error();
+	}
+	if (json.o.listener_path) {
+		if (json.o.listener_path[0] != '/') {
+			diag(DIAG_ERROR, "learn: --socket %s: an absolute path",
+			     json.o.listener_path);
+			return usage_error();
+		}
+		if (json.o.runtime == EXPORT_DOCKER) {
+			diag(DIAG_ERROR, "learn: --socket: Docker 20.10 drops listenerPath");
+			return usage_error();
+		}
+		if (!out) {
+			diag(DIAG_ERROR,
+			     "learn: --socket needs -o NAME.ini (sysgate serve finds the policy by "
+			     "its name)");
+			return usage_error();
+		}
+		_cleanup_free_ char *md = policy_oci_metadata_for(out);
+
+		if (!md) {
+			diag(DIAG_ERROR,
+			     "learn: --socket: -o %s must be NAME.ini for sysgate serve", out);
+			return usage_error();
+		}
+	}
 	if (merge) {
 		base = records_slurp(merge);
 		if (!base)
@@ -235,6 +386,8 @@ static int cmd_learn(int argc, char **argv)
 		diag(DIAG_NOTICE,
 		     "learn: %lu calls recorded (%lu of sysgate's own), policy written to %s",
 		     st.records, st.launcher, out);
+	if (json.file && write_profile(&json, out ? out : "learned.ini", text) < 0)
+		return EXIT_SYSGATE_FAILED;
 	/* The command's own status, as run gives it: the policy is written
 	 * whatever it was (a server stopped by a signal is the usual end). */
 	return status;
@@ -243,9 +396,11 @@ static int cmd_learn(int argc, char **argv)
 const struct verb verb_learn = {
 	.name = "learn",
 	.synopsis = "[-o POLICY] [--merge POLICY] [--paths exact|dir|auto] [--log FILE]\n"
+		    "              [--json PROFILE.json [--runtime R] [--socket PATH] [--widen]]\n"
 		    "              -- CMD [ARGS...]",
 	.summary = "Run CMD with every call of its whole tree observed, then write a\n"
-		   "policy that allows what it did and denies the rest.",
+		   "policy that allows what it did and denies the rest; with --json, also\n"
+		   "the container profile of that policy (as sysgate export writes it).",
 	.opts = learn_options,
 	.n_opts = ARRAY_SIZE(learn_options),
 	.main = cmd_learn,
