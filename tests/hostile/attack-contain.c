@@ -24,13 +24,22 @@
  *   attack-contain fds MARKER GOFILE
  *       mkdir MARKER.d (a logged call), write "done" to MARKER, wait until
  *       GOFILE exists, exit 0.
+ *   attack-contain ownfilter DIR
+ *       Stack filters of our own over sysgate's, to take mkdir away from it:
+ *       one that notifies mkdir to a listener of ours (NEW_LISTENER), one
+ *       that allows everything, one that notifies mkdir with no listener.
+ *       After each, mkdir DIR/a, DIR/b, DIR/c.
  *
  * Everything it learns goes to stdout, one line per step, flushed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -413,8 +422,46 @@ static int do_fds(const char *marker, const char *gofile)
 	return 0;
 }
 
+/* A filter of our own: action for mkdir (x86_64), allow for the rest. */
+static long own_filter(uint32_t action, unsigned flags)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mkdir, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+
+static int do_ownfilter(const char *dir)
+{
+	char p[4096];
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return 1;
+	/* the chain has sysgate's listener already: a second one is refused */
+	say("own listener = %s",
+	    res(own_filter(SECCOMP_RET_USER_NOTIF, SECCOMP_FILTER_FLAG_NEW_LISTENER)));
+	snprintf(p, sizeof(p), "%s/a", dir);
+	say("mkdir a = %s", res(mkdir(p, 0755)));
+	/* allow ranks below sysgate's USER_NOTIF: sysgate still decides */
+	say("own allow = %s", res(own_filter(SECCOMP_RET_ALLOW, 0)));
+	snprintf(p, sizeof(p), "%s/b", dir);
+	say("mkdir b = %s", res(mkdir(p, 0755)));
+	/* USER_NOTIF without a listener: the newest filter's, so ENOSYS */
+	say("own notify = %s", res(own_filter(SECCOMP_RET_USER_NOTIF, 0)));
+	snprintf(p, sizeof(p), "%s/c", dir);
+	say("mkdir c = %s", res(mkdir(p, 0755)));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "ownfilter"))
+		return do_ownfilter(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "steal"))
 		return do_steal(argv[2]);
 	if (argc >= 5 && !strcmp(argv[1], "signal"))

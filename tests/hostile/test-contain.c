@@ -241,6 +241,49 @@ static void test_steal_listener_refused(void **state)
 	assert_int_equal(lh_count_lines_with(st->h.err, "not in its own PID namespace"), 0);
 }
 
+/*
+ * A command that stacks seccomp filters of its own cannot take a call away
+ * from sysgate: a second listener on the chain is refused (EBUSY), an allow
+ * ranks below sysgate's USER_NOTIF, and its own USER_NOTIF without a
+ * listener fails the call (ENOSYS). No mkdir is made.
+ */
+static void test_own_filter_takes_nothing_away(void **state)
+{
+	struct st *st = *state;
+	char policy[4200], d[4200];
+	const char *argv[] = {g_sysgate, "run",	   "-p",	policy,	   "--log", st->h.log_path,
+			      "--",	 g_attack, "ownfilter", st->h.dir, NULL};
+	pid_t sg;
+	int status;
+
+	snprintf(policy, sizeof(policy), "%s/own.ini", st->h.dir);
+	{
+		FILE *f = fopen(policy, "w");
+
+		assert_non_null(f);
+		fputs("[mkdir]\ndeny = EACCES *\n", f);
+		fclose(f);
+	}
+	sg = spawn_sg(st, 0, argv);
+	status = lh_wait_status(&st->h, sg, 20000);
+	lh_collect(&st->h);
+	assert_int_not_equal(status, -1);
+	assert_int_equal(lh_shell_status(status), 0);
+	lh_assert_line(st->h.out, "own listener = -1 EBUSY");
+	lh_assert_line(st->h.out, "mkdir a = -1 EACCES");
+	lh_assert_line(st->h.out, "own allow = 0");
+	lh_assert_line(st->h.out, "mkdir b = -1 EACCES");
+	lh_assert_line(st->h.out, "own notify = 0");
+	lh_assert_line(st->h.out, "mkdir c = -1 ENOSYS");
+	for (const char *n = "abc"; *n; n++) {
+		struct stat sb;
+
+		snprintf(d, sizeof(d), "%s/%c", st->h.dir, *n);
+		assert_int_equal(stat(d, &sb), -1);
+	}
+	assert_int_equal(lh_count_lines_with(st->h.log, "mkdir("), 2);
+}
+
 /* SIGSTOP to sysgate by every door: none reaches it, it goes on deciding,
  * and the left-behind grandchild is killed when the command exits. */
 static void test_signal_stop_refused(void **state)
@@ -622,6 +665,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_steal_listener_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_filter_takes_nothing_away, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_signal_stop_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signal_kill_tree_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdeathsig_cleared_then_sysgate_killed, setup,
