@@ -1266,6 +1266,42 @@ static void test_log_emulate_json_result_and_errno(void **state)
 	assert_null(json_line(st->h.log, 2));
 }
 
+/* The record's pid, ppid and uids come from the read of /proc/TID/status
+ * the emulation makes anyway (issue 12): they must be this call's, also
+ * after the target changed its uid between two calls. */
+static void test_log_emulate_json_who_after_setuid(void **state)
+{
+	struct emu *st = *state;
+	const char *a = lh_tp(&st->h, "%s/ok/a", st->h.dir),
+		   *b = lh_tp(&st->h, "%s/ok/b", st->h.dir);
+	struct json_object *o;
+	long pid;
+	int64_t v;
+
+	write_policy_emu(st);
+	assert_int_equal(sg_json(st, "pid", ":", "mkdir", a, "0700", ":", "become", "65534",
+				 "65534", ":", "mkdir", b, "0700", NULL),
+			 0);
+	assert_int_equal(sscanf(st->h.out, "pid %ld", &pid), 1);
+	o = json_line(st->h.log, 0);
+	assert_non_null(o);
+	assert_string_equal(jstr(o, "path"), a);
+	assert_true(lh_jint(o, "pid", &v));
+	assert_int_equal(v, pid);
+	assert_true(lh_jint(o, "uid", &v));
+	assert_int_equal(v, 0);
+	assert_true(lh_jint(o, "ppid", &v));
+	assert_true(v > 0 && v != pid);
+	json_object_put(o);
+	o = json_line(st->h.log, 1);
+	assert_non_null(o);
+	assert_string_equal(jstr(o, "path"), b);
+	assert_true(lh_jint(o, "uid", &v));
+	assert_int_equal(v, NOBODY);
+	json_object_put(o);
+	assert_owner(b, NOBODY, NOBODY);
+}
+
 /* ---- main ---- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1308,6 +1344,7 @@ int main(void)
 		T(test_allow_log_after_path_emulated_json),
 		T(test_log_emulate_text_result),
 		T(test_log_emulate_json_result_and_errno),
+		T(test_log_emulate_json_who_after_setuid),
 	};
 	int r = lh_find_binaries("test-emulate", g_sysgate, g_target, g_target_real);
 

@@ -113,8 +113,16 @@ static void fill_record(struct call_ctx *x, char *rulebuf, size_t rulesize, stru
 	clock_gettime(CLOCK_REALTIME, &rec->time);
 	rec->pid = x->tid;
 	rec->uid = rec->euid = -1;
-	if (target_who(x->tid, &rec->tgid, &rec->ppid, &rec->uid, &rec->euid) < 0)
+	if (x->em.target.who_ok) {
+		/* Read with the credentials it emulates with, for this call:
+		 * the same file, not read twice (issue 12). */
+		rec->tgid = x->em.target.tgid;
+		rec->ppid = x->em.target.ppid;
+		rec->uid = x->em.target.uid;
+		rec->euid = x->em.target.euid;
+	} else if (target_who(x->tid, &rec->tgid, &rec->ppid, &rec->uid, &rec->euid) < 0) {
 		rec->tgid = rec->ppid = 0;
+	}
 	memcpy(rec->session, s->id, sizeof(rec->session));
 	rec->container = s->container;
 	rec->pod = s->pod;

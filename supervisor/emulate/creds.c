@@ -70,17 +70,27 @@ static int read_status(int procfd, char **ret)
 
 int emulate_creds_parse(char *status, struct emulate_creds *c)
 {
-	unsigned seen = 0;
+	unsigned seen = 0, who = 0;
 	char *line, *save = NULL;
 
+	c->who_ok = false;
 	for (line = strtok_r(status, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long v[4];
+		int id;
 
-		if (strncmp(line, "Umask:", 6) == 0) {
+		if (strncmp(line, "Tgid:", 5) == 0 && sscanf(line + 5, "%d", &id) == 1) {
+			c->tgid = id;
+			who |= 1;
+		} else if (strncmp(line, "PPid:", 5) == 0 && sscanf(line + 5, "%d", &id) == 1) {
+			c->ppid = id;
+			who |= 2;
+		} else if (strncmp(line, "Umask:", 6) == 0) {
 			c->umask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
 			seen |= 1;
 		} else if (strncmp(line, "Uid:", 4) == 0 && parse_ids(line + 4, v) == 0) {
 			c->fsuid = (uid_t)v[3];
+			c->uid = (long long)v[0];
+			c->euid = (long long)v[1];
 			seen |= 2;
 		} else if (strncmp(line, "Gid:", 4) == 0 && parse_ids(line + 4, v) == 0) {
 			c->fsgid = (gid_t)v[3];
@@ -115,7 +125,10 @@ int emulate_creds_parse(char *status, struct emulate_creds *c)
 			seen |= 16;
 		}
 	}
-	return seen == 31 ? 0 : -EIO;
+	if (seen != 31)
+		return -EIO;
+	c->who_ok = who == 3;
+	return 0;
 }
 
 /* sysgate's own user namespace: it never changes (sysgate does not

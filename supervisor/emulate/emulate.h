@@ -50,6 +50,11 @@ struct emulate_creds {
 	gid_t *groups; /* malloc'd */
 	uint64_t cap_eff;
 	mode_t umask;
+	/* From the same read of /proc/TID/status, for the call's record (which
+	 * would otherwise read it a second time): who_ok when all were found. */
+	bool who_ok;
+	pid_t tgid, ppid;
+	long long uid, euid; /* real and effective */
 };
 
 enum emulate_op {

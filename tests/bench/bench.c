@@ -585,10 +585,10 @@ static void mk_setup(void)
 	}
 	/* Notified (the unconditional deny keeps the kernel from deciding it),
 	 * allowed by a register-only rule: no path condition, so no emulation.
-	 * For mkdir arg1 is the mode, never 12345 here. */
+	 * The mode (mkdir arg1, mkdirat arg2) is, never 12345 here. */
 	write_file(mk.cont, "# sg-bench: every mkdir notified and continued (not emulated)\n"
 			    "[sysgate]\ndefault = allow\n"
-			    "[mkdir]\nallow = arg1 != 12345\ndeny = *\n");
+			    "[mkdir]\nallow = mode != 12345\ndeny = *\n");
 	snprintf(text, sizeof(text),
 		 "# sg-bench: every mkdir under %s emulated (and logged)\n"
 		 "[sysgate]\ndefault = allow\n"
