@@ -62,6 +62,11 @@ static int read_status(int procfd, char **ret)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A seq_file hands over all it has at once: a read shorter than
+		 * asked for was the end (no second read to learn it; should it
+		 * ever not be, a line is missing and the parse refuses it). */
+		if (len + 1 < size)
+			break;
 	}
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
