@@ -50,7 +50,7 @@ struct exe_pending {
 struct exe_cache {
 	pthread_mutex_t lock;
 	bool off; /* something could not be done exactly: read /proc always */
-	unsigned long clock, hits, misses;
+	unsigned long clock;
 	struct exe_entry e[EXE_CACHE_ENTRIES];
 	struct exe_pending p[EXE_CACHE_PENDING];
 };
@@ -223,7 +223,6 @@ int exe_cache_get(struct exe_cache *c, pid_t tid, uint64_t id, char *out, size_t
 			memcpy(out, e->exe, strlen(e->exe) + 1);
 			r = 0;
 		}
-		c->hits++;
 		*ret_cached = true;
 		pthread_mutex_unlock(&c->lock);
 		return r;
@@ -232,7 +231,6 @@ int exe_cache_get(struct exe_cache *c, pid_t tid, uint64_t id, char *out, size_t
 		e = entry_new(c, tid);
 	if (!e)
 		goto fresh;
-	c->misses++;
 	e->used = ++c->clock;
 	r = target_exe(tid, e->exe, sizeof(e->exe));
 	/* Kept only if the read was this thread's and no exec of its process
@@ -245,7 +243,6 @@ int exe_cache_get(struct exe_cache *c, pid_t tid, uint64_t id, char *out, size_t
 	pthread_mutex_unlock(&c->lock);
 	return r;
 fresh:
-	c->misses++;
 	pthread_mutex_unlock(&c->lock);
 	return target_exe(tid, out, size);
 }
@@ -291,10 +288,4 @@ void exe_cache_exec(struct exe_cache *c, pid_t tid, uint64_t id)
 	slot->id = id;
 out:
 	pthread_mutex_unlock(&c->lock);
-}
-
-void exe_cache_stats(const struct exe_cache *c, unsigned long *hits, unsigned long *misses)
-{
-	*hits = c ? c->hits : 0;
-	*misses = c ? c->misses : 0;
 }

@@ -53,6 +53,3 @@ int exe_cache_get(struct exe_cache *c, pid_t tid, uint64_t id, char *out, size_t
 /* tid is about to execve/execveat or set its exe file (notification id, not
  * yet answered; before any lookup for it). NULL-safe. */
 void exe_cache_exec(struct exe_cache *c, pid_t tid, uint64_t id);
-
-/* For tests and the bench: lookups answered from the cache, and read. */
-void exe_cache_stats(const struct exe_cache *c, unsigned long *hits, unsigned long *misses);
