@@ -1302,6 +1302,30 @@ static void test_log_emulate_json_who_after_setuid(void **state)
 	assert_owner(b, NOBODY, NOBODY);
 }
 
+/* Between two emulated calls the target changes its umask and its cwd: each
+ * call is made with the values it has then (issue 12: nothing of the
+ * target's context may be carried over from one call to the next, and
+ * sysgate's own umask, set only when it differs, must come back between). */
+static void test_creds_umask_and_cwd_change_between_calls(void **state)
+{
+	struct emu *st = *state;
+	const char *ok = lh_tp(&st->h, "%s/ok", st->h.dir);
+
+	write_policy_emu(st);
+	assert_int_equal(sg(st, "mkdir", lh_tp(&st->h, "%s/a", ok), "0777", ":", "umask", "077",
+			    ":", "mkdir", lh_tp(&st->h, "%s/b", ok), "0777", ":", "umask", "022",
+			    ":", "mkdir", lh_tp(&st->h, "%s/c", ok), "0777", ":", "umask", "0", ":",
+			    "chdir", ok, ":", "mkdir", "d", "0777", ":", "chdir", "/", ":", "mkdir",
+			    "e", "0777", NULL),
+			 0);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/a", ok)), 0755);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/b", ok)), 0700);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/c", ok)), 0755);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/d", ok)), 0777);
+	/* From / the relative "e" is /e: outside ok, refused */
+	lh_assert_line(st->h.out, "mkdir e = -1 EACCES");
+}
+
 /* ---- main ---- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1345,6 +1369,7 @@ int main(void)
 		T(test_log_emulate_text_result),
 		T(test_log_emulate_json_result_and_errno),
 		T(test_log_emulate_json_who_after_setuid),
+		T(test_creds_umask_and_cwd_change_between_calls),
 	};
 	int r = lh_find_binaries("test-emulate", g_sysgate, g_target, g_target_real);
 

@@ -350,9 +350,10 @@ static void kernel_errno_first(struct call_ctx *x)
 }
 
 /*
- * An exec (or prctl(PR_SET_MM), which can set the exe file) is about to
- * change what /proc/TID/exe says: before anything is read for it or it is
- * answered (target/exe-cache.h). prctl's option is an int.
+ * An exec is about to change what /proc/TID/exe says: before anything is read
+ * for it or it is answered (target/exe-cache.h). prctl(PR_SET_MM) can set the
+ * exe file of every process sharing the caller's memory: the cache is turned
+ * off. prctl's option is an int.
  */
 static void note_exec(struct call_ctx *x)
 {
@@ -360,9 +361,10 @@ static void note_exec(struct call_ctx *x)
 
 	if (!x->s->exes || !name)
 		return;
-	if (streq(name, "execve") || streq(name, "execveat") ||
-	    (streq(name, "prctl") && (int)(uint32_t)x->req->data.args[0] == PR_SET_MM))
+	if (streq(name, "execve") || streq(name, "execveat"))
 		exe_cache_exec(x->s->exes, x->tid, x->id);
+	else if (streq(name, "prctl") && (int)(uint32_t)x->req->data.args[0] == PR_SET_MM)
+		exe_cache_off(x->s->exes);
 }
 
 int session_handle(struct session *s)

@@ -227,6 +227,7 @@ static void *session_thread(void *arg)
 		s->error = -errno;
 		goto out;
 	}
+	emulate_own_fs();
 	while (!atomic_load(&s->stop)) {
 		int r = session_handle(s);
 

@@ -238,7 +238,39 @@ static __thread struct {
 	gid_t fsgid;
 	int n_groups;
 	gid_t groups[OWN_MAX_GROUPS];
+	/* The umask, on a thread whose fs_struct is its own (a session worker,
+	 * emulate_own_fs): only emulate_enter/leave change it there, so it is
+	 * known without a umask() to read it, and set only when it differs. */
+	bool own_fs, have_umask;
+	mode_t umask;
 } own;
+
+void emulate_own_fs(void)
+{
+	own.own_fs = true;
+}
+
+/* Set this thread's umask to m; the one it had. */
+static mode_t set_umask(mode_t m)
+{
+	mode_t old;
+
+	if (!own.own_fs)
+		return umask(m);
+	if (!own.have_umask) {
+		own.umask = umask(m);
+		own.have_umask = true;
+		old = own.umask;
+		own.umask = m;
+		return old;
+	}
+	old = own.umask;
+	if (m != old) {
+		umask(m);
+		own.umask = m;
+	}
+	return old;
+}
 
 int emulate_enter(struct emulate *e)
 {
@@ -273,7 +305,7 @@ int emulate_enter(struct emulate *e)
 	/* The umask before the comparison below: a target that is us in
 	 * every other way may still have its own umask. entered before any
 	 * change, so that emulate_leave restores whatever was changed. */
-	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
+	e->saved.umask = set_umask(e->target.umask); /* this thread's own fs_struct */
 	e->entered = true;
 
 	if (e->target.fsuid == e->saved.fsuid && e->target.fsgid == e->saved.fsgid &&
@@ -331,6 +363,6 @@ void emulate_leave(struct emulate *e)
 			abort(); /* never serve another call with a target's identity */
 		e->switched = false;
 	}
-	umask(e->saved.umask);
+	set_umask(e->saved.umask);
 	e->entered = false;
 }

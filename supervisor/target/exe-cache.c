@@ -289,3 +289,12 @@ void exe_cache_exec(struct exe_cache *c, pid_t tid, uint64_t id)
 out:
 	pthread_mutex_unlock(&c->lock);
 }
+
+void exe_cache_off(struct exe_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->off = true;
+	pthread_mutex_unlock(&c->lock);
+}

@@ -18,8 +18,9 @@
  * gone (a successful exec by a thread other than the leader, which takes the
  * leader's tid; or it was killed). While an exec is pending nothing of that
  * process is cached: every lookup reads /proc afresh, as without the cache.
- * prctl(PR_SET_MM, PR_SET_MM_EXE_FILE) changes the executable too and is
- * treated the same way.
+ * prctl(PR_SET_MM) can set the exe file too, and of every process that
+ * shares the caller's memory (clone(CLONE_VM) without CLONE_THREAD makes
+ * another tgid with the same mm): it turns the cache off (exe_cache_off).
  *
  * Anything the cache cannot do exactly (no pidfd, a full table of pending
  * execs) turns it off for good: from then on every lookup reads /proc.
@@ -50,6 +51,9 @@ void exe_cache_free(struct exe_cache *c);
 int exe_cache_get(struct exe_cache *c, pid_t tid, uint64_t id, char *out, size_t size,
 		  bool *ret_cached);
 
-/* tid is about to execve/execveat or set its exe file (notification id, not
- * yet answered; before any lookup for it). NULL-safe. */
+/* tid is about to execve/execveat (notification id, not yet answered; before
+ * any lookup for it). NULL-safe. */
 void exe_cache_exec(struct exe_cache *c, pid_t tid, uint64_t id);
+
+/* From now on every lookup reads /proc (prctl(PR_SET_MM)). NULL-safe. */
+void exe_cache_off(struct exe_cache *c);
