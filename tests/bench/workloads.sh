@@ -118,7 +118,7 @@ EOF
 	done
 	emulated=$(grep -c '\[emulate ' "$W/build.log" 2>/dev/null || echo 0)
 	echo "build sysgate (cmake + make -j2 sysgate, fresh build dir; median of $BROUNDS; $emulated mkdirs emulated in the last run):"
-	printf '  %-28s %8s s\n' "bare" "$(median "${bb[@]}")" "sysgate (mkdir emulated, open checked)" \
+	printf '  %-28s %8s s\n' "bare" "$(median "${bb[@]}")" "sysgate (build.ini)" \
 		"$(median "${bs[@]}")" "strace -f -o /dev/null" "$(median "${bt[@]}")"
 	printf '  %-28s %8s   goal <= 1.15\n' "sysgate / bare" "$(ratio bs bb)"
 	printf '  %-28s %8s\n' "strace / bare" "$(ratio bt bb)" "sysgate / strace" "$(ratio bs bt)"
