@@ -6,7 +6,7 @@
 #                    same again under AddressSanitizer + UBSan (ctest both times),
 #                    the live suites under ThreadSanitizer (build-tsan), and each
 #                    libFuzzer target for FUZZ_SECONDS (build-fuzz, clang)
-#   ./dev.sh bench   the benchmark (prints ratios; never fails a build)
+#   ./dev.sh bench   the benchmark and real workloads (prints ratios; never fails a build)
 #   ./dev.sh build   just build (build/sysgate)
 #   ./dev.sh format  apply .clang-format to every C file (test fails on drift)
 set -euo pipefail
@@ -93,6 +93,9 @@ test)
 bench)
 	build build-bench -DCMAKE_BUILD_TYPE=Release
 	cmake --build build-bench --target bench
+	# Real jobs (tar, building sysgate) bare, under sysgate and strace -f,
+	# and the supervisor's peak RSS: informational, never a verdict.
+	tests/bench/workloads.sh build-bench/sysgate . || true
 	;;
 build)
 	build build

@@ -367,6 +367,27 @@ static size_t build_prelude(const struct policy *p, uint32_t dflt_action, struct
 	return len + n;
 }
 
+/* Calls that change what /proc/PID/exe says: under a policy with exe
+ * conditions each is notified whole, whatever its section says, so that the
+ * supervisor sees every one (supervisor/target/exe-cache.h). */
+static const char *const exec_calls[] = {"execve", "execveat", "prctl"};
+
+bool policy_notifies_exec(const struct policy *p)
+{
+	for (size_t i = 0; i < p->n_sections; i++)
+		if (p->sections[i].needs_exe)
+			return true;
+	return false;
+}
+
+static bool exec_call(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exec_calls); i++)
+		if (streq(exec_calls[i], name))
+			return policy_notifies_exec(p);
+	return false;
+}
+
 static int add_section(scmp_filter_ctx ctx, struct i386_only *l, const struct policy *p,
 		       const struct section *s, uint32_t dflt_action)
 {
@@ -382,6 +403,8 @@ static int add_section(scmp_filter_ctx ctx, struct i386_only *l, const struct po
 				   * architecture we filter (the parser said so) */
 		if (mux_forced(p, s->syscalls[i]))
 			continue; /* notified whole, with the multiplexers */
+		if (exec_call(p, s->syscalls[i]))
+			continue; /* notified whole, below */
 		if (i386_only(s->syscalls[i])) {
 			enum policy_kernel plan =
 				policy_kernel_plan(p, s, s->syscalls[i], tests, &n);
@@ -534,6 +557,11 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	r = add_reach(ctx, &only32, p, dflt_action);
 	if (r < 0)
 		goto out;
+	for (size_t i = 0; i < ARRAY_SIZE(exec_calls) && policy_notifies_exec(p); i++) {
+		r = add_plain(ctx, &only32, exec_calls[i], SCMP_ACT_NOTIFY, dflt_action);
+		if (r < 0)
+			goto out;
+	}
 	/* Denying these cannot contain anything; it only wedges the target in
 	 * a loop (a denied exit_group returns, and libc calls it again). */
 	if (dflt_action != SCMP_ACT_ALLOW)

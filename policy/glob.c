@@ -228,6 +228,24 @@ static bool match_one(const char *glob, const char *path)
 
 	if (!glob || !path)
 		return false;
+	/* The bytes before the first special one each match only themselves:
+	 * a path without them cannot match, and a glob of nothing else is the
+	 * path itself (the common "exe ~ /usr/bin/git"). Saves the tables on
+	 * every call (issue 12). */
+	if (!*glob)
+		return false; /* compile() refuses it */
+	{
+		size_t lit = strcspn(glob, "\\?[*");
+
+		/* "dir/" + a final "**" matches "dir" too: that slash is not
+		 * required. */
+		if (lit > 0 && glob[lit] == '*' && glob[lit - 1] == '/')
+			lit--;
+		if (strncmp(glob, path, lit) != 0)
+			return false;
+		if (!glob[lit])
+			return path[lit] == '\0';
+	}
 	toks = calloc(strlen(glob) + 1, sizeof(*toks));
 	if (!toks)
 		return false;

@@ -458,6 +458,12 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 				      const char *syscall, struct policy_kernel_test *tests,
 				      size_t *ret_n);
 void policy_filter_done(struct policy_filter *f);
+/*
+ * Does policy_compile's filter notify every execve, execveat and prctl of p,
+ * whatever their sections say? True when some rule has an exe condition: the
+ * supervisor then follows execs instead of reading /proc/PID/exe per call.
+ */
+bool policy_notifies_exec(const struct policy *p);
 
 /*
  * Syscalls the filter notifies that no section names, by name, for filters

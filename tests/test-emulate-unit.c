@@ -53,6 +53,30 @@ static void test_creds_parse_takes_the_fs_ids_and_the_rest(void **state)
 	free(c.groups);
 }
 
+/* The record of an emulated call takes its tgid, ppid and uids from the same
+ * read (issue 12): they must be the ones the file says, and who_ok only when
+ * both Tgid and PPid were there. */
+static void test_creds_parse_who_for_the_record(void **state)
+{
+	struct emulate_creds c;
+
+	(void)state;
+	assert_int_equal(parse(STATUS_HEAD "Ngid:\t0\nPPid:\t77\nTracerPid:\t5\n" STATUS_IDS
+					   "Groups:\t\n" STATUS_CAPS,
+			       &c),
+			 0);
+	assert_true(c.who_ok);
+	assert_int_equal(c.tgid, 812);
+	assert_int_equal(c.ppid, 77);
+	assert_int_equal(c.uid, 1000);
+	assert_int_equal(c.euid, 1001);
+	free(c.groups);
+	/* No PPid line: the record reads the file itself. */
+	assert_int_equal(parse(STATUS_HEAD STATUS_IDS "Groups:\t\n" STATUS_CAPS, &c), 0);
+	assert_false(c.who_ok);
+	free(c.groups);
+}
+
 static void test_creds_parse_no_groups(void **state)
 {
 	struct emulate_creds c;
@@ -211,6 +235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_creds_parse_takes_the_fs_ids_and_the_rest),
+		cmocka_unit_test(test_creds_parse_who_for_the_record),
 		cmocka_unit_test(test_creds_parse_no_groups),
 		cmocka_unit_test(test_creds_parse_missing_line_is_refused),
 		cmocka_unit_test(test_creds_parse_too_many_groups_fails_closed),

@@ -1266,6 +1266,66 @@ static void test_log_emulate_json_result_and_errno(void **state)
 	assert_null(json_line(st->h.log, 2));
 }
 
+/* The record's pid, ppid and uids come from the read of /proc/TID/status
+ * the emulation makes anyway (issue 12): they must be this call's, also
+ * after the target changed its uid between two calls. */
+static void test_log_emulate_json_who_after_setuid(void **state)
+{
+	struct emu *st = *state;
+	const char *a = lh_tp(&st->h, "%s/ok/a", st->h.dir),
+		   *b = lh_tp(&st->h, "%s/ok/b", st->h.dir);
+	struct json_object *o;
+	long pid;
+	int64_t v;
+
+	write_policy_emu(st);
+	assert_int_equal(sg_json(st, "pid", ":", "mkdir", a, "0700", ":", "become", "65534",
+				 "65534", ":", "mkdir", b, "0700", NULL),
+			 0);
+	assert_int_equal(sscanf(st->h.out, "pid %ld", &pid), 1);
+	o = json_line(st->h.log, 0);
+	assert_non_null(o);
+	assert_string_equal(jstr(o, "path"), a);
+	assert_true(lh_jint(o, "pid", &v));
+	assert_int_equal(v, pid);
+	assert_true(lh_jint(o, "uid", &v));
+	assert_int_equal(v, 0);
+	assert_true(lh_jint(o, "ppid", &v));
+	assert_true(v > 0 && v != pid);
+	json_object_put(o);
+	o = json_line(st->h.log, 1);
+	assert_non_null(o);
+	assert_string_equal(jstr(o, "path"), b);
+	assert_true(lh_jint(o, "uid", &v));
+	assert_int_equal(v, NOBODY);
+	json_object_put(o);
+	assert_owner(b, NOBODY, NOBODY);
+}
+
+/* Between two emulated calls the target changes its umask and its cwd: each
+ * call is made with the values it has then (issue 12: nothing of the
+ * target's context may be carried over from one call to the next, and
+ * sysgate's own umask, set only when it differs, must come back between). */
+static void test_creds_umask_and_cwd_change_between_calls(void **state)
+{
+	struct emu *st = *state;
+	const char *ok = lh_tp(&st->h, "%s/ok", st->h.dir);
+
+	write_policy_emu(st);
+	assert_int_equal(sg(st, "mkdir", lh_tp(&st->h, "%s/a", ok), "0777", ":", "umask", "077",
+			    ":", "mkdir", lh_tp(&st->h, "%s/b", ok), "0777", ":", "umask", "022",
+			    ":", "mkdir", lh_tp(&st->h, "%s/c", ok), "0777", ":", "umask", "0", ":",
+			    "chdir", ok, ":", "mkdir", "d", "0777", ":", "chdir", "/", ":", "mkdir",
+			    "e", "0777", NULL),
+			 0);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/a", ok)), 0755);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/b", ok)), 0700);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/c", ok)), 0755);
+	assert_int_equal(lh_mode_of(lh_tp(&st->h, "%s/d", ok)), 0777);
+	/* From / the relative "e" is /e: outside ok, refused */
+	lh_assert_line(st->h.out, "mkdir e = -1 EACCES");
+}
+
 /* ---- main ---- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1308,6 +1368,8 @@ int main(void)
 		T(test_allow_log_after_path_emulated_json),
 		T(test_log_emulate_text_result),
 		T(test_log_emulate_json_result_and_errno),
+		T(test_log_emulate_json_who_after_setuid),
+		T(test_creds_umask_and_cwd_change_between_calls),
 	};
 	int r = lh_find_binaries("test-emulate", g_sysgate, g_target, g_target_real);
 

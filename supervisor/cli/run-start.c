@@ -279,7 +279,9 @@ int run_start_supervision(struct run *run)
 						 .mode = run->args.pmode,
 						 .log = run->log,
 						 .asks = run->asks,
-						 .view = &run->view},
+						 .view = &run->view,
+						 /* its own filter: policy_compile's */
+						 .exec_notified = true},
 			&run->session);
 	if (r < 0)
 		return diag_errno(DIAG_ERROR, r, "cannot create the session");

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "sg-util.h"
@@ -113,13 +114,25 @@ static void fill_record(struct call_ctx *x, char *rulebuf, size_t rulesize, stru
 	clock_gettime(CLOCK_REALTIME, &rec->time);
 	rec->pid = x->tid;
 	rec->uid = rec->euid = -1;
-	if (target_who(x->tid, &rec->tgid, &rec->ppid, &rec->uid, &rec->euid) < 0)
+	if (x->em.target.who_ok) {
+		/* Read with the credentials it emulates with, for this call:
+		 * the same file, not read twice (issue 12). */
+		rec->tgid = x->em.target.tgid;
+		rec->ppid = x->em.target.ppid;
+		rec->uid = x->em.target.uid;
+		rec->euid = x->em.target.euid;
+	} else if (target_who(x->tid, &rec->tgid, &rec->ppid, &rec->uid, &rec->euid) < 0) {
 		rec->tgid = rec->ppid = 0;
+	}
 	memcpy(rec->session, s->id, sizeof(rec->session));
 	rec->container = s->container;
 	rec->pod = s->pod;
-	if (!d->exe_ok)
-		d->exe_ok = target_exe(x->tid, d->exe, sizeof(d->exe)) == 0;
+	if (!d->exe_ok) {
+		bool cached;
+
+		d->exe_ok =
+			exe_cache_get(s->exes, x->tid, x->id, d->exe, sizeof(d->exe), &cached) == 0;
+	}
 	rec->exe = d->exe_ok ? d->exe : NULL;
 	rec->arch = x->req->data.arch;
 	rec->x32 = x->abi == CALL_ABI_X32;
@@ -345,6 +358,24 @@ static void kernel_errno_first(struct call_ctx *x)
 	}
 }
 
+/*
+ * An exec is about to change what /proc/TID/exe says: before anything is read
+ * for it or it is answered (target/exe-cache.h). prctl(PR_SET_MM) can set the
+ * exe file of every process sharing the caller's memory: the cache is turned
+ * off. prctl's option is an int.
+ */
+static void note_exec(struct call_ctx *x)
+{
+	const char *name = x->e->name;
+
+	if (!x->s->exes || !name)
+		return;
+	if (streq(name, "execve") || streq(name, "execveat"))
+		exe_cache_exec(x->s->exes, x->tid, x->id);
+	else if (streq(name, "prctl") && (int)(uint32_t)x->req->data.args[0] == PR_SET_MM)
+		exe_cache_off(x->s->exes);
+}
+
 int session_handle(struct session *s)
 {
 	struct call_ctx x;
@@ -354,6 +385,7 @@ int session_handle(struct session *s)
 		return r;
 	if (!decode_call(&x))
 		return 0; /* answered: EPERM */
+	note_exec(&x);
 
 	if (x.e->emulates) {
 		/* ID_VALID is checked inside, right after the open under

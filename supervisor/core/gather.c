@@ -232,7 +232,10 @@ static bool prepare_emulated(struct call_ctx *x)
 		return true;
 	}
 	if (x->e->section->needs_exe) {
-		d->exe_ok = target_exe(x->tid, d->exe, sizeof(d->exe)) == 0;
+		bool cached; /* emulation checks ID_VALID anyway */
+
+		d->exe_ok = exe_cache_get(x->s->exes, x->tid, x->id, d->exe, sizeof(d->exe),
+					  &cached) == 0;
 		c->exe = d->exe_ok ? d->exe : NULL;
 	}
 	r = emulate_enter(em);
@@ -323,9 +326,14 @@ void gather_plain(struct call_ctx *x)
 		x->read_memory = true;
 	}
 	if (e->section && e->section->needs_exe) {
-		d->exe_ok = target_exe(x->tid, d->exe, sizeof(d->exe)) == 0;
+		bool cached;
+
+		d->exe_ok = exe_cache_get(x->s->exes, x->tid, x->id, d->exe, sizeof(d->exe),
+					  &cached) == 0;
 		x->c.exe = d->exe_ok ? d->exe : NULL;
-		x->read_memory = true;
+		/* From the exe cache: the caller's, no ID_VALID needed. */
+		if (!cached)
+			x->read_memory = true;
 	}
 	if (mux_read_mem_values(x->tid, e->section, e->shape, &x->c, d->name))
 		x->read_memory = true;

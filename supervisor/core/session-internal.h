@@ -34,6 +34,7 @@
 #include "supervisor/core/notify.h"
 #include "supervisor/core/session.h"
 #include "supervisor/emulate/emulate.h"
+#include "supervisor/target/exe-cache.h"
 #include "supervisor/target/target.h"
 
 #define MAX_NR 1024
@@ -143,6 +144,9 @@ struct session {
 	 * (a replaced worker may still be finishing a record). */
 	char id[17];
 	pthread_mutex_t seen_lock;
+	/* Executables learnt per exec (target/exe-cache.h), when the filter
+	 * notifies every exec; NULL: /proc/TID/exe is read per call. */
+	struct exe_cache *exes;
 	struct {
 		pid_t tgid;
 		unsigned long long start;

@@ -82,6 +82,8 @@ int session_new(int listener, const struct session_config *cfg, struct session *
 		s->have_view = true;
 	}
 	pthread_mutex_init(&s->seen_lock, NULL);
+	if (cfg->exec_notified && policy_notifies_exec(cfg->policy))
+		s->exes = exe_cache_new(); /* NULL: read per call */
 	{
 		/* An id for the session's records: random, so that two runs, or
 		 * two sandboxes of one serve, never share one. */
@@ -148,6 +150,7 @@ void session_free(struct session *s)
 		worker_unref(w);
 	}
 	notify_buf_free(s->wd_buf);
+	exe_cache_free(s->exes);
 	for (int i = 0; i < CALL_N_ABI; i++) {
 		if (!s->table[i])
 			continue;
@@ -224,6 +227,7 @@ static void *session_thread(void *arg)
 		s->error = -errno;
 		goto out;
 	}
+	emulate_own_fs();
 	while (!atomic_load(&s->stop)) {
 		int r = session_handle(s);
 

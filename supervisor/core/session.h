@@ -29,6 +29,8 @@ struct session_config {
 	struct ask_queue *asks;		/* borrowed; NULL: asks get ask_default at once */
 	const struct target_view *view; /* copied: where the policy's paths live;
 					 * NULL: the first caller's (serve, crun exec) */
+	bool exec_notified;		/* the filter is policy_compile's of policy (run): when
+					 * policy_notifies_exec, every exec is seen */
 	const char *container;		/* copied; for records (serve) */
 	const char *pod;
 };

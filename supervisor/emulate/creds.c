@@ -62,6 +62,11 @@ static int read_status(int procfd, char **ret)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A seq_file hands over all it has at once: a read shorter than
+		 * asked for was the end (no second read to learn it; should it
+		 * ever not be, a line is missing and the parse refuses it). */
+		if (len + 1 < size)
+			break;
 	}
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
@@ -70,17 +75,27 @@ static int read_status(int procfd, char **ret)
 
 int emulate_creds_parse(char *status, struct emulate_creds *c)
 {
-	unsigned seen = 0;
+	unsigned seen = 0, who = 0;
 	char *line, *save = NULL;
 
+	c->who_ok = false;
 	for (line = strtok_r(status, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long v[4];
+		int id;
 
-		if (strncmp(line, "Umask:", 6) == 0) {
+		if (strncmp(line, "Tgid:", 5) == 0 && sscanf(line + 5, "%d", &id) == 1) {
+			c->tgid = id;
+			who |= 1;
+		} else if (strncmp(line, "PPid:", 5) == 0 && sscanf(line + 5, "%d", &id) == 1) {
+			c->ppid = id;
+			who |= 2;
+		} else if (strncmp(line, "Umask:", 6) == 0) {
 			c->umask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
 			seen |= 1;
 		} else if (strncmp(line, "Uid:", 4) == 0 && parse_ids(line + 4, v) == 0) {
 			c->fsuid = (uid_t)v[3];
+			c->uid = (long long)v[0];
+			c->euid = (long long)v[1];
 			seen |= 2;
 		} else if (strncmp(line, "Gid:", 4) == 0 && parse_ids(line + 4, v) == 0) {
 			c->fsgid = (gid_t)v[3];
@@ -115,7 +130,10 @@ int emulate_creds_parse(char *status, struct emulate_creds *c)
 			seen |= 16;
 		}
 	}
-	return seen == 31 ? 0 : -EIO;
+	if (seen != 31)
+		return -EIO;
+	c->who_ok = who == 3;
+	return 0;
 }
 
 /* sysgate's own user namespace: it never changes (sysgate does not
@@ -220,7 +238,39 @@ static __thread struct {
 	gid_t fsgid;
 	int n_groups;
 	gid_t groups[OWN_MAX_GROUPS];
+	/* The umask, on a thread whose fs_struct is its own (a session worker,
+	 * emulate_own_fs): only emulate_enter/leave change it there, so it is
+	 * known without a umask() to read it, and set only when it differs. */
+	bool own_fs, have_umask;
+	mode_t umask;
 } own;
+
+void emulate_own_fs(void)
+{
+	own.own_fs = true;
+}
+
+/* Set this thread's umask to m; the one it had. */
+static mode_t set_umask(mode_t m)
+{
+	mode_t old;
+
+	if (!own.own_fs)
+		return umask(m);
+	if (!own.have_umask) {
+		own.umask = umask(m);
+		own.have_umask = true;
+		old = own.umask;
+		own.umask = m;
+		return old;
+	}
+	old = own.umask;
+	if (m != old) {
+		umask(m);
+		own.umask = m;
+	}
+	return old;
+}
 
 int emulate_enter(struct emulate *e)
 {
@@ -255,7 +305,7 @@ int emulate_enter(struct emulate *e)
 	/* The umask before the comparison below: a target that is us in
 	 * every other way may still have its own umask. entered before any
 	 * change, so that emulate_leave restores whatever was changed. */
-	e->saved.umask = umask(e->target.umask); /* this thread's own fs_struct */
+	e->saved.umask = set_umask(e->target.umask); /* this thread's own fs_struct */
 	e->entered = true;
 
 	if (e->target.fsuid == e->saved.fsuid && e->target.fsgid == e->saved.fsgid &&
@@ -313,6 +363,6 @@ void emulate_leave(struct emulate *e)
 			abort(); /* never serve another call with a target's identity */
 		e->switched = false;
 	}
-	umask(e->saved.umask);
+	set_umask(e->saved.umask);
 	e->entered = false;
 }

@@ -9,7 +9,8 @@
  * Read the credentials of the task whose /proc/TID is procfd into c: fsuid,
  * fsgid, groups (malloc'd into c->groups: the caller frees them), umask, and
  * its effective capabilities, kept only when it lives in sysgate's user
- * namespace (elsewhere they are not ours to lend). 0 or -errno: -ESRCH if it
+ * namespace (elsewhere they are not ours to lend); and, from the same read,
+ * its tgid, ppid, real and effective uid for the call's record (who_ok). 0 or -errno: -ESRCH if it
  * is gone, -EPERM if it is in more groups than can be taken on.
  */
 int emulate_creds_load(int procfd, struct emulate_creds *c);

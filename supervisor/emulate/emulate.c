@@ -300,7 +300,9 @@ static int fd_link(int fd, char *out, size_t size)
  */
 static int fd_in_view(struct emulate *e, int fd)
 {
-	bool entered = e->entered;
+	/* Only a switch of ids and capabilities matters to the look (the
+	 * umask does not): with the target's equal to ours, stay entered. */
+	bool entered = e->entered && e->switched;
 	int r;
 
 	if (entered)

@@ -50,6 +50,11 @@ struct emulate_creds {
 	gid_t *groups; /* malloc'd */
 	uint64_t cap_eff;
 	mode_t umask;
+	/* From the same read of /proc/TID/status, for the call's record (which
+	 * would otherwise read it a second time): who_ok when all were found. */
+	bool who_ok;
+	pid_t tgid, ppid;
+	long long uid, euid; /* real and effective */
 };
 
 enum emulate_op {
@@ -100,6 +105,10 @@ int emulate_open(struct emulate *e, pid_t tid, const struct call *c, const char 
 		 const struct target_view *view);
 /* Take on the target's credentials. 0, or -EPERM when we cannot. */
 int emulate_enter(struct emulate *e);
+/* The calling thread has a fs_struct of its own (unshare(CLONE_FS)) where
+ * nothing but emulation sets the umask: emulate_enter and emulate_leave then
+ * skip the umask() calls that would change nothing. */
+void emulate_own_fs(void);
 /* Open what the call acts on and fill e->path. 0 or -errno for the target. */
 int emulate_resolve(struct emulate *e);
 /* Carry the call out. >= 0, or -errno: exactly what the target gets. */

@@ -86,6 +86,7 @@ static struct cfg cfgs[] = {
 	CFG("minimal-plain", "minimal supervisor's filter, getuid", K_MINIMAL, false),
 	CFG("sysgate-notified", "sysgate run, getppid notified", K_SYSGATE, true),
 	CFG("sysgate-plain", "sysgate run, getuid (kernel-decided)", K_SYSGATE, false),
+	CFG("sysgate-exe", "sysgate run, getppid by exe ~ GLOB", K_SYSGATE, true),
 	CFG("strace-notified", "strace -e inject=getppid:retval=1", K_STRACE, true),
 	/* mkdir+rmdir loops: ns per iteration, not per call. */
 	CFG("nofilter-mkdir", "no seccomp, mkdir+rmdir (ns/iter)", K_NOFILTER, true, .mkdir = true),
@@ -107,6 +108,7 @@ enum {
 	C_MIN_P,
 	C_SG_N,
 	C_SG_P,
+	C_SG_EXE,
 	C_ST_N,
 	C_NF_MK,
 	C_SG_MK_CONT,
@@ -139,6 +141,7 @@ static struct {
 	char x[PATH_MAX + 16];
 	char cont[PATH_MAX + 32];
 	char emu[PATH_MAX + 32];
+	char exe[PATH_MAX + 32];
 	char probe[PATH_MAX + 32];
 	const char *fs; /* file system type of dir */
 } mk;
@@ -572,6 +575,7 @@ static void mk_setup(void)
 	snprintf(mk.x, sizeof(mk.x), "%s/x", mk.dir);
 	snprintf(mk.cont, sizeof(mk.cont), "%s/mkdir-continue.ini", mk.top);
 	snprintf(mk.emu, sizeof(mk.emu), "%s/mkdir-emulate.ini", mk.top);
+	snprintf(mk.exe, sizeof(mk.exe), "%s/exe.ini", mk.top);
 	snprintf(mk.probe, sizeof(mk.probe), "%s/probe.log", mk.top);
 	if (mkdir(mk.dir, 0700) < 0)
 		die(mk.dir);
@@ -585,10 +589,10 @@ static void mk_setup(void)
 	}
 	/* Notified (the unconditional deny keeps the kernel from deciding it),
 	 * allowed by a register-only rule: no path condition, so no emulation.
-	 * For mkdir arg1 is the mode, never 12345 here. */
+	 * The mode (mkdir arg1, mkdirat arg2) is, never 12345 here. */
 	write_file(mk.cont, "# sg-bench: every mkdir notified and continued (not emulated)\n"
 			    "[sysgate]\ndefault = allow\n"
-			    "[mkdir]\nallow = arg1 != 12345\ndeny = *\n");
+			    "[mkdir]\nallow = mode != 12345\ndeny = *\n");
 	snprintf(text, sizeof(text),
 		 "# sg-bench: every mkdir under %s emulated (and logged)\n"
 		 "[sysgate]\ndefault = allow\n"
@@ -597,6 +601,25 @@ static void mk_setup(void)
 	write_file(mk.emu, text);
 	cfgs[C_SG_MK_CONT].policy = mk.cont;
 	cfgs[C_SG_MK_EMU].policy = mk.emu;
+
+	/* getppid decided by the executable: bench-target's own path (what
+	 * /proc/PID/exe says), so the rule allows every call. */
+	{
+		char target[PATH_MAX];
+		char exe_text[2 * PATH_MAX + 256];
+
+		if (!realpath(opt.target, target) || strpbrk(target, " \t*?[]{}\\;")) {
+			cfgs[C_SG_EXE].enabled = false;
+			return;
+		}
+		snprintf(exe_text, sizeof(exe_text),
+			 "# sg-bench: every getppid notified and allowed by its executable\n"
+			 "[sysgate]\ndefault = allow\n"
+			 "[getppid]\nallow = exe ~ %s\ndeny = *\n",
+			 target);
+		write_file(mk.exe, exe_text);
+		cfgs[C_SG_EXE].policy = mk.exe;
+	}
 }
 
 /* Iterations of a probe run; bench-target adds a warm-up of a tenth. */
@@ -878,6 +901,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sg-bench: %s logs or emulates mkdir (see above)\n", mk.cont);
 		cfgs[C_SG_MK_CONT].failed = any_failed = true;
 	}
+	/* The exe policy must allow every getppid: a denial is logged. */
+	if (cfgs[C_SG_EXE].enabled && mk_probe(&cfgs[C_SG_EXE]) != 0) {
+		fprintf(stderr, "sg-bench: %s denies or logs getppid (see above)\n", mk.exe);
+		cfgs[C_SG_EXE].failed = any_failed = true;
+	}
 
 	for (unsigned r = 0; r < opt.rounds; r++) {
 		fprintf(stderr, "sg-bench: round %u/%u:", r + 1, opt.rounds);
@@ -938,9 +966,11 @@ int main(int argc, char **argv)
 	print_ratio("sysgate / minimal (notified)", C_SG_N, C_MIN_N, true, 1.2);
 	print_ratio("strace / sysgate (notified)", C_ST_N, C_SG_N, false, 3.0);
 	print_ratio("sysgate-plain / nofilter-plain", C_SG_P, C_NF_P, true, 1.10);
+	print_ratio("sysgate-exe / minimal (notified)", C_SG_EXE, C_MIN_N, true, 1.10);
 	printf("reference points (no goal):\n");
 	print_ratio("minimal-plain / nofilter-plain", C_MIN_P, C_NF_P, true, -1);
 	print_ratio("sysgate-plain / minimal-plain", C_SG_P, C_MIN_P, true, -1);
+	print_ratio("sysgate-exe / sysgate (notified)", C_SG_EXE, C_SG_N, true, -1);
 	if (opt.diagnose) {
 		print_ratio("minimal-epoll / minimal", C_MIN_EPOLL, C_MIN_N, true, -1);
 		print_ratio("minimal-nosync / minimal", C_MIN_NOSYNC, C_MIN_N, true, -1);
@@ -961,7 +991,7 @@ int main(int argc, char **argv)
 	printf("\nmkdir emulation (one iteration = a notified mkdir + an rmdir sysgate is not told "
 	       "of;\n%lu iterations in %s on %s; emulated mkdirs are logged, to /dev/null):\n",
 	       opt.mkdir_n, mk.dir, mk.fs);
-	print_ratio("emulate / continue (per iteration)", C_SG_MK_EMU, C_SG_MK_CONT, true, 1.5);
+	print_ratio("emulate / continue (per iteration)", C_SG_MK_EMU, C_SG_MK_CONT, true, 2.0);
 	print_diff("emulate - continue, per mkdir", C_SG_MK_EMU, C_SG_MK_CONT,
 		   "emulating (and logging) instead of continuing");
 	print_diff("continue - nofilter, per mkdir", C_SG_MK_CONT, C_NF_MK,
