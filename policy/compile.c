@@ -280,16 +280,16 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 }
 
 /*
- * Where a syscall's plan on i386 or x32 differs from its plan on x86_64
- * (which libseccomp's program carries out for every ABI), a test of our own
- * in front of it gives that ABI's calls of the syscall their action: allow
- * if its plan is allow, else notify (a split plan for one ABI alone is
+ * Where a syscall's plan on one ABI differs from the plan libseccomp's
+ * program carries out for every ABI (add_overrides), a test of our own in
+ * front of it gives that ABI's calls of the syscall their action: allow if
+ * its plan is allow, else notify (a split plan for one ABI alone is
  * notified whole: the supervisor decides). Each block loads nothing but
  * arch and nr; x32's numbers carry __X32_SYSCALL_BIT under
- * AUDIT_ARCH_X86_64, so no x86_64 call matches one.
+ * AUDIT_ARCH_X86_64 and x86_64's do not, so one block holds both.
  */
 struct abi_override {
-	size_t n[2], cap[2]; /* [0] i386, [1] x32 */
+	size_t n[2], cap[2]; /* [0] AUDIT_ARCH_I386, [1] AUDIT_ARCH_X86_64 (x86_64, x32) */
 	uint32_t *nr[2], *action[2];
 };
 
@@ -577,30 +577,45 @@ static size_t build_prelude(const struct policy *p, uint32_t dflt_action, struct
 	return len + n;
 }
 
-/* The plans of i386 and x32 where they differ from x86_64's (plan64). */
+/*
+ * The plans of the three ABIs for syscall: *ret_base is the ABI whose plan
+ * libseccomp's program carries out (for every ABI: x86_64's, or i386's where
+ * i386 and x32 agree and x86_64 differs, which halves the overrides of
+ * `allow = abi == x86_64`); every ABI whose plan differs gets an override.
+ */
 static int add_overrides(struct abi_override *o, const struct policy *p, const struct section *s,
-			 const char *syscall, const struct plan *plan64)
+			 const char *syscall, enum policy_abi *ret_base)
 {
 	static const struct {
-		enum policy_abi abi;
 		uint32_t arch;
-	} others[2] = {{POLICY_ABI_I386, SCMP_ARCH_X86}, {POLICY_ABI_X32, SCMP_ARCH_X32}};
+		unsigned block; /* abi_override's [0] i386, [1] AUDIT_ARCH_X86_64 */
+	} abi[POLICY_ABI_COUNT] = {
+		[POLICY_ABI_X86_64] = {SCMP_ARCH_X86_64, 1},
+		[POLICY_ABI_I386] = {SCMP_ARCH_X86, 0},
+		[POLICY_ABI_X32] = {SCMP_ARCH_X32, 1},
+	};
+	struct plan pl[POLICY_ABI_COUNT];
+	enum policy_abi base = POLICY_ABI_X86_64;
 
-	for (unsigned w = 0; w < 2; w++) {
-		struct plan pl;
-		int nr = seccomp_syscall_resolve_name_arch(others[w].arch, syscall), r;
+	for (unsigned a = 0; a < POLICY_ABI_COUNT; a++)
+		pl[a].kind = plan_abi(p, s, syscall, (enum policy_abi)a, pl[a].tests, &pl[a].n);
+	if (plan_eq(&pl[POLICY_ABI_I386], &pl[POLICY_ABI_X32]) &&
+	    !plan_eq(&pl[POLICY_ABI_X86_64], &pl[POLICY_ABI_I386]))
+		base = POLICY_ABI_I386;
+	*ret_base = base;
+	for (unsigned a = 0; a < POLICY_ABI_COUNT; a++) {
+		int nr = seccomp_syscall_resolve_name_arch(abi[a].arch, syscall), r;
 
+		if (plan_eq(&pl[a], &pl[base]))
+			continue;
 		if (nr < 0)
 			continue; /* not on this ABI (or a pseudo-syscall) */
-		if (others[w].abi == POLICY_ABI_X32)
+		if (a == POLICY_ABI_X32)
 			nr = (int)((uint32_t)nr |
 				   __X32_SYSCALL_BIT); /* libseccomp may include it */
-		pl.kind = plan_abi(p, s, syscall, others[w].abi, pl.tests, &pl.n);
-		if (plan_eq(&pl, plan64))
-			continue;
-		r = abi_override_add(o, w, nr,
-				     pl.kind == POLICY_KERNEL_ALLOW ? SCMP_ACT_ALLOW
-								    : SCMP_ACT_NOTIFY);
+		r = abi_override_add(o, abi[a].block, nr,
+				     pl[a].kind == POLICY_KERNEL_ALLOW ? SCMP_ACT_ALLOW
+								       : SCMP_ACT_NOTIFY);
 		if (r < 0)
 			return r;
 	}
@@ -611,6 +626,7 @@ static int add_section(scmp_filter_ctx ctx, struct i386_only *l, struct abi_over
 		       const struct policy *p, const struct section *s, uint32_t dflt_action)
 {
 	bool has_abi = section_has_abi(s);
+	enum policy_abi base = POLICY_ABI_X86_64;
 
 	for (size_t i = 0; i < s->n_syscalls; i++) {
 		struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
@@ -637,18 +653,14 @@ static int add_section(scmp_filter_ctx ctx, struct i386_only *l, struct abi_over
 			continue;
 		}
 
-		/* libseccomp's program carries x86_64's plan out for every
-		 * ABI; where i386's or x32's differs, an override in front. */
+		/* libseccomp's program carries one ABI's plan out for every
+		 * ABI; where another's differs, an override in front. */
 		if (has_abi) {
-			struct plan plan64;
-
-			plan64.kind = plan_abi(p, s, s->syscalls[i], POLICY_ABI_X86_64,
-					       plan64.tests, &plan64.n);
-			k = add_overrides(o, p, s, s->syscalls[i], &plan64);
+			k = add_overrides(o, p, s, s->syscalls[i], &base);
 			if (k < 0)
 				return k;
 		}
-		switch (plan_abi(p, s, s->syscalls[i], POLICY_ABI_X86_64, tests, &n)) {
+		switch (plan_abi(p, s, s->syscalls[i], base, tests, &n)) {
 		case POLICY_KERNEL_ALLOW:
 			action = SCMP_ACT_ALLOW;
 			break;
