@@ -96,11 +96,41 @@ static void test_abi_live_allowlist_x86_64(void **state)
 		fail_msg("records:\n%s", log);
 }
 
+/* sysgate explain --abi shows what the abi condition gave; check refuses a
+ * name that is no ABI, listing the three (check reports on stdout). */
+static void test_abi_live_explain_and_check(void **state)
+{
+	struct lh *h = *state;
+	const char *const explain[] = {g_sysgate, "explain", NULL};
+	const char *const check[] = {g_sysgate, "check", NULL};
+
+	lh_write_policy(h, "[mkdir]\ndeny = EACCES abi == i386\nallow = *\n");
+	assert_int_equal(lh_run(h, RUN_TIMEOUT_MS, explain, "--abi", "i386", "policy.ini", "mkdir",
+				"path=/tmp/x", NULL),
+			 0);
+	lh_assert_line(h->out, "  policy.ini:2: deny matches: abi == i386");
+	lh_assert_line(h->out, "  decided: deny EACCES by policy.ini:2");
+	assert_int_equal(lh_run(h, RUN_TIMEOUT_MS, explain, "--abi", "x32", "policy.ini", "mkdir",
+				"path=/tmp/x", NULL),
+			 0);
+	lh_assert_line(h->out, "  policy.ini:2: deny does not match: abi == i386 does not hold");
+	lh_assert_line(h->out, "  decided: allow by policy.ini:3");
+
+	lh_write_policy(h, "[mkdir]\ndeny = abi == arm64\n");
+	assert_int_not_equal(lh_run(h, RUN_TIMEOUT_MS, check, "policy.ini", NULL), 0);
+	assert_non_null(strstr(h->out, "policy.ini:2: error: unknown ABI 'arm64' (x86_64, i386 "
+				       "or x32"));
+	lh_write_policy(h, "[mkdir]\ndeny = abi == i386 and abi == x32\nallow = *\n");
+	assert_int_equal(lh_run(h, RUN_TIMEOUT_MS, check, "policy.ini", NULL), 0);
+	assert_non_null(strstr(h->out, "policy.ini:2: warning: this rule can never match"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_abi_live_deny_i386, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abi_live_allowlist_x86_64, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi_live_explain_and_check, setup, teardown),
 	};
 	int r = lh_find_binaries("test-abi-live", g_sysgate, g_target, g_target_real);
 
