@@ -228,6 +228,11 @@ static void cond_text(FILE *f, const struct cond *c)
 	case COND_NAME_NOMATCH:
 		fprintf(f, "name !~ %s", c->glob);
 		break;
+	case COND_ABI_EQ: /* kept: an answer is no wider than the rule asked */
+	case COND_ABI_NE:
+		fprintf(f, "abi %s %s", c->kind == COND_ABI_EQ ? "==" : "!=",
+			policy_abi_name((enum policy_abi)c->value));
+		break;
 	default:
 		break;
 	}

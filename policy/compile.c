@@ -107,9 +107,9 @@ static uint32_t section_plain_action(const struct policy *p, const struct sectio
 	return SCMP_ACT_NOTIFY;
 }
 
-enum policy_kernel policy_kernel_plan(const struct policy *p, const struct section *s,
-				      const char *syscall, struct policy_kernel_test *tests,
-				      size_t *ret_n)
+static enum policy_kernel plan_plain(const struct policy *p, const struct section *s,
+				     const char *syscall, struct policy_kernel_test *tests,
+				     size_t *ret_n)
 {
 	const struct syscall_shape *shape = policy_syscall_shape(syscall);
 	int mode_idx = shape ? policy_shape_arg(shape, 'o') : -1;
@@ -146,6 +146,216 @@ enum policy_kernel policy_kernel_plan(const struct policy *p, const struct secti
 	}
 	*ret_n = n;
 	return n ? POLICY_KERNEL_SPLIT : POLICY_KERNEL_ALLOW;
+}
+
+/* ---- abi == NAME ---- */
+
+static bool cond_is_abi(const struct cond *c)
+{
+	return c->kind == COND_ABI_EQ || c->kind == COND_ABI_NE;
+}
+
+static bool section_has_abi(const struct section *s)
+{
+	for (size_t i = 0; i < s->n_rules; i++)
+		for (size_t k = 0; k < s->rules[i].n_conds; k++)
+			if (cond_is_abi(&s->rules[i].conds[k]))
+				return true;
+	return false;
+}
+
+/*
+ * Section s as the calls of one ABI see it: its abi conditions decided,
+ * each rule one of them fails dropped (it matches no call of this ABI), the
+ * ones that hold removed (a rule of nothing else is `*`). What decide()
+ * does for such a call, rule for rule. The rules and conditions are
+ * shallow copies in *rules and *conds, which the caller frees.
+ */
+static int section_view(const struct section *s, enum policy_abi abi, struct section *v,
+			struct rule **rules, struct cond **conds)
+{
+	static const struct cond any = {.kind = COND_ANY};
+	size_t n_conds = 0, nc = 0;
+
+	for (size_t i = 0; i < s->n_rules; i++)
+		n_conds += s->rules[i].n_conds + 1;
+	*v = *s;
+	v->n_rules = 0;
+	*rules = calloc(s->n_rules + 1, sizeof(**rules));
+	*conds = calloc(n_conds + 1, sizeof(**conds));
+	if (!*rules || !*conds) {
+		free(*rules);
+		free(*conds);
+		*rules = NULL;
+		*conds = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct rule *r = &s->rules[i];
+		struct rule *out = &(*rules)[v->n_rules];
+		bool holds = true;
+
+		*out = *r;
+		out->conds = *conds + nc;
+		out->n_conds = 0;
+		for (size_t k = 0; k < r->n_conds && holds; k++) {
+			const struct cond *c = &r->conds[k];
+
+			if (!cond_is_abi(c)) {
+				out->conds[out->n_conds++] = *c;
+				continue;
+			}
+			holds = (c->value == (uint64_t)abi) == (c->kind == COND_ABI_EQ);
+		}
+		if (!holds)
+			continue;
+		if (out->n_conds == 0)
+			out->conds[out->n_conds++] = any;
+		nc += out->n_conds;
+		v->n_rules++;
+	}
+	v->rules = *rules;
+	return 0;
+}
+
+/* The plan for the calls of one ABI: exact, abi conditions decided. */
+static enum policy_kernel plan_abi(const struct policy *p, const struct section *s,
+				   const char *syscall, enum policy_abi abi,
+				   struct policy_kernel_test *tests, size_t *ret_n)
+{
+	struct rule *rules;
+	struct cond *conds;
+	struct section v;
+	enum policy_kernel k;
+
+	*ret_n = 0;
+	if (!section_has_abi(s))
+		return plan_plain(p, s, syscall, tests, ret_n);
+	if (section_view(s, abi, &v, &rules, &conds) < 0)
+		return POLICY_KERNEL_NOTIFY; /* fail closed: the supervisor decides */
+	k = plan_plain(p, &v, syscall, tests, ret_n);
+	free(rules);
+	free(conds);
+	return k;
+}
+
+struct plan {
+	enum policy_kernel kind;
+	size_t n;
+	struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
+};
+
+static bool plan_eq(const struct plan *a, const struct plan *b)
+{
+	if (a->kind != b->kind || a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->tests[i].arg != b->tests[i].arg || a->tests[i].mask != b->tests[i].mask ||
+		    a->tests[i].value != b->tests[i].value)
+			return false;
+	return true;
+}
+
+/*
+ * Without an ABI (sysgate oci-profile, the multiplexers): the plan every
+ * ABI shares, or where they differ, notified: the supervisor decides.
+ */
+enum policy_kernel policy_kernel_plan(const struct policy *p, const struct section *s,
+				      const char *syscall, struct policy_kernel_test *tests,
+				      size_t *ret_n)
+{
+	struct plan pl[POLICY_ABI_COUNT];
+
+	if (!section_has_abi(s))
+		return plan_plain(p, s, syscall, tests, ret_n);
+	for (unsigned a = 0; a < POLICY_ABI_COUNT; a++)
+		pl[a].kind = plan_abi(p, s, syscall, (enum policy_abi)a, pl[a].tests, &pl[a].n);
+	*ret_n = 0;
+	for (unsigned a = 1; a < POLICY_ABI_COUNT; a++)
+		if (!plan_eq(&pl[0], &pl[a]))
+			return POLICY_KERNEL_NOTIFY;
+	memcpy(tests, pl[0].tests, pl[0].n * sizeof(*tests));
+	*ret_n = pl[0].n;
+	return pl[0].kind;
+}
+
+/*
+ * Where a syscall's plan on one ABI differs from the plan libseccomp's
+ * program carries out for every ABI (add_overrides), a test of our own in
+ * front of it gives that ABI's calls of the syscall their action: allow if
+ * its plan is allow, else notify (a split plan for one ABI alone is
+ * notified whole: the supervisor decides). Each block loads nothing but
+ * arch and nr; x32's numbers carry __X32_SYSCALL_BIT under
+ * AUDIT_ARCH_X86_64 and x86_64's do not, so one block holds both.
+ */
+struct abi_override {
+	size_t n[2], cap[2]; /* [0] AUDIT_ARCH_I386, [1] AUDIT_ARCH_X86_64 (x86_64, x32) */
+	uint32_t *nr[2], *action[2];
+};
+
+static int abi_override_add(struct abi_override *o, unsigned which, int nr, uint32_t action)
+{
+	if (o->n[which] == o->cap[which]) {
+		size_t cap = o->cap[which] ? 2 * o->cap[which] : 64;
+		uint32_t *a = reallocarray(o->nr[which], cap, sizeof(uint32_t));
+
+		if (!a)
+			return -ENOMEM;
+		o->nr[which] = a;
+		a = reallocarray(o->action[which], cap, sizeof(uint32_t));
+		if (!a)
+			return -ENOMEM;
+		o->action[which] = a;
+		o->cap[which] = cap;
+	}
+	o->nr[which][o->n[which]] = (uint32_t)nr;
+	o->action[which][o->n[which]++] = action;
+	return 0;
+}
+
+static void abi_override_done(struct abi_override *o)
+{
+	for (unsigned w = 0; w < 2; w++) {
+		free(o->nr[w]);
+		free(o->action[w]);
+	}
+}
+
+static size_t abi_override_len(const struct abi_override *o)
+{
+	size_t len = 0;
+
+	for (unsigned w = 0; w < 2; w++)
+		if (o->n[w])
+			len += 4 + 2 * o->n[w];
+	return len;
+}
+
+/* ld arch; jeq ARCH, +1; ja past the block; ld nr; (jeq NR, 0, 1; ret ACTION)... */
+static void abi_override_build(const struct abi_override *o, struct sock_filter *out)
+{
+	static const uint32_t arch[2] = {AUDIT_ARCH_I386, AUDIT_ARCH_X86_64};
+	size_t n = 0;
+
+	for (unsigned w = 0; w < 2; w++) {
+		if (!o->n[w])
+			continue;
+		out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							offsetof(struct seccomp_data, arch));
+		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch[w], 1, 0);
+		out[n++] =
+			(struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)(1 + 2 * o->n[w]));
+		out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							offsetof(struct seccomp_data, nr));
+		for (size_t i = 0; i < o->n[w]; i++) {
+			out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+								o->nr[w][i], 0, 1);
+			out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+								o->action[w][i] == SCMP_ACT_ALLOW
+									? SECCOMP_RET_ALLOW
+									: SECCOMP_RET_USER_NOTIF);
+		}
+	}
 }
 
 /* ---- i386's multiplexers ---- */
@@ -388,9 +598,57 @@ static bool exec_call(const struct policy *p, const char *name)
 	return false;
 }
 
-static int add_section(scmp_filter_ctx ctx, struct i386_only *l, const struct policy *p,
-		       const struct section *s, uint32_t dflt_action)
+/*
+ * The plans of the three ABIs for syscall: *ret_base is the ABI whose plan
+ * libseccomp's program carries out (for every ABI: x86_64's, or i386's where
+ * i386 and x32 agree and x86_64 differs, which halves the overrides of
+ * `allow = abi == x86_64`); every ABI whose plan differs gets an override.
+ */
+static int add_overrides(struct abi_override *o, const struct policy *p, const struct section *s,
+			 const char *syscall, enum policy_abi *ret_base)
 {
+	static const struct {
+		uint32_t arch;
+		unsigned block; /* abi_override's [0] i386, [1] AUDIT_ARCH_X86_64 */
+	} abi[POLICY_ABI_COUNT] = {
+		[POLICY_ABI_X86_64] = {SCMP_ARCH_X86_64, 1},
+		[POLICY_ABI_I386] = {SCMP_ARCH_X86, 0},
+		[POLICY_ABI_X32] = {SCMP_ARCH_X32, 1},
+	};
+	struct plan pl[POLICY_ABI_COUNT];
+	enum policy_abi base = POLICY_ABI_X86_64;
+
+	for (unsigned a = 0; a < POLICY_ABI_COUNT; a++)
+		pl[a].kind = plan_abi(p, s, syscall, (enum policy_abi)a, pl[a].tests, &pl[a].n);
+	if (plan_eq(&pl[POLICY_ABI_I386], &pl[POLICY_ABI_X32]) &&
+	    !plan_eq(&pl[POLICY_ABI_X86_64], &pl[POLICY_ABI_I386]))
+		base = POLICY_ABI_I386;
+	*ret_base = base;
+	for (unsigned a = 0; a < POLICY_ABI_COUNT; a++) {
+		int nr = seccomp_syscall_resolve_name_arch(abi[a].arch, syscall), r;
+
+		if (plan_eq(&pl[a], &pl[base]))
+			continue;
+		if (nr < 0)
+			continue; /* not on this ABI (or a pseudo-syscall) */
+		if (a == POLICY_ABI_X32)
+			nr = (int)((uint32_t)nr |
+				   __X32_SYSCALL_BIT); /* libseccomp may include it */
+		r = abi_override_add(o, abi[a].block, nr,
+				     pl[a].kind == POLICY_KERNEL_ALLOW ? SCMP_ACT_ALLOW
+								       : SCMP_ACT_NOTIFY);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_section(scmp_filter_ctx ctx, struct i386_only *l, struct abi_override *o,
+		       const struct policy *p, const struct section *s, uint32_t dflt_action)
+{
+	bool has_abi = section_has_abi(s);
+	enum policy_abi base = POLICY_ABI_X86_64;
+
 	for (size_t i = 0; i < s->n_syscalls; i++) {
 		struct policy_kernel_test tests[POLICY_KERNEL_MAX_TESTS];
 		int nr = seccomp_syscall_resolve_name(s->syscalls[i]);
@@ -407,7 +665,7 @@ static int add_section(scmp_filter_ctx ctx, struct i386_only *l, const struct po
 			continue; /* notified whole, below */
 		if (i386_only(s->syscalls[i])) {
 			enum policy_kernel plan =
-				policy_kernel_plan(p, s, s->syscalls[i], tests, &n);
+				plan_abi(p, s, s->syscalls[i], POLICY_ABI_I386, tests, &n);
 
 			k = i386_only_add(l, s->syscalls[i],
 					  plan == POLICY_KERNEL_ALLOW ? SCMP_ACT_ALLOW
@@ -418,7 +676,14 @@ static int add_section(scmp_filter_ctx ctx, struct i386_only *l, const struct po
 			continue;
 		}
 
-		switch (policy_kernel_plan(p, s, s->syscalls[i], tests, &n)) {
+		/* libseccomp's program carries one ABI's plan out for every
+		 * ABI; where another's differs, an override in front. */
+		if (has_abi) {
+			k = add_overrides(o, p, s, s->syscalls[i], &base);
+			if (k < 0)
+				return k;
+		}
+		switch (plan_abi(p, s, s->syscalls[i], base, tests, &n)) {
 		case POLICY_KERNEL_ALLOW:
 			action = SCMP_ACT_ALLOW;
 			break;
@@ -517,7 +782,8 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	uint32_t dflt_action = p->dflt.kind == DECISION_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_NOTIFY;
 	struct sock_filter prelude[PRELUDE_MAX], prelude32[I386_PRELUDE_MAX];
 	struct i386_only only32 = {0};
-	size_t prelude32_len;
+	struct abi_override over = {0};
+	size_t prelude32_len, over_len;
 	_cleanup_close_ int fd = -1;
 	size_t prelude_len;
 	scmp_filter_ctx ctx;
@@ -542,7 +808,7 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 		goto out;
 
 	for (size_t i = 0; i < p->n_sections; i++) {
-		r = add_section(ctx, &only32, p, &p->sections[i], dflt_action);
+		r = add_section(ctx, &only32, &over, p, &p->sections[i], dflt_action);
 		if (r < 0)
 			goto out;
 	}
@@ -585,16 +851,19 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	size = lseek(fd, 0, SEEK_END);
 	prelude_len = build_prelude(p, dflt_action, prelude);
 	prelude32_len = build_i386_prelude(&only32, prelude32);
+	over_len = abi_override_len(&over);
 	/* The program: the always-denied tty ioctls, then the prelude for the
 	 * syscalls libseccomp cannot name, then the one for the i386-only
-	 * syscalls, then libseccomp's own; each of the first three falls
-	 * through to what follows it. */
+	 * syscalls, then the abi overrides, then libseccomp's own; each of the
+	 * first four falls through to what follows it. */
 	if (size <= 0 || size % 8 != 0 ||
-	    size / 8 + (off_t)(prelude_len + prelude32_len) + TTY_DENY_LEN > BPF_MAXINSNS) {
+	    size / 8 + (off_t)(prelude_len + prelude32_len + over_len) + TTY_DENY_LEN >
+		    BPF_MAXINSNS) {
 		r = size > 0 ? -E2BIG : -EIO;
 		goto out;
 	}
-	buf = malloc((TTY_DENY_LEN + prelude_len + prelude32_len) * sizeof(struct sock_filter) +
+	buf = malloc((TTY_DENY_LEN + prelude_len + prelude32_len + over_len) *
+			     sizeof(struct sock_filter) +
 		     (size_t)size);
 	if (!buf) {
 		r = -ENOMEM;
@@ -605,6 +874,8 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	memcpy((struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, prelude32,
 	       prelude32_len * 8);
 	prelude_len += prelude32_len;
+	abi_override_build(&over, (struct sock_filter *)buf + TTY_DENY_LEN + prelude_len);
+	prelude_len += over_len;
 	if (pread(fd, (struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, (size_t)size, 0) !=
 	    size) {
 		free(buf);
@@ -615,6 +886,7 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	ret->len = TTY_DENY_LEN + prelude_len + (size_t)size / 8;
 	r = 0;
 out:
+	abi_override_done(&over);
 	seccomp_release(ctx);
 	return r;
 }

@@ -104,6 +104,7 @@ int ld_parse_errno_token(struct loader *ld, unsigned line, const char *tok, int 
 bool ld_rule_has_path(const struct rule *r);
 bool ld_rule_is_any(const struct rule *r);
 bool ld_rule_shadows(const struct rule *a, const struct rule *b);
+bool ld_rule_abi_possible(const struct rule *r);
 bool ld_section_names_paths(const struct section *s);
 int ld_section_key(struct loader *ld, struct section *s, unsigned line, const char *key,
 		   const char *value);

@@ -29,6 +29,36 @@ static uint64_t arg_value(const struct call *c, unsigned i)
 	return c->abi32 ? (uint32_t)c->args[i] : c->args[i];
 }
 
+static const char *const abi_names[POLICY_ABI_COUNT] = {
+	[POLICY_ABI_X86_64] = "x86_64",
+	[POLICY_ABI_I386] = "i386",
+	[POLICY_ABI_X32] = "x32",
+};
+
+const char *policy_abi_name(enum policy_abi abi)
+{
+	return (unsigned)abi < POLICY_ABI_COUNT ? abi_names[abi] : "unknown";
+}
+
+int policy_abi_parse(const char *name, enum policy_abi *ret)
+{
+	for (unsigned i = 0; i < POLICY_ABI_COUNT; i++)
+		if (streq(name, abi_names[i])) {
+			*ret = (enum policy_abi)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The supervisor sets abi32 and i386 from the notification's arch and the
+ * X32 bit of nr (call_abi_of); nothing else the target controls. */
+static enum policy_abi call_abi(const struct call *c)
+{
+	if (c->i386)
+		return POLICY_ABI_I386;
+	return c->abi32 ? POLICY_ABI_X32 : POLICY_ABI_X86_64;
+}
+
 static struct decision unresolved(const struct rule *r, int err, bool used_path)
 {
 	return (struct decision){
@@ -146,6 +176,11 @@ static struct decision decide(const struct policy *p, const struct section *s, c
 
 			switch (cd->kind) {
 			case COND_ANY:
+				break;
+			case COND_ABI_EQ:
+			case COND_ABI_NE:
+				match = (call_abi(c) == (enum policy_abi)cd->value) ==
+					(cd->kind == COND_ABI_EQ);
 				break;
 			case COND_PATH_MATCH:
 			case COND_PATH_NOMATCH:

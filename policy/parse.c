@@ -375,6 +375,14 @@ static int check_warnings(struct loader *ld)
 			const struct rule *b = &s->rules[i];
 			bool shadowed = false;
 
+			if (!ld_rule_abi_possible(b)) {
+				shadowed = true;
+				r = ld_warning(ld, b->line,
+					       "this rule can never match: no call comes through "
+					       "every ABI its abi conditions name");
+				if (r < 0)
+					return r;
+			}
 			for (size_t k = 0; k < i && !shadowed; k++) {
 				const struct rule *a = &s->rules[k];
 

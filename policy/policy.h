@@ -39,7 +39,22 @@ enum cond_kind {
 	COND_EXE_NOMATCH,  /* exe !~ GLOB */
 	COND_NAME_MATCH,   /* name ~ GLOB: the xattr name ('n'), read from memory */
 	COND_NAME_NOMATCH, /* name !~ GLOB */
+	COND_ABI_EQ,	   /* abi == NAME: value is an enum policy_abi */
+	COND_ABI_NE,	   /* abi != NAME */
 };
+
+/* The ABI a call came through, from the notification's arch (and, for x32,
+ * the X32 bit of nr): what sg_abi_name() names. */
+enum policy_abi {
+	POLICY_ABI_X86_64,
+	POLICY_ABI_I386,
+	POLICY_ABI_X32,
+	POLICY_ABI_COUNT,
+};
+/* "x86_64", "i386", "x32" (as sg_abi_name() and records spell them). */
+const char *policy_abi_name(enum policy_abi abi);
+/* By that name: 0 and *ret, or -EINVAL. */
+int policy_abi_parse(const char *name, enum policy_abi *ret);
 
 enum arg_op {
 	ARG_EQ,	 /* == */
@@ -322,7 +337,9 @@ struct call {
 	 * compare the low 32 bits of both sides: "arg0 == -100" matches i386's
 	 * AT_FDCWD (0xffffff9c), and the matcher agrees with the BPF filter. */
 	bool abi32;
-	bool i386;	  /* and that ABI is i386 (some arguments sit elsewhere there) */
+	bool i386; /* and that ABI is i386 (some arguments sit elsewhere there) */
+	/* abi == NAME: x86_64 (!abi32), i386 (i386), x32 (abi32 && !i386), as
+	 * the supervisor set them from the notification's arch and nr */
 	const char *path; /* the absolute, normalized path it acts on; NULL if none */
 	int path_err;	  /* if path is NULL: why (EFAULT, ENAMETOOLONG, ENOENT, ...) */
 	const char *exe;  /* the target's executable; NULL if unknown */

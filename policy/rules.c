@@ -524,6 +524,58 @@ static int parse_name_cond(struct loader *ld, const struct section *s, unsigned 
 }
 
 /*
+ * abi == NAME, abi != NAME: the ABI the call came through (x86_64, i386,
+ * x32), as the notification's arch says. Every section may test it.
+ */
+static int parse_abi_cond(struct loader *ld, unsigned line, const char *op, const char *arg,
+			  size_t *i, struct cond *c)
+{
+	enum policy_abi abi;
+
+	if (!op || (!streq(op, "==") && !streq(op, "!=")))
+		return ld_error(ld, line, "expected == or != after 'abi'%s%s", op ? ", got " : "",
+				op ? op : "")
+			       ?: -EINVAL;
+	if (!arg || streq(arg, "and"))
+		return ld_error(ld, line, "missing ABI after 'abi %s' (x86_64, i386 or x32)", op)
+			       ?: -EINVAL;
+	if (policy_abi_parse(arg, &abi) < 0) {
+		const char *near = NULL;
+
+		for (unsigned k = 0; k < POLICY_ABI_COUNT && !near; k++)
+			if (policy_edit_distance(arg, policy_abi_name((enum policy_abi)k), 3) < 3)
+				near = policy_abi_name((enum policy_abi)k);
+		return ld_error(ld, line,
+				"unknown ABI '%s' (%s%s%sx86_64, i386 or x32: the ABIs sysgate "
+				"filters)",
+				arg, near ? "did you mean " : "", near ? near : "",
+				near ? "? " : "")
+			       ?: -EINVAL;
+	}
+	c->kind = streq(op, "==") ? COND_ABI_EQ : COND_ABI_NE;
+	c->value = (uint64_t)abi;
+	*i += 3;
+	return 0;
+}
+
+/* Can a rule with these conditions match a call of some ABI? (abi == i386
+ * and abi == x32 cannot.) */
+bool ld_rule_abi_possible(const struct rule *r)
+{
+	for (unsigned abi = 0; abi < POLICY_ABI_COUNT; abi++) {
+		bool ok = true;
+
+		for (size_t k = 0; k < r->n_conds && ok; k++)
+			if (r->conds[k].kind == COND_ABI_EQ || r->conds[k].kind == COND_ABI_NE)
+				ok = (r->conds[k].value == abi) ==
+				     (r->conds[k].kind == COND_ABI_EQ);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Parse one condition starting at toks[*i]. 0, -EINVAL after a diag, -ENOMEM.
  */
 static int parse_cond(struct loader *ld, const struct section *s, unsigned line, char **toks,
@@ -565,6 +617,8 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 	}
 	if (streq(t, "name"))
 		return parse_name_cond(ld, s, line, op, arg, i, c);
+	if (streq(t, "abi"))
+		return parse_abi_cond(ld, line, op, arg, i, c);
 	/* The older `mode & OCTAL` (at most 07777, for file modes); access(2)'s
 	 * int mode is an argument by name like the others. */
 	if (streq(t, "mode") && op && streq(op, "&") && arg && all_in(arg, "01234567") &&
@@ -637,10 +691,8 @@ static int parse_cond(struct loader *ld, const struct section *s, unsigned line,
 		return ld_error(ld, line, "unknown condition '%s' (separate tokens with spaces)", t)
 			       ?: -EINVAL;
 	return ld_error(ld, line,
-			"unknown condition '%s' (*, path, exe, name, an argument name such as "
-			"flags, "
-			"or "
-			"argN)",
+			"unknown condition '%s' (*, path, exe, name, abi, an argument name "
+			"such as flags, or argN)",
 			t)
 		       ?: -EINVAL;
 }
@@ -733,6 +785,8 @@ static bool cond_eq(const struct cond *a, const struct cond *b)
 		       (a->arg_name ? ld_str_eq(a->arg_name, b->arg_name) : !b->arg_name) &&
 		       a->value32 == b->value32 && a->mask == b->mask && a->mask32 == b->mask32;
 	case COND_MODE_ANY:
+	case COND_ABI_EQ:
+	case COND_ABI_NE:
 		return a->value == b->value;
 	default:
 		return ld_str_eq(a->glob, b->glob);

@@ -743,7 +743,10 @@ static void gen_policy(char *buf, size_t size)
 
 				while (n_names < 3 && s->names[n_names])
 					n_names++;
-				if (s->has_mode && pick(3) == 0)
+				if (pick(5) == 0)
+					append(buf, size, &len, "abi %s %s",
+					       pick(2) ? "==" : "!=", abi_name((enum abi)pick(3)));
+				else if (s->has_mode && pick(3) == 0)
 					append(buf, size, &len, "mode & %s",
 					       mode_texts[pick(ARRAY_SIZE(mode_texts))]);
 				else if (s->raw && pick(2) == 0)
@@ -837,6 +840,7 @@ static void check_calls(const struct fx *f, const char *text, unsigned n_calls, 
 		for (int k = 0; k < 6; k++)
 			c.args[k] = abi == ABI_I386 ? (uint32_t)gen_arg() : gen_arg();
 		c.abi32 = abi != ABI_X86_64;
+		c.i386 = abi == ABI_I386;
 		c.path = "/tmp/x";
 		c.exe = "/usr/bin/true";
 		dec = policy_decide(f->p, s, &c);

@@ -492,6 +492,32 @@ static void test_example_readme_names(void **state)
 	lh_assert_line(st->h.out, "unshare = -1 EPERM");
 }
 
+/* CONDITIONS, abi: the same mkdir through int $0x80 is denied, through
+ * x86_64 it is made, in one run; the record names the ABI. */
+static void test_example_abi(void **state)
+{
+	struct ex *st = *state;
+	char *log;
+
+	use_policy(st, example(st, "abi"));
+	assert_int_equal(run(st, g_target, "mkdir32", "a32", ":", "mkdir", "a64", ":", "mkdirat",
+			     "cwd", "b64", ":", "mkdirx32", "ax32", NULL),
+			 0);
+	lh_assert_line(st->h.out, "mkdir32 a32 = -1 EACCES");
+	lh_assert_line(st->h.out, "mkdir a64 = 0");
+	lh_assert_line(st->h.out, "mkdirat cwd b64 = 0");
+	assert_false(lh_exists(lh_tp(&st->h, "%s/a32", st->h.dir)));
+	assert_true(lh_exists(lh_tp(&st->h, "%s/a64", st->h.dir)));
+	assert_true(lh_exists(lh_tp(&st->h, "%s/b64", st->h.dir)));
+	/* x32 is not i386: allowed (made, or ENOSYS where the kernel has no x32) */
+	assert_null(strstr(st->h.out, "mkdirx32 ax32 = -1 EACCES"));
+	log = lh_slurp(lh_tp(&st->h, "%s/log", st->h.dir));
+	assert_non_null(log);
+	if (!strstr(log, "i386") || !strstr(log, "EACCES"))
+		fail_msg("the record does not name i386 and EACCES:\n%s", log);
+	free(log);
+}
+
 /* ---- the map from examples to tests ---- */
 
 static const struct {
@@ -510,6 +536,7 @@ static const struct {
 	{"readme-policy", test_example_readme_policy, NULL},
 	{"readme-names", test_example_readme_names, NULL},
 	{"readme-ask", test_example_readme_ask, NULL},
+	{"abi", test_example_abi, NULL},
 };
 #define N_EXAMPLES (sizeof(examples) / sizeof(examples[0]))
 

@@ -62,6 +62,11 @@ static void cond_text(const struct cond *c, char *buf, size_t size)
 	case COND_NAME_NOMATCH:
 		snprintf(buf, size, "name %s %s", c->kind == COND_NAME_MATCH ? "~" : "!~", c->glob);
 		break;
+	case COND_ABI_EQ:
+	case COND_ABI_NE:
+		snprintf(buf, size, "abi %s %s", c->kind == COND_ABI_EQ ? "==" : "!=",
+			 policy_abi_name((enum policy_abi)c->value));
+		break;
 	case COND_MODE_ANY:
 		snprintf(buf, size, "mode & 0%" PRIo64, c->value);
 		break;
