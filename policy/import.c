@@ -271,19 +271,62 @@ static bool get_uint(struct ctx *c, struct json_object *v, const char *path, uin
 	return true;
 }
 
+/*
+ * Go's encoding/json (runc, Docker, Podman) matches a key to a field
+ * case-insensitively, with Unicode's simple folding: "Action", "ACTION" and
+ * "nameſ" (U+017F) are "action" and "names" to them. So such a key is not
+ * one the runtimes ignore: it is the field, and the last of them wins.
+ */
+static bool go_fold_equal(const char *key, const char *known)
+{
+	const unsigned char *k = (const unsigned char *)key;
+
+	for (; *known; known++) {
+		unsigned char ch;
+
+		if (k[0] == 0xc5 && k[1] == 0xbf) { /* U+017F, long s */
+			ch = 's';
+			k += 2;
+		} else if (k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa) { /* U+212A, Kelvin */
+			ch = 'k';
+			k += 3;
+		} else if (*k) {
+			ch = (unsigned char)(*k >= 'A' && *k <= 'Z' ? *k + 32 : *k);
+			k++;
+		} else {
+			return false;
+		}
+		if (ch != (unsigned char)(*known >= 'A' && *known <= 'Z' ? *known + 32 : *known))
+			return false;
+	}
+	return !*k;
+}
+
 /* Keys the format knows; any other is reported and ignored, as the runtimes
- * ignore it. */
+ * ignore it. A spelling of a known key that Go takes for it is an error:
+ * json-c (and so sysgate) reads the exact key, Go reads the last of them. */
 static void check_keys(struct ctx *c, struct json_object *o, const char *path,
 		       const char *const *known)
 {
 	json_object_object_foreach(o, key, val)
 	{
+		const char *fold = NULL;
 		bool ok = false;
 
 		(void)val;
-		for (const char *const *k = known; *k && !ok; k++)
+		for (const char *const *k = known; *k && !ok; k++) {
 			ok = streq(*k, key);
-		if (!ok)
+			if (!ok && !fold && go_fold_equal(key, *k))
+				fold = *k;
+		}
+		if (!ok && fold)
+			report(c, IMPORT_ERROR, path,
+			       "key \"%.40s\" is \"%s\" to runc, Docker and Podman (Go matches "
+			       "keys "
+			       "case-insensitively, and the last one wins), but not to crun or "
+			       "sysgate: write \"%s\" once",
+			       key, fold, fold);
+		else if (!ok)
 			report(c, IMPORT_NOTE, path,
 			       "unknown key \"%.40s\" ignored (the runtimes ignore it too)", key);
 	}
@@ -1275,6 +1318,7 @@ static int parse_entry(struct ctx *c, struct json_object *e, size_t i,
 
 static void parse_arches(struct ctx *c, struct json_object *p, struct json_object *out)
 {
+	static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 	struct json_object *arches = get_set(p, "architectures"), *map = get_set(p, "archMap");
 	struct json_object *list = NULL, *out_arches = json_object_new_array();
 
@@ -1295,6 +1339,8 @@ static void parse_arches(struct ctx *c, struct json_object *p, struct json_objec
 			struct json_object *m = json_object_array_get_idx(map, i), *a, *subs;
 			_cleanup_free_ char *mp = pathf("archMap[%zu]", i);
 
+			if (json_object_is_type(m, json_type_object))
+				check_keys(c, m, mp ? mp : "archMap", archmap_keys);
 			a = get_set(m, "architecture");
 			if (!a || !json_object_is_type(a, json_type_string))
 				continue;
@@ -1424,6 +1470,124 @@ static const char *multiplexer(const char *name)
 static void header_name(const char *name, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s", policy_family(name) ? "=" : "", name);
+}
+
+/*
+ * i386's socketcall and ipc under the runtime and under sysgate. libseccomp
+ * turns a rule of a carried call C into `MUX(a0 == C)` with C's argument
+ * conditions dropped, and an unconditional rule of MUX itself overrides all
+ * of those; sysgate, whenever a carried call's section is more than allow,
+ * decides every i386 MUX call by the section of the call it carries, with
+ * its arguments. So sysgate lets through MUX(C) what the runtime refuses
+ * when (a) MUX has an unconditional decision U and C's section can decide
+ * something weaker than U, or (b) C has conditional rules and C's section
+ * can decide something weaker than the strongest of them (the fall-through,
+ * for one). Returns whether C (s) is such a call; *weaker: what it lets
+ * through (for the report).
+ */
+static const struct ent *unc_of(struct ctx *c, struct sc *s);
+static bool carried_widens(struct ctx *c, struct sc *s, const struct act **weaker)
+{
+	const char *mux = multiplexer(s->name);
+	struct sc *m = mux ? sc_find(c, mux) : NULL;
+	const struct ent *mu = m ? unc_of(c, m) : NULL, *u = unc_of(c, s);
+	const struct act *low = NULL, *high = NULL;
+
+	if (!mux || !c->has_x86)
+		return false;
+	if (u) {
+		low = high = &u->act;
+	} else {
+		low = &c->dflt; /* the fall-through */
+		for (size_t k = 0; k < s->n_ents; k++) {
+			const struct act *a = &c->ents[s->ents[k]].act;
+
+			if (act_same(a, &c->dflt))
+				continue;
+			if (rank(a) < rank(low))
+				low = a;
+			if (!high || rank(a) > rank(high))
+				high = a;
+		}
+	}
+	if (mu && !act_same(&mu->act, &c->dflt))
+		high = &mu->act; /* (a): the multiplexer's own decision wins */
+	else if (u)
+		return false; /* exact: C's decision whole, both ways */
+	if (weaker)
+		*weaker = low;
+	return high && rank(low) < rank(high);
+}
+
+/* The one entry that decides s whole (resolve_sc's *uncond), or NULL. */
+static const struct ent *unc_of(struct ctx *c, struct sc *s)
+{
+	for (size_t k = 0; k < s->n_ents; k++) {
+		const struct ent *e = &c->ents[s->ents[k]];
+
+		if (!act_same(&e->act, &c->dflt) && e->n_cmps == 0)
+			return e;
+	}
+	for (size_t k = 0; k < s->n_ents; k++)
+		if (!act_same(&c->ents[s->ents[k]].act, &c->dflt))
+			return NULL;
+	return s->n_ents ? &c->ents[s->ents[0]] : NULL;
+}
+
+/* Report each carried call that (a) or (b) above widens: an error, since
+ * sysgate would allow what the runtime refuses, unless --allow-i386 takes
+ * sysgate's i386 decisions as they are. Only where sysgate notifies the
+ * multiplexer at all (some carried call's section is more than allow). */
+static void check_multiplexers(struct ctx *c)
+{
+	static const char *const muxes[] = {"socketcall", "ipc"};
+
+	for (size_t x = 0; x < ARRAY_SIZE(muxes); x++) {
+		bool forced = false;
+
+		for (size_t i = 0; i < c->n_scs && !forced; i++) {
+			const struct ent *u = unc_of(c, &c->scs[i]);
+			const char *mux = multiplexer(c->scs[i].name);
+
+			forced = mux && streq(mux, muxes[x]) &&
+				 (!u || u->act.kind != A_ALLOW ||
+				  (act_same(&u->act, &c->dflt) && c->dflt.kind != A_ALLOW));
+		}
+		for (size_t i = 0; forced && i < c->n_scs; i++) {
+			struct sc *s = &c->scs[i];
+			const char *mux = multiplexer(s->name);
+			const struct act *low = NULL;
+			struct sc *m = sc_find(c, muxes[x]);
+			const struct ent *mu = m ? unc_of(c, m) : NULL;
+			_cleanup_free_ char *p = NULL;
+			char e[24];
+
+			if (!mux || !streq(mux, muxes[x]) || !carried_widens(c, s, &low))
+				continue;
+			act_errno(low, e, sizeof(e));
+			if (*e)
+				e[strlen(e) - 1] = '\0';
+			p = pathf("syscalls[%zu]", c->ents[s->ents[0]].idx);
+			report(c, c->o->allow_i386 ? IMPORT_WARNING : IMPORT_ERROR, p ? p : "",
+			       "%s on i386: the runtimes decide every %s(%s) %s, while sysgate "
+			       "decides it by [%s] with its arguments, which can give %s%s%s: "
+			       "sysgate would let through i386 calls the runtime refuses "
+			       "(%s; --allow-i386 accepts sysgate's i386 decisions)",
+			       s->name, muxes[x], s->name,
+			       mu && !act_same(&mu->act, &c->dflt)
+				       ? "as its own unconditional entry says"
+				       : "as the strongest of its rules, their argument conditions "
+					 "dropped",
+			       s->name, act_key(low), *e ? " " : "", e,
+			       mu && !act_same(&mu->act, &c->dflt)
+				       ? "libseccomp lets an unconditional multiplexer rule "
+					 "override "
+					 "the ones a carried call adds"
+				       : "libseccomp cannot test arguments socketcall and ipc "
+					 "carry "
+					 "in memory");
+		}
+	}
 }
 
 /*
@@ -1590,7 +1754,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 		       "wins), so runtimes may differ; imported most restrictive first",
 		       s->name);
 	}
-	if (c->has_x86 && multiplexer(s->name) && n_rules) {
+	if (c->has_x86 && multiplexer(s->name) && n_rules && !carried_widens(c, s, NULL)) {
 		_cleanup_free_ char *p = pathf("syscalls[%zu].args", alts[0].e->idx);
 
 		report(c, IMPORT_WARNING, p ? p : "",
@@ -2111,6 +2275,7 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	bprintf(&c.out, "[sysgate]\n");
 	default_line(&c);
 	bprintf(&c.out, "\n");
+	check_multiplexers(&c);
 	r = emit(&c);
 	if (r < 0)
 		goto out;
@@ -2163,19 +2328,133 @@ void import_result_free(struct import_result *r)
 	*r = (struct import_result){};
 }
 
+/* A JSON string at text[*i] == '"', decoded enough to compare keys (an
+ * escape \\uXXXX as that code unit in UTF-8); *i ends on the closing quote.
+ * has_nul: it holds a \\u0000, which json-c ends the string at (in a key,
+ * in a name) while Go keeps it. NULL on ENOMEM. */
+static char *scan_string(const char *text, size_t len, size_t *i, bool *has_nul)
+{
+	struct buf b = {};
+
+	*has_nul = false;
+	bprintf(&b, "%s", "");
+	for ((*i)++; *i < len && text[*i] != '"'; (*i)++) {
+		unsigned v;
+
+		if (text[*i] != '\\') {
+			bprintf(&b, "%c", text[*i]);
+			continue;
+		}
+		if (++*i >= len)
+			break;
+		if (text[*i] != 'u' || *i + 4 >= len || sscanf(text + *i + 1, "%4x", &v) != 1) {
+			bprintf(&b, "\\%c", text[*i]);
+			continue;
+		}
+		*i += 4;
+		if (v == 0)
+			*has_nul = true;
+		if (v < 0x80)
+			bprintf(&b, "%c", (char)v);
+		else if (v < 0x800)
+			bprintf(&b, "%c%c", (char)(0xc0 | v >> 6), (char)(0x80 | (v & 0x3f)));
+		else
+			bprintf(&b, "%c%c%c", (char)(0xe0 | v >> 12),
+				(char)(0x80 | ((v >> 6) & 0x3f)), (char)(0x80 | (v & 0x3f)));
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+#define SCAN_DEPTH 64  /* json-c refuses more than 32 */
+#define SCAN_KEYS 1024 /* a profile's objects have about ten */
+
 size_t policy_import_check_numbers(const char *text, size_t len, struct import_result *ret)
 {
 	struct ctx c = {.res = ret};
 	unsigned line = 1;
-	size_t n = 0;
+	size_t n = 0, depth = 0;
+	/* per open object: its keys so far (an array: NULL) */
+	struct keys {
+		bool object;
+		char **v;
+		size_t n;
+	} stack[SCAN_DEPTH] = {};
 
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '\n') {
 			line++;
+		} else if (text[i] == '{' || text[i] == '[') {
+			if (depth < SCAN_DEPTH)
+				stack[depth] = (struct keys){.object = text[i] == '{'};
+			depth++;
+		} else if (text[i] == '}' || text[i] == ']') {
+			if (depth > 0 && --depth < SCAN_DEPTH) {
+				for (size_t k = 0; k < stack[depth].n; k++)
+					free(stack[depth].v[k]);
+				free(stack[depth].v);
+				stack[depth] = (struct keys){};
+			}
 		} else if (text[i] == '"') {
-			for (i++; i < len && text[i] != '"'; i++)
-				if (text[i] == '\\')
-					i++;
+			char where[32];
+			bool nul, key;
+			char *s = scan_string(text, len, &i, &nul);
+			size_t j = i + 1;
+			struct keys *top =
+				depth > 0 && depth <= SCAN_DEPTH ? &stack[depth - 1] : NULL;
+
+			if (!s) {
+				c.oom = true;
+				break;
+			}
+			snprintf(where, sizeof(where), "line %u", line);
+			while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' ||
+					   text[j] == '\n'))
+				j++;
+			key = top && top->object && j < len && text[j] == ':';
+			if (nul) {
+				report(&c, IMPORT_ERROR, where,
+				       "a string with \\u0000 in it (\"%.40s...\"): json-c, and so "
+				       "sysgate, ends it there, while runc reads it whole (a key "
+				       "\"action\\u0000x\" would be \"action\" to sysgate only)",
+				       s);
+				n++;
+			} else if (key && top->n >= SCAN_KEYS) {
+				report(&c, IMPORT_ERROR, where,
+				       "more than %d keys in one object: not read", SCAN_KEYS);
+				n++;
+				free(s);
+				break;
+			} else if (key) {
+				for (size_t k = 0; k < top->n; k++)
+					if (streq(top->v[k], s)) {
+						report(&c, IMPORT_ERROR, where,
+						       "key \"%.40s\" twice in one object: which "
+						       "one a "
+						       "runtime reads is its JSON parser's choice "
+						       "(json-c and Go take the last); write it "
+						       "once",
+						       s);
+						n++;
+						break;
+					}
+			}
+			if (key && !nul) {
+				char **v = realloc(top->v, (top->n + 1) * sizeof(*v));
+
+				if (!v) {
+					free(s);
+					c.oom = true;
+					break;
+				}
+				top->v = v;
+				top->v[top->n++] = s;
+				s = NULL;
+			}
+			free(s);
 		} else if (text[i] >= '0' && text[i] <= '9' &&
 			   (i == 0 || !(text[i - 1] >= '0' && text[i - 1] <= '9'))) {
 			size_t s = i, digits;
@@ -2196,6 +2475,15 @@ size_t policy_import_check_numbers(const char *text, size_t len, struct import_r
 				n++;
 			}
 		}
+	}
+	for (size_t d = 0; d < MIN(depth, (size_t)SCAN_DEPTH); d++) {
+		for (size_t k = 0; k < stack[d].n; k++)
+			free(stack[d].v[k]);
+		free(stack[d].v);
+	}
+	if (c.oom && !n) {
+		report(&c, IMPORT_ERROR, "", "out of memory reading the profile");
+		n++;
 	}
 	return n;
 }

@@ -661,6 +661,231 @@ static void test_import_comments_cannot_write_lines(void **state)
 	assert_string_equal(decide(m, "getpid", 0), "allow");
 }
 
+/* ---- hostile profiles (tests/hostile review) ---- */
+
+#define ARCHES "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]"
+
+/* Reports of the raw-text check, as the verb runs it before json-c. */
+static size_t text_errors(const char *json, const char *sub)
+{
+	struct import_result r = {};
+	size_t n = policy_import_check_numbers(json, strlen(json), &r);
+	bool found = !sub;
+
+	for (size_t i = 0; i < r.n_reports; i++)
+		found = found || strstr(r.reports[i].msg, sub);
+	assert_true(found);
+	import_result_free(&r);
+	return n;
+}
+
+/*
+ * json-c ends a key at \u0000 and keeps the last of two equal keys, so
+ * "action\u0000x" was a second "action" to sysgate alone: `{"names":
+ * ["mkdir"], "action": "SCMP_ACT_ERRNO", "action\u0000x": "SCMP_ACT_ALLOW"}`
+ * under default ALLOW imported as `[=mkdir] allow = *`, where runc (Go
+ * keeps the key whole and ignores it) denies mkdir. Such text, and any key
+ * twice in one object, is refused before json-c reads it.
+ */
+static void test_import_hostile_text(void **state)
+{
+	(void)state;
+	assert_int_equal(text_errors("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+				     "[{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", "
+				     "\"action\\u0000x\": \"SCMP_ACT_ALLOW\"}]}",
+				     "\\u0000"),
+			 1);
+	assert_int_equal(
+		text_errors("{\"syscalls\": [{\"names\": [\"mkdir\\u0000x\"]}]}", "\\u0000"), 1);
+	assert_int_equal(text_errors("{\"syscalls\": [{\"names\": [\"mkdir\"], \"action\": "
+				     "\"SCMP_ACT_ERRNO\", \"action\": \"SCMP_ACT_ALLOW\"}]}",
+				     "twice"),
+			 1);
+	/* the same key through an escape */
+	assert_int_equal(text_errors("{\"syscalls\": [{\"action\": \"SCMP_ACT_ERRNO\", "
+				     "\"\\u0061ction\": \"SCMP_ACT_ALLOW\"}]}",
+				     "twice"),
+			 1);
+	/* equal keys in different objects, and strings that are values, are fine */
+	assert_int_equal(
+		text_errors("{\"syscalls\": [{\"names\": [\"names\", \"names\"], "
+			    "\"action\": \"x\"}, {\"names\": [], \"action\": \"x\", "
+			    "\"args\": [{\"index\": 0}, {\"index\": 1}]}], \"a\": {\"action\": "
+			    "1}}",
+			    NULL),
+		0);
+	/* an object of very many keys is refused, not compared pair by pair */
+	{
+		size_t len = 0, cap = 40 * 5000;
+		char *t = malloc(cap);
+
+		assert_non_null(t);
+		len += (size_t)snprintf(t + len, cap - len, "{");
+		for (int i = 0; i < 5000; i++)
+			len += (size_t)snprintf(t + len, cap - len, "%s\"k%d\": 1", i ? ", " : "",
+						i);
+		snprintf(t + len, cap - len, "}");
+		assert_int_equal(text_errors(t, "keys in one object"), 1);
+		free(t);
+	}
+	/* the real profiles have none of this */
+	{
+		static const char *const files[] = {SG_PROFILE_DATA "/moby-default.json",
+						    SG_PROFILE_DATA
+						    "/containers-common-seccomp.json",
+						    "/usr/share/containers/seccomp.json"};
+
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			FILE *f = fopen(files[k], "r");
+			static char text[1 << 20];
+			size_t n;
+
+			if (!f)
+				continue;
+			n = fread(text, 1, sizeof(text) - 1, f);
+			fclose(f);
+			text[n] = '\0';
+			assert_int_equal(text_errors(text, NULL), 0);
+		}
+	}
+}
+
+/*
+ * Go's encoding/json (runc, Docker, Podman) takes "Action", "ACTION" and
+ * "nameſ" (U+017F) for "action" and "names", the last one winning; json-c
+ * does not. `{"names": ["getpid"], "nameſ": ["mkdir"], "action":
+ * "SCMP_ACT_ERRNO"}` under default ALLOW denies mkdir in runc, and was
+ * imported as getpid denied, mkdir allowed, with a note that the key was
+ * "ignored (the runtimes ignore it too)".
+ */
+static void test_import_go_folded_keys(void **state)
+{
+	struct imp *m;
+
+	(void)state;
+	m = import_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", " ARCHES ", \"syscalls\": "
+			 "[{\"names\": [\"getpid\"], \"name\xc5\xbf\": [\"mkdir\"], \"action\": "
+			 "\"SCMP_ACT_ERRNO\"}]}");
+	assert_true(has(m, IMPORT_ERROR, "syscalls[0]", "is \"names\" to runc"));
+	m = import_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", " ARCHES ", \"syscalls\": "
+			 "[{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ALLOW\", \"Action\": "
+			 "\"SCMP_ACT_ERRNO\"}]}");
+	assert_true(has(m, IMPORT_ERROR, "syscalls[0]", "is \"action\" to runc"));
+	m = import_fails("{\"DefaultAction\": \"SCMP_ACT_ERRNO\", \"defaultAction\": "
+			 "\"SCMP_ACT_ALLOW\", " ARCHES "}");
+	assert_true(has(m, IMPORT_ERROR, "", "is \"defaultAction\" to runc"));
+	m = import_fails("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"syscalls\": "
+			 "[{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
+			 "[{\"index\": 1, \"value\": 511, \"op\": \"SCMP_CMP_EQ\", \"Value\": "
+			 "448}]}]}");
+	assert_true(has(m, IMPORT_ERROR, "syscalls[0].args[0]", "is \"value\" to runc"));
+	m = import_fails("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
+			 "\"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X86\"], "
+			 "\"SubArchitectures\": []}]}");
+	assert_true(has(m, IMPORT_ERROR, "archMap[0]", "is \"subArchitectures\" to runc"));
+	/* a key that is no field's spelling stays a note */
+	m = import_ok("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"actions\": 1}");
+	assert_true(has(m, IMPORT_NOTE, "", "unknown key \"actions\""));
+}
+
+/* Import with --allow-i386 as given. */
+static struct imp *import_i386(const char *json, bool allow_i386)
+{
+	struct import_options o = {.caps = import_docker_caps,
+				   .kernel_major = 6,
+				   .kernel_minor = 18,
+				   .allow_i386 = allow_i386};
+	struct json_object *j = json_tokener_parse(json);
+	struct imp *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	assert_non_null(j);
+	teardown(NULL);
+	cur = m;
+	while (o.caps[o.n_caps])
+		o.n_caps++;
+	m->rc = policy_import(j, &o, &m->r);
+	json_object_put(j);
+	return m;
+}
+
+/*
+ * i386's socketcall. libseccomp (2.5.4, seccomp_export_pfc) lets an
+ * unconditional socketcall rule override the socketcall(a0 == SYS_SOCKET)
+ * rule a socket rule adds, so with socketcall ERRNO(13), socket ALLOW and
+ * connect ERRNO(13) every i386 socketcall gets EACCES in runc. sysgate
+ * notifies socketcall whole (connect's section is not an allow) and
+ * decides socketcall(SYS_SOCKET) by [socket]: allowed. That was imported
+ * without a word. Likewise a conditional deny of socket under an allowing
+ * default: libseccomp drops the condition for socketcall(SYS_SOCKET), so
+ * the runtime denies every i386 socketcall socket, sysgate only AF_ALG.
+ * Both are refused unless --allow-i386; Docker's conditional allow (where
+ * sysgate is the stricter) stays a warning.
+ */
+static void test_import_i386_multiplexer_widening(void **state)
+{
+	struct imp *m;
+
+	(void)state;
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"syscalls\": ["
+			"{\"names\": [\"socketcall\"], \"action\": \"SCMP_ACT_ERRNO\", "
+			"\"errnoRet\": 13}, "
+			"{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\"}, "
+			"{\"names\": [\"connect\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": "
+			"13}, {\"names\": [\"exit\", \"exit_group\", \"rt_sigreturn\", "
+			"\"sigreturn\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+			false);
+	assert_int_equal(m->rc, -EINVAL);
+	assert_true(has(m, IMPORT_ERROR, "syscalls[1]", "socket on i386"));
+	assert_true(has(m, IMPORT_ERROR, "syscalls[1]", "unconditional"));
+	assert_false(has(m, IMPORT_ERROR, "syscalls[2]", "")); /* connect: deny both ways */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"syscalls\": ["
+			"{\"names\": [\"socketcall\"], \"action\": \"SCMP_ACT_ERRNO\", "
+			"\"errnoRet\": 13}, "
+			"{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\"}, "
+			"{\"names\": [\"connect\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": "
+			"13}]}",
+			true);
+	assert_int_equal(m->rc, 0);
+	assert_true(has(m, IMPORT_WARNING, "syscalls[1]", "socket on i386"));
+	/* socket denied for AF_ALG only, under an allowing default */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ALLOW\", " ARCHES ", \"syscalls\": ["
+			"{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+			"[{\"index\": 0, \"value\": 38, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+			false);
+	assert_int_equal(m->rc, -EINVAL);
+	assert_true(has(m, IMPORT_ERROR, "syscalls[0]", "argument conditions dropped"));
+	/* the same with connect allowed: sysgate lets socketcall(SYS_CONNECT) run
+	 * where the runtime's socketcall entry denies it */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"syscalls\": ["
+			"{\"names\": [\"socketcall\", \"socket\"], \"action\": \"SCMP_ACT_ERRNO\", "
+			"\"errnoRet\": 13}, "
+			"{\"names\": [\"connect\", \"exit\", \"exit_group\", \"rt_sigreturn\", "
+			"\"sigreturn\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+			false);
+	assert_int_equal(m->rc, -EINVAL);
+	assert_true(has(m, IMPORT_ERROR, "syscalls[1]", "connect on i386"));
+	/* socketcall allowed whole, connect denied: sysgate is the stricter */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"syscalls\": ["
+			"{\"names\": [\"socketcall\", \"socket\", \"exit\", \"exit_group\", "
+			"\"rt_sigreturn\", \"sigreturn\"], \"action\": \"SCMP_ACT_ALLOW\"}, "
+			"{\"names\": [\"connect\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": "
+			"13}]}",
+			false);
+	assert_int_equal(m->rc, 0);
+	assert_int_equal(m->r.n_errors, 0);
+	/* Docker's: socket allowed by family under a deny default; sysgate is the
+	 * stricter one there (a warning, as before) */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " ARCHES ", \"syscalls\": ["
+			"{\"names\": [\"socketcall\", \"exit\", \"exit_group\", \"rt_sigreturn\", "
+			"\"sigreturn\"], \"action\": \"SCMP_ACT_ALLOW\"}, "
+			"{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
+			"[{\"index\": 0, \"value\": 38, \"op\": \"SCMP_CMP_LT\"}]}]}",
+			false);
+	assert_int_equal(m->rc, 0);
+	assert_true(has(m, IMPORT_WARNING, "syscalls[1].args", "socket on i386"));
+}
+
 /* ---- the real profiles ---- */
 
 static struct imp *import_file(const char *path, const char *const *caps)
@@ -811,6 +1036,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_import_moby_default, teardown),
 		cmocka_unit_test_teardown(test_import_moby_20_10, teardown),
 		cmocka_unit_test_teardown(test_import_runc_enosys_stub, teardown),
+		cmocka_unit_test_teardown(test_import_hostile_text, teardown),
+		cmocka_unit_test_teardown(test_import_go_folded_keys, teardown),
+		cmocka_unit_test_teardown(test_import_i386_multiplexer_widening, teardown),
 		cmocka_unit_test_teardown(test_import_podman_data, teardown),
 		cmocka_unit_test_teardown(test_import_podman_installed, teardown),
 	};
