@@ -1476,14 +1476,17 @@ static void header_name(const char *name, char *buf, size_t size)
  * i386's socketcall and ipc under the runtime and under sysgate. libseccomp
  * turns a rule of a carried call C into `MUX(a0 == C)` with C's argument
  * conditions dropped, and an unconditional rule of MUX itself overrides all
- * of those; sysgate, whenever a carried call's section is more than allow,
- * decides every i386 MUX call by the section of the call it carries, with
- * its arguments. So sysgate lets through MUX(C) what the runtime refuses
- * when (a) MUX has an unconditional decision U and C's section can decide
- * something weaker than U, or (b) C has conditional rules and C's section
- * can decide something weaker than the strongest of them (the fall-through,
- * for one). Returns whether C (s) is such a call; *weaker: what it lets
- * through (for the report).
+ * of those (seccomp_export_pfc shows it); sysgate, whenever a carried
+ * call's section is more than allow, decides every i386 MUX call by the
+ * section of the call it carries. Where C's section has conditions sysgate
+ * reads the arguments from memory and denies what would then be allowed,
+ * so it is the stricter one (resolve_sc's warning). But where MUX has an
+ * unconditional decision U and C is decided whole by something weaker
+ * (allow under U's deny), sysgate lets MUX(C) through where the runtime
+ * refuses it: with socketcall ERRNO(13), socket ALLOW and connect
+ * ERRNO(13), i386 socketcall(SYS_SOCKET, AF_INET) got EACCES in runc and
+ * crun and a socket under sysgate run (tests/import/battery.py). Returns
+ * whether C (s) is such a call; *weaker: its decision.
  */
 static const struct ent *unc_of(struct ctx *c, struct sc *s);
 static bool carried_widens(struct ctx *c, struct sc *s, const struct act **weaker)
@@ -1491,32 +1494,12 @@ static bool carried_widens(struct ctx *c, struct sc *s, const struct act **weake
 	const char *mux = multiplexer(s->name);
 	struct sc *m = mux ? sc_find(c, mux) : NULL;
 	const struct ent *mu = m ? unc_of(c, m) : NULL, *u = unc_of(c, s);
-	const struct act *low = NULL, *high = NULL;
 
-	if (!mux || !c->has_x86)
+	if (!mux || !c->has_x86 || !mu || !u || act_same(&mu->act, &c->dflt))
 		return false;
-	if (u) {
-		low = high = &u->act;
-	} else {
-		low = &c->dflt; /* the fall-through */
-		for (size_t k = 0; k < s->n_ents; k++) {
-			const struct act *a = &c->ents[s->ents[k]].act;
-
-			if (act_same(a, &c->dflt))
-				continue;
-			if (rank(a) < rank(low))
-				low = a;
-			if (!high || rank(a) > rank(high))
-				high = a;
-		}
-	}
-	if (mu && !act_same(&mu->act, &c->dflt))
-		high = &mu->act; /* (a): the multiplexer's own decision wins */
-	else if (u)
-		return false; /* exact: C's decision whole, both ways */
 	if (weaker)
-		*weaker = low;
-	return high && rank(low) < rank(high);
+		*weaker = &u->act;
+	return rank(&u->act) < rank(&mu->act);
 }
 
 /* The one entry that decides s whole (resolve_sc's *uncond), or NULL. */
@@ -1569,23 +1552,15 @@ static void check_multiplexers(struct ctx *c)
 				e[strlen(e) - 1] = '\0';
 			p = pathf("syscalls[%zu]", c->ents[s->ents[0]].idx);
 			report(c, c->o->allow_i386 ? IMPORT_WARNING : IMPORT_ERROR, p ? p : "",
-			       "%s on i386: the runtimes decide every %s(%s) %s, while sysgate "
-			       "decides it by [%s] with its arguments, which can give %s%s%s: "
-			       "sysgate would let through i386 calls the runtime refuses "
-			       "(%s; --allow-i386 accepts sysgate's i386 decisions)",
-			       s->name, muxes[x], s->name,
-			       mu && !act_same(&mu->act, &c->dflt)
-				       ? "as its own unconditional entry says"
-				       : "as the strongest of its rules, their argument conditions "
-					 "dropped",
-			       s->name, act_key(low), *e ? " " : "", e,
-			       mu && !act_same(&mu->act, &c->dflt)
-				       ? "libseccomp lets an unconditional multiplexer rule "
-					 "override "
-					 "the ones a carried call adds"
-				       : "libseccomp cannot test arguments socketcall and ipc "
-					 "carry "
-					 "in memory");
+			       "%s on i386: the runtimes decide every %s(%s) as %s's own "
+			       "unconditional entry syscalls[%zu] says (libseccomp lets it "
+			       "override "
+			       "the rules a carried call adds), while sysgate decides it by [%s], "
+			       "which gives %s%s%s: sysgate would let through i386 calls the "
+			       "runtime "
+			       "refuses (--allow-i386 accepts sysgate's i386 decisions)",
+			       s->name, muxes[x], s->name, muxes[x], mu->idx, s->name, act_key(low),
+			       *e ? " " : "", e);
 		}
 	}
 }
@@ -1754,7 +1729,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 		       "wins), so runtimes may differ; imported most restrictive first",
 		       s->name);
 	}
-	if (c->has_x86 && multiplexer(s->name) && n_rules && !carried_widens(c, s, NULL)) {
+	if (c->has_x86 && multiplexer(s->name) && n_rules) {
 		_cleanup_free_ char *p = pathf("syscalls[%zu].args", alts[0].e->idx);
 
 		report(c, IMPORT_WARNING, p ? p : "",
