@@ -42,6 +42,7 @@
 #include "policy/answer.h"
 #include "policy/export.h"
 #include "policy/facts.h"
+#include "policy/import.h"
 #include "sg-util.h"
 
 /* At most this many comparisons (entries) for one syscall; beyond, notified. */
@@ -1440,7 +1441,87 @@ static void base_arches(struct xctx *x, struct json_object *arches)
 		}
 }
 
+/*
+ * A key of the base that Go (runc, Docker, Podman) reads as one of known
+ * and json-c does not ("Names", "ACTION", "nameſ"): export reads the exact
+ * key and copies the other through, so the runtime would read the base
+ * otherwise than export merged it ({"Names": ["mkdir"], "action":
+ * "SCMP_ACT_ALLOW"} was dropped as an entry without names, where runc reads
+ * an unconditional ALLOW of mkdir). An error; true if there is one.
+ */
+static bool base_go_keys(struct xctx *x, struct json_object *o, const char *where,
+			 const char *const *known)
+{
+	bool bad = false;
+
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		for (const char *const *k = known; *k; k++)
+			if (!streq(key, *k) && policy_json_go_key_equal(key, *k)) {
+				note(x, DIAG_ERROR, "", 0,
+				     "the base: %s has the key \"%.40s\", which runc, Docker and "
+				     "Podman read as \"%s\" (Go matches keys case-insensitively) "
+				     "and crun and sysgate do not: write \"%s\"",
+				     where, key, *k, *k);
+				bad = true;
+				break;
+			}
+	}
+	return bad;
+}
+
 /* The base's entries, minus every name the policy decides, into calls. */
+/* An entry's keys, its filters' and its comparisons'. */
+static bool base_entry_go_keys(struct xctx *x, struct json_object *e, const char *where)
+{
+	static const char *const entry_keys[] = {"names",    "name", "action",	"errnoRet",
+						 "errno",    "args", "comment", "includes",
+						 "excludes", NULL};
+	static const char *const filter_keys[] = {"caps", "arches", "minKernel", NULL};
+	static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+	struct json_object *v;
+	char w[64];
+	bool bad = base_go_keys(x, e, where, entry_keys);
+
+	for (size_t f = 0; f < 2; f++) {
+		const char *k = f ? "excludes" : "includes";
+
+		snprintf(w, sizeof(w), "%s.%s", where, k);
+		if (json_object_is_type(e, json_type_object) && json_object_object_get_ex(e, k, &v))
+			bad = base_go_keys(x, v, w, filter_keys) || bad;
+	}
+	if (json_object_is_type(e, json_type_object) && json_object_object_get_ex(e, "args", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t j = 0; j < json_object_array_length(v); j++) {
+			snprintf(w, sizeof(w), "%s.args[%zu]", where, j);
+			bad = base_go_keys(x, json_object_array_get_idx(v, j), w, arg_keys) || bad;
+		}
+	return bad;
+}
+
+/* The base's top level and archMap. */
+static void base_top_go_keys(struct xctx *x)
+{
+	static const char *const top_keys[] = {
+		"defaultAction", "defaultErrnoRet", "defaultErrno",	"architectures", "archMap",
+		"flags",	 "listenerPath",    "listenerMetadata", "syscalls",	 NULL,
+	};
+	static const char *const map_keys[] = {"architecture", "subArchitectures", NULL};
+	struct json_object *map;
+	char w[32];
+
+	base_go_keys(x, x->o->base, "the top level", top_keys);
+	if (json_object_object_get_ex(x->o->base, "archMap", &map) &&
+	    json_object_is_type(map, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(map); i++) {
+			snprintf(w, sizeof(w), "archMap[%zu]", i);
+			base_go_keys(x, json_object_array_get_idx(map, i), w, map_keys);
+		}
+}
+
 static void base_entries(struct xctx *x, struct json_object *calls)
 {
 	struct json_object *b = x->o->base, *list;
@@ -1461,8 +1542,12 @@ static void base_entries(struct xctx *x, struct json_object *calls)
 		const char *action =
 			json_object_is_type(e, json_type_object) ? jstr(e, "action") : NULL;
 		char taken[512] = "";
+		char where[32];
 		int err;
 
+		snprintf(where, sizeof(where), "syscalls[%zu]", i);
+		if (base_entry_go_keys(x, e, where))
+			continue;
 		if (!action) {
 			note(x, DIAG_ERROR, "", 0, "the base: syscalls[%zu] has no action", i);
 			continue;
@@ -1636,8 +1721,10 @@ static int build(struct xctx *x, struct json_object **ret)
 	arches_add(arches, "SCMP_ARCH_X86_64");
 	arches_add(arches, "SCMP_ARCH_X86");
 	arches_add(arches, "SCMP_ARCH_X32");
-	if (o->base)
+	if (o->base) {
+		base_top_go_keys(x);
 		base_arches(x, arches);
+	}
 	json_object_object_add(obj, "architectures", json_object_get(arches));
 	for (size_t i = 0; i < x->n; i++) {
 		struct json_object *e = entry_json(x, &x->v[i]);

@@ -277,7 +277,7 @@ static bool get_uint(struct ctx *c, struct json_object *v, const char *path, uin
  * "nameſ" (U+017F) are "action" and "names" to them. So such a key is not
  * one the runtimes ignore: it is the field, and the last of them wins.
  */
-static bool go_fold_equal(const char *key, const char *known)
+bool policy_json_go_key_equal(const char *key, const char *known)
 {
 	const unsigned char *k = (const unsigned char *)key;
 
@@ -316,7 +316,7 @@ static void check_keys(struct ctx *c, struct json_object *o, const char *path,
 		(void)val;
 		for (const char *const *k = known; *k && !ok; k++) {
 			ok = streq(*k, key);
-			if (!ok && !fold && go_fold_equal(key, *k))
+			if (!ok && !fold && policy_json_go_key_equal(key, *k))
 				fold = *k;
 		}
 		if (!ok && fold)

@@ -77,4 +77,9 @@ void import_result_free(struct import_result *r); /* contents only; NULL-safe */
  */
 size_t policy_import_check_numbers(const char *text, size_t len, struct import_result *ret);
 
+/* Does Go's encoding/json (runc, Docker, Podman) take key for the field
+ * known? Case-insensitive, with Unicode's simple folding (U+017F is s,
+ * U+212A is k): "Action" and "nameſ" are action and names to them. */
+bool policy_json_go_key_equal(const char *key, const char *known);
+
 const char *import_dialect_name(enum import_dialect d);

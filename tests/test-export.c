@@ -622,6 +622,46 @@ static void test_export_hostile_base_is_refused_not_crashed_on(void **state)
 	}
 }
 
+/*
+ * Go (runc, Docker, Podman) reads "Names", "nameſ" (U+017F) or "Value" as
+ * names and value; json-c and export do not. A base entry {"Names":
+ * ["mkdir"], "action": "SCMP_ACT_ALLOW"} was dropped without a word as an
+ * entry with no names, and the same key beside "names" or "value" was
+ * copied through for runc to read; each is an error now.
+ */
+static void test_export_base_go_folded_keys_are_refused(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"Names\":[\"mkdir\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"getpid\"],"
+		"\"name\xc5\xbf\":[\"mkdir\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpid\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"Value\":2,"
+		"\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mount\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"Excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"DefaultAction\":\"SCMP_ACT_ERRNO\"}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":"
+		"\"SCMP_ARCH_X86_64\",\"SubArchitectures\":[]}]}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f->base = json_tokener_parse(bad[i]);
+		assert_non_null(f->base);
+		run(f, notify_mkdir, EXPORT_RUNC, "/run/sg.sock");
+		if (f->r.n_errors == 0)
+			fail_msg("base %zu accepted: %s", i, bad[i]);
+		assert_true(noted(f, DIAG_ERROR, 0, "Go matches keys case-insensitively"));
+		policy_export_done(&f->r);
+		policy_free(f->p);
+		f->p = NULL;
+		json_object_put(f->base);
+		f->base = NULL;
+	}
+}
+
 static void test_export_base_notify_without_a_listener_is_refused(void **state)
 {
 	struct fx *f = *state;
@@ -764,6 +804,7 @@ int main(void)
 		T(test_export_base_flags_go_for_runc_and_stay_for_crun),
 		T(test_export_hostile_base_is_refused_not_crashed_on),
 		T(test_export_base_notify_without_a_listener_is_refused),
+		T(test_export_base_go_folded_keys_are_refused),
 		T(test_export_real_podman_profile),
 		T(test_export_filter_too_big_is_refused_with_its_size),
 		T(test_export_count_of_a_deployed_profile),

@@ -74,6 +74,11 @@ printf '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"
 expect 1 "$SG" import "$T/nul.json"
 grep -q 'nul.json:line 1: error: a string with .u0000' "$T/err" || no "a NUL key not refused"
 
+# export --base reads its base through the same check
+printf '[sysgate]\ndefault = allow\n[mkdir]\ndeny = EACCES *\n' >"$T/p.ini"
+expect 1 "$SG" export "$T/p.ini" --base "$T/nul.json"
+grep -q 'nul.json:line 1: a string with .u0000' "$T/err" || no "export --base took a NUL key"
+
 # -o on a device node writes into it: renaming over it replaced the node
 # (`-o /dev/null` left a regular file in /dev); a symlink is written through
 if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
