@@ -878,7 +878,7 @@ static bool name_ok(struct ctx *c, const char *name, const char *path, const str
 
 /* ---- conditions ---- */
 
-enum ct { CT_TEXT, CT_TRUE, CT_FALSE, CT_GAP };
+enum ct { CT_TEXT, CT_TRUE, CT_FALSE, CT_GAP, CT_I386 };
 
 static const char *const op_tok[] = {
 	[OP_NE] = "!=", [OP_LT] = "<",	[OP_LE] = "<=",
@@ -931,7 +931,17 @@ static void num(char *buf, size_t size, uint64_t v, bool octal)
 		snprintf(buf, size, "0x%llx", (unsigned long long)v);
 }
 
-static enum ct cond_text(const char *syscall, const struct cmp *m, char *buf, size_t size)
+/*
+ * i386: libseccomp builds a 32-bit arch's filter from the low halves of the
+ * mask and the datum alone (seccomp_export_pfc: mask = datum = 1 << 32 is
+ * `$a1 & 0 == 0` there, a rule that always holds, and mask 0x1ffffffff with
+ * datum 1 << 32 is `$a1 & 0xffffffff == 0`). sysgate compares the i386
+ * register as 32 bits against the whole value, which never holds for a
+ * datum above 32 bits. CT_I386 is that case: the rule means one thing on
+ * x86_64 and another on i386, and a section cannot differ by ABI.
+ */
+static enum ct cond_text(const char *syscall, const struct cmp *m, bool i386, char *buf,
+			 size_t size)
 {
 	char a[24], b[24];
 	const char *name;
@@ -946,6 +956,8 @@ static enum ct cond_text(const char *syscall, const struct cmp *m, char *buf, si
 		return CT_FALSE;
 	if (m->value == 0)
 		return CT_TRUE;
+	if (i386 && m->value2 > UINT32_MAX)
+		return CT_I386;
 	if (m->value2 == m->value && one_bit(m->value)) {
 		num(a, sizeof(a), m->value, false);
 		snprintf(buf, size, "arg%u & %s", m->index, a);
@@ -1649,9 +1661,25 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			*al = (struct alt){.e = e};
 			for (size_t j = from; j < to; j++) {
 				char t[96];
-				enum ct ct = cond_text(s->name, &e->cmps[j], t, sizeof(t));
+				enum ct ct =
+					cond_text(s->name, &e->cmps[j], c->has_x86, t, sizeof(t));
 
-				if (ct == CT_FALSE) {
+				if (ct == CT_I386) {
+					report(c, IMPORT_ERROR, e->cmps[j].path,
+					       "%s: SCMP_CMP_MASKED_EQ mask 0x%llx value 0x%llx on "
+					       "arg%u: on i386 libseccomp compares only the low 32 "
+					       "bits of mask and value (arg%u & 0x%llx == 0x%llx), "
+					       "which is another rule than on x86_64, and a "
+					       "section "
+					       "cannot differ by ABI",
+					       s->name, (unsigned long long)e->cmps[j].value,
+					       (unsigned long long)e->cmps[j].value2,
+					       e->cmps[j].index, e->cmps[j].index,
+					       (unsigned long long)(e->cmps[j].value & UINT32_MAX),
+					       (unsigned long long)(e->cmps[j].value2 &
+								    UINT32_MAX));
+					bad = true;
+				} else if (ct == CT_FALSE) {
 					report(c, IMPORT_NOTE, e->cmps[j].path,
 					       "valueTwo has bits outside the mask (value): this "
 					       "comparison never holds, so this rule never "

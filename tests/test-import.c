@@ -810,6 +810,35 @@ static struct imp *import_i386(const char *json, bool allow_i386)
 }
 
 /*
+ * libseccomp builds i386's filter from the low 32 bits of mask and datum
+ * (seccomp_export_pfc): mkdir ERRNO(13) if arg1 MASKED_EQ 1 << 32 (mask
+ * and datum) is `$a1 & 0 == 0` on i386, so runc denies every i386 mkdir.
+ * It was imported as `arg1 & 0x100000000`, which sysgate compares as 32
+ * bits on i386, where it never holds: i386 mkdir allowed. Refused now.
+ */
+static void test_import_masked_high_bits_on_i386(void **state)
+{
+	struct imp *m;
+
+	(void)state;
+	m = import_i386(masked(1ull << 32, "4294967296", "mkdir", 1), true);
+	assert_int_equal(m->rc, -EINVAL);
+	assert_true(has(m, IMPORT_ERROR, "syscalls[0].args[0]", "low 32 bits"));
+	/* the named form, datum above 32 bits */
+	m = import_i386(masked(0x1ffffffffull, "4294967296", "clone", 0), true);
+	assert_int_equal(m->rc, -EINVAL);
+	assert_true(has(m, IMPORT_ERROR, "syscalls[0].args[0]", "low 32 bits"));
+	/* and without i386 in the profile the x86_64 reading is the one */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+			"[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"names\": [\"mkdir\"], "
+			"\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": "
+			"1, \"value\": 4294967296, \"valueTwo\": 4294967296, \"op\": "
+			"\"SCMP_CMP_MASKED_EQ\"}]}]}",
+			true);
+	assert_int_equal(m->rc, 0);
+}
+
+/*
  * i386's socketcall. libseccomp (2.5.4, seccomp_export_pfc) lets an
  * unconditional socketcall rule override the socketcall(a0 == SYS_SOCKET)
  * rule a socket rule adds, so with socketcall ERRNO(13), socket ALLOW and
@@ -1052,6 +1081,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_import_hostile_text, teardown),
 		cmocka_unit_test_teardown(test_import_go_folded_keys, teardown),
 		cmocka_unit_test_teardown(test_import_i386_multiplexer_widening, teardown),
+		cmocka_unit_test_teardown(test_import_masked_high_bits_on_i386, teardown),
 		cmocka_unit_test_teardown(test_import_podman_data, teardown),
 		cmocka_unit_test_teardown(test_import_podman_installed, teardown),
 	};
