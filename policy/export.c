@@ -739,6 +739,8 @@ static char *act_text(struct act a)
 		return strdup("allowed and logged by the kernel");
 	if (act_is(a, "SCMP_ACT_NOTIFY"))
 		return strdup("notified");
+	if (act_is(a, "SCMP_ACT_KILL_PROCESS"))
+		return strdup("killed");
 	if (asprintf(&s, "%s", a.name) < 0)
 		return NULL;
 	return s;
@@ -795,7 +797,7 @@ static void need_sysgate(struct xctx *x, const struct section *s, const char *sy
 	const char *no = x->no_notify_why, *file;
 	_cleanup_free_ char *comment = NULL, *what = NULL;
 	struct act a = {NULL, 0};
-	bool lets_run = false;
+	bool lets_run = false, kills = false;
 	unsigned line;
 
 	if (x->can_notify && !(rt == EXPORT_RUNC && streq(sys, "write"))) {
@@ -813,20 +815,27 @@ static void need_sysgate(struct xctx *x, const struct section *s, const char *sy
 	}
 	if (x->can_notify)
 		no = "runc refuses SCMP_ACT_NOTIFY on write";
-	/* Narrowed: the errno of the section's first deny (EPERM if none);
-	 * widened: allowed, if any of its decisions lets the call run. */
+	/* Narrowed: killed if any of its decisions kills (an errno would let
+	 * the process live through the call the policy kills it for:
+	 * `kill = request & 7 == 0` then `log = pid != 1` was EPERM), else
+	 * the errno of the section's first deny (EPERM if none); widened:
+	 * allowed, if any of its decisions lets the call run. */
 	for (size_t i = 0; i <= s->n_rules; i++) {
 		const struct rule *r = i < s->n_rules ? &s->rules[i] : &p->dflt;
 
 		if (r->kind == DECISION_DENY && !a.name)
 			a = (struct act){"SCMP_ACT_ERRNO", r->err > 0 ? r->err : EPERM};
-		else if (r->kind != DECISION_DENY && r->kind != DECISION_KILL)
+		else if (r->kind == DECISION_KILL)
+			kills = true;
+		else if (r->kind != DECISION_DENY)
 			lets_run = true;
 		if (r == &p->dflt || (r->n_conds == 1 && r->conds[0].kind == COND_ANY))
 			break;
 	}
 	if (x->o->widen && lets_run)
 		a = ACT_ALLOW;
+	else if (kills)
+		a = (struct act){"SCMP_ACT_KILL_PROCESS", 0};
 	else if (!a.name || a.err > 4094)
 		a = (struct act){"SCMP_ACT_ERRNO", EPERM};
 	if (p->mode == POLICY_COMPLAIN)
@@ -1807,6 +1816,9 @@ oom:
 	return -ENOMEM;
 }
 
+static struct json_object *resolved_copy(const struct export_opts *o, struct json_object *profile,
+					 size_t **map);
+
 int policy_export(const struct policy *p, const struct export_opts *o, struct export_result *ret)
 {
 	struct xctx x = {.p = p, .o = o, .res = ret};
@@ -1838,8 +1850,15 @@ int policy_export(const struct policy *p, const struct export_opts *o, struct ex
 	if (r == 0 && !o->no_bpf && ret->n_errors == 0) {
 		const char *why = NULL;
 		int idx = -1;
+		size_t *map = NULL;
+		struct json_object *counted = resolved_copy(o, obj, &map);
 
-		r = policy_export_bpf_count(obj, &ret->bpf_insns, &why, &idx);
+		r = counted ? policy_export_bpf_count(counted, &ret->bpf_insns, &why, &idx)
+			    : -ENOMEM;
+		if (idx >= 0 && map)
+			idx = (int)map[idx];
+		free(map);
+		json_object_put(counted);
 		if (r == -EINVAL) {
 			if (idx >= 0)
 				note(&x, DIAG_ERROR, "", 0, "syscalls[%d] of the profile: %s", idx,
@@ -1893,6 +1912,55 @@ size_t policy_export_notified(const struct policy *p, enum export_runtime rt)
 	n = r.n_notified;
 	policy_export_done(&r);
 	return n;
+}
+
+/*
+ * The profile as the runtime's libseccomp gets it. For docker and podman
+ * the base's includes and excludes stay in the profile, and Docker and
+ * Podman resolve them before runc or crun see it: counting them all
+ * refused a merge where socket KILL_PROCESS if CAP_SYS_ADMIN sits beside
+ * socket ALLOW (two unconditional socketcall rules of different actions
+ * for libseccomp, which the container never gets). So the entries that do
+ * not apply for the caps and kernel given are left out of the count.
+ * map[i]: the index in profile of the copy's entry i.
+ */
+static struct json_object *resolved_copy(const struct export_opts *o, struct json_object *profile,
+					 size_t **map)
+{
+	struct json_object *c = json_object_new_object(), *calls, *out;
+
+	*map = NULL;
+	if (!c)
+		return NULL;
+	json_object_object_foreach(profile, key, val)
+	{
+		if (!streq(key, "syscalls"))
+			json_object_object_add(c, key, json_object_get(val));
+	}
+	if (!json_object_object_get_ex(profile, "syscalls", &calls) ||
+	    !json_object_is_type(calls, json_type_array))
+		return c;
+	out = json_object_new_array();
+	*map = calloc(json_object_array_length(calls) + 1, sizeof(**map));
+	if (!out || !*map) {
+		json_object_put(out);
+		json_object_put(c);
+		free(*map);
+		*map = NULL;
+		return NULL;
+	}
+	for (size_t i = 0; i < json_object_array_length(calls); i++) {
+		struct json_object *e = json_object_array_get_idx(calls, i);
+		const char *why = NULL;
+
+		if ((o->runtime == EXPORT_DOCKER || o->runtime == EXPORT_PODMAN) &&
+		    json_object_is_type(e, json_type_object) && base_filter(o, e, &why) != 1)
+			continue;
+		(*map)[json_object_array_length(out)] = i;
+		json_object_array_add(out, json_object_get(e));
+	}
+	json_object_object_add(c, "syscalls", out);
+	return c;
 }
 
 /* ---- what a deployed profile notifies ---- */

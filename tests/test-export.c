@@ -662,6 +662,45 @@ static void test_export_base_go_folded_keys_are_refused(void **state)
 	}
 }
 
+/* Docker and Podman resolve the includes export keeps for them: the size
+ * count must not build an entry the container never gets (reboot LOG if
+ * arg1 == 1 for CAP_SYS_ADMIN beside reboot ALLOW if arg1 == 1: libseccomp
+ * refuses one condition with two actions, and the export failed). */
+static void test_export_docker_count_resolves_includes(void **state)
+{
+	struct fx *f = *state;
+	struct export_opts o = {.runtime = EXPORT_DOCKER, .kernel_major = 6, .kernel_minor = 1};
+
+	f->base = json_tokener_parse(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"reboot\"],"
+		"\"action\":\"SCMP_ACT_LOG\",\"args\":[{\"index\":1,\"value\":1,\"op\":"
+		"\"SCMP_CMP_EQ\"}],\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+		"{\"names\":[\"reboot\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":1,"
+		"\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	assert_non_null(f->base);
+	o.base = f->base;
+	load(f, "[sysgate]\ndefault = deny\n[@docker-default]\nallow = *\n");
+	assert_int_equal(policy_export(f->p, &o, &f->r), 0);
+	assert_int_equal(f->r.n_errors, 0);
+	assert_true(f->r.bpf_insns > 0);
+	/* the includes stay for Docker to resolve */
+	assert_non_null(strstr(json_object_to_json_string(f->r.profile), "CAP_SYS_ADMIN"));
+}
+
+/* Narrowed (nothing to notify to), a section that kills for some calls is
+ * killed whole: it was EPERM, so the process lived through the ptrace the
+ * policy kills it for. test-export-diff's merged-and-narrowed run found it. */
+static void test_export_narrowed_kill_stays_kill(void **state)
+{
+	struct fx *f = *state;
+	int err = 0;
+
+	run(f, "[sysgate]\ndefault = allow\n[ptrace]\nkill = request & 7 == 0\nlog = pid != 1\n",
+	    EXPORT_DOCKER, NULL);
+	assert_string_equal(uncond(f, "ptrace", &err), "SCMP_ACT_KILL_PROCESS");
+	assert_true(noted(f, DIAG_WARNING, 5, "they are killed"));
+}
+
 static void test_export_base_notify_without_a_listener_is_refused(void **state)
 {
 	struct fx *f = *state;
@@ -805,6 +844,8 @@ int main(void)
 		T(test_export_hostile_base_is_refused_not_crashed_on),
 		T(test_export_base_notify_without_a_listener_is_refused),
 		T(test_export_base_go_folded_keys_are_refused),
+		T(test_export_docker_count_resolves_includes),
+		T(test_export_narrowed_kill_stays_kill),
 		T(test_export_real_podman_profile),
 		T(test_export_filter_too_big_is_refused_with_its_size),
 		T(test_export_count_of_a_deployed_profile),
