@@ -1426,7 +1426,32 @@ struct out_rule {
 	size_t order;
 	const struct ent *e;
 	char text[RULE_MAX + 48]; /* the key, an errno and conds[RULE_MAX] */
+	size_t conds_at;	  /* where the conditions start in text */
 };
+
+/* Does every condition of a (joined by " and ") appear in b? Then a rule
+ * of b's after one of a's can never match first. */
+static bool conds_within(const char *a, const char *b)
+{
+	while (*a) {
+		const char *and = strstr(a, " and ");
+		size_t n = and? (size_t)(and-a) : strlen(a);
+		const char *at = b;
+		bool found = false;
+
+		while (!found && (at = strstr(at, a)) != NULL) {
+			found = (at == b || strncmp(at - 5, " and ", 5) == 0) &&
+				(at[n] == '\0' || strncmp(at + n, " and ", 5) == 0);
+			at++;
+		}
+		if (!found)
+			return false;
+		a += n;
+		if (and)
+			a += 5;
+	}
+	return true;
+}
 
 static int out_cmp(const void *a, const void *b)
 {
@@ -1500,6 +1525,29 @@ static void header_name(const char *name, char *buf, size_t size)
  * crun and a socket under sysgate run (tests/import/battery.py). Returns
  * whether C (s) is such a call; *weaker: its decision.
  */
+/*
+ * Is e an unconditional rule to libseccomp? No comparisons, or only
+ * SCMP_CMP_MASKED_EQ with mask 0 and datum 0, which libseccomp drops as
+ * always true (seccomp_export_pfc: personality ERRNO(13) if arg1 & 0 == 0
+ * then personality ALLOW is `action ERRNO(13)`: the first unconditional
+ * rule wins) — or, in an entry split into one rule per comparison (an
+ * argument compared twice), any such comparison. Taken as a conditional
+ * "*", the ALLOW after it won in sysgate: allowed what runc denies.
+ */
+static bool cmp_always(const struct cmp *m)
+{
+	return m->op == OP_MASKED_EQ && m->value == 0 && m->value2 == 0;
+}
+
+static bool ent_uncond(const struct ent *e)
+{
+	size_t n_true = 0;
+
+	for (size_t j = 0; j < e->n_cmps; j++)
+		n_true += cmp_always(&e->cmps[j]);
+	return e->n_cmps == 0 || n_true == e->n_cmps || (e->or_split && n_true > 0);
+}
+
 static const struct ent *unc_of(struct ctx *c, struct sc *s);
 static bool carried_widens(struct ctx *c, struct sc *s, const struct act **weaker)
 {
@@ -1520,7 +1568,7 @@ static const struct ent *unc_of(struct ctx *c, struct sc *s)
 	for (size_t k = 0; k < s->n_ents; k++) {
 		const struct ent *e = &c->ents[s->ents[k]];
 
-		if (!act_same(&e->act, &c->dflt) && e->n_cmps == 0)
+		if (!act_same(&e->act, &c->dflt) && ent_uncond(e))
 			return e;
 	}
 	for (size_t k = 0; k < s->n_ents; k++)
@@ -1600,7 +1648,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 		if (act_same(&e->act, &c->dflt))
 			continue;
 		n_live++;
-		if (e->n_cmps == 0) {
+		if (ent_uncond(e)) {
 			*uncond = e;
 			break;
 		}
@@ -1738,6 +1786,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 				act_errno(&e->act, en, sizeof(en));
 				snprintf(o->text, sizeof(o->text), "%s = %s%s", act_key(&e->act),
 					 en, conds);
+				o->conds_at = strlen(o->text) - strlen(conds);
 			}
 			n_rules++;
 			n_alts++;
@@ -1748,6 +1797,36 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			if (!act_same(&alts[x].e->act, &alts[y].e->act) &&
 			    !disjoint(&alts[x], &alts[y]))
 				overlap = true;
+	{
+		/* libseccomp 2.5 (Debian 12's) merges a comparison of a register's
+		 * high word wrongly with the syscall's other comparisons
+		 * (GHSA-4q85-33p6-j5g6, fixed in 2.6.1; export keeps such a
+		 * comparison alone for that reason): with kill if arg2 >=
+		 * 0x100000005 or arg2 <= 0, runc and crun kill kill(pid, sig, 3) */
+		size_t n_cmps = 0;
+		const struct cmp *high = NULL;
+
+		for (size_t x = 0; x < n_alts; x++)
+			for (size_t j = 0; j < alts[x].n; j++) {
+				const struct cmp *m = alts[x].m[j];
+
+				n_cmps++;
+				if (m->op != OP_EQ && m->op != OP_MASKED_EQ &&
+				    m->value > UINT32_MAX)
+					high = m;
+				if (m->op == OP_MASKED_EQ &&
+				    (m->value > UINT32_MAX || m->value2 > UINT32_MAX))
+					high = m;
+			}
+		if (high && n_cmps > 1)
+			report(c, IMPORT_WARNING, high->path,
+			       "%s: libseccomp 2.5 mis-merges a comparison of the register's high "
+			       "word with the syscall's other comparisons (GHSA-4q85-33p6-j5g6, "
+			       "fixed in 2.6.1): runc and crun here may decide calls otherwise "
+			       "than the profile says (kill if arg2 >= 0x100000005 or arg2 <= 0 "
+			       "killed arg2 == 3); sysgate decides as the profile says",
+			       s->name);
+	}
 	if (overlap) {
 		_cleanup_free_ char *p = pathf("syscalls[%zu]", alts[0].e->idx);
 
@@ -1783,7 +1862,37 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			       rules[l].e->idx);
 			continue;
 		}
+		for (l = 0; l < k; l++)
+			if (conds_within(rules[l].text + rules[l].conds_at,
+					 rules[k].text + rules[k].conds_at))
+				break;
+		if (l < k) {
+			/* an earlier rule (more restrictive, or the same) takes
+			 * every call this one matches: a dead line */
+			_cleanup_free_ char *p = pathf("syscalls[%zu]", rules[k].e->idx);
+
+			report(c, IMPORT_NOTE, p ? p : "",
+			       "%s: a rule of syscalls[%zu] (%s) decides every call this entry's "
+			       "rule (%s) matches, in sysgate's order; left out",
+			       s->name, rules[l].e->idx, rules[l].text, rules[k].text);
+			continue;
+		}
 		put_rule(body, rules[k].text);
+		/* a rule that always holds (a mask of 0) decides every call that
+		 * reaches it: the rules after it would be dead lines, which the
+		 * loader warns about */
+		if (strcmp(rules[k].text + strlen(rules[k].text) - 1, "*") == 0) {
+			_cleanup_free_ char *p =
+				k + 1 < n_rules ? pathf("syscalls[%zu]", rules[k + 1].e->idx)
+						: NULL;
+
+			if (p)
+				report(c, IMPORT_NOTE, p,
+				       "%s: after a rule of syscalls[%zu] that always holds, "
+				       "its other rules decide nothing; left out",
+				       s->name, rules[k].e->idx);
+			break;
+		}
 	}
 	if (n_rules == 0)
 		write_rule(body, &c->dflt, "*");

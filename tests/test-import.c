@@ -788,6 +788,48 @@ static void test_import_go_folded_keys(void **state)
 	assert_true(has(m, IMPORT_NOTE, "", "unknown key \"actions\""));
 }
 
+/*
+ * libseccomp drops SCMP_CMP_MASKED_EQ mask 0 datum 0 as always true, so
+ * such an entry is unconditional to it (seccomp_export_pfc): personality
+ * ERRNO(13) if arg1 & 0 == 0, then personality ALLOW, is ERRNO(13) in
+ * runc. The import took the first entry as a conditional "*" and the
+ * second as the unconditional winner: personality allowed. Found by
+ * test-export-diff's test_import_decides_as_libseccomp, as were the dead
+ * rules the output had after such a "*" or after a rule whose conditions
+ * a later one repeats (the loader warned about them).
+ */
+static void test_import_always_true_mask_is_unconditional(void **state)
+{
+	struct imp *m;
+
+	(void)state;
+	m = import_ok("{\"defaultAction\": \"SCMP_ACT_LOG\", " ARCHES ", \"syscalls\": ["
+		      "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", "
+		      "\"errnoRet\": 13, \"args\": [{\"index\": 1, \"value\": 0, \"valueTwo\": 0, "
+		      "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}, "
+		      "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+	assert_string_equal(decide(m, "personality", 8), "deny 13");
+	/* one comparison of a twice-compared argument always true: that rule
+	 * of the split is unconditional */
+	m = import_ok("{\"defaultAction\": \"SCMP_ACT_LOG\", " ARCHES ", \"syscalls\": ["
+		      "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", "
+		      "\"errnoRet\": 13, \"args\": [{\"index\": 0, \"value\": 0, \"valueTwo\": 0, "
+		      "\"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 0, \"value\": 5, \"op\": "
+		      "\"SCMP_CMP_EQ\"}]}, "
+		      "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+	assert_string_equal(decide(m, "personality", 8), "deny 13");
+	/* dead rules are left out, so the output loads without a warning
+	 * (import_ok checks that) */
+	m = import_ok("{\"defaultAction\": \"SCMP_ACT_LOG\", " ARCHES ", \"syscalls\": ["
+		      "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": "
+		      "[{\"index\": 0, \"value\": 2048, \"op\": \"SCMP_CMP_LT\"}]}, "
+		      "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+		      "[{\"index\": 0, \"value\": 2048, \"op\": \"SCMP_CMP_LT\"}, {\"index\": 2, "
+		      "\"value\": 8, \"op\": \"SCMP_CMP_GT\"}]}]}");
+	assert_true(has(m, IMPORT_NOTE, "syscalls[1]", "left out"));
+	assert_string_equal(decide(m, "kill", 5), "kill");
+}
+
 /* Import with --allow-i386 as given. */
 static struct imp *import_i386(const char *json, bool allow_i386)
 {
@@ -1082,6 +1124,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_import_go_folded_keys, teardown),
 		cmocka_unit_test_teardown(test_import_i386_multiplexer_widening, teardown),
 		cmocka_unit_test_teardown(test_import_masked_high_bits_on_i386, teardown),
+		cmocka_unit_test_teardown(test_import_always_true_mask_is_unconditional, teardown),
 		cmocka_unit_test_teardown(test_import_podman_data, teardown),
 		cmocka_unit_test_teardown(test_import_podman_installed, teardown),
 	};
