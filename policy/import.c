@@ -1358,13 +1358,23 @@ static void parse_arches(struct ctx *c, struct json_object *p, struct json_objec
 				continue;
 			if (!streq(json_object_get_string(a), "SCMP_ARCH_X86_64"))
 				continue;
+			/* moby appends every matching entry's (no break there): two
+			 * X86_64 entries give the union */
+			if (!c->arches_given)
+				json_object_array_add(out_arches,
+						      json_object_new_string("SCMP_ARCH_X86_64"));
 			c->arches_given = true;
-			json_object_array_add(out_arches,
-					      json_object_new_string("SCMP_ARCH_X86_64"));
 			subs = get_set(m, "subArchitectures");
 			if (subs && check_str_array(c, subs, mp ? mp : "archMap"))
-				list = subs;
-			break;
+				for (size_t k = 0; k < json_object_array_length(subs); k++) {
+					const char *sa = json_object_get_string(
+						json_object_array_get_idx(subs, k));
+
+					c->has_x86 = c->has_x86 || streq(sa, "SCMP_ARCH_X86");
+					c->has_x32 = c->has_x32 || streq(sa, "SCMP_ARCH_X32");
+					json_object_array_add(out_arches,
+							      json_object_new_string(sa));
+				}
 		}
 		if (!c->arches_given)
 			report(c, IMPORT_WARNING, "archMap",

@@ -79,6 +79,8 @@ static struct imp *import_opts(const char *json, const char *const *caps, unsign
 	return m;
 }
 
+static struct imp *import_i386(const char *json, bool allow_i386);
+
 static struct imp *import_ok(const char *json)
 {
 	struct imp *m = import_opts(json, NULL, 6, 18, false);
@@ -643,6 +645,16 @@ static void test_import_arches(void **state)
 		import_result_free(&r);
 		json_object_put(j);
 	}
+	/* two X86_64 entries: moby appends both (its loop does not stop at the
+	 * first), so i386 is covered; the import refused this (no X86) */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
+			"\"SCMP_ARCH_X86_64\", \"subArchitectures\": []}, {\"architecture\": "
+			"\"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X86\"]}]}",
+			false);
+	assert_int_equal(m->rc, 0);
+	assert_non_null(
+		strstr(json_object_to_json_string_ext(m->r.resolved, JSON_C_TO_STRING_PLAIN),
+		       "[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"]"));
 	m = import_fails("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [], "
 			 "\"archMap\": []}");
 	assert_true(has(m, IMPORT_ERROR, "archMap", "both architectures and archMap"));
