@@ -1965,6 +1965,40 @@ static struct json_object *resolved_copy(const struct export_opts *o, struct jso
 
 /* ---- what a deployed profile notifies ---- */
 
+/* Does args hold a comparison libseccomp keeps? SCMP_CMP_MASKED_EQ with
+ * mask 0 and datum 0 is dropped as always true (seccomp_export_pfc), so an
+ * entry of only those is unconditional: NOTIFY mkdir if arg1 & 0 == 0, then
+ * ALLOW mkdir, notifies mkdir, which the count said it did not. */
+static bool has_real_cond(struct json_object *args)
+{
+	unsigned seen = 0;
+	bool twice = false, always = false, real = false;
+
+	for (size_t i = 0; i < json_object_array_length(args); i++) {
+		struct json_object *a = json_object_array_get_idx(args, i), *v;
+		const char *op = jstr(a, "op");
+		uint64_t mask = 1, datum = 0, idx = 0;
+
+		if (json_object_object_get_ex(a, "value", &v))
+			mask = json_object_get_uint64(v);
+		if (json_object_object_get_ex(a, "valueTwo", &v))
+			datum = json_object_get_uint64(v);
+		if (json_object_object_get_ex(a, "index", &v))
+			idx = json_object_get_uint64(v);
+		if (idx < 32) {
+			twice = twice || (seen & (1u << idx));
+			seen |= 1u << idx;
+		}
+		if (op && streq(op, "SCMP_CMP_MASKED_EQ") && mask == 0 && datum == 0)
+			always = true;
+		else
+			real = true;
+	}
+	/* an argument compared twice is one rule per comparison (runc,
+	 * crun): one of them always true makes that rule unconditional */
+	return real && !(twice && always);
+}
+
 int policy_export_count_notified(struct json_object *seccomp, size_t *ret, bool *ret_default)
 {
 	struct json_object *calls, *seen = json_object_new_object();
@@ -1992,11 +2026,15 @@ int policy_export_count_notified(struct json_object *seccomp, size_t *ret, bool 
 		const char *action =
 			json_object_is_type(e, json_type_object) ? jstr(e, "action") : NULL;
 		bool cond = json_object_object_get_ex(e, "args", &args) &&
-			    json_object_is_type(args, json_type_array) &&
-			    json_object_array_length(args) > 0;
+			    json_object_is_type(args, json_type_array) && has_real_cond(args);
+		/* runc and crun skip an entry whose action, errno included, is
+		 * the default's: ERRNO(13) under ERRNO(1) is not skipped */
+		bool same = action && streq(action, dflt) &&
+			    (!streq(action, "SCMP_ACT_ERRNO") ||
+			     base_errno(e, "errnoRet", "errno", EPERM) ==
+				     base_errno(seccomp, "defaultErrnoRet", "defaultErrno", EPERM));
 
-		if (!action || streq(action, dflt) ||
-		    !json_object_object_get_ex(e, "names", &names) ||
+		if (!action || same || !json_object_object_get_ex(e, "names", &names) ||
 		    !json_object_is_type(names, json_type_array))
 			continue;
 		for (size_t k = 0; k < json_object_array_length(names); k++) {

@@ -811,6 +811,38 @@ static void test_export_notified_count_for_serve(void **state)
 	assert_int_equal(policy_export_notified(f->p, EXPORT_RUNC), 0);
 }
 
+/* serve's handover count follows libseccomp: an entry of only always-true
+ * masks (mask 0, datum 0) is unconditional, and an ERRNO entry with an
+ * errno other than the default's is not skipped. */
+static void test_export_count_notified_as_libseccomp_merges(void **state)
+{
+	static const char *const cases[][2] = {
+		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		 "\"action\":\"SCMP_ACT_NOTIFY\",\"args\":[{\"index\":1,\"value\":0,\"valueTwo\":0,"
+		 "\"op\":\"SCMP_CMP_MASKED_EQ\"}]},{\"names\":[\"mkdir\"],\"action\":"
+		 "\"SCMP_ACT_ERRNO\"}]}",
+		 "1"},
+		{"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		 "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13},{\"names\":[\"mkdir\"],\"action\":"
+		 "\"SCMP_ACT_NOTIFY\"}]}",
+		 "0"},
+	};
+	size_t n;
+	bool all;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *j = json_tokener_parse(cases[i][0]);
+
+		assert_non_null(j);
+		assert_int_equal(policy_export_count_notified(j, &n, &all), 0);
+		if (n != (size_t)atoi(cases[i][1]))
+			fail_msg("case %zu: %zu notified, libseccomp notifies %s", i, n,
+				 cases[i][1]);
+		json_object_put(j);
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -850,6 +882,7 @@ int main(void)
 		T(test_export_filter_too_big_is_refused_with_its_size),
 		T(test_export_count_of_a_deployed_profile),
 		T(test_export_notified_count_for_serve),
+		T(test_export_count_notified_as_libseccomp_merges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
