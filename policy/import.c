@@ -914,10 +914,19 @@ static const char *named_at(const char *syscall, unsigned i, uint64_t mask)
 		return NULL;
 	if (policy_arg_value_fits(p64.type, (int64_t)mask))
 		return NULL;
-	if ((p64.type == ARGT_INT || p64.type == ARGT_UINT) && mask > UINT32_MAX)
-		return NULL;
-	if (p64.type == ARGT_U16 && mask > UINT16_MAX)
-		return NULL;
+	/* sysgate compares the argument as its type on each ABI, the runtime
+	 * the register: a mask wider than the type on either ABI tests bits
+	 * only the runtime sees. i386's setuid takes a 16-bit uid, so `uid !&
+	 * 0x7e020000` held for every i386 setuid (0xfffffffe included) where
+	 * runc tested the register's bits: allowed what the profile kills. */
+	for (size_t k = 0; k < 2; k++) {
+		enum arg_type t = k ? p32.type : p64.type;
+
+		if ((t == ARGT_INT || t == ARGT_UINT) && mask > UINT32_MAX)
+			return NULL;
+		if (t == ARGT_U16 && mask > UINT16_MAX)
+			return NULL;
+	}
 	return name;
 }
 

@@ -694,8 +694,11 @@ static void test_export_merged_and_narrowed_never_widen(void **state)
 
 /* ---- import against libseccomp (hostile review) ---- */
 
-static const char *const imp_names[] = {"ptrace", "personality", "kill",    "mprotect", "madvise",
-					"chmod",  "fchmod",	 "getppid", "umask",	"clone"};
+static const char *const imp_names[] = {
+	"ptrace",  "personality", "kill",   "mprotect",	     "madvise", "chmod",   "fchmod",
+	"getppid", "umask",	  "clone",  "chown",	     "lchown",	"chown32", "fchownat",
+	"setuid",  "setuid32",	  "mkdir",  "mkdirat",	     "open",	"openat",  "creat",
+	"unlink",  "rmdir",	  "execve", "io_uring_setup"};
 static const char *const imp_actions[] = {
 	"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL",
 	"SCMP_ACT_LOG",	  "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"};
@@ -766,6 +769,42 @@ static bool streq_(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* Do the profile's entries for name compare more than one argument? */
+static bool multi_arg(struct json_object *prof, const char *name)
+{
+	struct json_object *sc, *e, *v, *a;
+	int first = -1;
+
+	if (!json_object_object_get_ex(prof, "syscalls", &sc))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(sc); i++) {
+		bool named = false;
+
+		e = json_object_array_get_idx(sc, i);
+		if (!json_object_object_get_ex(e, "names", &v))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(v); k++)
+			named = named ||
+				streq_(json_object_get_string(json_object_array_get_idx(v, k)),
+				       name);
+		if (!named || !json_object_object_get_ex(e, "args", &a))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(a); k++) {
+			struct json_object *ix;
+			int idx;
+
+			if (!json_object_object_get_ex(json_object_array_get_idx(a, k), "index",
+						       &ix))
+				continue;
+			idx = json_object_get_int(ix);
+			if (first >= 0 && idx != first)
+				return true;
+			first = idx;
+		}
+	}
+	return false;
+}
+
 /* 3 kill, 2 deny (any errno), 1 runs */
 static int ret_strength(uint32_t ret)
 {
@@ -827,6 +866,7 @@ static void test_import_decides_as_libseccomp(void **state)
 		struct policy_filter f = {0};
 		struct policy *p = NULL;
 		const char *why = NULL;
+		bool pseudo;
 		int idx, r;
 
 		gen_profile(text, sizeof(text));
@@ -845,6 +885,15 @@ static void test_import_decides_as_libseccomp(void **state)
 			goto next;
 		}
 		profiles++;
+		/* libseccomp 2.5.4 may put an i386-only name (a pseudo-syscall
+		 * on x86_64: setuid32, chown32) first in the x86_64 block and
+		 * skip the syscall-number load with it, so x86_64 and x32 calls
+		 * fall to the default (policy/compile.c): with setuid32 LOG
+		 * and ptrace ERRNO if arg2 <= 493, runc lets ptrace(.., 1) run.
+		 * The import decides as the profile says (the stricter); such
+		 * profiles are held only to never running what the filter
+		 * refuses. */
+		pseudo = strstr(text, "setuid32") || strstr(text, "chown32");
 		r = policy_load_string("imported.ini", res.policy, &p, &d);
 		if (r < 0 || d.n)
 			fail_msg("the import does not load cleanly (%s):\n%s",
@@ -898,6 +947,11 @@ static void test_import_decides_as_libseccomp(void **state)
 							name);
 			}
 			calls++;
+			warned = warned || (pseudo && abi != ABI_I386);
+			if (warned && multi_arg(prof, name))
+				continue; /* libseccomp 2.5 mis-compiles rules on several
+					   * arguments of one syscall (policy/compile.c): the
+					   * filter may refuse what the profile allows */
 			if (warned) /* lossy, said: sysgate never lets run what the filter refuses
 				     */
 				bad = (dec.kind == DECISION_ALLOW || dec.kind == DECISION_LOG) &&
