@@ -233,7 +233,8 @@ static const struct gen_section sections[] = {
 static const char *const calls_tried[] = {
 	"ptrace",   "personality", "chmod",    "fchmod",  "fchmodat", "fchmodat2", "kill",
 	"mprotect", "socket",	   "madvise",  "getppid", "chown",    "lchown",	   "fchown",
-	"fchownat", "chown32",	   "fchown32", "setuid",  "setuid32"};
+	"fchownat", "chown32",	   "fchown32", "setuid",  "setuid32", "mount",	   "umount2",
+	"unshare",  "setns",	   "connect",  "bind"};
 
 static const char *const decisions[] = {
 	"allow = ", "deny = ", "kill = ", "log = ", "deny = EACCES ", "deny = EINVAL "};
@@ -265,6 +266,11 @@ static void gen_policy(char *buf, size_t size)
 
 	buf[0] = '\0';
 	append(buf, size, &len, "[sysgate]\ndefault = %s\n", defaults[pick(ARRAY_SIZE(defaults))]);
+	/* a group, whose members the named sections below take when they
+	 * name one (a family beats a group) */
+	if (pick(3) == 0)
+		append(buf, size, &len, "[%s]\n%s*\n", pick(2) ? "@mount" : "@network",
+		       decisions[pick(ARRAY_SIZE(decisions))]);
 	for (size_t g = 0; g < ARRAY_SIZE(sections); g++) {
 		const struct gen_section *s = &sections[g];
 		unsigned n_rules = 1 + pick(3), n_names = 0;
@@ -399,7 +405,10 @@ static void test_export_profile_decides_as_the_policy(void **state)
 		struct export_opts o = {.runtime = EXPORT_RUNC,
 					.listener_path = "/run/sg.sock",
 					.metadata = "policy=t",
-					.no_bpf = true};
+					.no_bpf = true,
+					/* @mount has names newer than libseccomp
+					 * (open_tree_attr), none of them tried here */
+					.skip_unknown = true};
 		struct policy_diags d = {0};
 		struct export_result res;
 		struct policy_filter f = {0};
@@ -416,7 +425,9 @@ static void test_export_profile_decides_as_the_policy(void **state)
 			continue;
 		policies++;
 		assert_int_equal(policy_export(p, &o, &res), 0);
-		assert_int_equal(res.n_errors, 0);
+		for (size_t k = 0; k < res.n_notes; k++)
+			if (res.notes[k].level == DIAG_ERROR)
+				fail_msg("export refused (%s):\n%s", res.notes[k].msg, text);
 		r = policy_export_bpf(res.profile, &f, &why, &idx);
 		if (r < 0)
 			fail_msg("libseccomp refuses the export (%s, entry %d) of:\n%s", why, idx,
@@ -558,7 +569,8 @@ static void test_export_merged_and_narrowed_never_widen(void **state)
 					.metadata = sock ? "policy=t" : NULL,
 					.kernel_major = 6,
 					.kernel_minor = 1,
-					.no_bpf = true};
+					.no_bpf = true,
+					.skip_unknown = true};
 		struct json_object *b = NULL;
 		struct policy_diags d = {0};
 		struct export_result res;
