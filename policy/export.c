@@ -42,6 +42,7 @@
 #include "policy/answer.h"
 #include "policy/export.h"
 #include "policy/facts.h"
+#include "policy/import.h"
 #include "sg-util.h"
 
 /* At most this many comparisons (entries) for one syscall; beyond, notified. */
@@ -738,6 +739,8 @@ static char *act_text(struct act a)
 		return strdup("allowed and logged by the kernel");
 	if (act_is(a, "SCMP_ACT_NOTIFY"))
 		return strdup("notified");
+	if (act_is(a, "SCMP_ACT_KILL_PROCESS"))
+		return strdup("killed");
 	if (asprintf(&s, "%s", a.name) < 0)
 		return NULL;
 	return s;
@@ -794,7 +797,7 @@ static void need_sysgate(struct xctx *x, const struct section *s, const char *sy
 	const char *no = x->no_notify_why, *file;
 	_cleanup_free_ char *comment = NULL, *what = NULL;
 	struct act a = {NULL, 0};
-	bool lets_run = false;
+	bool lets_run = false, kills = false;
 	unsigned line;
 
 	if (x->can_notify && !(rt == EXPORT_RUNC && streq(sys, "write"))) {
@@ -812,20 +815,27 @@ static void need_sysgate(struct xctx *x, const struct section *s, const char *sy
 	}
 	if (x->can_notify)
 		no = "runc refuses SCMP_ACT_NOTIFY on write";
-	/* Narrowed: the errno of the section's first deny (EPERM if none);
-	 * widened: allowed, if any of its decisions lets the call run. */
+	/* Narrowed: killed if any of its decisions kills (an errno would let
+	 * the process live through the call the policy kills it for:
+	 * `kill = request & 7 == 0` then `log = pid != 1` was EPERM), else
+	 * the errno of the section's first deny (EPERM if none); widened:
+	 * allowed, if any of its decisions lets the call run. */
 	for (size_t i = 0; i <= s->n_rules; i++) {
 		const struct rule *r = i < s->n_rules ? &s->rules[i] : &p->dflt;
 
 		if (r->kind == DECISION_DENY && !a.name)
 			a = (struct act){"SCMP_ACT_ERRNO", r->err > 0 ? r->err : EPERM};
-		else if (r->kind != DECISION_DENY && r->kind != DECISION_KILL)
+		else if (r->kind == DECISION_KILL)
+			kills = true;
+		else if (r->kind != DECISION_DENY)
 			lets_run = true;
 		if (r == &p->dflt || (r->n_conds == 1 && r->conds[0].kind == COND_ANY))
 			break;
 	}
 	if (x->o->widen && lets_run)
 		a = ACT_ALLOW;
+	else if (kills)
+		a = (struct act){"SCMP_ACT_KILL_PROCESS", 0};
 	else if (!a.name || a.err > 4094)
 		a = (struct act){"SCMP_ACT_ERRNO", EPERM};
 	if (p->mode == POLICY_COMPLAIN)
@@ -1440,7 +1450,87 @@ static void base_arches(struct xctx *x, struct json_object *arches)
 		}
 }
 
+/*
+ * A key of the base that Go (runc, Docker, Podman) reads as one of known
+ * and json-c does not ("Names", "ACTION", "nameſ"): export reads the exact
+ * key and copies the other through, so the runtime would read the base
+ * otherwise than export merged it ({"Names": ["mkdir"], "action":
+ * "SCMP_ACT_ALLOW"} was dropped as an entry without names, where runc reads
+ * an unconditional ALLOW of mkdir). An error; true if there is one.
+ */
+static bool base_go_keys(struct xctx *x, struct json_object *o, const char *where,
+			 const char *const *known)
+{
+	bool bad = false;
+
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		for (const char *const *k = known; *k; k++)
+			if (!streq(key, *k) && policy_json_go_key_equal(key, *k)) {
+				note(x, DIAG_ERROR, "", 0,
+				     "the base: %s has the key \"%.40s\", which runc, Docker and "
+				     "Podman read as \"%s\" (Go matches keys case-insensitively) "
+				     "and crun and sysgate do not: write \"%s\"",
+				     where, key, *k, *k);
+				bad = true;
+				break;
+			}
+	}
+	return bad;
+}
+
 /* The base's entries, minus every name the policy decides, into calls. */
+/* An entry's keys, its filters' and its comparisons'. */
+static bool base_entry_go_keys(struct xctx *x, struct json_object *e, const char *where)
+{
+	static const char *const entry_keys[] = {"names",    "name", "action",	"errnoRet",
+						 "errno",    "args", "comment", "includes",
+						 "excludes", NULL};
+	static const char *const filter_keys[] = {"caps", "arches", "minKernel", NULL};
+	static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+	struct json_object *v;
+	char w[64];
+	bool bad = base_go_keys(x, e, where, entry_keys);
+
+	for (size_t f = 0; f < 2; f++) {
+		const char *k = f ? "excludes" : "includes";
+
+		snprintf(w, sizeof(w), "%s.%s", where, k);
+		if (json_object_is_type(e, json_type_object) && json_object_object_get_ex(e, k, &v))
+			bad = base_go_keys(x, v, w, filter_keys) || bad;
+	}
+	if (json_object_is_type(e, json_type_object) && json_object_object_get_ex(e, "args", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t j = 0; j < json_object_array_length(v); j++) {
+			snprintf(w, sizeof(w), "%s.args[%zu]", where, j);
+			bad = base_go_keys(x, json_object_array_get_idx(v, j), w, arg_keys) || bad;
+		}
+	return bad;
+}
+
+/* The base's top level and archMap. */
+static void base_top_go_keys(struct xctx *x)
+{
+	static const char *const top_keys[] = {
+		"defaultAction", "defaultErrnoRet", "defaultErrno",	"architectures", "archMap",
+		"flags",	 "listenerPath",    "listenerMetadata", "syscalls",	 NULL,
+	};
+	static const char *const map_keys[] = {"architecture", "subArchitectures", NULL};
+	struct json_object *map;
+	char w[32];
+
+	base_go_keys(x, x->o->base, "the top level", top_keys);
+	if (json_object_object_get_ex(x->o->base, "archMap", &map) &&
+	    json_object_is_type(map, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(map); i++) {
+			snprintf(w, sizeof(w), "archMap[%zu]", i);
+			base_go_keys(x, json_object_array_get_idx(map, i), w, map_keys);
+		}
+}
+
 static void base_entries(struct xctx *x, struct json_object *calls)
 {
 	struct json_object *b = x->o->base, *list;
@@ -1461,8 +1551,12 @@ static void base_entries(struct xctx *x, struct json_object *calls)
 		const char *action =
 			json_object_is_type(e, json_type_object) ? jstr(e, "action") : NULL;
 		char taken[512] = "";
+		char where[32];
 		int err;
 
+		snprintf(where, sizeof(where), "syscalls[%zu]", i);
+		if (base_entry_go_keys(x, e, where))
+			continue;
 		if (!action) {
 			note(x, DIAG_ERROR, "", 0, "the base: syscalls[%zu] has no action", i);
 			continue;
@@ -1716,8 +1810,10 @@ static int build(struct xctx *x, struct json_object **ret)
 	arches_add(arches, "SCMP_ARCH_X86_64");
 	arches_add(arches, "SCMP_ARCH_X86");
 	arches_add(arches, "SCMP_ARCH_X32");
-	if (o->base)
+	if (o->base) {
+		base_top_go_keys(x);
 		base_arches(x, arches);
+	}
 	json_object_object_add(obj, "architectures", json_object_get(arches));
 	for (size_t i = 0; i < x->n; i++) {
 		struct json_object *e = entry_json(x, &x->v[i]);
@@ -1802,6 +1898,9 @@ oom:
 	return -ENOMEM;
 }
 
+static struct json_object *resolved_copy(const struct export_opts *o, struct json_object *profile,
+					 size_t **map);
+
 int policy_export(const struct policy *p, const struct export_opts *o, struct export_result *ret)
 {
 	struct xctx x = {.p = p, .o = o, .res = ret};
@@ -1833,8 +1932,15 @@ int policy_export(const struct policy *p, const struct export_opts *o, struct ex
 	if (r == 0 && !o->no_bpf && ret->n_errors == 0) {
 		const char *why = NULL;
 		int idx = -1;
+		size_t *map = NULL;
+		struct json_object *counted = resolved_copy(o, obj, &map);
 
-		r = policy_export_bpf_count(obj, &ret->bpf_insns, &why, &idx);
+		r = counted ? policy_export_bpf_count(counted, &ret->bpf_insns, &why, &idx)
+			    : -ENOMEM;
+		if (idx >= 0 && map)
+			idx = (int)map[idx];
+		free(map);
+		json_object_put(counted);
 		if (r == -EINVAL) {
 			if (idx >= 0)
 				note(&x, DIAG_ERROR, "", 0, "syscalls[%d] of the profile: %s", idx,
@@ -1890,7 +1996,90 @@ size_t policy_export_notified(const struct policy *p, enum export_runtime rt)
 	return n;
 }
 
+/*
+ * The profile as the runtime's libseccomp gets it. For docker and podman
+ * the base's includes and excludes stay in the profile, and Docker and
+ * Podman resolve them before runc or crun see it: counting them all
+ * refused a merge where socket KILL_PROCESS if CAP_SYS_ADMIN sits beside
+ * socket ALLOW (two unconditional socketcall rules of different actions
+ * for libseccomp, which the container never gets). So the entries that do
+ * not apply for the caps and kernel given are left out of the count.
+ * map[i]: the index in profile of the copy's entry i.
+ */
+static struct json_object *resolved_copy(const struct export_opts *o, struct json_object *profile,
+					 size_t **map)
+{
+	struct json_object *c = json_object_new_object(), *calls, *out;
+
+	*map = NULL;
+	if (!c)
+		return NULL;
+	json_object_object_foreach(profile, key, val)
+	{
+		if (!streq(key, "syscalls"))
+			json_object_object_add(c, key, json_object_get(val));
+	}
+	if (!json_object_object_get_ex(profile, "syscalls", &calls) ||
+	    !json_object_is_type(calls, json_type_array))
+		return c;
+	out = json_object_new_array();
+	*map = calloc(json_object_array_length(calls) + 1, sizeof(**map));
+	if (!out || !*map) {
+		json_object_put(out);
+		json_object_put(c);
+		free(*map);
+		*map = NULL;
+		return NULL;
+	}
+	for (size_t i = 0; i < json_object_array_length(calls); i++) {
+		struct json_object *e = json_object_array_get_idx(calls, i);
+		const char *why = NULL;
+
+		if ((o->runtime == EXPORT_DOCKER || o->runtime == EXPORT_PODMAN) &&
+		    json_object_is_type(e, json_type_object) && base_filter(o, e, &why) != 1)
+			continue;
+		(*map)[json_object_array_length(out)] = i;
+		json_object_array_add(out, json_object_get(e));
+	}
+	json_object_object_add(c, "syscalls", out);
+	return c;
+}
+
 /* ---- what a deployed profile notifies ---- */
+
+/* Does args hold a comparison libseccomp keeps? SCMP_CMP_MASKED_EQ with
+ * mask 0 and datum 0 is dropped as always true (seccomp_export_pfc), so an
+ * entry of only those is unconditional: NOTIFY mkdir if arg1 & 0 == 0, then
+ * ALLOW mkdir, notifies mkdir, which the count said it did not. */
+static bool has_real_cond(struct json_object *args)
+{
+	unsigned seen = 0;
+	bool twice = false, always = false, real = false;
+
+	for (size_t i = 0; i < json_object_array_length(args); i++) {
+		struct json_object *a = json_object_array_get_idx(args, i), *v;
+		const char *op = jstr(a, "op");
+		uint64_t mask = 1, datum = 0, idx = 0;
+
+		if (json_object_object_get_ex(a, "value", &v))
+			mask = json_object_get_uint64(v);
+		if (json_object_object_get_ex(a, "valueTwo", &v))
+			datum = json_object_get_uint64(v);
+		if (json_object_object_get_ex(a, "index", &v))
+			idx = json_object_get_uint64(v);
+		if (idx < 32) {
+			twice = twice || (seen & (1u << idx));
+			seen |= 1u << idx;
+		}
+		if (op && streq(op, "SCMP_CMP_MASKED_EQ") && mask == 0 && datum == 0)
+			always = true;
+		else
+			real = true;
+	}
+	/* an argument compared twice is one rule per comparison (runc,
+	 * crun): one of them always true makes that rule unconditional */
+	return real && !(twice && always);
+}
 
 int policy_export_count_notified(struct json_object *seccomp, size_t *ret, bool *ret_default)
 {
@@ -1919,11 +2108,15 @@ int policy_export_count_notified(struct json_object *seccomp, size_t *ret, bool 
 		const char *action =
 			json_object_is_type(e, json_type_object) ? jstr(e, "action") : NULL;
 		bool cond = json_object_object_get_ex(e, "args", &args) &&
-			    json_object_is_type(args, json_type_array) &&
-			    json_object_array_length(args) > 0;
+			    json_object_is_type(args, json_type_array) && has_real_cond(args);
+		/* runc and crun skip an entry whose action, errno included, is
+		 * the default's: ERRNO(13) under ERRNO(1) is not skipped */
+		bool same = action && streq(action, dflt) &&
+			    (!streq(action, "SCMP_ACT_ERRNO") ||
+			     base_errno(e, "errnoRet", "errno", EPERM) ==
+				     base_errno(seccomp, "defaultErrnoRet", "defaultErrno", EPERM));
 
-		if (!action || streq(action, dflt) ||
-		    !json_object_object_get_ex(e, "names", &names) ||
+		if (!action || same || !json_object_object_get_ex(e, "names", &names) ||
 		    !json_object_is_type(names, json_type_array))
 			continue;
 		for (size_t k = 0; k < json_object_array_length(names); k++) {

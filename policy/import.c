@@ -271,19 +271,62 @@ static bool get_uint(struct ctx *c, struct json_object *v, const char *path, uin
 	return true;
 }
 
+/*
+ * Go's encoding/json (runc, Docker, Podman) matches a key to a field
+ * case-insensitively, with Unicode's simple folding: "Action", "ACTION" and
+ * "nameſ" (U+017F) are "action" and "names" to them. So such a key is not
+ * one the runtimes ignore: it is the field, and the last of them wins.
+ */
+bool policy_json_go_key_equal(const char *key, const char *known)
+{
+	const unsigned char *k = (const unsigned char *)key;
+
+	for (; *known; known++) {
+		unsigned char ch;
+
+		if (k[0] == 0xc5 && k[1] == 0xbf) { /* U+017F, long s */
+			ch = 's';
+			k += 2;
+		} else if (k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa) { /* U+212A, Kelvin */
+			ch = 'k';
+			k += 3;
+		} else if (*k) {
+			ch = (unsigned char)(*k >= 'A' && *k <= 'Z' ? *k + 32 : *k);
+			k++;
+		} else {
+			return false;
+		}
+		if (ch != (unsigned char)(*known >= 'A' && *known <= 'Z' ? *known + 32 : *known))
+			return false;
+	}
+	return !*k;
+}
+
 /* Keys the format knows; any other is reported and ignored, as the runtimes
- * ignore it. */
+ * ignore it. A spelling of a known key that Go takes for it is an error:
+ * json-c (and so sysgate) reads the exact key, Go reads the last of them. */
 static void check_keys(struct ctx *c, struct json_object *o, const char *path,
 		       const char *const *known)
 {
 	json_object_object_foreach(o, key, val)
 	{
+		const char *fold = NULL;
 		bool ok = false;
 
 		(void)val;
-		for (const char *const *k = known; *k && !ok; k++)
+		for (const char *const *k = known; *k && !ok; k++) {
 			ok = streq(*k, key);
-		if (!ok)
+			if (!ok && !fold && policy_json_go_key_equal(key, *k))
+				fold = *k;
+		}
+		if (!ok && fold)
+			report(c, IMPORT_ERROR, path,
+			       "key \"%.40s\" is \"%s\" to runc, Docker and Podman (Go matches "
+			       "keys "
+			       "case-insensitively, and the last one wins), but not to crun or "
+			       "sysgate: write \"%s\" once",
+			       key, fold, fold);
+		else if (!ok)
 			report(c, IMPORT_NOTE, path,
 			       "unknown key \"%.40s\" ignored (the runtimes ignore it too)", key);
 	}
@@ -835,7 +878,7 @@ static bool name_ok(struct ctx *c, const char *name, const char *path, const str
 
 /* ---- conditions ---- */
 
-enum ct { CT_TEXT, CT_TRUE, CT_FALSE, CT_GAP };
+enum ct { CT_TEXT, CT_TRUE, CT_FALSE, CT_GAP, CT_I386 };
 
 static const char *const op_tok[] = {
 	[OP_NE] = "!=", [OP_LT] = "<",	[OP_LE] = "<=",
@@ -871,10 +914,19 @@ static const char *named_at(const char *syscall, unsigned i, uint64_t mask)
 		return NULL;
 	if (policy_arg_value_fits(p64.type, (int64_t)mask))
 		return NULL;
-	if ((p64.type == ARGT_INT || p64.type == ARGT_UINT) && mask > UINT32_MAX)
-		return NULL;
-	if (p64.type == ARGT_U16 && mask > UINT16_MAX)
-		return NULL;
+	/* sysgate compares the argument as its type on each ABI, the runtime
+	 * the register: a mask wider than the type on either ABI tests bits
+	 * only the runtime sees. i386's setuid takes a 16-bit uid, so `uid !&
+	 * 0x7e020000` held for every i386 setuid (0xfffffffe included) where
+	 * runc tested the register's bits: allowed what the profile kills. */
+	for (size_t k = 0; k < 2; k++) {
+		enum arg_type t = k ? p32.type : p64.type;
+
+		if ((t == ARGT_INT || t == ARGT_UINT) && mask > UINT32_MAX)
+			return NULL;
+		if (t == ARGT_U16 && mask > UINT16_MAX)
+			return NULL;
+	}
 	return name;
 }
 
@@ -888,7 +940,17 @@ static void num(char *buf, size_t size, uint64_t v, bool octal)
 		snprintf(buf, size, "0x%llx", (unsigned long long)v);
 }
 
-static enum ct cond_text(const char *syscall, const struct cmp *m, char *buf, size_t size)
+/*
+ * i386: libseccomp builds a 32-bit arch's filter from the low halves of the
+ * mask and the datum alone (seccomp_export_pfc: mask = datum = 1 << 32 is
+ * `$a1 & 0 == 0` there, a rule that always holds, and mask 0x1ffffffff with
+ * datum 1 << 32 is `$a1 & 0xffffffff == 0`). sysgate compares the i386
+ * register as 32 bits against the whole value, which never holds for a
+ * datum above 32 bits. CT_I386 is that case: the rule means one thing on
+ * x86_64 and another on i386, and a section cannot differ by ABI.
+ */
+static enum ct cond_text(const char *syscall, const struct cmp *m, bool i386, char *buf,
+			 size_t size)
 {
 	char a[24], b[24];
 	const char *name;
@@ -903,6 +965,8 @@ static enum ct cond_text(const char *syscall, const struct cmp *m, char *buf, si
 		return CT_FALSE;
 	if (m->value == 0)
 		return CT_TRUE;
+	if (i386 && m->value2 > UINT32_MAX)
+		return CT_I386;
 	if (m->value2 == m->value && one_bit(m->value)) {
 		num(a, sizeof(a), m->value, false);
 		snprintf(buf, size, "arg%u & %s", m->index, a);
@@ -1275,6 +1339,7 @@ static int parse_entry(struct ctx *c, struct json_object *e, size_t i,
 
 static void parse_arches(struct ctx *c, struct json_object *p, struct json_object *out)
 {
+	static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 	struct json_object *arches = get_set(p, "architectures"), *map = get_set(p, "archMap");
 	struct json_object *list = NULL, *out_arches = json_object_new_array();
 
@@ -1295,18 +1360,30 @@ static void parse_arches(struct ctx *c, struct json_object *p, struct json_objec
 			struct json_object *m = json_object_array_get_idx(map, i), *a, *subs;
 			_cleanup_free_ char *mp = pathf("archMap[%zu]", i);
 
+			if (json_object_is_type(m, json_type_object))
+				check_keys(c, m, mp ? mp : "archMap", archmap_keys);
 			a = get_set(m, "architecture");
 			if (!a || !json_object_is_type(a, json_type_string))
 				continue;
 			if (!streq(json_object_get_string(a), "SCMP_ARCH_X86_64"))
 				continue;
+			/* moby appends every matching entry's (no break there): two
+			 * X86_64 entries give the union */
+			if (!c->arches_given)
+				json_object_array_add(out_arches,
+						      json_object_new_string("SCMP_ARCH_X86_64"));
 			c->arches_given = true;
-			json_object_array_add(out_arches,
-					      json_object_new_string("SCMP_ARCH_X86_64"));
 			subs = get_set(m, "subArchitectures");
 			if (subs && check_str_array(c, subs, mp ? mp : "archMap"))
-				list = subs;
-			break;
+				for (size_t k = 0; k < json_object_array_length(subs); k++) {
+					const char *sa = json_object_get_string(
+						json_object_array_get_idx(subs, k));
+
+					c->has_x86 = c->has_x86 || streq(sa, "SCMP_ARCH_X86");
+					c->has_x32 = c->has_x32 || streq(sa, "SCMP_ARCH_X32");
+					json_object_array_add(out_arches,
+							      json_object_new_string(sa));
+				}
 		}
 		if (!c->arches_given)
 			report(c, IMPORT_WARNING, "archMap",
@@ -1368,7 +1445,32 @@ struct out_rule {
 	size_t order;
 	const struct ent *e;
 	char text[RULE_MAX + 48]; /* the key, an errno and conds[RULE_MAX] */
+	size_t conds_at;	  /* where the conditions start in text */
 };
+
+/* Does every condition of a (joined by " and ") appear in b? Then a rule
+ * of b's after one of a's can never match first. */
+static bool conds_within(const char *a, const char *b)
+{
+	while (*a) {
+		const char *and = strstr(a, " and ");
+		size_t n = and? (size_t)(and-a) : strlen(a);
+		const char *at = b;
+		bool found = false;
+
+		while (!found && (at = strstr(at, a)) != NULL) {
+			found = (at == b || strncmp(at - 5, " and ", 5) == 0) &&
+				(at[n] == '\0' || strncmp(at + n, " and ", 5) == 0);
+			at++;
+		}
+		if (!found)
+			return false;
+		a += n;
+		if (and)
+			a += 5;
+	}
+	return true;
+}
 
 static int out_cmp(const void *a, const void *b)
 {
@@ -1427,6 +1529,122 @@ static void header_name(const char *name, char *buf, size_t size)
 }
 
 /*
+ * i386's socketcall and ipc under the runtime and under sysgate. libseccomp
+ * turns a rule of a carried call C into `MUX(a0 == C)` with C's argument
+ * conditions dropped, and an unconditional rule of MUX itself overrides all
+ * of those (seccomp_export_pfc shows it); sysgate, whenever a carried
+ * call's section is more than allow, decides every i386 MUX call by the
+ * section of the call it carries. Where C's section has conditions sysgate
+ * reads the arguments from memory and denies what would then be allowed,
+ * so it is the stricter one (resolve_sc's warning). But where MUX has an
+ * unconditional decision U and C is decided whole by something weaker
+ * (allow under U's deny), sysgate lets MUX(C) through where the runtime
+ * refuses it: with socketcall ERRNO(13), socket ALLOW and connect
+ * ERRNO(13), i386 socketcall(SYS_SOCKET, AF_INET) got EACCES in runc and
+ * crun and a socket under sysgate run (tests/import/battery.py). Returns
+ * whether C (s) is such a call; *weaker: its decision.
+ */
+/*
+ * Is e an unconditional rule to libseccomp? No comparisons, or only
+ * SCMP_CMP_MASKED_EQ with mask 0 and datum 0, which libseccomp drops as
+ * always true (seccomp_export_pfc: personality ERRNO(13) if arg1 & 0 == 0
+ * then personality ALLOW is `action ERRNO(13)`: the first unconditional
+ * rule wins) — or, in an entry split into one rule per comparison (an
+ * argument compared twice), any such comparison. Taken as a conditional
+ * "*", the ALLOW after it won in sysgate: allowed what runc denies.
+ */
+static bool cmp_always(const struct cmp *m)
+{
+	return m->op == OP_MASKED_EQ && m->value == 0 && m->value2 == 0;
+}
+
+static bool ent_uncond(const struct ent *e)
+{
+	size_t n_true = 0;
+
+	for (size_t j = 0; j < e->n_cmps; j++)
+		n_true += cmp_always(&e->cmps[j]);
+	return e->n_cmps == 0 || n_true == e->n_cmps || (e->or_split && n_true > 0);
+}
+
+static const struct ent *unc_of(struct ctx *c, struct sc *s);
+static bool carried_widens(struct ctx *c, struct sc *s, const struct act **weaker)
+{
+	const char *mux = multiplexer(s->name);
+	struct sc *m = mux ? sc_find(c, mux) : NULL;
+	const struct ent *mu = m ? unc_of(c, m) : NULL, *u = unc_of(c, s);
+
+	if (!mux || !c->has_x86 || !mu || !u || act_same(&mu->act, &c->dflt))
+		return false;
+	if (weaker)
+		*weaker = &u->act;
+	return rank(&u->act) < rank(&mu->act);
+}
+
+/* The one entry that decides s whole (resolve_sc's *uncond), or NULL. */
+static const struct ent *unc_of(struct ctx *c, struct sc *s)
+{
+	for (size_t k = 0; k < s->n_ents; k++) {
+		const struct ent *e = &c->ents[s->ents[k]];
+
+		if (!act_same(&e->act, &c->dflt) && ent_uncond(e))
+			return e;
+	}
+	for (size_t k = 0; k < s->n_ents; k++)
+		if (!act_same(&c->ents[s->ents[k]].act, &c->dflt))
+			return NULL;
+	return s->n_ents ? &c->ents[s->ents[0]] : NULL;
+}
+
+/* Report each carried call that (a) or (b) above widens: an error, since
+ * sysgate would allow what the runtime refuses, unless --allow-i386 takes
+ * sysgate's i386 decisions as they are. Only where sysgate notifies the
+ * multiplexer at all (some carried call's section is more than allow). */
+static void check_multiplexers(struct ctx *c)
+{
+	static const char *const muxes[] = {"socketcall", "ipc"};
+
+	for (size_t x = 0; x < ARRAY_SIZE(muxes); x++) {
+		bool forced = false;
+
+		for (size_t i = 0; i < c->n_scs && !forced; i++) {
+			const struct ent *u = unc_of(c, &c->scs[i]);
+			const char *mux = multiplexer(c->scs[i].name);
+
+			forced = mux && streq(mux, muxes[x]) &&
+				 (!u || u->act.kind != A_ALLOW ||
+				  (act_same(&u->act, &c->dflt) && c->dflt.kind != A_ALLOW));
+		}
+		for (size_t i = 0; forced && i < c->n_scs; i++) {
+			struct sc *s = &c->scs[i];
+			const char *mux = multiplexer(s->name);
+			const struct act *low = NULL;
+			struct sc *m = sc_find(c, muxes[x]);
+			const struct ent *mu = m ? unc_of(c, m) : NULL;
+			_cleanup_free_ char *p = NULL;
+			char e[24];
+
+			if (!mux || !streq(mux, muxes[x]) || !carried_widens(c, s, &low))
+				continue;
+			act_errno(low, e, sizeof(e));
+			if (*e)
+				e[strlen(e) - 1] = '\0';
+			p = pathf("syscalls[%zu]", c->ents[s->ents[0]].idx);
+			report(c, c->o->allow_i386 ? IMPORT_WARNING : IMPORT_ERROR, p ? p : "",
+			       "%s on i386: the runtimes decide every %s(%s) as %s's own "
+			       "unconditional entry syscalls[%zu] says (libseccomp lets it "
+			       "override "
+			       "the rules a carried call adds), while sysgate decides it by [%s], "
+			       "which gives %s%s%s: sysgate would let through i386 calls the "
+			       "runtime "
+			       "refuses (--allow-i386 accepts sysgate's i386 decisions)",
+			       s->name, muxes[x], s->name, muxes[x], mu->idx, s->name, act_key(low),
+			       *e ? " " : "", e);
+		}
+	}
+}
+
+/*
  * Resolve one syscall's entries as libseccomp merges them (PROFILES.md 1d):
  * entries whose action is the default are skipped by both runtimes; the
  * first unconditional entry wins over everything; otherwise the conditional
@@ -1449,7 +1667,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 		if (act_same(&e->act, &c->dflt))
 			continue;
 		n_live++;
-		if (e->n_cmps == 0) {
+		if (ent_uncond(e)) {
 			*uncond = e;
 			break;
 		}
@@ -1510,9 +1728,25 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			*al = (struct alt){.e = e};
 			for (size_t j = from; j < to; j++) {
 				char t[96];
-				enum ct ct = cond_text(s->name, &e->cmps[j], t, sizeof(t));
+				enum ct ct =
+					cond_text(s->name, &e->cmps[j], c->has_x86, t, sizeof(t));
 
-				if (ct == CT_FALSE) {
+				if (ct == CT_I386) {
+					report(c, IMPORT_ERROR, e->cmps[j].path,
+					       "%s: SCMP_CMP_MASKED_EQ mask 0x%llx value 0x%llx on "
+					       "arg%u: on i386 libseccomp compares only the low 32 "
+					       "bits of mask and value (arg%u & 0x%llx == 0x%llx), "
+					       "which is another rule than on x86_64, and a "
+					       "section "
+					       "cannot differ by ABI",
+					       s->name, (unsigned long long)e->cmps[j].value,
+					       (unsigned long long)e->cmps[j].value2,
+					       e->cmps[j].index, e->cmps[j].index,
+					       (unsigned long long)(e->cmps[j].value & UINT32_MAX),
+					       (unsigned long long)(e->cmps[j].value2 &
+								    UINT32_MAX));
+					bad = true;
+				} else if (ct == CT_FALSE) {
 					report(c, IMPORT_NOTE, e->cmps[j].path,
 					       "valueTwo has bits outside the mask (value): this "
 					       "comparison never holds, so this rule never "
@@ -1571,6 +1805,7 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 				act_errno(&e->act, en, sizeof(en));
 				snprintf(o->text, sizeof(o->text), "%s = %s%s", act_key(&e->act),
 					 en, conds);
+				o->conds_at = strlen(o->text) - strlen(conds);
 			}
 			n_rules++;
 			n_alts++;
@@ -1581,6 +1816,36 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			if (!act_same(&alts[x].e->act, &alts[y].e->act) &&
 			    !disjoint(&alts[x], &alts[y]))
 				overlap = true;
+	{
+		/* libseccomp 2.5 (Debian 12's) merges a comparison of a register's
+		 * high word wrongly with the syscall's other comparisons
+		 * (GHSA-4q85-33p6-j5g6, fixed in 2.6.1; export keeps such a
+		 * comparison alone for that reason): with kill if arg2 >=
+		 * 0x100000005 or arg2 <= 0, runc and crun kill kill(pid, sig, 3) */
+		size_t n_cmps = 0;
+		const struct cmp *high = NULL;
+
+		for (size_t x = 0; x < n_alts; x++)
+			for (size_t j = 0; j < alts[x].n; j++) {
+				const struct cmp *m = alts[x].m[j];
+
+				n_cmps++;
+				if (m->op != OP_EQ && m->op != OP_MASKED_EQ &&
+				    m->value > UINT32_MAX)
+					high = m;
+				if (m->op == OP_MASKED_EQ &&
+				    (m->value > UINT32_MAX || m->value2 > UINT32_MAX))
+					high = m;
+			}
+		if (high && n_cmps > 1)
+			report(c, IMPORT_WARNING, high->path,
+			       "%s: libseccomp 2.5 mis-merges a comparison of the register's high "
+			       "word with the syscall's other comparisons (GHSA-4q85-33p6-j5g6, "
+			       "fixed in 2.6.1): runc and crun here may decide calls otherwise "
+			       "than the profile says (kill if arg2 >= 0x100000005 or arg2 <= 0 "
+			       "killed arg2 == 3); sysgate decides as the profile says",
+			       s->name);
+	}
 	if (overlap) {
 		_cleanup_free_ char *p = pathf("syscalls[%zu]", alts[0].e->idx);
 
@@ -1616,7 +1881,37 @@ static int resolve_sc(struct ctx *c, struct sc *s, const struct ent **uncond, st
 			       rules[l].e->idx);
 			continue;
 		}
+		for (l = 0; l < k; l++)
+			if (conds_within(rules[l].text + rules[l].conds_at,
+					 rules[k].text + rules[k].conds_at))
+				break;
+		if (l < k) {
+			/* an earlier rule (more restrictive, or the same) takes
+			 * every call this one matches: a dead line */
+			_cleanup_free_ char *p = pathf("syscalls[%zu]", rules[k].e->idx);
+
+			report(c, IMPORT_NOTE, p ? p : "",
+			       "%s: a rule of syscalls[%zu] (%s) decides every call this entry's "
+			       "rule (%s) matches, in sysgate's order; left out",
+			       s->name, rules[l].e->idx, rules[l].text, rules[k].text);
+			continue;
+		}
 		put_rule(body, rules[k].text);
+		/* a rule that always holds (a mask of 0) decides every call that
+		 * reaches it: the rules after it would be dead lines, which the
+		 * loader warns about */
+		if (strcmp(rules[k].text + strlen(rules[k].text) - 1, "*") == 0) {
+			_cleanup_free_ char *p =
+				k + 1 < n_rules ? pathf("syscalls[%zu]", rules[k + 1].e->idx)
+						: NULL;
+
+			if (p)
+				report(c, IMPORT_NOTE, p,
+				       "%s: after a rule of syscalls[%zu] that always holds, "
+				       "its other rules decide nothing; left out",
+				       s->name, rules[k].e->idx);
+			break;
+		}
 	}
 	if (n_rules == 0)
 		write_rule(body, &c->dflt, "*");
@@ -2111,6 +2406,7 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	bprintf(&c.out, "[sysgate]\n");
 	default_line(&c);
 	bprintf(&c.out, "\n");
+	check_multiplexers(&c);
 	r = emit(&c);
 	if (r < 0)
 		goto out;
@@ -2163,19 +2459,133 @@ void import_result_free(struct import_result *r)
 	*r = (struct import_result){};
 }
 
+/* A JSON string at text[*i] == '"', decoded enough to compare keys (an
+ * escape \\uXXXX as that code unit in UTF-8); *i ends on the closing quote.
+ * has_nul: it holds a \\u0000, which json-c ends the string at (in a key,
+ * in a name) while Go keeps it. NULL on ENOMEM. */
+static char *scan_string(const char *text, size_t len, size_t *i, bool *has_nul)
+{
+	struct buf b = {};
+
+	*has_nul = false;
+	bprintf(&b, "%s", "");
+	for ((*i)++; *i < len && text[*i] != '"'; (*i)++) {
+		unsigned v;
+
+		if (text[*i] != '\\') {
+			bprintf(&b, "%c", text[*i]);
+			continue;
+		}
+		if (++*i >= len)
+			break;
+		if (text[*i] != 'u' || *i + 4 >= len || sscanf(text + *i + 1, "%4x", &v) != 1) {
+			bprintf(&b, "\\%c", text[*i]);
+			continue;
+		}
+		*i += 4;
+		if (v == 0)
+			*has_nul = true;
+		if (v < 0x80)
+			bprintf(&b, "%c", (char)v);
+		else if (v < 0x800)
+			bprintf(&b, "%c%c", (char)(0xc0 | v >> 6), (char)(0x80 | (v & 0x3f)));
+		else
+			bprintf(&b, "%c%c%c", (char)(0xe0 | v >> 12),
+				(char)(0x80 | ((v >> 6) & 0x3f)), (char)(0x80 | (v & 0x3f)));
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+#define SCAN_DEPTH 64  /* json-c refuses more than 32 */
+#define SCAN_KEYS 1024 /* a profile's objects have about ten */
+
 size_t policy_import_check_numbers(const char *text, size_t len, struct import_result *ret)
 {
 	struct ctx c = {.res = ret};
 	unsigned line = 1;
-	size_t n = 0;
+	size_t n = 0, depth = 0;
+	/* per open object: its keys so far (an array: NULL) */
+	struct keys {
+		bool object;
+		char **v;
+		size_t n;
+	} stack[SCAN_DEPTH] = {};
 
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '\n') {
 			line++;
+		} else if (text[i] == '{' || text[i] == '[') {
+			if (depth < SCAN_DEPTH)
+				stack[depth] = (struct keys){.object = text[i] == '{'};
+			depth++;
+		} else if (text[i] == '}' || text[i] == ']') {
+			if (depth > 0 && --depth < SCAN_DEPTH) {
+				for (size_t k = 0; k < stack[depth].n; k++)
+					free(stack[depth].v[k]);
+				free(stack[depth].v);
+				stack[depth] = (struct keys){};
+			}
 		} else if (text[i] == '"') {
-			for (i++; i < len && text[i] != '"'; i++)
-				if (text[i] == '\\')
-					i++;
+			char where[32];
+			bool nul, key;
+			char *s = scan_string(text, len, &i, &nul);
+			size_t j = i + 1;
+			struct keys *top =
+				depth > 0 && depth <= SCAN_DEPTH ? &stack[depth - 1] : NULL;
+
+			if (!s) {
+				c.oom = true;
+				break;
+			}
+			snprintf(where, sizeof(where), "line %u", line);
+			while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' ||
+					   text[j] == '\n'))
+				j++;
+			key = top && top->object && j < len && text[j] == ':';
+			if (nul) {
+				report(&c, IMPORT_ERROR, where,
+				       "a string with \\u0000 in it (\"%.40s...\"): json-c, and so "
+				       "sysgate, ends it there, while runc reads it whole (a key "
+				       "\"action\\u0000x\" would be \"action\" to sysgate only)",
+				       s);
+				n++;
+			} else if (key && top->n >= SCAN_KEYS) {
+				report(&c, IMPORT_ERROR, where,
+				       "more than %d keys in one object: not read", SCAN_KEYS);
+				n++;
+				free(s);
+				break;
+			} else if (key) {
+				for (size_t k = 0; k < top->n; k++)
+					if (streq(top->v[k], s)) {
+						report(&c, IMPORT_ERROR, where,
+						       "key \"%.40s\" twice in one object: which "
+						       "one a "
+						       "runtime reads is its JSON parser's choice "
+						       "(json-c and Go take the last); write it "
+						       "once",
+						       s);
+						n++;
+						break;
+					}
+			}
+			if (key && !nul) {
+				char **v = realloc(top->v, (top->n + 1) * sizeof(*v));
+
+				if (!v) {
+					free(s);
+					c.oom = true;
+					break;
+				}
+				top->v = v;
+				top->v[top->n++] = s;
+				s = NULL;
+			}
+			free(s);
 		} else if (text[i] >= '0' && text[i] <= '9' &&
 			   (i == 0 || !(text[i - 1] >= '0' && text[i - 1] <= '9'))) {
 			size_t s = i, digits;
@@ -2196,6 +2606,15 @@ size_t policy_import_check_numbers(const char *text, size_t len, struct import_r
 				n++;
 			}
 		}
+	}
+	for (size_t d = 0; d < MIN(depth, (size_t)SCAN_DEPTH); d++) {
+		for (size_t k = 0; k < stack[d].n; k++)
+			free(stack[d].v[k]);
+		free(stack[d].v);
+	}
+	if (c.oom && !n) {
+		report(&c, IMPORT_ERROR, "", "out of memory reading the profile");
+		n++;
 	}
 	return n;
 }

@@ -68,10 +68,18 @@ int policy_import(const struct json_object *profile, const struct import_options
 void import_result_free(struct import_result *r); /* contents only; NULL-safe */
 
 /*
- * json-c clamps an integer beyond 2^64-1 to 2^64-1 without a word. So the
- * verb hands the raw text here first: a report (path "line N") for every
- * number literal outside strings that exceeds 2^64-1. Returns how many.
+ * What json-c reads otherwise than the runtimes' parsers, found in the raw
+ * text, which the verbs hand here first: a report (path "line N") for every
+ * number literal outside strings that exceeds 2^64-1 (json-c clamps it
+ * without a word), every string with a \u0000 (json-c ends a key or a name
+ * there, Go keeps it whole: "action\u0000x" is a second "action" to json-c
+ * only), and every key given twice in one object. Returns how many.
  */
 size_t policy_import_check_numbers(const char *text, size_t len, struct import_result *ret);
+
+/* Does Go's encoding/json (runc, Docker, Podman) take key for the field
+ * known? Case-insensitive, with Unicode's simple folding (U+017F is s,
+ * U+212A is k): "Action" and "nameſ" are action and names to them. */
+bool policy_json_go_key_equal(const char *key, const char *known);
 
 const char *import_dialect_name(enum import_dialect d);

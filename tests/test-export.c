@@ -622,6 +622,85 @@ static void test_export_hostile_base_is_refused_not_crashed_on(void **state)
 	}
 }
 
+/*
+ * Go (runc, Docker, Podman) reads "Names", "nameſ" (U+017F) or "Value" as
+ * names and value; json-c and export do not. A base entry {"Names":
+ * ["mkdir"], "action": "SCMP_ACT_ALLOW"} was dropped without a word as an
+ * entry with no names, and the same key beside "names" or "value" was
+ * copied through for runc to read; each is an error now.
+ */
+static void test_export_base_go_folded_keys_are_refused(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"Names\":[\"mkdir\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"getpid\"],"
+		"\"name\xc5\xbf\":[\"mkdir\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpid\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"Value\":2,"
+		"\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mount\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"Excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"DefaultAction\":\"SCMP_ACT_ERRNO\"}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":"
+		"\"SCMP_ARCH_X86_64\",\"SubArchitectures\":[]}]}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f->base = json_tokener_parse(bad[i]);
+		assert_non_null(f->base);
+		run(f, notify_mkdir, EXPORT_RUNC, "/run/sg.sock");
+		if (f->r.n_errors == 0)
+			fail_msg("base %zu accepted: %s", i, bad[i]);
+		assert_true(noted(f, DIAG_ERROR, 0, "Go matches keys case-insensitively"));
+		policy_export_done(&f->r);
+		policy_free(f->p);
+		f->p = NULL;
+		json_object_put(f->base);
+		f->base = NULL;
+	}
+}
+
+/* Docker and Podman resolve the includes export keeps for them: the size
+ * count must not build an entry the container never gets (reboot LOG if
+ * arg1 == 1 for CAP_SYS_ADMIN beside reboot ALLOW if arg1 == 1: libseccomp
+ * refuses one condition with two actions, and the export failed). */
+static void test_export_docker_count_resolves_includes(void **state)
+{
+	struct fx *f = *state;
+	struct export_opts o = {.runtime = EXPORT_DOCKER, .kernel_major = 6, .kernel_minor = 1};
+
+	f->base = json_tokener_parse(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"reboot\"],"
+		"\"action\":\"SCMP_ACT_LOG\",\"args\":[{\"index\":1,\"value\":1,\"op\":"
+		"\"SCMP_CMP_EQ\"}],\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+		"{\"names\":[\"reboot\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":1,"
+		"\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	assert_non_null(f->base);
+	o.base = f->base;
+	load(f, "[sysgate]\ndefault = deny\n[@docker-default]\nallow = *\n");
+	assert_int_equal(policy_export(f->p, &o, &f->r), 0);
+	assert_int_equal(f->r.n_errors, 0);
+	assert_true(f->r.bpf_insns > 0);
+	/* the includes stay for Docker to resolve */
+	assert_non_null(strstr(json_object_to_json_string(f->r.profile), "CAP_SYS_ADMIN"));
+}
+
+/* Narrowed (nothing to notify to), a section that kills for some calls is
+ * killed whole: it was EPERM, so the process lived through the ptrace the
+ * policy kills it for. test-export-diff's merged-and-narrowed run found it. */
+static void test_export_narrowed_kill_stays_kill(void **state)
+{
+	struct fx *f = *state;
+	int err = 0;
+
+	run(f, "[sysgate]\ndefault = allow\n[ptrace]\nkill = request & 7 == 0\nlog = pid != 1\n",
+	    EXPORT_DOCKER, NULL);
+	assert_string_equal(uncond(f, "ptrace", &err), "SCMP_ACT_KILL_PROCESS");
+	assert_true(noted(f, DIAG_WARNING, 5, "they are killed"));
+}
+
 static void test_export_base_notify_without_a_listener_is_refused(void **state)
 {
 	struct fx *f = *state;
@@ -732,6 +811,38 @@ static void test_export_notified_count_for_serve(void **state)
 	assert_int_equal(policy_export_notified(f->p, EXPORT_RUNC), 0);
 }
 
+/* serve's handover count follows libseccomp: an entry of only always-true
+ * masks (mask 0, datum 0) is unconditional, and an ERRNO entry with an
+ * errno other than the default's is not skipped. */
+static void test_export_count_notified_as_libseccomp_merges(void **state)
+{
+	static const char *const cases[][2] = {
+		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		 "\"action\":\"SCMP_ACT_NOTIFY\",\"args\":[{\"index\":1,\"value\":0,\"valueTwo\":0,"
+		 "\"op\":\"SCMP_CMP_MASKED_EQ\"}]},{\"names\":[\"mkdir\"],\"action\":"
+		 "\"SCMP_ACT_ERRNO\"}]}",
+		 "1"},
+		{"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		 "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13},{\"names\":[\"mkdir\"],\"action\":"
+		 "\"SCMP_ACT_NOTIFY\"}]}",
+		 "0"},
+	};
+	size_t n;
+	bool all;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *j = json_tokener_parse(cases[i][0]);
+
+		assert_non_null(j);
+		assert_int_equal(policy_export_count_notified(j, &n, &all), 0);
+		if (n != (size_t)atoi(cases[i][1]))
+			fail_msg("case %zu: %zu notified, libseccomp notifies %s", i, n,
+				 cases[i][1]);
+		json_object_put(j);
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -764,10 +875,14 @@ int main(void)
 		T(test_export_base_flags_go_for_runc_and_stay_for_crun),
 		T(test_export_hostile_base_is_refused_not_crashed_on),
 		T(test_export_base_notify_without_a_listener_is_refused),
+		T(test_export_base_go_folded_keys_are_refused),
+		T(test_export_docker_count_resolves_includes),
+		T(test_export_narrowed_kill_stays_kill),
 		T(test_export_real_podman_profile),
 		T(test_export_filter_too_big_is_refused_with_its_size),
 		T(test_export_count_of_a_deployed_profile),
 		T(test_export_notified_count_for_serve),
+		T(test_export_count_notified_as_libseccomp_merges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "policy/export.h"
+#include "policy/import.h"
 #include "policy/facts.h"
 #include "policy/oci.h"
 #include "sg-util.h"
@@ -112,6 +113,22 @@ static struct json_object *load_base(const char *path)
 	if (!text) {
 		diag_errno(DIAG_ERROR, errno, "cannot read the base profile %s", path);
 		return NULL;
+	}
+	{
+		/* what json-c reads otherwise than Go: a \u0000 in a key (json-c
+		 * ends "action\u0000x" at "action"), a key twice, a number above
+		 * 2^64-1 (clamped); merged, the base would mean something else */
+		struct import_result ir = {};
+
+		if (policy_import_check_numbers(text, len, &ir)) {
+			for (size_t i = 0; i < ir.n_reports; i++)
+				if (ir.reports[i].severity == IMPORT_ERROR)
+					diag(DIAG_ERROR, "%s:%s: %s", path, ir.reports[i].path,
+					     ir.reports[i].msg);
+			import_result_free(&ir);
+			return NULL;
+		}
+		import_result_free(&ir);
 	}
 	tok = json_tokener_new();
 	if (!tok) {

@@ -78,16 +78,27 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
 }
 
 /* Write text to path through a temporary file beside it and rename(2):
- * the old file stays whole until the new one is. */
+ * the old file stays whole until the new one is. A path that exists and is
+ * not a regular file (/dev/stdout, /dev/null, a symlink) is written in
+ * place, as export does: renaming over it replaced the device node itself
+ * (`-o /dev/null` left a regular file there, root being who runs this). */
 static int write_atomic(const char *path, const char *text, size_t len)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t off = 0;
+	struct stat st;
+	bool in_place = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	if (in_place) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	} else {
+		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+			return -ENOMEM;
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -errno;
 	while (off < len) {
@@ -98,11 +109,14 @@ static int write_atomic(const char *path, const char *text, size_t len)
 		if (n < 0) {
 			int e = errno;
 
-			unlink(tmp);
+			if (tmp)
+				unlink(tmp);
 			return -e;
 		}
 		off += (size_t)n;
 	}
+	if (in_place)
+		return close(TAKE_FD(fd)) < 0 ? -errno : 0;
 	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
 		int e = errno;
 

@@ -64,6 +64,34 @@ grep -q "x64.json:architectures: error: .*--allow-i386" "$T/err" || no "i386 wid
 expect 0 "$SG" import --allow-i386 "$T/x64.json"
 grep -q "x64.json:architectures: warning: .*kill every i386" "$T/err" || no "no i386 warning"
 
+# i386: socketcall denied whole, socket allowed, connect denied: the runtimes
+# deny every i386 socketcall, sysgate decided socketcall(SYS_SOCKET) by [socket]
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [{"names": ["socketcall"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}, {"names": ["socket"], "action": "SCMP_ACT_ALLOW"}, {"names": ["connect"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' >"$T/mux.json"
+expect 1 "$SG" import "$T/mux.json"
+grep -q "mux.json:syscalls\[1\]: error: socket on i386: .*socketcall(socket)" "$T/err" || no "socketcall widening not refused"
+# json-c's reading of \u0000 and twice-given keys is not Go's: refused
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "action\\u0000x": "SCMP_ACT_ALLOW"}]}' >"$T/nul.json"
+expect 1 "$SG" import "$T/nul.json"
+grep -q 'nul.json:line 1: error: a string with .u0000' "$T/err" || no "a NUL key not refused"
+
+# export --base reads its base through the same check
+printf '[sysgate]\ndefault = allow\n[mkdir]\ndeny = EACCES *\n' >"$T/p.ini"
+expect 1 "$SG" export "$T/p.ini" --base "$T/nul.json"
+grep -q 'nul.json:line 1: a string with .u0000' "$T/err" || no "export --base took a NUL key"
+
+# -o on a device node writes into it: renaming over it replaced the node
+# (`-o /dev/null` left a regular file in /dev); a symlink is written through
+if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+	expect 0 "$SG" import --allow-i386 "$T/x64.json" -o "$T/null"
+	[ -c "$T/null" ] || no "-o replaced a device node with a file"
+	expect 0 "$SG" import --allow-i386 "$T/x64.json" -o "$T/null" --oci "$T/null"
+	[ -c "$T/null" ] || no "--oci replaced a device node with a file"
+fi
+: >"$T/target.ini"
+ln -s "$T/target.ini" "$T/link.ini"
+expect 0 "$SG" import --allow-i386 "$T/x64.json" -o "$T/link.ini"
+[ -L "$T/link.ini" ] && grep -q 'default = deny' "$T/target.ini" || no "-o did not write through the symlink"
+
 # --oci writes what the runtime gets; the real profiles import and check
 if [ -n "$DATA" ] && [ -f "$DATA/moby-default.json" ]; then
 	expect 0 "$SG" import "$DATA/moby-default.json" -o "$T/m.ini" --oci "$T/m.json"
