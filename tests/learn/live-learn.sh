@@ -44,8 +44,29 @@ fetch() {
 	return 1
 }
 
-# stop a server started in the background (sysgate forwards the signal)
+# wait until LOG has not grown for 0.6 s (at most 10 s): a server finishes a
+# request after the client has its bytes (busybox httpd's child calls
+# shutdown(1, SHUT_WR) after wget, knowing the length, has returned), and
+# what it does after it is stopped is never seen, learning or enforcing
+settle() {
+	local last=-1 now i same=0
+	for i in $(seq 50); do
+		now=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		if [ "$now" = "$last" ]; then
+			same=$((same + 1))
+			[ "$same" -ge 3 ] && return 0
+		else
+			same=0
+		fi
+		last=$now
+		sleep 0.2
+	done
+}
+
+# stop a server started in the background (sysgate forwards the signal),
+# once its log LOG (if given) has settled
 stop() {
+	[ -n "${2:-}" ] && settle "$2"
 	kill -TERM "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
@@ -74,7 +95,7 @@ httpd_learn() {
 	local pid=$!
 	PIDS+=("$pid")
 	fetch "http://127.0.0.1:$port/index.html" "$T/got-learn.html"
-	stop "$pid"
+	stop "$pid" "$T/httpd-learn.json"
 	cmp -s "$T/got-learn.html" "$T/www/index.html" && [ -s "$T/httpd.ini" ]
 }
 check "learn busybox httpd: the page is served while learning, a policy is written" httpd_learn
@@ -100,7 +121,7 @@ serve_under() {
 		fetch "http://127.0.0.1:$port/$path" "$T/got-$i" || { stop "$pid"; return 1; }
 		cmp -s "$T/got-$i" "$T/www/$path" || { stop "$pid"; return 1; }
 	done
-	stop "$pid"
+	stop "$pid" "$log"
 	return 0
 }
 check "enforced under the learned policy, httpd serves the same page" \
@@ -160,12 +181,12 @@ merge_run() {
 	port=$(free_port)
 	cp "$T/httpd.ini" "$T/merged.ini"
 	printf '\n; my own note, kept\n[kexec]\nkill = *\n' >>"$T/merged.ini"
-	"$SG" learn --merge "$T/merged.ini" -- \
+	"$SG" learn --merge "$T/merged.ini" --log "$T/merged-learn.json" -- \
 		"$BB" httpd -f -p "127.0.0.1:$port" -h "$T/www" 2>>"$T/learn.err" &
 	local pid=$!
 	PIDS+=("$pid")
 	fetch "http://127.0.0.1:$port/sub/page.html" "$T/got-merge.html"
-	stop "$pid"
+	stop "$pid" "$T/merged-learn.json"
 	grep -q '^; my own note, kept$' "$T/merged.ini" && grep -q 'sub/page.html' "$T/merged.ini"
 }
 check "learn --merge adds a new run and keeps hand-written rules and comments" merge_run
@@ -265,24 +286,26 @@ http {
 }
 NG
 	}
-	ng_under() { # VERB-ARGS...: sysgate VERB-ARGS -- nginx, fetch the page
-		local port pid
+	ng_under() { # LOG VERB-ARGS...: sysgate VERB-ARGS -- nginx, fetch the page
+		local port pid log=$1
+		shift
 		port=$(free_port)
 		ng_conf "$port"
 		"$SG" "$@" -- "$NGINX" -c "$T/ng/nginx.conf" -p "$T/ng" 2>>"$T/ng.err" &
 		pid=$!
 		PIDS+=("$pid")
 		fetch "http://127.0.0.1:$port/index.html" "$T/ng-got.html" || { stop "$pid"; return 1; }
-		stop "$pid"
+		stop "$pid" "$log"
 		cmp -s "$T/ng-got.html" "$T/ng/www/index.html"
 	}
 	check "learn nginx (master and a worker): the page is served while learning" \
-		ng_under learn -o "$T/nginx.ini"
+		ng_under "$T/nginx-learn.json" learn -o "$T/nginx.ini" --log "$T/nginx-learn.json"
 	check "the learned nginx policy loads" bash -c "'$SG' check '$T/nginx.ini' >/dev/null 2>&1"
 	check "the learned nginx policy denies reboot, mount, ptrace, kexec_load, init_module" \
 		never_made "$T/nginx.ini"
 	check "enforced under the learned policy, nginx serves the same page" \
-		ng_under run -p "$T/nginx.ini" --log "$T/nginx-enforced.json" --log-format json
+		ng_under "$T/nginx-enforced.json" run -p "$T/nginx.ini" --log "$T/nginx-enforced.json" \
+		--log-format json
 	check "... with zero denials" [ "$(denials "$T/nginx-enforced.json")" = 0 ]
 	check "... the worker's own calls were learned (it drops privileges: setuid, setgid)" \
 		grep -q '=setuid' "$T/nginx.ini"
