@@ -250,6 +250,29 @@ static bool only_raw_mask_gap(const struct import_result *ir)
 	return errors > 0;
 }
 
+/*
+ * The other: where a policy has rules for calls that i386 carries in
+ * socketcall or ipc, export (with no listener for the multiplexer's own
+ * entry) gives socketcall one decision, which on i386 the runtimes apply to
+ * every carried call; sysgate decides each carried call by its own section,
+ * so import refuses what would decide i386 unlike the runtime, unless told
+ * that sysgate's i386 decisions are wanted (--allow-i386). That is what a
+ * round trip wants: retried so, and compared on every ABI.
+ */
+static bool only_i386_mux_gap(const struct import_result *ir)
+{
+	size_t errors = 0;
+
+	for (size_t k = 0; k < ir->n_reports; k++) {
+		if (ir->reports[k].severity != IMPORT_ERROR)
+			continue;
+		errors++;
+		if (!strstr(ir->reports[k].msg, " on i386: the runtimes decide every "))
+			return false;
+	}
+	return errors > 0;
+}
+
 static bool same(const struct decision *a, const struct decision *b)
 {
 	return a->kind == b->kind && (a->kind != DECISION_DENY || a->err == b->err);
@@ -259,7 +282,7 @@ static void test_export_then_import_decides_as_the_original(void **state)
 {
 	static const char *const abi_names[] = {"x86_64", "i386", "x32"};
 	unsigned policies = 0, exact = 0, refused = 0, calls = 0, compared = 0, asked = 0;
-	unsigned wrong = 0, import_failed = 0, raw_mask_gap = 0;
+	unsigned wrong = 0, import_failed = 0, raw_mask_gap = 0, i386_mux_gap = 0;
 	char text[4096];
 
 	(void)state;
@@ -292,6 +315,14 @@ static void test_export_then_import_decides_as_the_original(void **state)
 		while (io.caps[io.n_caps])
 			io.n_caps++;
 		r = policy_import(res.profile, &io, &ir);
+		if ((r < 0 || !ir.policy) && only_i386_mux_gap(&ir)) {
+			struct import_options io32 = io;
+
+			i386_mux_gap++;
+			io32.allow_i386 = true;
+			import_result_free(&ir);
+			r = policy_import(res.profile, &io32, &ir);
+		}
 		if ((r < 0 || !ir.policy) && only_raw_mask_gap(&ir)) {
 			raw_mask_gap++;
 			goto next;
@@ -365,11 +396,13 @@ static void test_export_then_import_decides_as_the_original(void **state)
 		policy_export_done(&res);
 		policy_free(p);
 	}
-	print_message("  %u policies (%u refused by the loader; %u with nothing notified), %u "
-		      "calls: %u compared, %u notified (ask), %u wrong; %u imports refused for "
-		      "the raw-argument mask gap, %u failed otherwise\n",
-		      policies, refused, exact, calls, compared, asked, wrong, raw_mask_gap,
-		      import_failed);
+	print_message(
+		"  %u policies (%u refused by the loader; %u with nothing notified), %u "
+		"calls: %u compared, %u notified (ask), %u wrong; %u imports refused for "
+		"the raw-argument mask gap, %u retried with --allow-i386 for socketcall, %u failed "
+		"otherwise\n",
+		policies, refused, exact, calls, compared, asked, wrong, raw_mask_gap, i386_mux_gap,
+		import_failed);
 	assert_int_equal(import_failed, 0);
 	assert_true(raw_mask_gap < policies / 20);
 	assert_int_equal(wrong, 0);
