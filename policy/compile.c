@@ -364,9 +364,10 @@ static void abi_override_build(const struct abi_override *o, struct sock_filter 
  * socketcall(call, args) and ipc(call, ...) carry the socket and SysV IPC
  * calls on i386, under their own syscall numbers: a filter that supervises
  * connect by its number never sees socketcall(SYS_CONNECT). libseccomp 2.5
- * adds socketcall(call == N) only for the calls i386 has no direct number for
- * (accept, send, recv), and none for ipc. And socketcall's arguments are in
- * memory, where no filter can test them. So whenever a call either one
+ * adds socketcall(call == N) rules of its own for some carried calls (socket
+ * among them, seen in seccomp_export_pfc) and none for ipc: not a thing to
+ * rely on. And socketcall's arguments are in memory, where no filter can
+ * test them. So whenever a call either one
  * carries has a section that is not decided in the kernel by allow alone,
  * the multiplexer is notified whole, and the supervisor decodes it
  * (supervisor/multiplex.c).
