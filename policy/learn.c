@@ -29,6 +29,9 @@ const char *const learn_enosys[] = {
 #define READ_ONLY " and flags & O_ACCMODE == O_RDONLY and flags !& O_CREAT|O_TRUNC"
 #define ENOSYS_MARK "; learn: not seen, ENOSYS"
 #define HEADER_MAX MAX_SECTION_NAME
+/* A learned glob at most: "allow = path ~ GLOB" READ_ONLY, or GLOB with a
+ * suffix (".so*", a tree answer's "/ **"), within MAX_LINE (198). */
+#define GLOB_MAX 112
 #define AUTO_DIR_MIN 3 /* auto: this many files of one directory make DIR/ * */
 
 int learn_paths_parse(const char *s)
@@ -172,6 +175,19 @@ static int rehash(struct learn *l)
 	return 0;
 }
 
+/*
+ * A syscall name as the policy writes it: lower case, digits, '_', short.
+ * The name is written into section headers and the ABI into comments, and a
+ * record file given to review says what it likes: "getpid]\n[ptrace]\nallow
+ * = *" would be a section of the file's making.
+ */
+static bool plain_name(const char *s)
+{
+	size_t n = s ? strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") : 0;
+
+	return n > 0 && n < 64 && s[n] == '\0';
+}
+
 int learn_add(struct learn *l, const struct learn_obs *o)
 {
 	const char *abi = o->abi ? o->abi : "x86_64";
@@ -181,7 +197,8 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 	uint64_t key;
 	size_t k;
 
-	if (!o->syscall || !*o->syscall)
+	if (!plain_name(o->syscall) ||
+	    (o->abi && !streq(o->abi, "x86_64") && !streq(o->abi, "i386") && !streq(o->abi, "x32")))
 		return -EINVAL;
 	written = open_writes(o);
 	l->n_obs++;
@@ -389,6 +406,16 @@ static bool is_object(const char *path)
 	return n > 0 && path[n] == ':' && path[strlen(path) - 1] != '\n' && !strpbrk(path, "\n\t ");
 }
 
+/* The bytes of s that are in set. */
+static size_t strcspn_count(const char *s, const char *set)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += strchr(set, *s) != NULL;
+	return n;
+}
+
 /* Why the language cannot carry this name exactly, or NULL. */
 static const char *path_unwritable(const char *path)
 {
@@ -404,7 +431,9 @@ static const char *path_unwritable(const char *path)
 			       "known "
 			       "exactly)";
 	}
-	if (strlen(path) > 120)
+	/* Its glob (each metacharacter escaped, so up to twice the name) in
+	 * the longest rule learn writes must fit a policy line. */
+	if (strlen(path) + strcspn_count(path, "*?[]{},") > GLOB_MAX)
 		return "too long for one policy line";
 	/* Resolved paths are normalized; a glob for any other never matches
 	 * (the loader refuses it). */
@@ -502,7 +531,7 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 		if (slash != buf)
 			strcpy((char *)slash + 1, "*");
 	} else if (paths == LEARN_PATHS_AUTO && slash) {
-		const char *base = slash + 1, *so = strstr(base, ".so");
+		const char *base = slash + 1, *so = strstr(base, ".so"), *lib = strstr(buf, "/lib");
 
 		for (size_t i = 0; auto_trees[i]; i++) {
 			size_t n = strlen(auto_trees[i]);
@@ -512,8 +541,10 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 				goto out;
 			}
 		}
-		/* libfoo.so.1.2 -> libfoo.so*, which a later version matches. */
-		if (so && (so[3] == '\0' || so[3] == '.') && so > base && strstr(buf, "/lib"))
+		/* libfoo.so.1.2 -> libfoo.so*, which a later version matches.
+		 * Only a library: in a directory named lib... (/usr/lib, /lib64),
+		 * not a file of /tmp or /etc named like one (/tmp/lib.so). */
+		if (so && (so[3] == '\0' || so[3] == '.') && so > base && lib && lib < slash)
 			strcpy((char *)so + 3, "*");
 		else if (!strncmp(buf, "/dev/pts/", 9) && all_digits(buf + 9, strlen(buf + 9)))
 			strcpy(buf + 9, "*");
@@ -996,6 +1027,13 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 	if (is_allowing(d.kind) || (d.unresolved && !sm->path && !sm->path_unknown))
 		return 0; /* allowed, or the kernel's own error for a path that
 			   * does not resolve */
+	if (!policy_syscall_known(sm->syscall)) {
+		/* A record file may name anything: no section can hold it, and
+		 * one would spoil the whole policy. */
+		report(rep, "%s: not written: no syscall of that name on x86_64, i386 or x32",
+		       sm->syscall);
+		return 0;
+	}
 	if (path && sm->path_unknown) {
 		report(rep,
 		       "%s: not written: the records name no path for it (the run's policy had "

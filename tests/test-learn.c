@@ -541,9 +541,140 @@ static void test_learn_random_runs_complete_and_loadable(void **state)
 	}
 }
 
+/* ---- hostile inputs (a crafted record file given to review, a program
+ * shaping its paths under learn) ---- */
+
+/* A syscall name from a record is text the record file chose: one holding
+ * "]" and newlines must not become a section header of its own making. */
+static void test_learn_hostile_syscall_name_injects_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"getpid]\n[ptrace, mount, init_module]\nallow = *\n;[",
+		"getpid] ; x",
+		"ptrace,mount",
+		"=getpid",
+		"getpid\n",
+		"x]\n[sysgate]\ndefault = allow\n[y",
+		NULL,
+	};
+
+	for (size_t i = 0; bad[i]; i++) {
+		struct learn_obs o = {.syscall = bad[i], .abi = "x86_64"};
+
+		assert_int_equal(learn_add(f->l, &o), -EINVAL);
+	}
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "getuid", NULL));
+	assert_false(allowed(f, "ptrace", NULL));
+	assert_false(allowed(f, "mount", NULL));
+	assert_false(allowed(f, "init_module", NULL));
+	assert_false(allowed(f, "getpid", NULL));
+	assert_int_equal(f->p->dflt.kind, DECISION_DENY);
+}
+
+/* The ABI is written into a section's comment: only the three names. */
+static void test_learn_hostile_abi_injects_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct learn_obs o = {.syscall = "getpid", .abi = "x86_64\n[ptrace]\nallow = *"};
+
+	assert_int_equal(learn_add(f->l, &o), -EINVAL);
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_false(allowed(f, "ptrace", NULL));
+	assert_false(allowed(f, "getpid", NULL));
+}
+
+/* A name that is no syscall (a record file may say anything) gets no
+ * section, and does not stop the policy of the others from being written. */
+static void test_learn_unknown_syscall_does_not_spoil_policy(void **state)
+{
+	struct fx *f = *state;
+
+	see(f, "no_such_call", NULL);
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "getuid", NULL));
+	assert_null(strstr(f->text, "no_such_call]"));
+}
+
+/* A path made of metacharacters, each escaped, doubles in length: the rule
+ * line must still fit, or the name be refused (reported, denied), never
+ * the whole policy lost. */
+static void test_learn_hostile_long_metachar_path(void **state)
+{
+	struct fx *f = *state;
+	char p[128] = "/srv/";
+
+	memset(p + 5, '*', 114);
+	p[119] = '\0';
+	see_open(f, p, O_RDONLY);
+	see_open(f, "/srv/ok", O_RDONLY);
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	assert_true(allowed(f, "openat", "/srv/ok"));
+	assert_false(allowed(f, "openat", "/srv/x"));
+	assert_false(allowed(f, "openat", "/srv/other"));
+	assert_true(allowed(f, "getuid", NULL));
+}
+
+/* Every metacharacter and separator of the language in a name: the glob
+ * learned matches that name, and none of its neighbours, in every mode
+ * that keeps it exact. */
+static void test_learn_hostile_metachar_names_stay_exact(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = {
+		"/srv/d/*",   "/srv/d/?",     "/srv/d/[a-z]", "/srv/d/{a,b}",
+		"/srv/d/a,b", "/srv/d/;x",    "/srv/d/#x",    "/srv/d/!x",
+		"/srv/d/**",  "/srv/d/a]",    "/srv/d/}",     "/srv/d/~x",
+		"/srv/d/x=y", "/srv/d/\"x\"", "/srv/d/'x'",   NULL,
+	};
+
+	for (size_t i = 0; names[i]; i++)
+		see(f, "newfstatat", names[i]);
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	for (size_t i = 0; names[i]; i++)
+		assert_true(allowed(f, "newfstatat", names[i]));
+	assert_false(allowed(f, "newfstatat", "/srv/d/zz"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/a"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/b"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/x"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/e/f"));
+	assert_false(allowed(f, "newfstatat", "/srv/d"));
+	assert_false(allowed(f, "newfstatat", "/etc/shadow"));
+}
+
+/* The library generalisation is for libraries: a file named like one in
+ * /tmp or /etc is not widened to every name it begins. */
+static void test_learn_so_only_in_lib_dirs(void **state)
+{
+	(void)state;
+	check_glob("/tmp/lib.so", LEARN_PATHS_AUTO, "/tmp/lib.so");
+	check_glob("/etc/libfoo.so.conf", LEARN_PATHS_AUTO, "/etc/libfoo.so.conf");
+	check_glob("/srv/library.so", LEARN_PATHS_AUTO, "/srv/library.so");
+	check_glob("/usr/lib/libz.so.1", LEARN_PATHS_AUTO, "/usr/lib/libz.so*");
+	check_glob("/usr/lib64/libz.so.1", LEARN_PATHS_AUTO, "/usr/lib64/libz.so*");
+	check_glob("/lib/x86_64-linux-gnu/libc.so.6", LEARN_PATHS_AUTO,
+		   "/lib/x86_64-linux-gnu/libc.so*");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_learn_hostile_syscall_name_injects_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_hostile_abi_injects_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_unknown_syscall_does_not_spoil_policy,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_hostile_long_metachar_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_hostile_metachar_names_stay_exact, setup,
+						teardown),
+		cmocka_unit_test(test_learn_so_only_in_lib_dirs),
 		cmocka_unit_test(test_learn_glob_ladder),
 		cmocka_unit_test(test_learn_glob_proc_and_home),
 		cmocka_unit_test_setup_teardown(test_learn_skeleton_enosys, setup, teardown),

@@ -25,13 +25,22 @@ struct session_state {
 	bool launched; /* its first record was seen: what follows is the program's */
 };
 
+/* Set by jstr: a string with a NUL in it ("\u0000"), which C would cut
+ * short into another name ("/srv/a\u0000b" read as /srv/a). sysgate writes
+ * none; a line that has one is skipped. */
+static bool jstr_cut;
+
 static const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		jstr_cut = true;
+	return s;
 }
 
 static bool jint(struct json_object *o, const char *key, int64_t *ret)
@@ -109,6 +118,11 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 		return 0;
 	}
 	ob.path = jstr(o, "path");
+	(void)jstr(o, "rule");
+	if (jstr_cut) {
+		st->skipped++;
+		return 0;
+	}
 	{
 		/* A call decided by the default had no section: the run resolved
 		 * no path for it, which is not the same as a path that did not
@@ -143,8 +157,17 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 			st->launcher++;
 		}
 	}
+	v = learn_add(l, &ob);
+	if (v == -EINVAL) {
+		/* Not a syscall name the policy can write ("getpid]\n[ptrace]"
+		 * from a crafted file): skipped, never written as a header. */
+		st->skipped++;
+		if (ob.launcher)
+			st->launcher--;
+		return 0;
+	}
 	st->records++;
-	return learn_add(l, &ob);
+	return (int)v;
 }
 
 int records_read(const char *file, struct learn *l, const char *launcher_exe, bool refuse_enforced,
@@ -174,6 +197,7 @@ int records_read(const char *file, struct learn *l, const char *launcher_exe, bo
 			json_object_put(o);
 			continue;
 		}
+		jstr_cut = false;
 		r = one_record(o, l, launcher_exe, refuse_enforced, ss, &n_ss, st);
 		json_object_put(o);
 	}
