@@ -472,7 +472,9 @@ static bool all_digits(const char *s, size_t n)
  * The path as a glob, component by component: /proc/PID and /proc/PID/task/TID
  * as any pid (pids are never the same twice; a rule cannot say "its own",
  * since paths are judged resolved: /proc/self reads /proc/4711), /home/USER
- * as /home/ * unless exact, everything else escaped.
+ * as /home/ * unless exact (every mode but auto: --paths dir of
+ * /home/alice/x is /home/alice/ *, not every home's files), everything else
+ * escaped.
  */
 static void glob_base(const char *path, bool exact, char *buf, size_t size)
 {
@@ -524,7 +526,7 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 		*ret_why = why;
 		return NULL;
 	}
-	glob_base(path, paths == LEARN_PATHS_EXACT, buf, sizeof(buf));
+	glob_base(path, paths != LEARN_PATHS_AUTO, buf, sizeof(buf));
 	slash = strrchr(buf, '/');
 	if (paths == LEARN_PATHS_DIR && slash) {
 		/* The directory's files: DIR/ *; a file of / stays exact. */

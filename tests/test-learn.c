@@ -661,6 +661,22 @@ static void test_learn_so_only_in_lib_dirs(void **state)
 		   "/lib/x86_64-linux-gnu/libc.so*");
 }
 
+/* --paths dir is the directory's files: a file of /home/alice gives
+ * /home/alice/ *, not every file of every home (/home/ * / *). */
+static void test_learn_dir_mode_keeps_the_home(void **state)
+{
+	struct fx *f = *state;
+
+	(void)state;
+	check_glob("/home/alice/notes.txt", LEARN_PATHS_DIR, "/home/alice/*");
+	check_glob("/home/alice", LEARN_PATHS_DIR, "/home/*");
+	see(f, "newfstatat", "/home/alice/notes.txt");
+	learn_into(f, NULL, LEARN_PATHS_DIR);
+	assert_true(allowed(f, "newfstatat", "/home/alice/todo.txt"));
+	assert_false(allowed(f, "newfstatat", "/home/bob/notes.txt"));
+	assert_false(allowed(f, "newfstatat", "/home/bob/.ssh"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +691,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learn_hostile_metachar_names_stay_exact, setup,
 						teardown),
 		cmocka_unit_test(test_learn_so_only_in_lib_dirs),
+		cmocka_unit_test_setup_teardown(test_learn_dir_mode_keeps_the_home, setup,
+						teardown),
 		cmocka_unit_test(test_learn_glob_ladder),
 		cmocka_unit_test(test_learn_glob_proc_and_home),
 		cmocka_unit_test_setup_teardown(test_learn_skeleton_enosys, setup, teardown),
