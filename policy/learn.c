@@ -1013,6 +1013,22 @@ static void section_where(const struct learn_plan *pl, const struct section *s, 
 	snprintf(buf, size, "[%s] (%s:%u)", s->name, s->file ? s->file : pl->name, s->line);
 }
 
+/*
+ * Every syscall of s is of one family (open, openat, creat, openat2): a path
+ * rule written for one of them is the same operation for the others. In
+ * [openat, unlinkat] it is not: an allow for the openat of /etc/hosts seen
+ * would let unlinkat remove it.
+ */
+static bool one_family(const struct section *s)
+{
+	const struct family *f = s->n_syscalls ? policy_family_of(s->syscalls[0]) : NULL;
+
+	for (size_t i = 1; f && i < s->n_syscalls; i++)
+		if (policy_family_of(s->syscalls[i]) != f)
+			return false;
+	return f != NULL;
+}
+
 /* One program sample against the base: covered, kept, reported, or an item. */
 static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct learn_report *rep)
 {
@@ -1069,7 +1085,7 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 			       where);
 			return 0;
 		}
-		if (sec->n_syscalls == 1 || (path && sec->shows_path)) {
+		if (sec->n_syscalls == 1 || (path && sec->shows_path && one_family(sec))) {
 			/* Into the section, before the catch-all that decided, or
 			 * at its end (the default decided). */
 			kind = T_INSERT;

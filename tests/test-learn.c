@@ -677,6 +677,42 @@ static void test_learn_dir_mode_keeps_the_home(void **state)
 	assert_false(allowed(f, "newfstatat", "/home/bob/.ssh"));
 }
 
+/* A path rule written into a section of several syscalls holds for all of
+ * them: openat of /etc/hosts seen must not let unlinkat remove it. */
+static void test_learn_merge_path_rule_not_given_to_other_syscalls(void **state)
+{
+	struct fx *f = *state;
+	static const char base[] = "[sysgate]\n"
+				   "default = deny\n"
+				   "\n"
+				   "[openat, unlinkat]\n"
+				   "allow = path ~ /srv/**\n"
+				   "deny = *\n"
+				   "\n"
+				   "[open, openat2]\n"
+				   "allow = path ~ /srv/**\n"
+				   "deny = *\n";
+	struct learn_obs o = {.syscall = "open", .abi = "x86_64", .path = "/etc/motd", .tgid = 1};
+
+	see_open(f, "/etc/hosts", O_RDONLY);
+	o.has_args = true;
+	assert_int_equal(learn_add(f->l, &o), 0);
+	learn_into(f, base, LEARN_PATHS_AUTO);
+	assert_int_equal(judge(f, "unlinkat", "/etc/hosts", 0, NULL).kind, DECISION_DENY);
+	assert_true(allowed(f, "unlinkat", "/srv/x"));
+	/* said, and left denied */
+	assert_int_equal(judge(f, "openat", "/etc/hosts", O_RDONLY, NULL).kind, DECISION_DENY);
+	{
+		bool said = false;
+
+		for (size_t i = 0; i < f->rep.n; i++)
+			said = said || strstr(f->rep.lines[i], "openat: not written");
+		assert_true(said);
+	}
+	/* one family (open, openat2): the rule is the family's, as before */
+	assert_int_equal(judge(f, "open", "/etc/motd", O_RDONLY, NULL).kind, DECISION_ALLOW);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +727,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learn_hostile_metachar_names_stay_exact, setup,
 						teardown),
 		cmocka_unit_test(test_learn_so_only_in_lib_dirs),
+		cmocka_unit_test_setup_teardown(
+			test_learn_merge_path_rule_not_given_to_other_syscalls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_dir_mode_keeps_the_home, setup,
 						teardown),
 		cmocka_unit_test(test_learn_glob_ladder),
