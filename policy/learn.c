@@ -1029,6 +1029,18 @@ static bool one_family(const struct section *s)
 	return f != NULL;
 }
 
+/* The calls with two paths whose rules judge one (sysgate-policy(5)). */
+static bool two_paths(const char *syscall)
+{
+	static const char *const v[] = {"rename",     "renameat", "renameat2",	"link", "linkat",
+					"move_mount", "mount",	  "pivot_root", NULL};
+
+	for (size_t i = 0; v[i]; i++)
+		if (streq(v[i], syscall))
+			return true;
+	return false;
+}
+
 /* One program sample against the base: covered, kept, reported, or an item. */
 static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct learn_report *rep)
 {
@@ -1148,6 +1160,23 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 	it = item_for(pl, kind, si, line, kind == T_NEW ? sm->syscall : NULL, dirg);
 	if (!it)
 		return -ENOMEM;
+	if (path && two_paths(sm->syscall)) {
+		/* The language judges the first path only (sysgate-policy(5)):
+		 * what the rule allows, it allows to any destination. */
+		report(rep,
+		       "%s: its rules judge the first path only: what they allow may go to any "
+		       "destination (%s)",
+		       sm->syscall, streq(sm->syscall, "mount") ? "the target" : "the second path");
+		char note[160];
+
+		snprintf(note, sizeof(note),
+			 "; learn: WARNING: %s rules judge its first path only; the second is "
+			 "not checked",
+			 sm->syscall);
+		strv_push_unique(&pl->notes, note);
+		if (pl->notes.fail)
+			return -ENOMEM;
+	}
 	it->pub.calls += sm->n;
 	if (kind == T_INSERT && !it->pub.syscalls) {
 		it->pub.syscalls = strdup(sm->syscall);

@@ -713,6 +713,27 @@ static void test_learn_merge_path_rule_not_given_to_other_syscalls(void **state)
 	assert_int_equal(judge(f, "open", "/etc/motd", O_RDONLY, NULL).kind, DECISION_ALLOW);
 }
 
+/* rename's rules judge its source only: the learned policy says so, in the
+ * text and on stderr, once. */
+static void test_learn_two_path_calls_are_said(void **state)
+{
+	struct fx *f = *state;
+	const char *first, *w = "; learn: WARNING: renameat rules judge its first path only";
+	bool said = false;
+
+	see(f, "renameat", "/srv/a");
+	see(f, "renameat", "/srv/b");
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	first = strstr(f->text, w);
+	assert_non_null(first);
+	assert_null(strstr(first + 1, w));
+	for (size_t i = 0; i < f->rep.n; i++)
+		said = said || strstr(f->rep.lines[i], "renameat: its rules judge the first path");
+	assert_true(said);
+	assert_true(allowed(f, "renameat", "/srv/a"));
+	assert_false(allowed(f, "renameat", "/srv/c"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -727,6 +748,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learn_hostile_metachar_names_stay_exact, setup,
 						teardown),
 		cmocka_unit_test(test_learn_so_only_in_lib_dirs),
+		cmocka_unit_test_setup_teardown(test_learn_two_path_calls_are_said, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_learn_merge_path_rule_not_given_to_other_syscalls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_dir_mode_keeps_the_home, setup,
