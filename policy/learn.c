@@ -549,7 +549,7 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 		if (so && (so[3] == '\0' || so[3] == '.') && so > base && lib && lib < slash)
 			strcpy((char *)so + 3, "*");
 		else if (!strncmp(buf, "/dev/pts/", 9) && all_digits(buf + 9, strlen(buf + 9)))
-			strcpy(buf + 9, "*");
+			strcpy(buf + 9, "[0-9]*"); /* a terminal, not /dev/pts/ptmx */
 	}
 out:
 	return strdup(buf);
@@ -947,7 +947,7 @@ static bool dir_keeps_exact(const char *dirg)
 
 /*
  * The suggestion for a path item under mode: each path's own glob (auto:
- * libraries, known trees, /proc/ *, /dev/pts/ *); then, under auto, the paths
+ * libraries, known trees, /proc/ *, /dev/pts/[0-9]*); then, under auto, the paths
  * still exact in a directory of several such files become DIR/ * (DIR/ *.EXT
  * when they share an extension).
  */

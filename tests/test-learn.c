@@ -133,7 +133,9 @@ static void test_learn_glob_ladder(void **state)
 	check_glob("/usr/share/zoneinfo/Europe/Paris", LEARN_PATHS_AUTO, "/usr/share/zoneinfo/**");
 	/* only libraries: /etc/ld.so.cache must not become /etc/ld.so* (preload) */
 	check_glob("/etc/ld.so.cache", LEARN_PATHS_AUTO, "/etc/ld.so.cache");
-	check_glob("/dev/pts/3", LEARN_PATHS_AUTO, "/dev/pts/*");
+	check_glob("/dev/pts/3", LEARN_PATHS_AUTO, "/dev/pts/[0-9]*");
+	/* a terminal is not the multiplexer that makes new ones */
+	assert_false(policy_glob_match("/dev/pts/[0-9]*", "/dev/pts/ptmx"));
 	/* Metacharacters are escaped, so the glob is the name and no more. */
 	check_glob("/srv/a*b[1]{x,y}", LEARN_PATHS_EXACT, "/srv/a\\*b\\[1\\]\\{x\\,y\\}");
 	assert_false(policy_glob_match("/srv/a\\*b\\[1\\]\\{x\\,y\\}", "/srv/aXb1x"));
