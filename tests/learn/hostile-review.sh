@@ -59,5 +59,26 @@ check "review of a name with \\u0000 writes a policy" review nul \
 check "... that does not read it short: /etc/shadow denied" \
 	decides "$T/nul.ini" newfstatat deny path=/etc/shadow
 
+# ---- live (root): a program that reads files named with the language's
+# metacharacters is learned exactly; enforced, it reads them and nothing else
+if [ "$(id -u)" = 0 ]; then
+	mkdir "$T/m"
+	for n in '*' '?' '[a]' '{x,y}' 'a,b' '**' zz; do echo hi >"$T/m/$n"; done
+	cat >"$T/prog.sh" <<-EOF
+		cd '$T/m' || exit 9
+		for n in '*' '?' '[a]' '{x,y}' 'a,b' '**'; do /bin/cat -- "\$n" >/dev/null || exit 1; done
+		[ "\${1:-}" = more ] || exit 0
+		/bin/cat zz >/dev/null 2>'$T/zz.err' && exit 2
+		exit 0
+	EOF
+	check "learn --paths exact of a program reading '*', '?', '[a]', '{x,y}', 'a,b', '**'" \
+		bash -c "'$SG' learn --paths exact -o '$T/m.ini' -- /bin/sh '$T/prog.sh' 2>'$T/m.err'"
+	check "... enforced, it reads them all, and is refused the file it never read" \
+		bash -c "'$SG' run -p '$T/m.ini' -- /bin/sh '$T/prog.sh' more 2>'$T/m-run.err' &&
+			grep -q 'zz: Operation not permitted' '$T/zz.err'"
+else
+	echo "ok - # SKIP live learn of metacharacter names: needs root"
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
