@@ -253,12 +253,19 @@ int records_write_atomic(const char *file, const char *text)
 			return -errno;
 		return write(out, text, len) == (ssize_t)len ? 0 : -EIO;
 	}
+	/* A file that exists keeps its mode, owner and group: a private
+	 * policy (0600) does not become readable by all when rewritten. */
+	bool had = lstat(file, &st) == 0;
+
 	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return -ENOMEM;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+	if (had && fchown(fd, st.st_uid, st.st_gid) < 0)
+		r = -errno;
+	else if (write(fd, text, len) != (ssize_t)len ||
+		 fchmod(fd, had ? st.st_mode & 07777 : 0644) < 0 || fsync(fd) < 0)
 		r = errno ? -errno : -EIO;
 	close(fd);
 	if (r == 0 && rename(tmp, file) < 0)

@@ -59,6 +59,12 @@ check "review of a name with \\u0000 writes a policy" review nul \
 check "... that does not read it short: /etc/shadow denied" \
 	decides "$T/nul.ini" newfstatat deny path=/etc/shadow
 
+printf '[sysgate]\ndefault = deny\n' >"$T/priv.ini"
+chmod 600 "$T/priv.ini"
+check "review -o of a private (0600) policy keeps it private" \
+	bash -c "'$SG' review -p '$T/priv.ini' --batch -o '$T/priv.ini' '$T/inj.json' 2>/dev/null &&
+		[ \"\$(stat -c %a '$T/priv.ini')\" = 600 ] && grep -qx '\[getuid\]' '$T/priv.ini'"
+
 # ---- live (root): a program that reads files named with the language's
 # metacharacters is learned exactly; enforced, it reads them and nothing else
 if [ "$(id -u)" = 0 ]; then
