@@ -230,6 +230,13 @@ char *records_slurp(const char *file)
 		errno = EFBIG;
 		return NULL;
 	}
+	if (memchr(buf, '\0', n)) {
+		/* The text would end at the NUL: what follows (a [ptrace]
+		 * kill = * of yours) would be gone from the policy written. */
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
 	buf[n] = '\0';
 	return buf;
 }

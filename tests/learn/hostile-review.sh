@@ -65,6 +65,11 @@ check "review -o of a private (0600) policy keeps it private" \
 	bash -c "'$SG' review -p '$T/priv.ini' --batch -o '$T/priv.ini' '$T/inj.json' 2>/dev/null &&
 		[ \"\$(stat -c %a '$T/priv.ini')\" = 600 ] && grep -qx '\[getuid\]' '$T/priv.ini'"
 
+printf '[sysgate]\ndefault = allow\n;\0\n[ptrace]\nkill = *\n' >"$T/nul.ini"
+check "review -p of a policy holding a NUL byte refuses it (its [ptrace] kill = * is not dropped)" \
+	bash -c "! '$SG' review -p '$T/nul.ini' --batch -o '$T/nul-out.ini' '$T/inj.json' 2>'$T/nul-p.err' &&
+		grep -q 'NUL byte' '$T/nul-p.err' && [ ! -e '$T/nul-out.ini' ]"
+
 # ---- live (root): a program that reads files named with the language's
 # metacharacters is learned exactly; enforced, it reads them and nothing else
 if [ "$(id -u)" = 0 ]; then
