@@ -170,24 +170,56 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 	return (int)v;
 }
 
+/*
+ * One line of f (without its newline) into buf, MAX_LINE + 1 bytes: its
+ * length, or -1 at the end. A longer line is read to its end but not kept,
+ * and its length is MAX_LINE + 1: a file of one endless line (/dev/zero, a
+ * 10 GB record) costs no more memory than a record.
+ */
+static ssize_t read_line(FILE *f, char *buf)
+{
+	size_t n = 0;
+	bool any = false;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF) {
+		any = true;
+		if (c == '\n')
+			break;
+		if (n < MAX_LINE)
+			buf[n] = (char)c;
+		if (n <= MAX_LINE)
+			n++;
+	}
+	if (!any)
+		return -1;
+	buf[MIN(n, (size_t)MAX_LINE)] = '\0';
+	return (ssize_t)n;
+}
+
 int records_read(const char *file, struct learn *l, const char *launcher_exe, bool refuse_enforced,
 		 struct records_stats *st)
 {
 	struct session_state ss[MAX_SESSIONS];
-	size_t n_ss = 0, cap = 0;
-	char *line = NULL;
+	size_t n_ss = 0;
+	char *line = malloc(MAX_LINE + 1);
 	ssize_t n;
 	FILE *f;
 	int r = 0;
 
+	if (!line)
+		return -ENOMEM;
 	f = streq(file, "-") ? stdin : fopen(file, "re");
-	if (!f)
-		return -errno;
-	while (r >= 0 && (n = getline(&line, &cap, f)) >= 0) {
+	if (!f) {
+		r = -errno;
+		free(line);
+		return r;
+	}
+	while (r >= 0 && (n = read_line(f, line)) >= 0) {
 		struct json_object *o;
 
 		if (n == 0 || line[0] != '{' || (size_t)n > MAX_LINE) {
-			if (n > 1)
+			if (n > 0)
 				st->skipped++;
 			continue;
 		}

@@ -70,6 +70,10 @@ check "review -p of a policy holding a NUL byte refuses it (its [ptrace] kill = 
 	bash -c "! '$SG' review -p '$T/nul.ini' --batch -o '$T/nul-out.ini' '$T/inj.json' 2>'$T/nul-p.err' &&
 		grep -q 'NUL byte' '$T/nul-p.err' && [ ! -e '$T/nul-out.ini' ]"
 
+check "a record file with a 600 MB line (in 300 MB of memory) is read past it" \
+	bash -c "(ulimit -v 300000; { head -c 600000000 /dev/zero; echo; echo '$getuid'; } |
+		'$SG' review --batch -o '$T/huge.ini' - 2>/dev/null) && grep -qx '\[getuid\]' '$T/huge.ini'"
+
 # ---- live (root): a program that reads files named with the language's
 # metacharacters is learned exactly; enforced, it reads them and nothing else
 if [ "$(id -u)" = 0 ]; then
