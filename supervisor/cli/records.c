@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,9 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 		/* {"sysgate":"dropped","records":N}, or "lost" (a sink that did
 		 * not take its records before exit): the run lost records. */
 		if ((streq(sg, "dropped") || streq(sg, "lost")) && jint(o, "records", &v) && v > 0)
-			st->lost += (unsigned long)v;
+			st->lost = st->lost > ULONG_MAX - (unsigned long)v
+					   ? ULONG_MAX /* saturated: a loss never wraps to none */
+					   : st->lost + (unsigned long)v;
 		return 0;
 	}
 	if (!syscall || !decision || !*syscall || !strncmp(syscall, "syscall_", 8)) {

@@ -74,6 +74,12 @@ check "a record file with a 600 MB line (in 300 MB of memory) is read past it" \
 	bash -c "(ulimit -v 300000; { head -c 600000000 /dev/zero; echo; echo '$getuid'; } |
 		'$SG' review --batch -o '$T/huge.ini' - 2>/dev/null) && grep -qx '\[getuid\]' '$T/huge.ini'"
 
+check "three huge 'dropped' counts do not wrap to no loss" \
+	bash -c "printf '%s\\n' '{\"sysgate\":\"dropped\",\"records\":9223372036854775807}' \
+		'{\"sysgate\":\"dropped\",\"records\":9223372036854775807}' \
+		'{\"sysgate\":\"dropped\",\"records\":2}' '$getuid' |
+		'$SG' review --batch -o '$T/lost.ini' - 2>&1 | grep -q 'lost 18446744073709551615 records'"
+
 # ---- live (root): a program that reads files named with the language's
 # metacharacters is learned exactly; enforced, it reads them and nothing else
 if [ "$(id -u)" = 0 ]; then
