@@ -255,7 +255,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 
 void learn_note_lost(struct learn *l, unsigned long n)
 {
-	l->lost += n;
+	l->lost = l->lost > (unsigned long)-1 - n ? (unsigned long)-1 : l->lost + n;
 }
 
 size_t learn_count(const struct learn *l)
