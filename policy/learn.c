@@ -935,14 +935,21 @@ static struct pitem *item_for(struct learn_plan *pl, enum target_kind kind, size
  * (a server reading /etc/passwd must not be given /etc/shadow). */
 static bool dir_keeps_exact(const char *dirg)
 {
-	static const char *const dirs[] = {"",	   "/etc", "/root",    "/dev", "/proc",
-					   "/sys", "/run", "/var/lib", NULL};
+	/* Each with everything below it: /root/.ssh holds id_rsa beside the
+	 * known_hosts read, /run/secrets every secret beside the three read. */
+	static const char *const dirs[] = {"/etc",	"/root", "/dev",     "/proc",
+					   "/sys",	"/run",	 "/var/lib", "/var/spool",
+					   "/var/mail", "/home", NULL};
 
-	for (size_t i = 0; dirs[i]; i++)
-		if (streq(dirg, dirs[i]))
+	if (!dirg[0])
+		return true; /* / */
+	for (size_t i = 0; dirs[i]; i++) {
+		size_t n = strlen(dirs[i]);
+
+		if (!strncmp(dirg, dirs[i], n) && (dirg[n] == '\0' || dirg[n] == '/'))
 			return true;
-	return !strncmp(dirg, "/proc/", 6) || !strncmp(dirg, "/sys/", 5) ||
-	       !strncmp(dirg, "/home/", 6) || !strncmp(dirg, "/etc/", 5);
+	}
+	return false;
 }
 
 /*

@@ -736,6 +736,40 @@ static void test_learn_two_path_calls_are_said(void **state)
 	assert_false(allowed(f, "renameat", "/srv/c"));
 }
 
+/* The directories whose files are not alike keep them exact below them
+ * too: a program that read three files of /root/.ssh (its known_hosts,
+ * config, id_rsa.pub) is not given id_rsa; three secrets of /run/secrets
+ * are not every secret. */
+static void test_learn_auto_dir_not_below_private_trees(void **state)
+{
+	struct fx *f = *state;
+	static const char *const dirs[] = {"/root/.ssh", "/run/secrets",    "/var/lib/app/keys",
+					   "/dev/shm/x", "/var/spool/cron", "/var/mail/box",
+					   NULL};
+
+	for (size_t d = 0; dirs[d]; d++)
+		for (int i = 0; i < 3; i++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "%s/f%d", dirs[d], i);
+			see_open(f, p, O_RDONLY);
+		}
+	see_open(f, "/srv/www/a.html", O_RDONLY);
+	see_open(f, "/srv/www/b.html", O_RDONLY);
+	see_open(f, "/srv/www/c.html", O_RDONLY);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	for (size_t d = 0; dirs[d]; d++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s/f0", dirs[d]);
+		assert_true(allowed(f, "openat", p));
+		snprintf(p, sizeof(p), "%s/secret", dirs[d]);
+		assert_false(allowed(f, "openat", p));
+	}
+	/* an ordinary directory still gets its DIR/ *.EXT */
+	assert_true(allowed(f, "openat", "/srv/www/d.html"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +784,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learn_hostile_metachar_names_stay_exact, setup,
 						teardown),
 		cmocka_unit_test(test_learn_so_only_in_lib_dirs),
+		cmocka_unit_test_setup_teardown(test_learn_auto_dir_not_below_private_trees, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_learn_two_path_calls_are_said, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
