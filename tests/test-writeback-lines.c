@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -212,12 +213,33 @@ static void test_writeback_refused_after_edit_on_disk(void **state)
 	rmdir(dir);
 }
 
+/* A FIFO given as the policy (sysgate run -p FIFO: the loader read it to
+ * its end): writeback_init does not wait for a writer that never comes,
+ * and remembers nothing, so no write-back goes there. */
+static void test_writeback_init_fifo_does_not_block(void **state)
+{
+	char dir[] = "/tmp/test-wb-fifo.XXXXXX", path[64];
+	struct writeback w = {};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.ini", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a hang is a failure */
+	writeback_init(&w, path);
+	alarm(0);
+	assert_false(w.known);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writeback_lines_follow_the_text),
 		cmocka_unit_test(test_writeback_location_moves_own_file_rules_only),
 		cmocka_unit_test(test_writeback_refused_after_edit_on_disk),
+		cmocka_unit_test(test_writeback_init_fifo_does_not_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,14 +182,18 @@ void writeback_init(struct writeback *w, const char *file)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 	size_t len = 0;
 
 	w->file = file;
 	w->known = false;
 	if (!file)
 		return;
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || read_all(fd, &text, &len) < 0)
+	/* Non-blocking, and a regular file only: a FIFO given as -p (read
+	 * once by the loader) must not hold the start here waiting for a
+	 * writer; it is no file to write back to anyway (writeback_rule). */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read_all(fd, &text, &len) < 0)
 		return;
 	w->text_len = len;
 	w->text_sum = text_sum(text, len);
