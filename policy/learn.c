@@ -29,6 +29,9 @@ const char *const learn_enosys[] = {
 #define READ_ONLY " and flags & O_ACCMODE == O_RDONLY and flags !& O_CREAT|O_TRUNC"
 #define ENOSYS_MARK "; learn: not seen, ENOSYS"
 #define HEADER_MAX MAX_SECTION_NAME
+/* A learned glob at most: "allow = path ~ GLOB" READ_ONLY, or GLOB with a
+ * suffix (".so*", a tree answer's "/ **"), within MAX_LINE (198). */
+#define GLOB_MAX 112
 #define AUTO_DIR_MIN 3 /* auto: this many files of one directory make DIR/ * */
 
 int learn_paths_parse(const char *s)
@@ -172,6 +175,19 @@ static int rehash(struct learn *l)
 	return 0;
 }
 
+/*
+ * A syscall name as the policy writes it: lower case, digits, '_', short.
+ * The name is written into section headers and the ABI into comments, and a
+ * record file given to review says what it likes: "getpid]\n[ptrace]\nallow
+ * = *" would be a section of the file's making.
+ */
+static bool plain_name(const char *s)
+{
+	size_t n = s ? strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") : 0;
+
+	return n > 0 && n < 64 && s[n] == '\0';
+}
+
 int learn_add(struct learn *l, const struct learn_obs *o)
 {
 	const char *abi = o->abi ? o->abi : "x86_64";
@@ -181,7 +197,8 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 	uint64_t key;
 	size_t k;
 
-	if (!o->syscall || !*o->syscall)
+	if (!plain_name(o->syscall) ||
+	    (o->abi && !streq(o->abi, "x86_64") && !streq(o->abi, "i386") && !streq(o->abi, "x32")))
 		return -EINVAL;
 	written = open_writes(o);
 	l->n_obs++;
@@ -238,7 +255,7 @@ int learn_add(struct learn *l, const struct learn_obs *o)
 
 void learn_note_lost(struct learn *l, unsigned long n)
 {
-	l->lost += n;
+	l->lost = l->lost > (unsigned long)-1 - n ? (unsigned long)-1 : l->lost + n;
 }
 
 size_t learn_count(const struct learn *l)
@@ -389,6 +406,16 @@ static bool is_object(const char *path)
 	return n > 0 && path[n] == ':' && path[strlen(path) - 1] != '\n' && !strpbrk(path, "\n\t ");
 }
 
+/* The bytes of s that are in set. */
+static size_t strcspn_count(const char *s, const char *set)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += strchr(set, *s) != NULL;
+	return n;
+}
+
 /* Why the language cannot carry this name exactly, or NULL. */
 static const char *path_unwritable(const char *path)
 {
@@ -404,7 +431,9 @@ static const char *path_unwritable(const char *path)
 			       "known "
 			       "exactly)";
 	}
-	if (strlen(path) > 120)
+	/* Its glob (each metacharacter escaped, so up to twice the name) in
+	 * the longest rule learn writes must fit a policy line. */
+	if (strlen(path) + strcspn_count(path, "*?[]{},") > GLOB_MAX)
 		return "too long for one policy line";
 	/* Resolved paths are normalized; a glob for any other never matches
 	 * (the loader refuses it). */
@@ -443,7 +472,9 @@ static bool all_digits(const char *s, size_t n)
  * The path as a glob, component by component: /proc/PID and /proc/PID/task/TID
  * as any pid (pids are never the same twice; a rule cannot say "its own",
  * since paths are judged resolved: /proc/self reads /proc/4711), /home/USER
- * as /home/ * unless exact, everything else escaped.
+ * as /home/ * unless exact (every mode but auto: --paths dir of
+ * /home/alice/x is /home/alice/ *, not every home's files), everything else
+ * escaped.
  */
 static void glob_base(const char *path, bool exact, char *buf, size_t size)
 {
@@ -495,14 +526,14 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 		*ret_why = why;
 		return NULL;
 	}
-	glob_base(path, paths == LEARN_PATHS_EXACT, buf, sizeof(buf));
+	glob_base(path, paths != LEARN_PATHS_AUTO, buf, sizeof(buf));
 	slash = strrchr(buf, '/');
 	if (paths == LEARN_PATHS_DIR && slash) {
 		/* The directory's files: DIR/ *; a file of / stays exact. */
 		if (slash != buf)
 			strcpy((char *)slash + 1, "*");
 	} else if (paths == LEARN_PATHS_AUTO && slash) {
-		const char *base = slash + 1, *so = strstr(base, ".so");
+		const char *base = slash + 1, *so = strstr(base, ".so"), *lib = strstr(buf, "/lib");
 
 		for (size_t i = 0; auto_trees[i]; i++) {
 			size_t n = strlen(auto_trees[i]);
@@ -512,11 +543,13 @@ char *learn_glob_for(const char *path, enum learn_paths paths, const char **ret_
 				goto out;
 			}
 		}
-		/* libfoo.so.1.2 -> libfoo.so*, which a later version matches. */
-		if (so && (so[3] == '\0' || so[3] == '.') && so > base && strstr(buf, "/lib"))
+		/* libfoo.so.1.2 -> libfoo.so*, which a later version matches.
+		 * Only a library: in a directory named lib... (/usr/lib, /lib64),
+		 * not a file of /tmp or /etc named like one (/tmp/lib.so). */
+		if (so && (so[3] == '\0' || so[3] == '.') && so > base && lib && lib < slash)
 			strcpy((char *)so + 3, "*");
 		else if (!strncmp(buf, "/dev/pts/", 9) && all_digits(buf + 9, strlen(buf + 9)))
-			strcpy(buf + 9, "*");
+			strcpy(buf + 9, "[0-9]*"); /* a terminal, not /dev/pts/ptmx */
 	}
 out:
 	return strdup(buf);
@@ -902,19 +935,26 @@ static struct pitem *item_for(struct learn_plan *pl, enum target_kind kind, size
  * (a server reading /etc/passwd must not be given /etc/shadow). */
 static bool dir_keeps_exact(const char *dirg)
 {
-	static const char *const dirs[] = {"",	   "/etc", "/root",    "/dev", "/proc",
-					   "/sys", "/run", "/var/lib", NULL};
+	/* Each with everything below it: /root/.ssh holds id_rsa beside the
+	 * known_hosts read, /run/secrets every secret beside the three read. */
+	static const char *const dirs[] = {"/etc",	"/root", "/dev",     "/proc",
+					   "/sys",	"/run",	 "/var/lib", "/var/spool",
+					   "/var/mail", "/home", NULL};
 
-	for (size_t i = 0; dirs[i]; i++)
-		if (streq(dirg, dirs[i]))
+	if (!dirg[0])
+		return true; /* / */
+	for (size_t i = 0; dirs[i]; i++) {
+		size_t n = strlen(dirs[i]);
+
+		if (!strncmp(dirg, dirs[i], n) && (dirg[n] == '\0' || dirg[n] == '/'))
 			return true;
-	return !strncmp(dirg, "/proc/", 6) || !strncmp(dirg, "/sys/", 5) ||
-	       !strncmp(dirg, "/home/", 6) || !strncmp(dirg, "/etc/", 5);
+	}
+	return false;
 }
 
 /*
  * The suggestion for a path item under mode: each path's own glob (auto:
- * libraries, known trees, /proc/ *, /dev/pts/ *); then, under auto, the paths
+ * libraries, known trees, /proc/ *, /dev/pts/[0-9]*); then, under auto, the paths
  * still exact in a directory of several such files become DIR/ * (DIR/ *.EXT
  * when they share an extension).
  */
@@ -980,6 +1020,34 @@ static void section_where(const struct learn_plan *pl, const struct section *s, 
 	snprintf(buf, size, "[%s] (%s:%u)", s->name, s->file ? s->file : pl->name, s->line);
 }
 
+/*
+ * Every syscall of s is of one family (open, openat, creat, openat2): a path
+ * rule written for one of them is the same operation for the others. In
+ * [openat, unlinkat] it is not: an allow for the openat of /etc/hosts seen
+ * would let unlinkat remove it.
+ */
+static bool one_family(const struct section *s)
+{
+	const struct family *f = s->n_syscalls ? policy_family_of(s->syscalls[0]) : NULL;
+
+	for (size_t i = 1; f && i < s->n_syscalls; i++)
+		if (policy_family_of(s->syscalls[i]) != f)
+			return false;
+	return f != NULL;
+}
+
+/* The calls with two paths whose rules judge one (sysgate-policy(5)). */
+static bool two_paths(const char *syscall)
+{
+	static const char *const v[] = {"rename",     "renameat", "renameat2",	"link", "linkat",
+					"move_mount", "mount",	  "pivot_root", NULL};
+
+	for (size_t i = 0; v[i]; i++)
+		if (streq(v[i], syscall))
+			return true;
+	return false;
+}
+
 /* One program sample against the base: covered, kept, reported, or an item. */
 static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct learn_report *rep)
 {
@@ -996,6 +1064,13 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 	if (is_allowing(d.kind) || (d.unresolved && !sm->path && !sm->path_unknown))
 		return 0; /* allowed, or the kernel's own error for a path that
 			   * does not resolve */
+	if (!policy_syscall_known(sm->syscall)) {
+		/* A record file may name anything: no section can hold it, and
+		 * one would spoil the whole policy. */
+		report(rep, "%s: not written: no syscall of that name on x86_64, i386 or x32",
+		       sm->syscall);
+		return 0;
+	}
 	if (path && sm->path_unknown) {
 		report(rep,
 		       "%s: not written: the records name no path for it (the run's policy had "
@@ -1029,7 +1104,7 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 			       where);
 			return 0;
 		}
-		if (sec->n_syscalls == 1 || (path && sec->shows_path)) {
+		if (sec->n_syscalls == 1 || (path && sec->shows_path && one_family(sec))) {
 			/* Into the section, before the catch-all that decided, or
 			 * at its end (the default decided). */
 			kind = T_INSERT;
@@ -1092,6 +1167,23 @@ static int plan_sample(struct learn_plan *pl, const struct sample *sm, struct le
 	it = item_for(pl, kind, si, line, kind == T_NEW ? sm->syscall : NULL, dirg);
 	if (!it)
 		return -ENOMEM;
+	if (path && two_paths(sm->syscall)) {
+		/* The language judges the first path only (sysgate-policy(5)):
+		 * what the rule allows, it allows to any destination. */
+		report(rep,
+		       "%s: its rules judge the first path only: what they allow may go to any "
+		       "destination (%s)",
+		       sm->syscall, streq(sm->syscall, "mount") ? "the target" : "the second path");
+		char note[160];
+
+		snprintf(note, sizeof(note),
+			 "; learn: WARNING: %s rules judge its first path only; the second is "
+			 "not checked",
+			 sm->syscall);
+		strv_push_unique(&pl->notes, note);
+		if (pl->notes.fail)
+			return -ENOMEM;
+	}
 	it->pub.calls += sm->n;
 	if (kind == T_INSERT && !it->pub.syscalls) {
 		it->pub.syscalls = strdup(sm->syscall);

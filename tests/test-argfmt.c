@@ -35,6 +35,10 @@ static const char *fmt(enum argfmt f, enum arg_type t, enum argfmt_abi abi, uint
 	return buf;
 }
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
 #define X64 ARGFMT_X86_64
 #define I386 ARGFMT_I386
 
@@ -394,6 +398,89 @@ static void test_argfmt_sockaddr_unix_and_others(void **state)
 	}
 }
 
+/*
+ * Any register, any bytes of a sockaddr, any buffer size: the text is the
+ * same prefix of the whole one, terminated, the length the whole one has,
+ * and only printable ASCII. (A hostile target chooses every input here.)
+ */
+static void test_argfmt_hostile_any_input_any_buffer(void **state)
+{
+	static const uint64_t regs[] = {0,
+					1,
+					0x7f,
+					0x80000000ULL,
+					0xffffffffULL,
+					0x100000000ULL,
+					0xdeadbeefcafebabeULL,
+					UINT64_MAX,
+					(uint64_t)-100,
+					0x7fffffffffffffffULL};
+	char whole[1024], part[1024];
+
+	(void)state;
+	srand(4242);
+	for (int f = ARGFMT_HEX; f <= ARGFMT_RENAME_FLAGS; f++)
+		for (int t = ARGT_INT; t <= ARGT_PTR; t++)
+			for (int abi = ARGFMT_X86_64; abi <= ARGFMT_X32; abi++)
+				for (size_t k = 0; k < ARRAY_LEN(regs) + 20; k++) {
+					uint64_t reg = k < ARRAY_LEN(regs)
+							       ? regs[k]
+							       : ((uint64_t)rand() << 33) ^
+									 ((uint64_t)rand() << 7) ^
+									 (uint64_t)rand();
+					size_t n = policy_arg_format(f, t, abi, reg, whole,
+								     sizeof(whole));
+
+					assert_true(n < sizeof(whole));
+					assert_int_equal(n, strlen(whole));
+					for (size_t c = 0; c < n; c++)
+						assert_true(whole[c] >= 0x20 && whole[c] < 0x7f);
+					for (size_t size = 0; size <= n + 1; size++) {
+						memset(part, 'Z', sizeof(part));
+						assert_int_equal(policy_arg_format(f, t, abi, reg,
+										   part, size),
+								 n);
+						if (size == 0) {
+							assert_int_equal(part[0], 'Z');
+							continue;
+						}
+						assert_int_equal(strlen(part), MIN(n, size - 1));
+						assert_memory_equal(part, whole, MIN(n, size - 1));
+						assert_int_equal(part[size], 'Z');
+					}
+				}
+	for (int round = 0; round < 3000; round++) {
+		unsigned char b[200];
+		size_t len = (size_t)rand() % sizeof(b);
+		struct policy_sockaddr d;
+		size_t n;
+
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rand();
+		if (round % 3 == 0)
+			b[0] = AF_UNIX, b[1] = 0;
+		if (round % 3 == 1)
+			b[0] = (unsigned char)(round % 6 ? AF_INET : AF_INET6), b[1] = 0;
+		if (policy_sockaddr_decode(b, len, round & 1, &d) < 0) {
+			assert_int_equal(len, 0);
+			continue;
+		}
+		n = policy_sockaddr_format(&d, whole, sizeof(whole));
+		assert_true(n < sizeof(whole));
+		assert_int_equal(n, strlen(whole));
+		for (size_t c = 0; c < n; c++)
+			assert_true(whole[c] >= 0x20 && whole[c] < 0x7f);
+		for (size_t c = 0; d.unix_path[c]; c++)
+			assert_true(d.unix_path[c] >= 0x20 && d.unix_path[c] < 0x7f);
+		for (size_t size = 1; size <= n + 1; size += 7) {
+			memset(part, 'Z', sizeof(part));
+			assert_int_equal(policy_sockaddr_format(&d, part, size), n);
+			assert_memory_equal(part, whole, MIN(n, size - 1));
+			assert_int_equal(part[size], 'Z');
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_argfmt_tables_agree_with_the_kernel),
 		cmocka_unit_test(test_argfmt_sockaddr_inet),
 		cmocka_unit_test(test_argfmt_sockaddr_unix_and_others),
+		cmocka_unit_test(test_argfmt_hostile_any_input_any_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

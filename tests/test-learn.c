@@ -133,7 +133,9 @@ static void test_learn_glob_ladder(void **state)
 	check_glob("/usr/share/zoneinfo/Europe/Paris", LEARN_PATHS_AUTO, "/usr/share/zoneinfo/**");
 	/* only libraries: /etc/ld.so.cache must not become /etc/ld.so* (preload) */
 	check_glob("/etc/ld.so.cache", LEARN_PATHS_AUTO, "/etc/ld.so.cache");
-	check_glob("/dev/pts/3", LEARN_PATHS_AUTO, "/dev/pts/*");
+	check_glob("/dev/pts/3", LEARN_PATHS_AUTO, "/dev/pts/[0-9]*");
+	/* a terminal is not the multiplexer that makes new ones */
+	assert_false(policy_glob_match("/dev/pts/[0-9]*", "/dev/pts/ptmx"));
 	/* Metacharacters are escaped, so the glob is the name and no more. */
 	check_glob("/srv/a*b[1]{x,y}", LEARN_PATHS_EXACT, "/srv/a\\*b\\[1\\]\\{x\\,y\\}");
 	assert_false(policy_glob_match("/srv/a\\*b\\[1\\]\\{x\\,y\\}", "/srv/aXb1x"));
@@ -541,9 +543,255 @@ static void test_learn_random_runs_complete_and_loadable(void **state)
 	}
 }
 
+/* ---- hostile inputs (a crafted record file given to review, a program
+ * shaping its paths under learn) ---- */
+
+/* A syscall name from a record is text the record file chose: one holding
+ * "]" and newlines must not become a section header of its own making. */
+static void test_learn_hostile_syscall_name_injects_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"getpid]\n[ptrace, mount, init_module]\nallow = *\n;[",
+		"getpid] ; x",
+		"ptrace,mount",
+		"=getpid",
+		"getpid\n",
+		"x]\n[sysgate]\ndefault = allow\n[y",
+		NULL,
+	};
+
+	for (size_t i = 0; bad[i]; i++) {
+		struct learn_obs o = {.syscall = bad[i], .abi = "x86_64"};
+
+		assert_int_equal(learn_add(f->l, &o), -EINVAL);
+	}
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "getuid", NULL));
+	assert_false(allowed(f, "ptrace", NULL));
+	assert_false(allowed(f, "mount", NULL));
+	assert_false(allowed(f, "init_module", NULL));
+	assert_false(allowed(f, "getpid", NULL));
+	assert_int_equal(f->p->dflt.kind, DECISION_DENY);
+}
+
+/* The ABI is written into a section's comment: only the three names. */
+static void test_learn_hostile_abi_injects_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct learn_obs o = {.syscall = "getpid", .abi = "x86_64\n[ptrace]\nallow = *"};
+
+	assert_int_equal(learn_add(f->l, &o), -EINVAL);
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_false(allowed(f, "ptrace", NULL));
+	assert_false(allowed(f, "getpid", NULL));
+}
+
+/* A name that is no syscall (a record file may say anything) gets no
+ * section, and does not stop the policy of the others from being written. */
+static void test_learn_unknown_syscall_does_not_spoil_policy(void **state)
+{
+	struct fx *f = *state;
+
+	see(f, "no_such_call", NULL);
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	assert_true(allowed(f, "getuid", NULL));
+	assert_null(strstr(f->text, "no_such_call]"));
+}
+
+/* A path made of metacharacters, each escaped, doubles in length: the rule
+ * line must still fit, or the name be refused (reported, denied), never
+ * the whole policy lost. */
+static void test_learn_hostile_long_metachar_path(void **state)
+{
+	struct fx *f = *state;
+	char p[128] = "/srv/";
+
+	memset(p + 5, '*', 114);
+	p[119] = '\0';
+	see_open(f, p, O_RDONLY);
+	see_open(f, "/srv/ok", O_RDONLY);
+	see(f, "getuid", NULL);
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	assert_true(allowed(f, "openat", "/srv/ok"));
+	assert_false(allowed(f, "openat", "/srv/x"));
+	assert_false(allowed(f, "openat", "/srv/other"));
+	assert_true(allowed(f, "getuid", NULL));
+}
+
+/* Every metacharacter and separator of the language in a name: the glob
+ * learned matches that name, and none of its neighbours, in every mode
+ * that keeps it exact. */
+static void test_learn_hostile_metachar_names_stay_exact(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = {
+		"/srv/d/*",   "/srv/d/?",     "/srv/d/[a-z]", "/srv/d/{a,b}",
+		"/srv/d/a,b", "/srv/d/;x",    "/srv/d/#x",    "/srv/d/!x",
+		"/srv/d/**",  "/srv/d/a]",    "/srv/d/}",     "/srv/d/~x",
+		"/srv/d/x=y", "/srv/d/\"x\"", "/srv/d/'x'",   NULL,
+	};
+
+	for (size_t i = 0; names[i]; i++)
+		see(f, "newfstatat", names[i]);
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	for (size_t i = 0; names[i]; i++)
+		assert_true(allowed(f, "newfstatat", names[i]));
+	assert_false(allowed(f, "newfstatat", "/srv/d/zz"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/a"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/b"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/x"));
+	assert_false(allowed(f, "newfstatat", "/srv/d/e/f"));
+	assert_false(allowed(f, "newfstatat", "/srv/d"));
+	assert_false(allowed(f, "newfstatat", "/etc/shadow"));
+}
+
+/* The library generalisation is for libraries: a file named like one in
+ * /tmp or /etc is not widened to every name it begins. */
+static void test_learn_so_only_in_lib_dirs(void **state)
+{
+	(void)state;
+	check_glob("/tmp/lib.so", LEARN_PATHS_AUTO, "/tmp/lib.so");
+	check_glob("/etc/libfoo.so.conf", LEARN_PATHS_AUTO, "/etc/libfoo.so.conf");
+	check_glob("/srv/library.so", LEARN_PATHS_AUTO, "/srv/library.so");
+	check_glob("/usr/lib/libz.so.1", LEARN_PATHS_AUTO, "/usr/lib/libz.so*");
+	check_glob("/usr/lib64/libz.so.1", LEARN_PATHS_AUTO, "/usr/lib64/libz.so*");
+	check_glob("/lib/x86_64-linux-gnu/libc.so.6", LEARN_PATHS_AUTO,
+		   "/lib/x86_64-linux-gnu/libc.so*");
+}
+
+/* --paths dir is the directory's files: a file of /home/alice gives
+ * /home/alice/ *, not every file of every home (/home/ * / *). */
+static void test_learn_dir_mode_keeps_the_home(void **state)
+{
+	struct fx *f = *state;
+
+	(void)state;
+	check_glob("/home/alice/notes.txt", LEARN_PATHS_DIR, "/home/alice/*");
+	check_glob("/home/alice", LEARN_PATHS_DIR, "/home/*");
+	see(f, "newfstatat", "/home/alice/notes.txt");
+	learn_into(f, NULL, LEARN_PATHS_DIR);
+	assert_true(allowed(f, "newfstatat", "/home/alice/todo.txt"));
+	assert_false(allowed(f, "newfstatat", "/home/bob/notes.txt"));
+	assert_false(allowed(f, "newfstatat", "/home/bob/.ssh"));
+}
+
+/* A path rule written into a section of several syscalls holds for all of
+ * them: openat of /etc/hosts seen must not let unlinkat remove it. */
+static void test_learn_merge_path_rule_not_given_to_other_syscalls(void **state)
+{
+	struct fx *f = *state;
+	static const char base[] = "[sysgate]\n"
+				   "default = deny\n"
+				   "\n"
+				   "[openat, unlinkat]\n"
+				   "allow = path ~ /srv/**\n"
+				   "deny = *\n"
+				   "\n"
+				   "[open, openat2]\n"
+				   "allow = path ~ /srv/**\n"
+				   "deny = *\n";
+	struct learn_obs o = {.syscall = "open", .abi = "x86_64", .path = "/etc/motd", .tgid = 1};
+
+	see_open(f, "/etc/hosts", O_RDONLY);
+	o.has_args = true;
+	assert_int_equal(learn_add(f->l, &o), 0);
+	learn_into(f, base, LEARN_PATHS_AUTO);
+	assert_int_equal(judge(f, "unlinkat", "/etc/hosts", 0, NULL).kind, DECISION_DENY);
+	assert_true(allowed(f, "unlinkat", "/srv/x"));
+	/* said, and left denied */
+	assert_int_equal(judge(f, "openat", "/etc/hosts", O_RDONLY, NULL).kind, DECISION_DENY);
+	{
+		bool said = false;
+
+		for (size_t i = 0; i < f->rep.n; i++)
+			said = said || strstr(f->rep.lines[i], "openat: not written");
+		assert_true(said);
+	}
+	/* one family (open, openat2): the rule is the family's, as before */
+	assert_int_equal(judge(f, "open", "/etc/motd", O_RDONLY, NULL).kind, DECISION_ALLOW);
+}
+
+/* rename's rules judge its source only: the learned policy says so, in the
+ * text and on stderr, once. */
+static void test_learn_two_path_calls_are_said(void **state)
+{
+	struct fx *f = *state;
+	const char *first, *w = "; learn: WARNING: renameat rules judge its first path only";
+	bool said = false;
+
+	see(f, "renameat", "/srv/a");
+	see(f, "renameat", "/srv/b");
+	learn_into(f, NULL, LEARN_PATHS_EXACT);
+	first = strstr(f->text, w);
+	assert_non_null(first);
+	assert_null(strstr(first + 1, w));
+	for (size_t i = 0; i < f->rep.n; i++)
+		said = said || strstr(f->rep.lines[i], "renameat: its rules judge the first path");
+	assert_true(said);
+	assert_true(allowed(f, "renameat", "/srv/a"));
+	assert_false(allowed(f, "renameat", "/srv/c"));
+}
+
+/* The directories whose files are not alike keep them exact below them
+ * too: a program that read three files of /root/.ssh (its known_hosts,
+ * config, id_rsa.pub) is not given id_rsa; three secrets of /run/secrets
+ * are not every secret. */
+static void test_learn_auto_dir_not_below_private_trees(void **state)
+{
+	struct fx *f = *state;
+	static const char *const dirs[] = {"/root/.ssh", "/run/secrets",    "/var/lib/app/keys",
+					   "/dev/shm/x", "/var/spool/cron", "/var/mail/box",
+					   NULL};
+
+	for (size_t d = 0; dirs[d]; d++)
+		for (int i = 0; i < 3; i++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "%s/f%d", dirs[d], i);
+			see_open(f, p, O_RDONLY);
+		}
+	see_open(f, "/srv/www/a.html", O_RDONLY);
+	see_open(f, "/srv/www/b.html", O_RDONLY);
+	see_open(f, "/srv/www/c.html", O_RDONLY);
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	for (size_t d = 0; dirs[d]; d++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s/f0", dirs[d]);
+		assert_true(allowed(f, "openat", p));
+		snprintf(p, sizeof(p), "%s/secret", dirs[d]);
+		assert_false(allowed(f, "openat", p));
+	}
+	/* an ordinary directory still gets its DIR/ *.EXT */
+	assert_true(allowed(f, "openat", "/srv/www/d.html"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_learn_hostile_syscall_name_injects_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_hostile_abi_injects_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_unknown_syscall_does_not_spoil_policy,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_hostile_long_metachar_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_hostile_metachar_names_stay_exact, setup,
+						teardown),
+		cmocka_unit_test(test_learn_so_only_in_lib_dirs),
+		cmocka_unit_test_setup_teardown(test_learn_auto_dir_not_below_private_trees, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_two_path_calls_are_said, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_learn_merge_path_rule_not_given_to_other_syscalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_dir_mode_keeps_the_home, setup,
+						teardown),
 		cmocka_unit_test(test_learn_glob_ladder),
 		cmocka_unit_test(test_learn_glob_proc_and_home),
 		cmocka_unit_test_setup_teardown(test_learn_skeleton_enosys, setup, teardown),

@@ -6,6 +6,7 @@
  * the very text answer_insert_rule() (the writer's own edit) produces.
  * Records and the prompt name rules by these lines.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -117,11 +120,126 @@ static void test_writeback_location_moves_own_file_rules_only(void **state)
 			    "default");
 }
 
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *get_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 4096);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	(void)!fread(buf, 1, 4095, f);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The policy file edited on disk while sysgate runs (two lines added at
+ * the top): the line sysgate computes for [unlinkat]'s ask rule (6) now
+ * holds [openat]'s. Written there, "allow = path ~ /srv/data" would have
+ * let openat read /srv/data, which nobody allowed. The write-back is
+ * refused and the file left as the user made it; so after write-backs.
+ */
+static void test_writeback_refused_after_edit_on_disk(void **state)
+{
+	static const char orig[] = "[sysgate]\n"
+				   "default = deny\n"
+				   "[openat]\n"
+				   "ask = *\n"
+				   "[unlinkat]\n"
+				   "ask = *\n";
+	static const char edited[] = "; my note\n"
+				     ";\n"
+				     "[sysgate]\n"
+				     "default = deny\n"
+				     "[openat]\n"
+				     "ask = *\n"
+				     "[unlinkat]\n"
+				     "ask = *\n";
+	char dir[] = "/tmp/test-wb-edit.XXXXXX", path[64];
+	struct writeback w = {};
+	char *written = NULL, *now;
+	const char *why = NULL;
+	size_t nth = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.ini", dir);
+	put_file(path, orig);
+	writeback_init(&w, path);
+	put_file(path, edited);
+	assert_int_equal(writeback_rule(&w, 6, "allow = path ~ /srv/data", &written, &nth, &why),
+			 -ESTALE);
+	assert_null(written);
+	now = get_file(path);
+	assert_string_equal(now, edited);
+	free(now);
+
+	/* Unedited, write-backs go where they should, one after another... */
+	put_file(path, orig);
+	writeback_init(&w, path);
+	assert_int_equal(writeback_rule(&w, 6, "allow = path ~ /srv/a", &written, &nth, &why), 0);
+	free(written);
+	assert_int_equal(writeback_rule(&w, 4, "allow = path ~ /srv/b", &written, &nth, &why), 0);
+	free(written);
+	now = get_file(path);
+	assert_true(strstr(now, "/srv/b") < strstr(now, "[unlinkat]"));
+	assert_true(strstr(now, "/srv/a") > strstr(now, "[unlinkat]"));
+	free(now);
+	/* ...until the file is edited: then no more. */
+	now = get_file(path);
+	{
+		char *e = NULL;
+
+		assert_true(asprintf(&e, ";\n;\n%s", now) > 0);
+		put_file(path, e);
+		free(e);
+	}
+	free(now);
+	assert_int_equal(writeback_rule(&w, 6, "allow = path ~ /srv/c", &written, &nth, &why),
+			 -ESTALE);
+	now = get_file(path);
+	assert_null(strstr(now, "/srv/c"));
+	free(now);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A FIFO given as the policy (sysgate run -p FIFO: the loader read it to
+ * its end): writeback_init does not wait for a writer that never comes,
+ * and remembers nothing, so no write-back goes there. */
+static void test_writeback_init_fifo_does_not_block(void **state)
+{
+	char dir[] = "/tmp/test-wb-fifo.XXXXXX", path[64];
+	struct writeback w = {};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.ini", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a hang is a failure */
+	writeback_init(&w, path);
+	alarm(0);
+	assert_false(w.known);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writeback_lines_follow_the_text),
 		cmocka_unit_test(test_writeback_location_moves_own_file_rules_only),
+		cmocka_unit_test(test_writeback_refused_after_edit_on_disk),
+		cmocka_unit_test(test_writeback_init_fifo_does_not_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

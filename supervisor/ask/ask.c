@@ -109,7 +109,7 @@ int ask_queue_new(struct ask_queue **ret, const struct policy *p, const char *fi
 			r = -ENOMEM;
 			goto fail;
 		}
-		q->wb.file = q->file;
+		writeback_init(&q->wb, q->file);
 	}
 	r = notify_buf_new(&q->buf);
 	if (r < 0)

@@ -169,6 +169,37 @@ static int replace_file(const char *real, const struct stat *st, const char *tex
 	return 0;
 }
 
+static uint64_t text_sum(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+void writeback_init(struct writeback *w, const char *file)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	size_t len = 0;
+
+	w->file = file;
+	w->known = false;
+	if (!file)
+		return;
+	/* Non-blocking, and a regular file only: a FIFO given as -p (read
+	 * once by the loader) must not hold the start here waiting for a
+	 * writer; it is no file to write back to anyway (writeback_rule). */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read_all(fd, &text, &len) < 0)
+		return;
+	w->text_len = len;
+	w->text_sum = text_sum(text, len);
+	w->known = true;
+}
+
 /* st and now are the same version of the same file. */
 static bool same_file(const struct stat *a, const struct stat *b)
 {
@@ -228,6 +259,14 @@ int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, cha
 		return r;
 	}
 
+	/* The file must be the text sysgate counts lines in: edited since
+	 * (lines added or taken away above), the ask rule at the line sysgate
+	 * computes may be another section's, and the rule would allow that
+	 * section's syscall. Theirs wins: nothing is written. */
+	if (!w->known || len != w->text_len || text_sum(old, len) != w->text_sum) {
+		*ret_why = "the policy file has changed since sysgate loaded it";
+		return -ESTALE;
+	}
 	want = writeback_line_now(w, ask_line);
 	now = time(NULL);
 	gmtime_r(&now, &tm);
@@ -255,6 +294,8 @@ int writeback_rule(struct writeback *w, unsigned ask_line, const char *rule, cha
 	r = replace_file(real, &st, new, new_len, ret_why);
 	if (r < 0)
 		return r;
+	w->text_len = new_len;
+	w->text_sum = text_sum(new, new_len);
 	/* The entry first, then the count that publishes it (see writeback.h). */
 	w->inserted[n] = ask_line;
 	atomic_store_explicit(&w->n_inserted, n + 1, memory_order_release);

@@ -7,6 +7,8 @@
  * nothing here is shared between threads.
  */
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "policy/policy.h"
@@ -22,7 +24,24 @@ struct writeback {
 	const char *file; /* the policy file as the user named it (borrowed); NULL: built-in */
 	unsigned inserted[256]; /* original lines above which a rule was written (two lines) */
 	atomic_size_t n_inserted;
+	/* The file's text as sysgate loaded it (writeback_init) or last wrote
+	 * it: its length and FNV-1a hash. Main thread only. A write-back into
+	 * a file that is not this text any more is refused: its lines are not
+	 * the lines sysgate counts, and the ask rule at the old line may be
+	 * another section's. */
+	bool known;
+	size_t text_len;
+	uint64_t text_sum;
 };
+
+/*
+ * Set w up for the policy file (NULL: built-in, nothing is written): file is
+ * borrowed, and its text is remembered, to be compared at each write-back.
+ * Call it right after the policy was loaded from file (an edit in between is
+ * not seen). A file that cannot be read leaves nothing remembered, and then
+ * every write-back is refused.
+ */
+void writeback_init(struct writeback *w, const char *file);
 
 /*
  * Write rule (one policy line) into the policy file, right above the ask

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,22 @@ struct session_state {
 	bool launched; /* its first record was seen: what follows is the program's */
 };
 
+/* Set by jstr: a string with a NUL in it ("\u0000"), which C would cut
+ * short into another name ("/srv/a\u0000b" read as /srv/a). sysgate writes
+ * none; a line that has one is skipped. */
+static bool jstr_cut;
+
 static const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		jstr_cut = true;
+	return s;
 }
 
 static bool jint(struct json_object *o, const char *key, int64_t *ret)
@@ -93,7 +103,9 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 		/* {"sysgate":"dropped","records":N}, or "lost" (a sink that did
 		 * not take its records before exit): the run lost records. */
 		if ((streq(sg, "dropped") || streq(sg, "lost")) && jint(o, "records", &v) && v > 0)
-			st->lost += (unsigned long)v;
+			st->lost = st->lost > ULONG_MAX - (unsigned long)v
+					   ? ULONG_MAX /* saturated: a loss never wraps to none */
+					   : st->lost + (unsigned long)v;
 		return 0;
 	}
 	if (!syscall || !decision || !*syscall || !strncmp(syscall, "syscall_", 8)) {
@@ -109,6 +121,11 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 		return 0;
 	}
 	ob.path = jstr(o, "path");
+	(void)jstr(o, "rule");
+	if (jstr_cut) {
+		st->skipped++;
+		return 0;
+	}
 	{
 		/* A call decided by the default had no section: the run resolved
 		 * no path for it, which is not the same as a path that did not
@@ -143,28 +160,69 @@ static int one_record(struct json_object *o, struct learn *l, const char *launch
 			st->launcher++;
 		}
 	}
+	v = learn_add(l, &ob);
+	if (v == -EINVAL) {
+		/* Not a syscall name the policy can write ("getpid]\n[ptrace]"
+		 * from a crafted file): skipped, never written as a header. */
+		st->skipped++;
+		if (ob.launcher)
+			st->launcher--;
+		return 0;
+	}
 	st->records++;
-	return learn_add(l, &ob);
+	return (int)v;
+}
+
+/*
+ * One line of f (without its newline) into buf, MAX_LINE + 1 bytes: its
+ * length, or -1 at the end. A longer line is read to its end but not kept,
+ * and its length is MAX_LINE + 1: a file of one endless line (/dev/zero, a
+ * 10 GB record) costs no more memory than a record.
+ */
+static ssize_t read_line(FILE *f, char *buf)
+{
+	size_t n = 0;
+	bool any = false;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF) {
+		any = true;
+		if (c == '\n')
+			break;
+		if (n < MAX_LINE)
+			buf[n] = (char)c;
+		if (n <= MAX_LINE)
+			n++;
+	}
+	if (!any)
+		return -1;
+	buf[MIN(n, (size_t)MAX_LINE)] = '\0';
+	return (ssize_t)n;
 }
 
 int records_read(const char *file, struct learn *l, const char *launcher_exe, bool refuse_enforced,
 		 struct records_stats *st)
 {
 	struct session_state ss[MAX_SESSIONS];
-	size_t n_ss = 0, cap = 0;
-	char *line = NULL;
+	size_t n_ss = 0;
+	char *line = malloc(MAX_LINE + 1);
 	ssize_t n;
 	FILE *f;
 	int r = 0;
 
+	if (!line)
+		return -ENOMEM;
 	f = streq(file, "-") ? stdin : fopen(file, "re");
-	if (!f)
-		return -errno;
-	while (r >= 0 && (n = getline(&line, &cap, f)) >= 0) {
+	if (!f) {
+		r = -errno;
+		free(line);
+		return r;
+	}
+	while (r >= 0 && (n = read_line(f, line)) >= 0) {
 		struct json_object *o;
 
 		if (n == 0 || line[0] != '{' || (size_t)n > MAX_LINE) {
-			if (n > 1)
+			if (n > 0)
 				st->skipped++;
 			continue;
 		}
@@ -174,6 +232,7 @@ int records_read(const char *file, struct learn *l, const char *launcher_exe, bo
 			json_object_put(o);
 			continue;
 		}
+		jstr_cut = false;
 		r = one_record(o, l, launcher_exe, refuse_enforced, ss, &n_ss, st);
 		json_object_put(o);
 	}
@@ -206,6 +265,13 @@ char *records_slurp(const char *file)
 		errno = EFBIG;
 		return NULL;
 	}
+	if (memchr(buf, '\0', n)) {
+		/* The text would end at the NUL: what follows (a [ptrace]
+		 * kill = * of yours) would be gone from the policy written. */
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
 	buf[n] = '\0';
 	return buf;
 }
@@ -229,12 +295,19 @@ int records_write_atomic(const char *file, const char *text)
 			return -errno;
 		return write(out, text, len) == (ssize_t)len ? 0 : -EIO;
 	}
+	/* A file that exists keeps its mode, owner and group: a private
+	 * policy (0600) does not become readable by all when rewritten. */
+	bool had = lstat(file, &st) == 0;
+
 	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return -ENOMEM;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+	if (had && fchown(fd, st.st_uid, st.st_gid) < 0)
+		r = -errno;
+	else if (write(fd, text, len) != (ssize_t)len ||
+		 fchmod(fd, had ? st.st_mode & 07777 : 0644) < 0 || fsync(fd) < 0)
 		r = errno ? -errno : -EIO;
 	close(fd);
 	if (r == 0 && rename(tmp, file) < 0)

@@ -221,6 +221,10 @@ static int cmd_review(int argc, char **argv)
 	}
 	if (policy) {
 		base = records_slurp(policy);
+		if (!base && errno == EINVAL)
+			return diag(DIAG_ERROR, "review: %s holds a NUL byte: not a policy",
+				    policy),
+			       EXIT_SYSGATE_FAILED;
 		if (!base)
 			return diag_errno(DIAG_ERROR, errno, "review: cannot read %s", policy),
 			       EXIT_SYSGATE_FAILED;

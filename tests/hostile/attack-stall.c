@@ -13,6 +13,9 @@
  *   attack-stall run DIR     one thread stalls mkdir; 100 ms later a child
  *                            process makes 20 ordinary mkdirs of DIR/steady-N,
  *                            each printed with the time it took
+ *   attack-stall connect DIR the same, but the stalled call is connect, its
+ *                            sockaddr on the page (sysgate copies it for the
+ *                            record)
  *   attack-stall fuse DIR    the same, but the path is DIR/mnt/x, and DIR/mnt a
  *                            FUSE mount (made here, in sysgate's own mount
  *                            namespace, as root) whose daemon never answers:
@@ -45,6 +48,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,12 +92,19 @@ static char *unserved_pages(int *ret_uffd, size_t n)
 	return p;
 }
 
+/* connect mode: the stalled call is connect, its sockaddr on the page. */
+static bool g_connect;
+
 static void stall(const char *path)
 {
 	int r;
 
 	dprintf(1, "stall start %ld\n", now_ms());
-	r = mkdir(path, 0755);
+	if (g_connect)
+		r = connect(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
+			    (const struct sockaddr *)path, sizeof(struct sockaddr_in));
+	else
+		r = mkdir(path, 0755);
 	dprintf(1, "stall rc=%d errno=%d %ld\n", r, r < 0 ? errno : 0, now_ms());
 }
 
@@ -211,6 +222,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "run") == 0)
 		return attack_run(argv[2], false);
+	if (argc == 3 && strcmp(argv[1], "connect") == 0) {
+		g_connect = true;
+		return attack_run(argv[2], false);
+	}
 	if (argc == 3 && strcmp(argv[1], "fuse") == 0)
 		return attack_run(argv[2], true);
 	if (argc == 3 && strcmp(argv[1], "twice") == 0)

@@ -435,12 +435,61 @@ static void test_check_warns_policy_that_only_refuses_without_default(void **sta
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/*
+ * connect's sockaddr on a page that never arrives, under a policy that
+ * logs connect: sysgate copies the address for the record (gather.c), and
+ * that read must be bounded like every other. The stalled call fails
+ * EFAULT after the bound, with a record; the other process's 20 mkdirs are
+ * served meanwhile.
+ */
+static void test_stall_connect_sockaddr_copy_bounded(void **state)
+{
+	struct st *st = *state;
+	long t0, t1, last;
+	int code;
+
+	lh_write_policy(&st->h,
+			"[sysgate]\n"
+			"default = allow\n"
+			"\n"
+			"[connect]\n"
+			"log = *\n"
+			"\n"
+			"[mkdir]\n"
+			"emulate = path ~ %s/**\n"
+			"deny = EACCES *\n",
+			st->h.dir);
+	code = lh_run(&st->h, RUN_TIMEOUT_MS,
+		      (const char *const[]){g_sysgate, "run", "-p",
+					    lh_tp(&st->h, "%s/policy.ini", st->h.dir), "--log",
+					    st->h.log_path, "--", g_attack, NULL},
+		      "connect", st->h.dir, NULL);
+	if (strstr(st->h.out, "no userfaultfd"))
+		fail_msg("attack-stall cannot create a userfaultfd: %s", st->h.out);
+	if (code != 0)
+		fprintf(stderr, "out: %s\nerr: %s\nlog: %s\n", st->h.out, st->h.err, st->h.log);
+	assert_int_equal(code, 0);
+	t0 = num_after(st->h.out, "stall start ");
+	t1 = last_num_of_line(st->h.out, "stall rc=");
+	assert_true(strstr(st->h.out, "stall rc=-1 errno=14 ") != NULL); /* EFAULT */
+	assert_true(t1 - t0 >= STALL_MIN_MS);
+	assert_true(t1 - t0 <= STALL_MAX_MS);
+	assert_int_equal(lh_count_lines_with(st->h.out, " rc=0 errno=0 took="), 20);
+	last = last_num_of_line(st->h.out, "steady 19 ");
+	assert_true(last - t0 <= STALL_MAX_MS);
+	assert_true(lh_has_line(st->h.out, "done"));
+	assert_int_equal(lh_count_lines_with(st->h.log, "connect("), 1);
+	assert_int_equal(lh_count_lines_with(st->h.log, "= -1 EFAULT [deny " WHY "]"), 1);
+	assert_int_equal(lh_count_lines_with(st->h.log, "steady-"), 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_stall_run_others_served_stalled_call_fails_closed),
 		T(test_stall_fuse_path_walk_others_served_call_fails_closed),
 		T(test_stall_twice_kills_the_caller),
+		T(test_stall_connect_sockaddr_copy_bounded),
 		T(test_stall_serve_dead_sandbox_does_not_hold_the_daemon),
 		T(test_check_warns_policy_that_only_refuses_without_default),
 	};
