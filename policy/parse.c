@@ -105,6 +105,7 @@ void policy_free(struct policy *p)
 	if (!p)
 		return;
 	free(p->file);
+	free(p->text);
 	ld_rule_done(&p->dflt);
 	for (char **s = p->log_sinks; s && *s; s++)
 		free(*s);
@@ -594,8 +595,9 @@ static int load_buffer(const char *name, const struct stat *st, const char *text
 	if (!ld.p)
 		return -ENOMEM;
 	ld.p->file = strdup(name ? name : "<string>");
+	ld.p->text = strndup(text, len);
 	ld.p->log_sinks = calloc(1, sizeof(*ld.p->log_sinks));
-	if (!ld.p->file || !ld.p->log_sinks)
+	if (!ld.p->file || !ld.p->text || !ld.p->log_sinks)
 		return -ENOMEM;
 	ld.p->mode = POLICY_ENFORCE;
 	ld.p->dflt = (struct rule){.kind = DECISION_ALLOW};

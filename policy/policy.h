@@ -277,6 +277,8 @@ struct section {
 
 struct policy {
 	char *file; /* the name errors and log records use, e.g. "policy.ini" */
+	char *text; /* the policy's own file as it was read and loaded, once
+		     * (NUL-terminated; included files not inlined) */
 	enum policy_mode mode;
 	struct rule dflt;	 /* the [sysgate] default (n_conds == 0, line of the key or 0) */
 	char **log_sinks;	 /* from [sysgate] log = a, b; NULL-terminated; may be empty */

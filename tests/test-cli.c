@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -364,6 +365,40 @@ static void test_run_errors_name_the_step(void **state)
 	lh_assert_line(st->h.err, "sysgate: run: --mode must be enforce or complain, not 'bogus'");
 }
 
+/* `-p <(generate)` or any FIFO: the policy is read once, and what the
+ * control socket shows is that text (run read it again and hung, waiting
+ * for a second writer, before anything ran). */
+static void test_run_reads_a_fifo_policy_once(void **state)
+{
+	struct cli *st = *state;
+	const char *fifo = lh_tp(&st->h, "%s/policy.fifo", st->h.dir);
+	const char *made = lh_tp(&st->h, "%s/made", st->h.dir);
+	struct stat sb;
+	int status = -1;
+	pid_t w;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		static const char text[] = "[mkdir]\ndeny = EACCES *\n";
+		int fd;
+
+		alarm(30);
+		fd = open(fifo, O_WRONLY | O_CLOEXEC);
+		_exit(fd >= 0 && write(fd, text, sizeof(text) - 1) == sizeof(text) - 1 ? 0 : 1);
+	}
+	assert_int_equal(sysgate(st, "run", "-p", fifo, "--", "/bin/sh", "-c",
+				 "mkdir \"$1\" 2>/dev/null; echo mkdir=$?", "sh", made, NULL),
+			 0);
+	lh_assert_line(st->h.out, "mkdir=1");
+	assert_int_equal(stat(made, &sb), -1);
+	assert_int_equal(waitpid(w, &status, 0), w);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* ---- the launch report ---- */
 
 static void test_launch_fail_reaches_the_parent(void **state)
@@ -405,6 +440,7 @@ int main(void)
 		T(test_run_help_lists_every_option_getopt_accepts),
 		T(test_run_passes_help_after_dashes_to_cmd),
 		T(test_run_errors_name_the_step),
+		T(test_run_reads_a_fifo_policy_once),
 		T(test_launch_fail_reaches_the_parent),
 	};
 

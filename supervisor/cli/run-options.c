@@ -109,29 +109,12 @@ void run_merge_policy(struct run_args *a, const struct policy *p)
 		a->sinks[a->n_sinks++] = "stderr";
 }
 
-/* The policy as loaded, for the control socket's "policy" request. */
-char *run_policy_text(const char *file)
+/* The policy as loaded, for the control socket's "policy" request: the text
+ * the loader read, never the file read again (a FIFO, `-p <(...)`, has
+ * nothing more to give, and a file changed since is not what decides). */
+char *run_policy_text(const struct policy *p)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f, *m;
-	int c;
-
-	if (!file)
-		return strdup(policy_default_text);
-	f = fopen(file, "re");
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((c = fgetc(f)) != EOF && len < (1u << 20))
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return buf;
+	return p && p->text ? strdup(p->text) : strdup(policy_default_text);
 }
 
 const struct verb verb_run = {

@@ -290,7 +290,7 @@ int run_start_supervision(struct run *run)
 	if (r < 0)
 		return diag_errno(DIAG_ERROR, r, "cannot create the event loop");
 
-	run->policy_text = run_policy_text(run->args.policy_file);
+	run->policy_text = run_policy_text(run->policy);
 	r = control_open(&run->control,
 			 &(struct control_config){
 				 .loop = run->loop,

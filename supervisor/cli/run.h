@@ -118,7 +118,7 @@ int run_parse(int argc, char **argv, struct run_args *ret);
 /* Fill in what the command line left to the policy. */
 void run_merge_policy(struct run_args *a, const struct policy *p);
 /* The policy as loaded (the built-in one when file is NULL), or NULL. */
-char *run_policy_text(const char *file);
+char *run_policy_text(const struct policy *p);
 
 /* run-start.c: each 0, or -errno after saying which step failed. */
 /* The signals, the signalfd and the pipes to the child; before the fork. */
