@@ -1662,8 +1662,12 @@ static void new_sections(const struct learn_plan *pl, const struct learn_answer 
 		fprintf(f, "\n[%s%s]   ; learn: seen on %s\n",
 			policy_family(ns->syscall) ? "=" : "", ns->syscall,
 			ns->abis ? ns->abis : "x86_64");
+		/* Items of several directories can suggest one glob (a tree:
+		 * /usr/lib/locale and all below): once, or the loader warns the repeats
+		 * never match. Sorted, so equal lines are neighbours. */
 		for (size_t i = 0; i < rules.n; i++)
-			fprintf(f, "%s\n", rules.v[i]);
+			if (i == 0 || !streq(rules.v[i], rules.v[i - 1]))
+				fprintf(f, "%s\n", rules.v[i]);
 		if (ns->path_rules_needed && rules.n == 0)
 			fputs("; only calls whose path did not resolve were seen: they keep the "
 			      "kernel's error\ndeny = path !~ /**\n",

@@ -268,6 +268,28 @@ static void test_learn_auto_directory(void **state)
 	assert_false(allowed(f, "newfstatat", "/srv/img/y.png"));
 }
 
+/* Files of several directories of one known tree give one rule, written
+ * once: repeats would be rules that never match (the loader warns). */
+static void test_learn_tree_rule_written_once(void **state)
+{
+	struct fx *f = *state;
+	const char *at = NULL;
+	size_t n = 0;
+
+	see(f, "newfstatat", "/usr/lib/locale/C.utf8/LC_CTYPE");
+	see(f, "newfstatat", "/usr/lib/locale/C.utf8/LC_NUMERIC");
+	see(f, "newfstatat", "/usr/lib/locale/en_US.utf8/LC_CTYPE");
+	see(f, "newfstatat", "/usr/lib/locale/locale-archive");
+	learn_into(f, NULL, LEARN_PATHS_AUTO);
+	for (at = f->text; (at = strstr(at, "path ~ /usr/lib/locale/**\n")); at++)
+		n++;
+	assert_int_equal(n, 1);
+	for (size_t i = 0; i < f->d.n; i++)
+		if (strstr(f->d.v[i].msg, "never match"))
+			fail_msg("%s\n%s", f->d.v[i].msg, f->text);
+	assert_true(allowed(f, "newfstatat", "/usr/lib/locale/fr_FR.utf8/LC_TIME"));
+}
+
 static void test_learn_exact_mode_is_exact(void **state)
 {
 	struct fx *f = *state;
@@ -801,6 +823,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_learn_paths_and_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_auto_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_tree_rule_written_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_exact_mode_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_unwritable_path_stays_denied, setup,
 						teardown),
