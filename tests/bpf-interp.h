@@ -2,7 +2,8 @@
 /*
  * bpf-interp.h: a classic-BPF interpreter for seccomp filters, for the unit
  * tests that run a compiled policy on a struct seccomp_data without a kernel
- * (test-compile, test-property). Any instruction it does not implement fails
+ * (test-compile, which checks it against the kernel; test-property;
+ * test-export-diff). Any instruction it does not implement fails
  * the test, so a gap cannot pass silently. Include after <cmocka.h>.
  */
 #include <inttypes.h>
