@@ -58,6 +58,17 @@ extern const struct verb verb_run, verb_check, verb_prompt, verb_serve, verb_oci
 	verb_default_policy, verb_explain, verb_version, verb_import, verb_export, verb_learn,
 	verb_review;
 
+/*
+ * Files the verbs read and write (files.c). cli_read_file: a regular file
+ * only (else -EINVAL; a FIFO does not block), at most max bytes (else
+ * -EFBIG), NUL-terminated into *ret (the caller frees). cli_write_file:
+ * "-" is stdout; a regular file or a new one is replaced whole through a
+ * temporary file beside it and rename(2), keeping an existing file's mode
+ * and owner; a device, FIFO or symlink is written in place.
+ */
+int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+int cli_write_file(const char *path, const char *text, size_t len);
+
 /* "usage: sysgate NAME SYNOPSIS" and, when full, the summary and options. */
 void cli_verb_usage(FILE *out, const struct verb *v, bool full);
 /* For a verb's main: argv[1] is --help or -h (print the full usage to stdout). */

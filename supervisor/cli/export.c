@@ -56,62 +56,17 @@ static const struct cli_option export_options[] = {
 	{"help", 'h', NULL, "this text"},
 };
 
-/* The whole of a small file, NUL-terminated; NULL with errno. */
-static char *read_small(const char *path, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0)
-		return NULL;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb;
-
-			if (cap > BASE_MAX) {
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap ? 2 * cap : 65536;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return NULL;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return NULL;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_len = len;
-	return TAKE_PTR(buf);
-}
-
 static struct json_object *load_base(const char *path)
 {
 	_cleanup_free_ char *text = NULL;
 	struct json_tokener *tok;
 	struct json_object *o;
 	size_t len = 0;
+	int r;
 
-	text = read_small(path, &len);
-	if (!text) {
-		diag_errno(DIAG_ERROR, errno, "cannot read the base profile %s", path);
+	r = cli_read_file(path, BASE_MAX, &text, &len);
+	if (r < 0) {
+		diag_errno(DIAG_ERROR, r, "cannot read the base profile %s", path);
 		return NULL;
 	}
 	{
@@ -158,55 +113,6 @@ static struct json_object *load_base(const char *path)
 	}
 	json_tokener_free(tok);
 	return o;
-}
-
-/*
- * Write text to path through a temporary file beside it and rename(2), so a
- * runtime never reads half a profile. A path that exists and is not a
- * regular file (/dev/stdout, a FIFO, a symlink) is written in place:
- * renaming over it would replace the device or the link itself.
- */
-static int write_atomic(const char *path, const char *text)
-{
-	_cleanup_free_ char *tmp = NULL;
-	size_t len = strlen(text), done = 0;
-	struct stat st;
-	bool in_place = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
-	int fd, r = 0;
-
-	if (in_place) {
-		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-	} else {
-		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-			return -ENOMEM;
-		fd = mkostemp(tmp, O_CLOEXEC);
-	}
-	if (fd < 0)
-		return -errno;
-	while (done < len && r == 0) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
-	if (in_place) {
-		if (close(fd) < 0 && r == 0)
-			r = -errno;
-		return r;
-	}
-	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
 }
 
 static const char *level_word(enum diag_level l)
@@ -392,7 +298,7 @@ static int export_main(int argc, char **argv)
 			_cleanup_free_ char *line = NULL;
 
 			if (asprintf(&line, "%s\n", text) < 0 ||
-			    (r = write_atomic(out, line)) < 0) {
+			    (r = cli_write_file(out, line, strlen(line))) < 0) {
 				diag_errno(DIAG_ERROR, line ? r : -ENOMEM, "cannot write %s", out);
 				status = 1;
 			}

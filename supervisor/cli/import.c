@@ -42,90 +42,6 @@ static const struct cli_option import_options_table[] = {
 	{"help", 'h', NULL, "this text"},
 };
 
-static int read_all(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	buf = malloc(PROFILE_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, PROFILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > PROFILE_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
-/* Write text to path through a temporary file beside it and rename(2):
- * the old file stays whole until the new one is. A path that exists and is
- * not a regular file (/dev/stdout, /dev/null, a symlink) is written in
- * place, as export does: renaming over it replaced the device node itself
- * (`-o /dev/null` left a regular file there, root being who runs this). */
-static int write_atomic(const char *path, const char *text, size_t len)
-{
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t off = 0;
-	struct stat st;
-	bool in_place = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
-
-	if (in_place) {
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-	} else {
-		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-			return -ENOMEM;
-		fd = mkostemp(tmp, O_CLOEXEC);
-	}
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			if (tmp)
-				unlink(tmp);
-			return -e;
-		}
-		off += (size_t)n;
-	}
-	if (in_place)
-		return close(TAKE_FD(fd)) < 0 ? -errno : 0;
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
-}
-
 /* Text of the profile (a key, a name) can be in a report: no control
  * character of it reaches the terminal. */
 static void put_clean(const char *s)
@@ -255,7 +171,7 @@ static int import_main(int argc, char **argv)
 	}
 	o.source = file;
 
-	r = read_all(file, &text, &len);
+	r = cli_read_file(file, PROFILE_MAX, &text, &len);
 	if (r < 0) {
 		diag_errno(DIAG_ERROR, r, "cannot read the profile %s%s", file,
 			   r == -EFBIG	  ? " (more than 4 MiB)"
@@ -318,14 +234,14 @@ static int import_main(int argc, char **argv)
 		const char *j = json_object_to_json_string_ext(
 			res.resolved, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 
-		r = write_atomic(oci, j, strlen(j));
+		r = cli_write_file(oci, j, strlen(j));
 		if (r < 0) {
 			diag_errno(DIAG_ERROR, r, "cannot write %s", oci);
 			goto done;
 		}
 	}
 	if (out) {
-		r = write_atomic(out, res.policy, strlen(res.policy));
+		r = cli_write_file(out, res.policy, strlen(res.policy));
 		if (r < 0) {
 			diag_errno(DIAG_ERROR, r, "cannot write %s", out);
 			goto done;

@@ -160,7 +160,7 @@ static int write_profile(const struct learn_json *j, const char *name, const cha
 					     JSON_C_TO_STRING_NOSLASHESCAPE);
 		r = asprintf(&line, "%s\n", json) < 0 ? -ENOMEM : 0;
 		if (r == 0)
-			r = records_write_atomic(j->file, line);
+			r = cli_write_file(j->file, line, strlen(line));
 		if (r < 0)
 			diag_errno(DIAG_ERROR, r, "learn: cannot write %s", j->file);
 		else
@@ -378,7 +378,7 @@ static int cmd_learn(int argc, char **argv)
 	learn_free(l);
 	if (r < 0)
 		return diag_errno(DIAG_ERROR, r, "learn: no policy written"), EXIT_SYSGATE_FAILED;
-	r = records_write_atomic(out ? out : "-", text);
+	r = cli_write_file(out ? out : "-", text, strlen(text));
 	if (r < 0)
 		return diag_errno(DIAG_ERROR, r, "learn: cannot write %s", out ? out : "stdout"),
 		       EXIT_SYSGATE_FAILED;

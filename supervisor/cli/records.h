@@ -31,5 +31,3 @@ int records_read(const char *file, struct learn *l, const char *launcher_exe, bo
 /* The text of a file (at most 1 MiB, EFBIG; no NUL byte in it, EINVAL),
  * NUL-terminated, or NULL with errno. */
 char *records_slurp(const char *file);
-/* Write text to file through a temporary file and rename: 0 or -errno. */
-int records_write_atomic(const char *file, const char *text);

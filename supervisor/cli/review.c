@@ -289,7 +289,7 @@ static int cmd_review(int argc, char **argv)
 	learn_plan_free(plan);
 	if (r < 0)
 		return diag_errno(DIAG_ERROR, r, "review: no policy written"), EXIT_SYSGATE_FAILED;
-	r = records_write_atomic(out ? out : "-", text);
+	r = cli_write_file(out ? out : "-", text, strlen(text));
 	if (r < 0)
 		return diag_errno(DIAG_ERROR, r, "review: cannot write %s", out ? out : "stdout"),
 		       EXIT_SYSGATE_FAILED;
