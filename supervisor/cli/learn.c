@@ -281,6 +281,9 @@ static int cmd_learn(int argc, char **argv)
 	}
 	if (merge) {
 		base = records_slurp(merge);
+		if (!base && errno == EINVAL)
+			return diag(DIAG_ERROR, "learn: %s holds a NUL byte: not a policy", merge),
+			       EXIT_SYSGATE_FAILED;
 		if (!base)
 			return diag_errno(DIAG_ERROR, errno, "learn: cannot read %s", merge),
 			       EXIT_SYSGATE_FAILED;
