@@ -70,9 +70,15 @@ check "review -p of a policy holding a NUL byte refuses it (its [ptrace] kill = 
 	bash -c "! '$SG' review -p '$T/nul.ini' --batch -o '$T/nul-out.ini' '$T/inj.json' 2>'$T/nul-p.err' &&
 		grep -q 'NUL byte' '$T/nul-p.err' && [ ! -e '$T/nul-out.ini' ]"
 
-check "a record file with a 600 MB line (in 300 MB of memory) is read past it" \
-	bash -c "(ulimit -v 300000; { head -c 600000000 /dev/zero; echo; echo '$getuid'; } |
+# AddressSanitizer reserves terabytes of address space at start, so under a
+# virtual-memory limit a sanitized sysgate cannot start at all: not run there
+if ldd "$SG" 2>/dev/null | grep -q 'libasan'; then
+	echo "skip - a 600 MB record line under ulimit -v: an ASan build cannot run under it"
+else
+	check "a record file with a 600 MB line (in 300 MB of memory) is read past it" \
+		bash -c "(ulimit -v 300000; { head -c 600000000 /dev/zero; echo; echo '$getuid'; } |
 		'$SG' review --batch -o '$T/huge.ini' - 2>/dev/null) && grep -qx '\[getuid\]' '$T/huge.ini'"
+fi
 
 check "three huge 'dropped' counts do not wrap to no loss" \
 	bash -c "printf '%s\\n' '{\"sysgate\":\"dropped\",\"records\":9223372036854775807}' \
