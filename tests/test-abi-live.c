@@ -166,6 +166,14 @@ static void test_abi_live_key_lists(void **state)
 	log = the_log(h);
 	if (!strstr(log, "x32:mkdir(\"c\"") || !strstr(log, "abi x32 is not in"))
 		fail_msg("records:\n%s", log);
+
+	/* complain mode: like any kill, logged and let through */
+	lh_write_policy(h, "[sysgate]\nmode = complain\nabi = x86_64\n");
+	assert_int_equal(run(h, g_target, "mkdir32", "d", NULL), 0);
+	lh_assert_line(h->out, "mkdir32 d = 0");
+	log = the_log(h);
+	if (!strstr(log, "[kill policy.ini:3, complain: allowed]"))
+		fail_msg("records:\n%s", log);
 }
 
 int main(void)
