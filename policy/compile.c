@@ -778,8 +778,47 @@ static void tty_deny_prefix(struct sock_filter *f)
 	memcpy(f, prog, sizeof(prog));
 }
 
+/*
+ * [sysgate] abi: a call through an ABI the key does not list is notified
+ * whatever else the filter says, and the supervisor kills its process
+ * (policy_abi_refused), with a record; the kernel never runs it. First in
+ * the program, so nothing after it (not even the tty denials) sees such a
+ * call. i386 is AUDIT_ARCH_I386; x32 is AUDIT_ARCH_X86_64 with the X32 bit
+ * in nr. Empty when every ABI is listed.
+ */
+#define ABI_GATE_MAX 7
+
+static size_t build_abi_gate(const struct policy *p, struct sock_filter *out)
+{
+	const uint32_t nr = offsetof(struct seccomp_data, nr),
+		       arch = offsetof(struct seccomp_data, arch);
+	bool i386 = p->abis & (1u << POLICY_ABI_I386), x32 = p->abis & (1u << POLICY_ABI_X32);
+	size_t n = 0;
+
+	if (i386 && x32)
+		return 0;
+	out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arch);
+	if (!i386) {
+		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386,
+							0, 1);
+		out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	}
+	if (!x32) {
+		/* -> past the gate unless x86_64 with the X32 bit */
+		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							AUDIT_ARCH_X86_64, 0, 3);
+		out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, nr);
+		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+							__X32_SYSCALL_BIT, 0, 1);
+		out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	}
+	return n;
+}
+
 int policy_compile(const struct policy *p, struct policy_filter *ret)
 {
+	struct sock_filter gate[ABI_GATE_MAX];
+	size_t gate_len = build_abi_gate(p, gate);
 	uint32_t dflt_action = p->dflt.kind == DECISION_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_NOTIFY;
 	struct sock_filter prelude[PRELUDE_MAX], prelude32[I386_PRELUDE_MAX];
 	struct i386_only only32 = {0};
@@ -853,38 +892,45 @@ int policy_compile(const struct policy *p, struct policy_filter *ret)
 	prelude_len = build_prelude(p, dflt_action, prelude);
 	prelude32_len = build_i386_prelude(&only32, prelude32);
 	over_len = abi_override_len(&over);
-	/* The program: the always-denied tty ioctls, then the prelude for the
-	 * syscalls libseccomp cannot name, then the one for the i386-only
-	 * syscalls, then the abi overrides, then libseccomp's own; each of the
-	 * first four falls through to what follows it. */
+	/* The program: the abi gate, the always-denied tty ioctls, then the
+	 * prelude for the syscalls libseccomp cannot name, then the one for the
+	 * i386-only syscalls, then the abi overrides, then libseccomp's own;
+	 * each of the first five falls through to what follows it. */
 	if (size <= 0 || size % 8 != 0 ||
-	    size / 8 + (off_t)(prelude_len + prelude32_len + over_len) + TTY_DENY_LEN >
+	    size / 8 + (off_t)(gate_len + prelude_len + prelude32_len + over_len) + TTY_DENY_LEN >
 		    BPF_MAXINSNS) {
 		r = size > 0 ? -E2BIG : -EIO;
 		goto out;
 	}
-	buf = malloc((TTY_DENY_LEN + prelude_len + prelude32_len + over_len) *
+	buf = malloc((gate_len + TTY_DENY_LEN + prelude_len + prelude32_len + over_len) *
 			     sizeof(struct sock_filter) +
 		     (size_t)size);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	tty_deny_prefix(buf);
-	memcpy((struct sock_filter *)buf + TTY_DENY_LEN, prelude, prelude_len * 8);
-	memcpy((struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, prelude32,
-	       prelude32_len * 8);
-	prelude_len += prelude32_len;
-	abi_override_build(&over, (struct sock_filter *)buf + TTY_DENY_LEN + prelude_len);
-	prelude_len += over_len;
-	if (pread(fd, (struct sock_filter *)buf + TTY_DENY_LEN + prelude_len, (size_t)size, 0) !=
-	    size) {
-		free(buf);
-		r = -EIO;
-		goto out;
+	{
+		struct sock_filter *f = buf;
+
+		memcpy(f, gate, gate_len * 8);
+		f += gate_len;
+		tty_deny_prefix(f);
+		f += TTY_DENY_LEN;
+		memcpy(f, prelude, prelude_len * 8);
+		f += prelude_len;
+		memcpy(f, prelude32, prelude32_len * 8);
+		f += prelude32_len;
+		abi_override_build(&over, f);
+		f += over_len;
+		if (pread(fd, f, (size_t)size, 0) != size) {
+			free(buf);
+			r = -EIO;
+			goto out;
+		}
 	}
 	ret->insns = buf;
-	ret->len = TTY_DENY_LEN + prelude_len + (size_t)size / 8;
+	ret->len =
+		gate_len + TTY_DENY_LEN + prelude_len + prelude32_len + over_len + (size_t)size / 8;
 	r = 0;
 out:
 	abi_override_done(&over);

@@ -1397,6 +1397,27 @@ static void arches_add(struct json_object *arches, const char *a)
 		json_object_array_add(arches, json_object_new_string(a));
 }
 
+/* The SCMP_ARCH_ of each enum policy_abi. */
+static const char *const abi_arch[POLICY_ABI_COUNT] = {
+	[POLICY_ABI_X86_64] = "SCMP_ARCH_X86_64",
+	[POLICY_ABI_I386] = "SCMP_ARCH_X86",
+	[POLICY_ABI_X32] = "SCMP_ARCH_X32",
+};
+
+/* A base's architecture the policy's abi key leaves out is not added:
+ * the base would widen what the policy runs. */
+static void base_arch_add(struct xctx *x, struct json_object *arches, const char *a)
+{
+	for (unsigned k = 0; k < POLICY_ABI_COUNT; k++)
+		if (streq(a, abi_arch[k]) && !(x->p->abis & (1u << k))) {
+			note(x, DIAG_NOTICE, x->p->abi_rule.file, x->p->abi_rule.line,
+			     "the base's %s is left out: abi does not list %s", a,
+			     policy_abi_name((enum policy_abi)k));
+			return;
+		}
+	arches_add(arches, a);
+}
+
 /* The base's architectures (or archMap, for x86_64) into arches. */
 static void base_arches(struct xctx *x, struct json_object *arches)
 {
@@ -1423,7 +1444,7 @@ static void base_arches(struct xctx *x, struct json_object *arches)
 					struct json_object *s = json_object_array_get_idx(subs, k);
 
 					if (json_object_is_type(s, json_type_string))
-						arches_add(arches, json_object_get_string(s));
+						base_arch_add(x, arches, json_object_get_string(s));
 				}
 		}
 		note(x, DIAG_NOTICE, "", 0,
@@ -1441,7 +1462,7 @@ static void base_arches(struct xctx *x, struct json_object *arches)
 
 			if (streq(a, "SCMP_ARCH_X86_64") || streq(a, "SCMP_ARCH_X86") ||
 			    streq(a, "SCMP_ARCH_X32"))
-				arches_add(arches, a);
+				base_arch_add(x, arches, a);
 			else
 				note(x, DIAG_NOTICE, "", 0,
 				     "the base's architectures[%zu] (%s) is not an x86 ABI: left "
@@ -1807,9 +1828,16 @@ static int build(struct xctx *x, struct json_object **ret)
 	json_object_object_add(obj, "defaultAction", json_object_new_string(x->dflt.name));
 	if (act_is(x->dflt, "SCMP_ACT_ERRNO") && o->runtime != EXPORT_DOCKER)
 		json_object_object_add(obj, "defaultErrnoRet", json_object_new_int(x->dflt.err));
-	arches_add(arches, "SCMP_ARCH_X86_64");
-	arches_add(arches, "SCMP_ARCH_X86");
-	arches_add(arches, "SCMP_ARCH_X32");
+	/* [sysgate] abi: the ABIs it lists, and no others (the runtime kills
+	 * a call from an architecture the profile does not list) */
+	for (unsigned a = 0; a < POLICY_ABI_COUNT; a++)
+		if (x->p->abis & (1u << a))
+			arches_add(arches, abi_arch[a]);
+	if (x->p->abis != POLICY_ABIS_ALL)
+		note(x, DIAG_NOTICE, x->p->abi_rule.file, x->p->abi_rule.line,
+		     "architectures: only the ABIs abi lists; the runtime kills a call through "
+		     "another with KILL_THREAD (the calling thread), where sysgate run kills the "
+		     "whole process");
 	if (o->base) {
 		base_top_go_keys(x);
 		base_arches(x, arches);

@@ -1413,25 +1413,24 @@ static void parse_arches(struct ctx *c, struct json_object *p, struct json_objec
 		if (!streq(a, "SCMP_ARCH_X86_64") || !map)
 			json_object_array_add(out_arches, json_object_new_string(a));
 	}
-	/* The runtimes kill what the filter's architectures lack. sysgate has
-	 * no rule per ABI: it would decide those calls by the x86_64 sections,
-	 * allowing i386 calls the runtime kills. That widens the profile, so it
-	 * takes the person's word (--allow-i386). */
+	/* The runtimes kill what the filter's architectures lack: [sysgate]
+	 * abi = the ABIs it has does the same (abi_line). --allow-i386 keeps
+	 * the old choice, deciding every ABI by the sections: then no key. */
 	if (!c->has_x86 && c->o->allow_i386)
 		report(c, IMPORT_WARNING, map ? "archMap" : "architectures",
 		       "the profile does not cover SCMP_ARCH_X86: the runtimes kill every i386 "
 		       "call (int $0x80), while sysgate decides them by the same sections as "
-		       "x86_64 calls (its language has no rule per ABI; --allow-i386 given)");
-	else if (!c->has_x86)
-		report(c, IMPORT_ERROR, map ? "archMap" : "architectures",
-		       "the profile does not cover SCMP_ARCH_X86: the runtimes kill every i386 "
-		       "call (int $0x80), but sysgate's language has no rule per ABI and would "
-		       "decide them by the x86_64 sections, allowing what the runtime kills; "
-		       "add SCMP_ARCH_X86 to the profile, or accept that with --allow-i386");
-	if (!c->has_x32)
+		       "x86_64 calls (--allow-i386 given: no abi key)");
+	if (c->o->allow_i386 && !c->has_x32)
 		report(c, IMPORT_NOTE, map ? "archMap" : "architectures",
 		       "the profile does not cover SCMP_ARCH_X32: the runtimes kill x32 calls; "
-		       "sysgate decides them by policy (this kernel has no x32 ABI anyway)");
+		       "sysgate decides them by policy (--allow-i386 given: no abi key)");
+	else if (!c->has_x86 || !c->has_x32)
+		report(c, IMPORT_NOTE, map ? "archMap" : "architectures",
+		       "the profile does not cover %s%s%s: the runtimes kill such calls "
+		       "(the thread), and so does [sysgate] abi (the process)",
+		       c->has_x86 ? "" : "SCMP_ARCH_X86", !c->has_x86 && !c->has_x32 ? " and " : "",
+		       c->has_x32 ? "" : "SCMP_ARCH_X32");
 	if (out && json_object_array_length(out_arches))
 		json_object_object_add(out, "architectures", out_arches);
 	else
@@ -2405,6 +2404,10 @@ int policy_import(const struct json_object *cp, const struct import_options *o,
 	bprintf(&c.out, "; what could not be carried over exactly: sysgate import's report\n");
 	bprintf(&c.out, "[sysgate]\n");
 	default_line(&c);
+	/* the profile's architectures, exactly (unless --allow-i386) */
+	if (!o->allow_i386 && (!c.has_x86 || !c.has_x32))
+		bprintf(&c.out, "abi = x86_64%s%s\n", c.has_x86 ? ", i386" : "",
+			c.has_x32 ? ", x32" : "");
 	bprintf(&c.out, "\n");
 	check_multiplexers(&c);
 	r = emit(&c);

@@ -206,6 +206,50 @@ static int set_ask_unattached(struct loader *ld, unsigned line, const struct sys
 	return 0;
 }
 
+/*
+ * abi = x86_64[, i386][, x32]: the ABIs a call may come through; one through
+ * any other is killed (policy_abi_refused), as a container runtime kills a
+ * call from an architecture its profile does not list. x86_64 must be listed:
+ * sysgate's agent runs x86_64 code up to the exec, so without it no command
+ * could start.
+ */
+static int set_abi(struct loader *ld, unsigned line, const struct sysgate_key *k, const char *value)
+{
+	_cleanup_free_ char *buf = strdup(value);
+	unsigned abis = 0;
+	char *s, *next;
+
+	if (!buf)
+		return -ENOMEM;
+	for (s = buf; s; s = next) {
+		enum policy_abi abi;
+
+		next = strchr(s, ',');
+		if (next)
+			*next++ = '\0';
+		s = ld_rstrip(ld_lskip(s));
+		if (!*s)
+			return ld_error(ld, line, "empty ABI in abi = '%s' (%s)", value, k->values)
+				       ?: -EINVAL;
+		if (policy_abi_parse(s, &abi) < 0)
+			return ld_error(ld, line, "unknown ABI '%s' in abi (%s)", s, k->values)
+				       ?: -EINVAL;
+		if (abis & (1u << abi))
+			return ld_error(ld, line, "ABI '%s' listed twice in abi", s) ?: -EINVAL;
+		abis |= 1u << abi;
+	}
+	if (!(abis & (1u << POLICY_ABI_X86_64)))
+		return ld_error(ld, line,
+				"abi = %s does not list x86_64: sysgate starts every command "
+				"with x86_64 calls, so none could run (list x86_64, then the "
+				"32-bit ABIs to allow)",
+				value)
+			       ?: -EINVAL;
+	ld->p->abis = abis;
+	ld->p->abi_rule = (struct rule){.kind = DECISION_KILL, .line = line, .file = ld->cur_file};
+	return 0;
+}
+
 /* In the order the message about an unknown key lists them. */
 static const struct sysgate_key sysgate_keys[SYSGATE_N_KEYS] = {
 	{"include", set_include, "a policy file, relative to this one"},
@@ -217,6 +261,7 @@ static const struct sysgate_key sysgate_keys[SYSGATE_N_KEYS] = {
 	{"ask_timeout", set_ask_timeout, "a number with ms, s or m, like 30s"},
 	{"ask_default", set_default, "allow, deny [ERRNO], kill or log"},
 	{"ask_unattached", set_ask_unattached, "wait or default"},
+	{"abi", set_abi, "x86_64, i386 or x32, separated by commas, x86_64 among them"},
 };
 
 /* "unknown key 'mdoe' in [sysgate] (mode, default, ... or ask_default)" */

@@ -678,8 +678,27 @@ char *learn_observer_text(void)
 	return buf;
 }
 
+unsigned learn_abis_used(const struct learn *l)
+{
+	unsigned abis = 1u << POLICY_ABI_X86_64;
+
+	for (size_t i = 0; i < l->n; i++) {
+		enum policy_abi a;
+
+		if (policy_abi_parse(l->v[i].abi, &a) == 0)
+			abis |= 1u << a;
+	}
+	return abis;
+}
+
 char *learn_skeleton_text(const char *source)
 {
+	return learn_skeleton_text_abis(source, POLICY_ABIS_ALL);
+}
+
+char *learn_skeleton_text_abis(const char *source, unsigned abis)
+{
+	char key[160] = "";
 	struct strv en = {};
 	char *buf = NULL, *src = source ? shown(source, 120) : NULL;
 	size_t len = 0;
@@ -691,6 +710,13 @@ char *learn_skeleton_text(const char *source)
 	}
 	for (size_t i = 0; learn_enosys[i]; i++)
 		strv_push_unique(&en, learn_enosys[i]);
+	abis |= 1u << POLICY_ABI_X86_64;
+	if ((abis & POLICY_ABIS_ALL) != POLICY_ABIS_ALL)
+		snprintf(key, sizeof(key),
+			 "; the ABIs the run used; a call through another is killed\n"
+			 "abi = x86_64%s%s\n",
+			 abis & (1u << POLICY_ABI_I386) ? ", i386" : "",
+			 abis & (1u << POLICY_ABI_X32) ? ", x32" : "");
 	fprintf(f,
 		"; Learned by sysgate learn%s%s.\n"
 		"; Allows what the recorded run did and denies the rest (EPERM). Rules below a\n"
@@ -701,9 +727,10 @@ char *learn_skeleton_text(const char *source)
 		"; A section covers its syscalls on every ABI (x86_64, i386, x32): the language\n"
 		"; cannot allow a call on one ABI only; each section says where it was seen.\n"
 		"[sysgate]\n"
-		"default = deny\n\n"
+		"default = deny\n"
+		"%s\n"
 		"; Calls libc falls back from on ENOSYS, not seen: ENOSYS, so that it does.\n",
-		src ? ": " : "", src ? src : "");
+		src ? ": " : "", src ? src : "", key);
 	if (!en.fail)
 		headers(f, en.v, en.n, " " ENOSYS_MARK, "deny = ENOSYS *");
 	fclose(f);
@@ -1266,9 +1293,28 @@ int learn_plan_new(const struct learn *l, const char *name, const char *text, en
 	}
 	policy_diags_free(&diags);
 
+	/* [sysgate] abi: an ABI the run used that the policy does not list is
+	 * said, never added (that would widen the policy); its calls are
+	 * killed, so no rule is written for them. */
+	{
+		unsigned extra = learn_abis_used(l) & ~pl->p->abis;
+
+		for (unsigned a = 0; a < POLICY_ABI_COUNT; a++)
+			if (extra & (1u << a))
+				report(rep,
+				       "the run used the %s ABI, which [sysgate] abi (%s:%u) does "
+				       "not list: its calls are killed and no rule is written for "
+				       "them; add %s to abi to allow them",
+				       policy_abi_name((enum policy_abi)a),
+				       pl->p->abi_rule.file ? pl->p->abi_rule.file : name,
+				       pl->p->abi_rule.line, policy_abi_name((enum policy_abi)a));
+	}
 	for (size_t i = 0; i < l->n && r >= 0; i++) {
 		const struct sample *sm = &l->v[i];
+		enum policy_abi a;
 
+		if (policy_abi_parse(sm->abi, &a) == 0 && !(pl->p->abis & (1u << a)))
+			continue;
 		if (sm->refused) {
 			strv_push_unique(&refused, sm->syscall);
 			continue;

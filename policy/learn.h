@@ -72,6 +72,12 @@ char *learn_observer_text(void);
 /* The skeleton of a learned policy: comments, default = deny, the ENOSYS
  * section. source: what was run (a comment; NULL: none). malloc'd. */
 char *learn_skeleton_text(const char *source);
+/* The same with [sysgate] abi = the ABIs in abis (bit 1 << enum policy_abi;
+ * x86_64 always), unless that is all three. */
+char *learn_skeleton_text_abis(const char *source, unsigned abis);
+/* The ABIs the recorded run's calls came through (bits as above), x86_64
+ * always. */
+unsigned learn_abis_used(const struct learn *l);
 
 /* ---- items and answers ---- */
 

@@ -47,7 +47,7 @@ struct handler_call {
 };
 
 /* The keys of [sysgate] (sysgate_keys, below). */
-#define SYSGATE_N_KEYS 9
+#define SYSGATE_N_KEYS 10
 
 struct loader {
 	struct policy *p;

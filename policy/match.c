@@ -59,6 +59,19 @@ static enum policy_abi call_abi(const struct call *c)
 	return c->abi32 ? POLICY_ABI_X32 : POLICY_ABI_X86_64;
 }
 
+enum policy_abi policy_call_abi(const struct call *c)
+{
+	return call_abi(c);
+}
+
+bool policy_abi_refused(const struct policy *p, enum policy_abi abi, struct decision *ret)
+{
+	if ((unsigned)abi < POLICY_ABI_COUNT && (p->abis & (1u << abi)))
+		return false;
+	*ret = (struct decision){.kind = DECISION_KILL, .rule = &p->abi_rule};
+	return true;
+}
+
 static struct decision unresolved(const struct rule *r, int err, bool used_path)
 {
 	return (struct decision){
@@ -160,6 +173,9 @@ static struct decision decide(const struct policy *p, const struct section *s, c
 	bool used_path = false, used_mem = false;
 	struct decision d;
 
+	/* [sysgate] abi first: no section decides a call through another ABI */
+	if (policy_abi_refused(p, call_abi(c), &d))
+		return d;
 	for (size_t i = 0; s && i < s->n_rules; i++) {
 		const struct rule *r = &s->rules[i];
 		bool match = true;

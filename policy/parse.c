@@ -603,6 +603,8 @@ static int load_buffer(const char *name, const struct stat *st, const char *text
 	ld.p->dflt = (struct rule){.kind = DECISION_ALLOW};
 	ld.p->ask_timeout_ms = 30 * 1000;
 	ld.p->ask_default = (struct rule){.kind = DECISION_DENY, .err = EPERM};
+	ld.p->abis = POLICY_ABIS_ALL;
+	ld.p->abi_rule = (struct rule){.kind = DECISION_KILL};
 	ld.cur_path = ld.p->file;
 	if (st) {
 		ld.open_files[0].dev = st->st_dev;
@@ -741,7 +743,7 @@ const char *policy_rule_location(const struct policy *p, const struct section *s
 		return "";
 	if (!r || (p && r == &p->dflt))
 		snprintf(buf, size, "default");
-	else if (s && s->implicit)
+	else if (s && s->implicit && !(p && r == &p->abi_rule))
 		snprintf(buf, size, "implicit:%s", s->name);
 	else
 		snprintf(buf, size, "%s:%u",

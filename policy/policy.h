@@ -55,6 +55,7 @@ enum policy_abi {
 const char *policy_abi_name(enum policy_abi abi);
 /* By that name: 0 and *ret, or -EINVAL. */
 int policy_abi_parse(const char *name, enum policy_abi *ret);
+#define POLICY_ABIS_ALL ((1u << POLICY_ABI_COUNT) - 1)
 
 enum arg_op {
 	ARG_EQ,	 /* == */
@@ -291,6 +292,10 @@ struct policy {
 				      * ask waits ask_timeout for one) */
 	struct rule ask_default;     /* what it gets without one: allow, deny ERRNO or kill
 				      * (default deny EPERM; n_conds == 0) */
+	unsigned abis;		     /* [sysgate] abi: bit 1 << enum policy_abi for each
+				      * ABI listed (default: all three) */
+	struct rule abi_rule;	     /* a call through any other is killed by this rule
+				      * (DECISION_KILL, the key's line; n_conds == 0) */
 	size_t n_sections;
 	struct section *sections;
 	size_t n_files;
@@ -394,6 +399,16 @@ struct policy_trace {
 };
 struct decision policy_decide_trace(const struct policy *p, const struct section *s,
 				    const struct call *c, struct policy_trace *t);
+/*
+ * [sysgate] abi: a call through an ABI the key does not list is killed,
+ * whatever the sections say. true and *ret (DECISION_KILL, rule
+ * &p->abi_rule) for such a call; false when the ABI is listed. policy_decide
+ * asks it first; a caller deciding without a struct call (unnamed syscalls)
+ * asks it itself.
+ */
+bool policy_abi_refused(const struct policy *p, enum policy_abi abi, struct decision *ret);
+/* The ABI of a call, as abi == NAME tests it. */
+enum policy_abi policy_call_abi(const struct call *c);
 
 /*
  * The family whose operation a syscall outside it also carries out, where

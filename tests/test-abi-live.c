@@ -125,12 +125,65 @@ static void test_abi_live_explain_and_check(void **state)
 	assert_non_null(strstr(h->out, "policy.ini:2: warning: this rule can never match"));
 }
 
+/* [sysgate] abi = x86_64: the int $0x80 mkdir kills the process (137),
+ * whatever the sections say (here: nothing, the default allows), and the
+ * record names the key's line and why. */
+static void test_abi_live_key_kills_i386(void **state)
+{
+	struct lh *h = *state;
+	const char *log;
+
+	lh_write_policy(h, "[sysgate]\nabi = x86_64\n[mkdir]\nallow = *\n");
+	assert_int_equal(
+		run(h, g_target, "mkdir", "a", ":", "mkdir32", "b", ":", "mkdir", "c", NULL), 137);
+	lh_assert_line(h->out, "mkdir a = 0");
+	assert_null(strstr(h->out, "mkdir32 b ="));
+	assert_true(lh_exists(lh_tp(h, "%s/a", h->dir)));
+	assert_false(lh_exists(lh_tp(h, "%s/b", h->dir)));
+	assert_false(lh_exists(lh_tp(h, "%s/c", h->dir)));
+	log = the_log(h);
+	if (!strstr(log, "i386:mkdir(\"b\"") || !strstr(log, "kill policy.ini:2") ||
+	    !strstr(log, "abi i386 is not in this policy's abi list"))
+		fail_msg("records:\n%s", log);
+}
+
+/* abi = x86_64, x32: an x32 call is killed too when x32 is left out, and
+ * with abi = x86_64, i386 both the x86_64 and the i386 mkdir run. */
+static void test_abi_live_key_lists(void **state)
+{
+	struct lh *h = *state;
+	const char *log;
+
+	lh_write_policy(h, "[sysgate]\nabi = x86_64, i386\n");
+	assert_int_equal(run(h, g_target, "mkdir", "a", ":", "mkdir32", "b", NULL), 0);
+	lh_assert_line(h->out, "mkdir a = 0");
+	lh_assert_line(h->out, "mkdir32 b = 0");
+	assert_true(lh_exists(lh_tp(h, "%s/b", h->dir)));
+
+	lh_write_policy(h, "[sysgate]\nabi = x86_64, i386\n");
+	assert_int_equal(run(h, g_target, "mkdirx32", "c", NULL), 137);
+	assert_false(lh_exists(lh_tp(h, "%s/c", h->dir)));
+	log = the_log(h);
+	if (!strstr(log, "x32:mkdir(\"c\"") || !strstr(log, "abi x32 is not in"))
+		fail_msg("records:\n%s", log);
+
+	/* complain mode: like any kill, logged and let through */
+	lh_write_policy(h, "[sysgate]\nmode = complain\nabi = x86_64\n");
+	assert_int_equal(run(h, g_target, "mkdir32", "d", NULL), 0);
+	lh_assert_line(h->out, "mkdir32 d = 0");
+	log = the_log(h);
+	if (!strstr(log, "[kill policy.ini:3, complain: allowed]"))
+		fail_msg("records:\n%s", log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_abi_live_deny_i386, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abi_live_allowlist_x86_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abi_live_explain_and_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi_live_key_kills_i386, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi_live_key_lists, setup, teardown),
 	};
 	int r = lh_find_binaries("test-abi-live", g_sysgate, g_target, g_target_real);
 

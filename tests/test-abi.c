@@ -352,6 +352,120 @@ static void test_abi_answer_keeps_condition(void **state)
 	policy_diags_free(&d);
 }
 
+/* [sysgate] abi: parsed, names as abi == NAME takes them, refusals at the
+ * key's line. */
+static void test_abi_key_parses(void **state)
+{
+	struct policy_diags d = {0};
+	struct policy *p;
+
+	(void)state;
+	p = load("[mkdir]\nallow = *\n", &d);
+	assert_int_equal(p->abis, POLICY_ABIS_ALL);
+	policy_free(p);
+	p = load("[sysgate]\nmode = enforce\nabi = x86_64 , x32\n", &d);
+	assert_int_equal(p->abis, (1u << POLICY_ABI_X86_64) | (1u << POLICY_ABI_X32));
+	assert_int_equal(p->abi_rule.kind, DECISION_KILL);
+	assert_int_equal(p->abi_rule.line, 3);
+	policy_free(p);
+	policy_diags_free(&d);
+	refused("[sysgate]\nabi = x86_64, arm64\n",
+		"unknown ABI 'arm64' in abi (x86_64, i386 or x32");
+	refused("[sysgate]\nabi = i386, x32\n", "does not list x86_64");
+	refused("[sysgate]\nabi = x86_64, i386, i386\n", "ABI 'i386' listed twice");
+	refused("[sysgate]\nabi = x86_64,,i386\n", "empty ABI");
+	refused("[sysgate]\nabi =\n", "empty value for 'abi'");
+}
+
+/* A call through an ABI not listed is killed by the key, whatever the
+ * section says; the others are decided by the section as before. */
+static void test_abi_key_decides(void **state)
+{
+	struct policy_diags d = {0};
+	struct policy *p;
+	struct decision dec;
+	char loc[64];
+
+	(void)state;
+	p = load("[sysgate]\nabi = x86_64, x32\n[mkdir]\ndeny = EACCES *\n", &d);
+	dec = decide_on(p, "mkdir", 1);
+	assert_int_equal(dec.kind, DECISION_KILL);
+	assert_ptr_equal(dec.rule, &p->abi_rule);
+	assert_string_equal(policy_rule_location(p, NULL, dec.rule, loc, sizeof(loc)), "t.ini:2");
+	assert_int_equal(decide_on(p, "mkdir", 0).kind, DECISION_DENY);
+	assert_int_equal(decide_on(p, "mkdir", 2).kind, DECISION_DENY);
+	/* no section: the default would allow */
+	assert_int_equal(decide_on(p, "getpid", 1).kind, DECISION_KILL);
+	assert_true(policy_abi_refused(p, POLICY_ABI_I386, &dec));
+	assert_false(policy_abi_refused(p, POLICY_ABI_X32, &dec));
+	policy_free(p);
+	policy_diags_free(&d);
+}
+
+/* The filter: with i386 (x32) left out, no call through it is ever allowed
+ * in the kernel, whatever number; x86_64's verdicts do not change. */
+static void test_abi_key_filter(void **state)
+{
+	static const char *const texts[] = {
+		"[mkdir]\nallow = *\n[getpid]\nallow = *\n",
+		"[sysgate]\ndefault = deny\n[@docker-default]\nallow = *\n",
+		"[sysgate]\ndefault = kill\n[open]\nallow = abi == i386\n",
+	};
+	static const char *const keys[] = {"abi = x86_64\n", "abi = x86_64, x32\n",
+					   "abi = x86_64, i386\n"};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct policy_diags d = {0};
+		struct policy *base = load(texts[t], &d);
+		struct policy_filter fb = {0};
+
+		assert_int_equal(policy_compile(base, &fb), 0);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			char text[512];
+			struct policy *p;
+			struct policy_filter f = {0};
+			bool x32 = k == 1, i386 = k == 2;
+
+			snprintf(text, sizeof(text), "[sysgate]\n%s%s", keys[k],
+				 strncmp(texts[t], "[sysgate]\n", 10) ? texts[t] : texts[t] + 10);
+			p = load(text, &d);
+			assert_int_equal(policy_compile(p, &f), 0);
+			for (uint32_t nr = 0; nr < 600; nr++) {
+				struct seccomp_data x86 = {.nr = (int)nr,
+							   .arch = AUDIT_ARCH_X86_64},
+						    i32 = {.nr = (int)nr, .arch = AUDIT_ARCH_I386},
+						    xx = {.nr = (int)(nr | X32_BIT),
+							  .arch = AUDIT_ARCH_X86_64};
+				uint32_t ri =
+					bpf_run(f.insns, f.len, &i32) & SECCOMP_RET_ACTION_FULL;
+				uint32_t rx =
+					bpf_run(f.insns, f.len, &xx) & SECCOMP_RET_ACTION_FULL;
+
+				assert_int_equal(bpf_run(f.insns, f.len, &x86),
+						 bpf_run(fb.insns, fb.len, &x86));
+				if (!i386 && ri != SECCOMP_RET_USER_NOTIF &&
+				    ri != SECCOMP_RET_KILL_PROCESS && ri != SECCOMP_RET_KILL_THREAD)
+					fail_msg("%s: i386 nr %u gets %#x", text, nr, ri);
+				if (!x32 && rx != SECCOMP_RET_USER_NOTIF &&
+				    rx != SECCOMP_RET_KILL_PROCESS && rx != SECCOMP_RET_KILL_THREAD)
+					fail_msg("%s: x32 nr %u gets %#x", text, nr, rx);
+				if (i386)
+					assert_int_equal(ri, bpf_run(fb.insns, fb.len, &i32) &
+								     SECCOMP_RET_ACTION_FULL);
+				if (x32)
+					assert_int_equal(rx, bpf_run(fb.insns, fb.len, &xx) &
+								     SECCOMP_RET_ACTION_FULL);
+			}
+			policy_filter_done(&f);
+			policy_free(p);
+		}
+		policy_filter_done(&fb);
+		policy_free(base);
+		policy_diags_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +477,9 @@ int main(void)
 		cmocka_unit_test(test_abi_compiles_per_abi),
 		cmocka_unit_test(test_abi_group_filter_agrees),
 		cmocka_unit_test(test_abi_answer_keeps_condition),
+		cmocka_unit_test(test_abi_key_parses),
+		cmocka_unit_test(test_abi_key_decides),
+		cmocka_unit_test(test_abi_key_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -284,6 +284,39 @@ static void test_export_architectures_are_the_three_x86_abis(void **state)
 			    "SCMP_ARCH_X32");
 }
 
+/* [sysgate] abi: architectures are the ABIs it lists (SCMP_ARCH_*), and a
+ * base's others are left out; the note says the runtime kills the thread. */
+static void test_export_architectures_follow_the_abi_key(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *a;
+
+	run(f, "[sysgate]\nabi = x86_64, x32\n[reboot]\ndeny = *\n", EXPORT_RUNC, NULL);
+	assert_true(json_object_object_get_ex(f->r.profile, "architectures", &a));
+	assert_int_equal(json_object_array_length(a), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 0)),
+			    "SCMP_ARCH_X86_64");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 1)),
+			    "SCMP_ARCH_X32");
+	assert_true(noted(f, DIAG_NOTICE, 2, "KILL_THREAD"));
+	policy_export_done(&f->r);
+	memset(&f->r, 0, sizeof(f->r));
+	policy_free(f->p);
+	f->p = NULL;
+
+	f->base =
+		json_tokener_parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+				   "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], "
+				   "\"syscalls\": []}");
+	assert_non_null(f->base);
+	run(f, "[sysgate]\nabi = x86_64\n", EXPORT_RUNC, NULL);
+	assert_true(json_object_object_get_ex(f->r.profile, "architectures", &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 0)),
+			    "SCMP_ARCH_X86_64");
+	assert_true(noted(f, DIAG_NOTICE, 2, "the base's SCMP_ARCH_X86 is left out"));
+}
+
 static void test_export_unknown_name_is_reported(void **state)
 {
 	struct fx *f = *state;
@@ -854,6 +887,7 @@ int main(void)
 		T(test_export_named_args_in_a_family),
 		T(test_export_family_has_its_i386_names),
 		T(test_export_architectures_are_the_three_x86_abis),
+		T(test_export_architectures_follow_the_abi_key),
 		T(test_export_unknown_name_is_reported),
 		T(test_export_overlap_with_another_decision_is_notified),
 		T(test_export_overlap_without_a_socket_is_narrowed_at_its_line),

@@ -628,23 +628,32 @@ static void test_import_arches(void **state)
 		       "\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\""));
 	m = import_ok("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}");
 	assert_true(has(m, IMPORT_WARNING, "architectures", "kill every i386"));
-	/* without --allow-i386 that widening is refused */
-	{
-		struct import_options o = {.caps = import_docker_caps, .kernel_major = 6};
-		struct json_object *j =
-			json_tokener_parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
-					   "\"architectures\": [\"SCMP_ARCH_X86_64\"]}");
-		struct import_result r;
-
-		assert_int_equal(policy_import(j, &o, &r), -EINVAL);
-		assert_null(r.policy);
-		assert_int_equal(r.n_errors, 1);
-		for (size_t k = 0; k < r.n_reports; k++)
-			if (r.reports[k].severity == IMPORT_ERROR)
-				assert_non_null(strstr(r.reports[k].msg, "--allow-i386"));
-		import_result_free(&r);
-		json_object_put(j);
-	}
+	/* without --allow-i386 the profile's architectures are carried over
+	 * exactly: [sysgate] abi lists the ABIs it has, and an i386 (x32)
+	 * call is killed, as the runtimes kill it */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+			"[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"names\": [\"getpid\"], "
+			"\"action\": \"SCMP_ACT_ALLOW\"}]}",
+			false);
+	assert_int_equal(m->rc, 0);
+	assert_int_equal(m->r.n_errors, 0);
+	assert_non_null(strstr(m->r.policy, "\nabi = x86_64\n"));
+	assert_int_equal(m->p->abis, 1u << POLICY_ABI_X86_64);
+	assert_string_equal(decide6(m, "getpid", true, 0, 0, 0), "kill");
+	assert_string_equal(decide(m, "getpid", 0), "allow");
+	assert_true(has(m, IMPORT_NOTE, "architectures", "SCMP_ARCH_X86 and SCMP_ARCH_X32"));
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+			"[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"]}",
+			false);
+	assert_int_equal(m->rc, 0);
+	assert_non_null(strstr(m->r.policy, "\nabi = x86_64, i386\n"));
+	/* --allow-i386: every ABI decided by the sections, no key */
+	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+			"[\"SCMP_ARCH_X86_64\"]}",
+			true);
+	assert_int_equal(m->rc, 0);
+	assert_null(strstr(m->r.policy, "\nabi ="));
+	assert_int_equal(m->p->abis, POLICY_ABIS_ALL);
 	/* two X86_64 entries: moby appends both (its loop does not stop at the
 	 * first), so i386 is covered; the import refused this (no X86) */
 	m = import_i386("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
@@ -860,6 +869,14 @@ static struct imp *import_i386(const char *json, bool allow_i386)
 		o.n_caps++;
 	m->rc = policy_import(j, &o, &m->r);
 	json_object_put(j);
+	if (m->rc == 0) {
+		struct policy_diags d = {};
+
+		/* the output loads, without a single warning */
+		assert_int_equal(policy_load_string("imported.ini", m->r.policy, &m->p, &d), 0);
+		assert_int_equal(d.n, 0);
+		policy_diags_free(&d);
+	}
 	return m;
 }
 

@@ -370,6 +370,60 @@ static void test_learn_refused_not_allowed(void **state)
 	assert_false(allowed(f, "io_uring_setup", NULL));
 }
 
+static bool reported(const struct fx *f, const char *part)
+{
+	for (size_t i = 0; i < f->rep.n; i++)
+		if (strstr(f->rep.lines[i], part))
+			return true;
+	return false;
+}
+
+/* The skeleton lists the ABIs the run used: x86_64 alone, or with i386;
+ * a call through another is then killed. */
+static void test_learn_abi_key_lists_what_ran(void **state)
+{
+	struct fx *f = *state;
+	struct learn_obs o = {.syscall = "mkdir", .abi = "i386", .path = "/tmp/a", .tgid = 100};
+	char *skel;
+
+	see(f, "getpid", NULL);
+	skel = learn_skeleton_text_abis("test", learn_abis_used(f->l));
+	assert_non_null(skel);
+	assert_non_null(strstr(skel, "\nabi = x86_64\n"));
+	free(skel);
+	assert_int_equal(learn_add(f->l, &o), 0);
+	assert_int_equal(learn_abis_used(f->l),
+			 (1u << POLICY_ABI_X86_64) | (1u << POLICY_ABI_I386));
+	skel = learn_skeleton_text_abis("test", learn_abis_used(f->l));
+	assert_non_null(strstr(skel, "\nabi = x86_64, i386\n"));
+	learn_into(f, skel, LEARN_PATHS_AUTO);
+	free(skel);
+	assert_int_equal(f->p->abis, (1u << POLICY_ABI_X86_64) | (1u << POLICY_ABI_I386));
+	assert_false(reported(f, "does not list"));
+	/* all three: no key */
+	skel = learn_skeleton_text_abis("test", POLICY_ABIS_ALL);
+	assert_null(strstr(skel, "\nabi ="));
+	free(skel);
+}
+
+/* --merge into a policy whose abi leaves out an ABI the run used: said,
+ * not widened, and no rule is written for those calls. */
+static void test_learn_merge_abi_not_widened(void **state)
+{
+	struct fx *f = *state;
+	struct learn_obs o = {.syscall = "mkdir", .abi = "i386", .path = "/tmp/a", .tgid = 100};
+	static const char base[] = "[sysgate]\ndefault = deny\nabi = x86_64\n";
+
+	see(f, "getpid", NULL);
+	assert_int_equal(learn_add(f->l, &o), 0);
+	learn_into(f, base, LEARN_PATHS_AUTO);
+	assert_int_equal(f->p->abis, 1u << POLICY_ABI_X86_64);
+	assert_true(reported(f, "the run used the i386 ABI, which [sysgate] abi (t.ini:3) does not "
+				"list"));
+	assert_null(strstr(f->text, "[mkdir"));
+	assert_true(allowed(f, "getpid", NULL));
+}
+
 static void test_learn_merge_keeps_hand_written(void **state)
 {
 	struct fx *f = *state;
@@ -832,6 +886,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_learn_launcher_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_refused_not_allowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_abi_key_lists_what_ran, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_merge_abi_not_widened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_merge_keeps_hand_written, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_learn_merge_twice_is_stable, setup, teardown),

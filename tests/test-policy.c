@@ -152,7 +152,7 @@ static void test_load_refuses_unknown_keys(void **state)
 	assert_refused(f, "[sysgate]\nlogfull = drop\n", 2,
 		       "unknown key 'logfull' in [sysgate] (did you mean log_full? the keys: "
 		       "include, mode, default, log, log_format, log_full, ask_timeout, "
-		       "ask_default or ask_unattached)");
+		       "ask_default, ask_unattached or abi)");
 	/* Every key of the table is known, and each is set once at most. */
 	assert_refused(f,
 		       "[sysgate]\nmode = enforce\ndefault = allow\nlog = stderr\n"

@@ -267,6 +267,17 @@ static int explain_main(int argc, char **argv)
 	if (!c.path)
 		c.path_err = ENOENT;
 
+	if (policy_abi_refused(p, policy_call_abi(&c), &d)) {
+		/* [sysgate] abi: before any section */
+		policy_rule_location(p, NULL, d.rule, loc, sizeof(loc));
+		printf("%s: abi %s is not in this policy's abi list ([sysgate] abi)\n"
+		       "  decided: kill by %s\n",
+		       p->file, policy_abi_name(policy_call_abi(&c)), loc);
+		if (p->mode == POLICY_COMPLAIN)
+			printf("  mode = complain: logged, and let through\n");
+		policy_free(p);
+		return 0;
+	}
 	s = policy_section_for(p, c.syscall);
 	if (!s) {
 		d = policy_decide_unnamed(p, c.syscall, &s);

@@ -369,7 +369,7 @@ static int cmd_learn(int argc, char **argv)
 		learn_note_lost(l, st.lost);
 	}
 	if (!base)
-		base = learn_skeleton_text(source);
+		base = learn_skeleton_text_abis(source, learn_abis_used(l));
 	r = base ? learn_plan_new(l, merge ? merge : (out ? out : "learned.ini"), base, mode, &plan,
 				  &rep)
 		 : -ENOMEM;

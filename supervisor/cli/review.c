@@ -228,10 +228,6 @@ static int cmd_review(int argc, char **argv)
 		if (!base)
 			return diag_errno(DIAG_ERROR, errno, "review: cannot read %s", policy),
 			       EXIT_SYSGATE_FAILED;
-	} else {
-		base = learn_skeleton_text("sysgate review");
-		if (!base)
-			return EXIT_SYSGATE_FAILED;
 	}
 	r = learn_new(&l);
 	for (int i = optind; r == 0 && i < argc; i++) {
@@ -249,6 +245,11 @@ static int cmd_review(int argc, char **argv)
 	if (st.skipped)
 		diag(DIAG_NOTICE, "review: %lu lines were not call records (skipped)", st.skipped);
 	learn_note_lost(l, st.lost);
+	/* as learn writes it: [sysgate] abi lists the ABIs the records show */
+	if (!policy && !(base = learn_skeleton_text_abis("sysgate review", learn_abis_used(l)))) {
+		learn_free(l);
+		return EXIT_SYSGATE_FAILED;
+	}
 	r = learn_plan_new(l, policy ? policy : (out ? out : "reviewed.ini"), base, mode, &plan,
 			   &rep);
 	learn_free(l);

@@ -56,6 +56,14 @@ static void decide(struct call_ctx *x)
 	const struct sysent *e = x->e;
 	struct call_data *d = x->d;
 
+	/* [sysgate] abi: a call through an ABI it does not list is killed,
+	 * whatever the sections say (policy_decide asks too; an unnamed
+	 * syscall is decided without it). */
+	if (policy_abi_refused(x->s->policy, policy_call_abi(&x->c), &x->dec)) {
+		snprintf(d->why, sizeof(d->why), "abi %s is not in this policy's abi list",
+			 policy_abi_name(policy_call_abi(&x->c)));
+		return;
+	}
 	/* An emulated family always has a section: policy_decide. */
 	if (!e->section && (e->newer || !e->name || policy_syscall_reach(e->name)))
 		x->dec = decide_unnamed(x->s, e, d);
