@@ -217,9 +217,14 @@ int policy_oci_profile(const struct policy *p, const char *listener_path, const 
 	json_object_object_add(o, "defaultAction", json_object_new_string(dflt_action));
 	if (streq(dflt_action, "SCMP_ACT_ERRNO"))
 		json_object_object_add(o, "defaultErrnoRet", json_object_new_int(p->dflt.err));
+	/* Only the ABIs [sysgate] abi lists: the runtime kills the others'
+	 * calls, as the policy does; listing them would let their allowed
+	 * calls run in the kernel. */
 	json_object_array_add(arches, json_object_new_string("SCMP_ARCH_X86_64"));
-	json_object_array_add(arches, json_object_new_string("SCMP_ARCH_X86"));
-	json_object_array_add(arches, json_object_new_string("SCMP_ARCH_X32"));
+	if (p->abis & (1u << POLICY_ABI_I386))
+		json_object_array_add(arches, json_object_new_string("SCMP_ARCH_X86"));
+	if (p->abis & (1u << POLICY_ABI_X32))
+		json_object_array_add(arches, json_object_new_string("SCMP_ARCH_X32"));
 	json_object_object_add(o, "architectures", TAKE_PTR(arches));
 	json_object_object_add(o, "listenerPath", json_object_new_string(listener_path));
 	if (metadata)

@@ -220,6 +220,30 @@ static void test_oci_profile_notes_write_and_nothing_notified(void **state)
 	assert_false(f->notes.notifies_write);
 }
 
+/* [sysgate] abi: the profile lists only those ABIs, so the runtime kills the
+ * others' calls as the policy does; listed, their allowed calls would run in
+ * the kernel (oci-profile wrote all three whatever the key said). */
+static void test_oci_profile_architectures_follow_the_abi_key(void **state)
+{
+	struct prof *f = *state;
+	struct json_object *arches;
+
+	build(f, "[sysgate]\nabi = x86_64\ndefault = allow\n[mkdir]\ndeny = *\n", NULL);
+	assert_true(json_object_object_get_ex(f->o, "architectures", &arches));
+	assert_int_equal(json_object_array_length(arches), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(arches, 0)),
+			    "SCMP_ARCH_X86_64");
+	json_object_put(f->o);
+	policy_free(f->p);
+	f->o = NULL;
+	f->p = NULL;
+	build(f, "[sysgate]\nabi = x86_64, i386\n", NULL);
+	assert_true(json_object_object_get_ex(f->o, "architectures", &arches));
+	assert_int_equal(json_object_array_length(arches), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(arches, 1)),
+			    "SCMP_ARCH_X86");
+}
+
 static void test_oci_metadata_for_file_names(void **state)
 {
 	char name[80], *md;
@@ -653,6 +677,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oci_profile_register_tests_are_split,
 						prof_setup, prof_teardown),
 		cmocka_unit_test_setup_teardown(test_oci_profile_notes_write_and_nothing_notified,
+						prof_setup, prof_teardown),
+		cmocka_unit_test_setup_teardown(test_oci_profile_architectures_follow_the_abi_key,
 						prof_setup, prof_teardown),
 		cmocka_unit_test(test_oci_metadata_for_file_names),
 		cmocka_unit_test(test_handover_runc_message),
