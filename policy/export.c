@@ -57,25 +57,6 @@ static const char *const runc_calls[] = {
 };
 static const char *const crun_calls[] = {"wait4", "kill", "close", "munmap", "execve", NULL};
 
-/* Docker's 14 default capabilities, for a base profile's includes.caps. */
-static const char *const docker_caps[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_FSETID",
-	"CAP_FOWNER",
-	"CAP_MKNOD",
-	"CAP_NET_RAW",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETFCAP",
-	"CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT",
-	"CAP_KILL",
-	"CAP_AUDIT_WRITE",
-	NULL,
-};
-
 static const char *const runtime_names[] = {
 	[EXPORT_RUNC] = "runc",
 	[EXPORT_CRUN] = "crun",
@@ -1271,7 +1252,8 @@ static bool in_list(struct json_object *arr, const char *s)
 
 static bool has_cap(const struct export_opts *o, const char *cap)
 {
-	const char *const *caps = o->caps ? o->caps : docker_caps;
+	/* a base profile's includes.caps: Docker's 14, import's one list */
+	const char *const *caps = o->caps ? o->caps : import_docker_caps;
 
 	for (size_t i = 0; caps[i]; i++)
 		if (streq(caps[i], cap))
