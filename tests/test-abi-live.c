@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/live-harness.h"
 
@@ -176,6 +177,34 @@ static void test_abi_live_key_lists(void **state)
 		fail_msg("records:\n%s", log);
 }
 
+/* abi = x86_64: the calls a hostile target would try instead of mkdir are
+ * killed as well, before anything runs: i386's multiplexers, i386-only
+ * calls, io_uring, a number no table names, and x32 with any number. */
+static void test_abi_live_key_kills_raw(void **state)
+{
+	static const char *const calls[][3] = {
+		{"raw32", "102", "i386:socketcall("},	  {"raw32", "117", "i386:ipc("},
+		{"raw32", "212", "i386:chown32("},	  {"raw32", "140", "i386:_llseek("},
+		{"raw32", "425", "i386:io_uring_setup("}, {"raw32", "999", "i386:syscall_999("},
+		{"rawx32", "39", "x32:getpid("},	  {"rawx32", "999", "x32:syscall_999("},
+	};
+	struct lh *h = *state;
+
+	lh_write_policy(h, "[sysgate]\nabi = x86_64\n");
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		const char *log;
+
+		assert_int_equal(
+			run(h, g_target, "mkdir", "a", ":", calls[i][0], calls[i][1], NULL), 137);
+		lh_assert_line(h->out, "mkdir a = 0");
+		assert_null(strstr(h->out, "raw"));
+		log = the_log(h);
+		if (!strstr(log, calls[i][2]) || !strstr(log, "kill policy.ini:2"))
+			fail_msg("%s %s: records:\n%s", calls[i][0], calls[i][1], log);
+		rmdir(lh_tp(h, "%s/a", h->dir));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +213,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_abi_live_explain_and_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abi_live_key_kills_i386, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abi_live_key_lists, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi_live_key_kills_raw, setup, teardown),
 	};
 	int r = lh_find_binaries("test-abi-live", g_sysgate, g_target, g_target_real);
 

@@ -307,6 +307,19 @@ static void run_op(char **w, int n)
 			  0);
 		snprintf(what, sizeof(what), "mkdir32 %s", w[1]);
 		report_int80(what, r);
+	} else if (!strcmp(op, "raw32")) {
+		/* raw32 NR [A B C]: i386 call NR through int $0x80 */
+		NEED(1);
+		r = int80(strtol(w[1], NULL, 0), n > 2 ? strtol(w[2], NULL, 0) : 0,
+			  n > 3 ? strtol(w[3], NULL, 0) : 0, n > 4 ? strtol(w[4], NULL, 0) : 0);
+		snprintf(what, sizeof(what), "raw32 %s", w[1]);
+		report_int80(what, r);
+	} else if (!strcmp(op, "rawx32")) {
+		/* rawx32 NR: x86_64 call NR | the x32 bit, no arguments */
+		NEED(1);
+		r = syscall(X32_SYSCALL_BIT | strtol(w[1], NULL, 0), 0, 0, 0);
+		snprintf(what, sizeof(what), "rawx32 %s", w[1]);
+		report_sys(what, r);
 	} else if (!strcmp(op, "mkdirx32")) {
 		NEED(1);
 		r = syscall(X32_SYSCALL_BIT | SYS_mkdir, low_copy(w[1]),
